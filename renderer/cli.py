@@ -1,0 +1,154 @@
+"""Command line of `datashield-backup` (the post-renderer) and `datashield-restore`.
+
+This is the only place that reads stdin, writes stdout, reads values files and
+turns errors into messages and exit codes:
+
+    0  success
+    2  bad arguments            3  invalid values
+    4  unusable manifests       1  any other failure the user can act on
+    70 a bug (the traceback is shown with HELM_DEBUG=true)
+
+Helm 4 throws a post-renderer's stderr away. Running as the Helm 4 plugin, the
+post-renderer therefore also prints its message to stdout as one YAML block
+scalar and exits 0: Helm 4 then fails with "expected MappingNode but got
+ScalarNode: node contents:" followed by that message, which the user sees.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn
+
+PREFIX = "[helm-datashield]"
+CARRIER_MARKER = b"DatashieldBackupValues"
+HELM4_PLUGIN_NAME = "datashield-backup"
+BACKUP_DESCRIPTION = """\
+Helm post-renderer for the Data Shield enclave manager: reads rendered manifests on
+stdin, validates the backup values, adds the backup CronJob (and, in restore mode,
+the restore Job with the manager at 0 replicas) and writes the manifests on stdout.
+Without backup values the manifests pass through unchanged.
+
+Helm 3:  helm install ds ./chart --post-renderer <plugin dir>/bin/datashield-backup
+Helm 4:  helm install ds ./chart --post-renderer datashield-backup
+A chart that does not render the backup values (the vendor's):
+         ... --post-renderer-args=--values=backup-values.yaml"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m renderer backup|restore [ARGS]`."""
+    args = sys.argv[1:] if argv is None else argv
+    command, rest = (args[0], args[1:]) if args else ("", [])
+    if command == "backup":
+        return _postrenderer(rest)
+    if command == "restore":
+        return _guarded(lambda: _restore(rest), helm4=False)
+    print(f"{PREFIX} usage: python -m renderer backup|restore [ARGS]", file=sys.stderr)
+    return 2
+
+
+def _postrenderer(args: list[str]) -> int:
+    data = sys.stdin.buffer.read()
+    if not args and CARRIER_MARKER not in data:
+        # The common case of a chart without backup values: no parsing, no imports.
+        sys.stdout.buffer.write(data)
+        return 0
+    helm4 = os.environ.get("HELM_PLUGIN_NAME") == HELM4_PLUGIN_NAME
+    return _guarded(lambda: _postrender_stream(data, args), helm4)
+
+
+def _postrender_stream(data: bytes, args: list[str]) -> int:
+    from .errors import InvalidManifests
+    from .locate import Hints
+    from .postrender import postrender
+
+    options = _backup_parser().parse_args(args)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
+    values = [_read_values_file(path) for path in options.values]
+    hints = Hints(release=options.release, manager=options.manager, database=options.database)
+    output = postrender(text, values, hints)
+    sys.stdout.write(output)
+    return 0
+
+
+def _read_values_file(path: str) -> dict[str, Any]:
+    import yaml
+
+    from .errors import DatashieldError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = yaml.safe_load(handle)
+    except OSError as exc:
+        raise DatashieldError(f"--values {path}: cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise DatashieldError(f"--values {path}: is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DatashieldError(f"--values {path}: is not valid YAML: {' '.join(str(exc).split())}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise DatashieldError(f"--values {path}: must be a mapping of values, not {type(loaded).__name__}")
+    return loaded
+
+
+def _backup_parser() -> Any:
+    parser = _parser("datashield-backup", BACKUP_DESCRIPTION)
+    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE",
+                        help="values file with the backup values (repeatable; later files win), "
+                             "for charts that do not render them")
+    parser.add_argument("--release", help="release name, when the manifests do not tell it")
+    parser.add_argument("--manager", metavar="NAME",
+                        help="name of the manager Deployment (default: <release>-enclaveos-manager)")
+    parser.add_argument("--database", metavar="NAME",
+                        help="name of the CockroachDB StatefulSet (default: <release>-enclaveos-cockroachdb)")
+    return parser
+
+
+def _restore(args: list[str]) -> int:
+    from .restore import run
+
+    return run(args, _parser)
+
+
+def _parser(prog: str, description: str) -> Any:
+    import argparse
+
+    from .errors import InvalidArguments
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise InvalidArguments(f"{self.prog}: {message} (see {self.prog} --help)")
+
+    return Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _guarded(action: Any, helm4: bool) -> int:
+    """Runs `action`; every error becomes lines on stderr (and on Helm 4, stdout) and an exit code."""
+    from .errors import DatashieldError
+
+    try:
+        code: int = action()
+        return code
+    except DatashieldError as error:
+        lines, code = error.lines(), error.exit_code
+    except Exception as error:  # a bug: say so plainly, never a bare traceback
+        if os.environ.get("HELM_DEBUG", "").lower() in ("1", "true"):
+            import traceback
+
+            traceback.print_exc()
+        lines, code = [f"unexpected error ({type(error).__name__}: {error}); "
+                       "run with HELM_DEBUG=true for details and report it"], 70
+    for line in lines:
+        print(f"{PREFIX} {line}", file=sys.stderr)
+    if helm4:
+        sys.stdout.write("|-\n" + "".join(f"  {PREFIX} {line}\n" for line in lines))
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

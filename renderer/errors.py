@@ -1,0 +1,54 @@
+"""The few errors this plugin raises; `cli.main` alone turns them into a message and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DatashieldError(Exception):
+    """Anything the user must fix or know about; never shown as a traceback."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The message, one entry a line."""
+        return [str(self)]
+
+
+class InvalidArguments(DatashieldError):
+    """Command-line arguments that cannot be used (argparse's own exit code)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: where it is, what it was (already quoted or redacted) and what is wrong."""
+
+    path: str
+    shown_value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.shown_value is None:
+            return f"{self.path}: {self.reason}"
+        return f"{self.path}: {self.shown_value}: {self.reason}"
+
+
+class InvalidValues(DatashieldError):
+    """Every problem found in the values, reported together."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class InvalidManifests(DatashieldError):
+    """The rendered manifests on stdin cannot be read, or lack what the post-renderer needs."""
+
+    exit_code = 4

@@ -1,0 +1,67 @@
+"""The post-renderer's pipeline, pure: rendered manifests and values in, manifests out.
+
+1. Split the stream; find the values: the chart's DatashieldBackupValues document
+   and/or the values files given with `--values` (a chart that knows no backups).
+2. No backup values: the input comes back unchanged, byte for byte.
+3. Validate every value; any problem stops here, with all problems at once.
+4. Remove the carrier, put the manager in restore mode if asked, and append the
+   backup CronJob (and the restore Job). Other documents pass through untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import InvalidValues
+from .locate import Hints, find_carrier, find_targets
+from .stream import join, split, uses_helm4_filenames
+from .validate import is_configured, problems
+
+HELM3_SOURCE = "# Source: datashield-backup/{}\n"
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`, mappings merged key by key (as Helm merges values files)."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> str:
+    """The output stream for `text`, the values files' contents (in order) and the user's hints."""
+    documents = split(text)
+    carrier = find_carrier(documents)
+    values: dict[str, Any] = carrier.values if carrier else {}
+    for extra in file_values:
+        values = merge(values, extra)
+    if not is_configured(values):
+        # Nothing asked for: the input as it came (minus an empty carrier, if any).
+        return text if carrier is None else join([d.text for d in documents if d is not carrier.document])
+    found = problems(values)
+    if found:
+        raise InvalidValues(found)
+    from . import inject, settings  # the templates and their libraries, only when needed
+    from .schema_tools import with_defaults
+
+    targets = find_targets(documents, hints, carrier)
+    config = settings.build(with_defaults(values), targets)
+    helm4 = uses_helm4_filenames(text)
+    out = []
+    for document in documents:
+        if carrier is not None and document is carrier.document:
+            continue
+        if document is targets.manager and config.restore_enabled:
+            out.append(inject.manager_in_restore_mode(document))
+        else:
+            out.append(document.text)
+    added = []
+    if config.backup_enabled:
+        added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
+    if config.restore_enabled:
+        added.append(("datashield-restore-job.yaml", inject.restore_job))
+    for name, build in added:
+        filename = inject.filename_beside(targets.manager, name) if helm4 else None
+        header = "---\n" if helm4 else "---\n" + HELM3_SOURCE.format(name)
+        out.append(header + build(config, filename))
+    return join(out)

@@ -1,0 +1,135 @@
+"""What the injected objects are built from: validated values (defaults applied) plus
+what the manifests say about the release and its database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidValues, Problem
+from .locate import Targets
+from .validate import endpoint_url, lookup, show
+
+CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
+JOB_NAME_MAX = 63  # the Job's name becomes a label value
+DATABASE_NAME = "malbork"
+DEFAULT_DATABASE_PORT = 26257
+
+
+@dataclass(frozen=True)
+class Image:
+    repository: str
+    tag: str
+    pull_policy: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the templates need, already checked."""
+
+    release: str
+    namespace: str | None
+    cronjob_name: str
+    backup_enabled: bool
+    schedule: str
+    time_zone: str
+    suspend: bool
+    starting_deadline_seconds: int
+    retention: int
+    endpoint: str
+    bucket: str
+    prefix: str
+    secret_name: str
+    database_image: Image
+    object_store_image: Image
+    pull_secrets: list[str]
+    resources: dict[str, Any]
+    database_host: str
+    database_port: int
+    manager_name: str
+    restore_enabled: bool
+    restore_backup: str
+    restore_job_name: str
+
+
+def build(values: dict[str, Any], targets: Targets) -> Settings:
+    """Settings from values that passed validation and had their defaults applied."""
+    s3 = values["global"]["S3"]
+    backup = values["enclaveos-chart"]["Backup"]
+    restore = values["enclaveos-chart"]["Restore"]
+    release = targets.release
+    restore_backup = str(restore.get("Backup", ""))
+    suffix = restore.get("RunId") or hashlib.sha256(restore_backup.encode()).hexdigest()[:8]
+    settings = Settings(
+        release=release,
+        namespace=targets.namespace,
+        cronjob_name=f"{release}-enclaveos-backup",
+        backup_enabled=bool(backup.get("CronSchedule")),
+        schedule=str(backup.get("CronSchedule", "")),
+        time_zone=backup["TimeZone"],
+        suspend=backup["Suspend"],
+        starting_deadline_seconds=backup["StartingDeadlineSeconds"],
+        retention=backup["Retention"],
+        endpoint=_endpoint(s3),
+        bucket=s3["Bucket"],
+        prefix=backup["S3Prefix"].strip("/"),
+        secret_name=s3["HmacSecretName"],
+        database_image=_image(backup["Images"]["Database"]),
+        object_store_image=_image(backup["Images"]["ObjectStore"]),
+        pull_secrets=list(backup["ImagePullSecrets"]),
+        resources=backup["Resources"],
+        database_host=_database_host(targets),
+        database_port=_database_port(targets),
+        manager_name=targets.manager.name,
+        restore_enabled=restore["Enabled"],
+        restore_backup=restore_backup,
+        restore_job_name=f"{release}-enclaveos-restore-{suffix}",
+    )
+    _check_names(settings)
+    return settings
+
+
+def _endpoint(s3: dict[str, Any]) -> str:
+    url = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
+    assert isinstance(url, str), "validated before"
+    return url
+
+
+def _image(value: dict[str, Any]) -> Image:
+    return Image(value["Repository"], value["Tag"], value["PullPolicy"])
+
+
+def _database_host(targets: Targets) -> str:
+    """The first database pod, through the StatefulSet's governing (headless) service."""
+    spec = lookup(targets.database.data, "spec") or {}
+    service = spec.get("serviceName") or targets.database.name
+    host = f"{targets.database.name}-0.{service}"
+    return f"{host}.{targets.namespace}" if targets.namespace else host
+
+
+def _database_port(targets: Targets) -> int:
+    containers = lookup(targets.database.data, "spec", "template", "spec", "containers") or []
+    for container in containers:
+        for port in container.get("ports") or []:
+            if port.get("name") in ("grpc", "sql", "cockroach") and isinstance(port.get("containerPort"), int):
+                return int(port["containerPort"])
+    return DEFAULT_DATABASE_PORT
+
+
+def _check_names(settings: Settings) -> None:
+    problems = []
+    for name, limit, wanted in ((settings.cronjob_name, CRONJOB_NAME_MAX, settings.backup_enabled),
+                                (settings.restore_job_name, JOB_NAME_MAX, settings.restore_enabled)):
+        if wanted and len(name) > limit:
+            longest = limit - (len(name) - len(settings.release))
+            problems.append(Problem("release name", show(settings.release),
+                                    f'makes "{name}" {len(name)} characters long, Kubernetes allows {limit}: '
+                                    f"use a release name of at most {longest} characters"))
+    if problems:
+        raise InvalidValues(problems)

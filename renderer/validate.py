@@ -1,0 +1,199 @@
+"""Every problem with the backup and restore values, each naming the value's path.
+
+Rules come from `schemas/values.schema.json` (types, bucket and secret names,
+prefix, images, ...) and from code for what a schema cannot say: the cron
+schedule (renderer/cron.py), the time zone, the endpoint URL, and which values
+must come together. Nothing here raises or prints: it returns `Problem`s.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft7Validator, ValidationError
+
+from .cron import schedule_problems
+from .errors import Problem
+from .schema_tools import load_schema, resolve
+
+S3_PATH = "global.S3"
+BACKUP_PATH = "enclaveos-chart.Backup"
+RESTORE_PATH = "enclaveos-chart.Restore"
+
+# Values whose presence means "the user wants backups (or a restore) configured".
+TRIGGERS = (("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global", "S3", "HmacSecretName"),
+            ("enclaveos-chart", "Backup", "CronSchedule"), ("enclaveos-chart", "Backup", "S3Prefix"),
+            ("enclaveos-chart", "Restore", "Enabled"))
+
+HINTS = {
+    "global.S3.Endpoint": "s3.us-south.cloud-object-storage.appdomain.cloud",
+    "global.S3.Bucket": "<orgname>-enclave-manager-backups",
+    "global.S3.HmacSecretName": "enclave-manager-backup-credentials",
+    "enclaveos-chart.Backup.CronSchedule": '"0 0 * * *"',
+    "enclaveos-chart.Restore.Backup": "latest",
+}
+
+TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
+              "object": "a mapping", "array": "a list", "number": "a number"}
+
+HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def lookup(values: dict[str, Any], *keys: str) -> Any:
+    """The value at `keys`, or None where any level is missing or not a mapping."""
+    node: Any = values
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def is_configured(values: dict[str, Any]) -> bool:
+    """True when any value asks for backups or a restore (empty strings and false count as unset)."""
+    return any(lookup(values, *keys) not in (None, "", False) for keys in TRIGGERS)
+
+
+def show(value: Any) -> str:
+    """A value as it appears in a message: JSON, so strings are quoted."""
+    return json.dumps(value)
+
+
+def problems(values: dict[str, Any]) -> list[Problem]:
+    """All problems with `values` (as given, before defaults), in a stable order."""
+    found = list(_schema_problems(values))
+    bad_paths = {p.path for p in found}
+    found += [p for p in _code_problems(values) if p.path not in bad_paths]
+    return found
+
+
+def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    schema = load_schema()
+    errors = sorted(Draft7Validator(schema).iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+    # A value of the wrong type fails every other rule too; its type is all worth saying.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator == "type" or tuple(error.absolute_path) not in mistyped:
+            yield from _explain(schema, error)
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(schema: dict[str, Any], error: ValidationError) -> Iterator[Problem]:
+    path = _path(error.absolute_path)
+    node = error.schema if isinstance(error.schema, dict) else {}
+    custom = node.get("x-messages", {}).get(error.validator)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(resolve(schema, node).get("properties", {}))
+        for key in sorted(set(error.instance) - set(known)):
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"known here: {', '.join(known)}"
+            # The value itself is not shown: a misplaced key may well hold a secret.
+            yield Problem(_path([*error.absolute_path, key]), None, f"unknown value; {hint}")
+        return
+    if custom:
+        reason = custom
+    elif error.validator == "type":
+        reason = f"must be {TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))}"
+    elif error.validator == "enum":
+        reason = f"must be one of {', '.join(str(v) for v in error.validator_value)}"
+    elif error.validator == "minimum":
+        reason = f"must be at least {error.validator_value}"
+    elif error.validator == "maximum":
+        reason = f"must be at most {error.validator_value}"
+    else:
+        reason = error.message
+    yield Problem(path or "values", show(error.instance), reason)
+
+
+def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    if not is_configured(values):
+        return
+    yield from _missing(values)
+    schedule = lookup(values, "enclaveos-chart", "Backup", "CronSchedule")
+    if isinstance(schedule, str):
+        for reason in schedule_problems(schedule):
+            yield Problem(f"{BACKUP_PATH}.CronSchedule", show(schedule), reason)
+    zone = lookup(values, "enclaveos-chart", "Backup", "TimeZone")
+    if isinstance(zone, str):
+        reason = time_zone_problem(zone)
+        if reason:
+            yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), reason)
+    endpoint = lookup(values, "global", "S3", "Endpoint")
+    if isinstance(endpoint, str):
+        allow_http = lookup(values, "global", "S3", "AllowHttp") is True
+        result = endpoint_url(endpoint, allow_http)
+        if isinstance(result, Problem):
+            yield result
+
+
+def _missing(values: dict[str, Any]) -> Iterator[Problem]:
+    required = [("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global", "S3", "HmacSecretName")]
+    restoring = lookup(values, "enclaveos-chart", "Restore", "Enabled") is True
+    if restoring:
+        required.append(("enclaveos-chart", "Restore", "Backup"))
+    else:
+        required.append(("enclaveos-chart", "Backup", "CronSchedule"))
+    purpose = "a restore needs it" if restoring else "backups need it"
+    for keys in required:
+        if lookup(values, *keys) in (None, ""):
+            path = ".".join(keys)
+            yield Problem(path, None, f"missing: {purpose} (--set {path}={HINTS[path]})")
+
+
+def time_zone_problem(zone: str) -> str | None:
+    """Why Kubernetes would reject `zone` as a CronJob's spec.timeZone, or None."""
+    from zoneinfo import available_timezones  # tzdata, pinned: the same names everywhere
+
+    names = available_timezones()
+    if zone in names:
+        return None
+    if zone.lower() == "local":
+        return 'must name a time zone explicitly ("Local" is rejected by Kubernetes), for example "UTC"'
+    close = difflib.get_close_matches(zone, sorted(names), n=1)
+    hint = f'did you mean "{close[0]}"?' if close else 'for example "UTC" or "Europe/Berlin"'
+    return f"unknown IANA time zone; {hint}"
+
+
+def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
+    """The endpoint as an absolute URL (a bare host means https), or the problem with it.
+
+    User info is never echoed: it would be a credential in the wrong place.
+    """
+    path = f"{S3_PATH}.Endpoint"
+    text = raw.strip()
+    url = text if "://" in text else f"https://{text}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return Problem(path, show(raw), f"is not a valid URL ({exc})")
+    if "@" in parts.netloc:
+        redacted = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}"
+        return Problem(path, show(redacted), "must not contain credentials: put them in the Secret "
+                       "named by global.S3.HmacSecretName")
+    if parts.scheme not in ("https", "http"):
+        return Problem(path, show(raw), "must be a host or an https://host[:port] URL")
+    if parts.scheme == "http" and not allow_http:
+        return Problem(path, show(raw), "plain http sends backups unencrypted: use https, "
+                       "or set global.S3.AllowHttp=true to allow it")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return Problem(path, show(raw), "must not have a query or fragment")
+    if parts.path not in ("", "/"):
+        return Problem(path, show(raw), "must not have a path (put paths in enclaveos-chart.Backup.S3Prefix)")
+    host = parts.hostname or ""
+    if not host or len(host) > 253 or not all(HOST_LABEL.match(label) for label in host.split(".")):
+        return Problem(path, show(raw), "has no valid host name")
+    if port == 0:
+        return Problem(path, show(raw), "port must be 1-65535")
+    return f"{parts.scheme}://{parts.netloc}"
