@@ -78,6 +78,7 @@ def _read_values_file(path: str) -> dict[str, Any]:
     import yaml
 
     from .errors import DatashieldError
+    from .stream import describe_yaml_error
 
     try:
         with open(path, encoding="utf-8") as handle:
@@ -87,7 +88,7 @@ def _read_values_file(path: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise DatashieldError(f"--values {path}: is not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise DatashieldError(f"--values {path}: is not valid YAML: {' '.join(str(exc).split())}") from None
+        raise DatashieldError(f"--values {path}: is not valid YAML: {describe_yaml_error(exc)}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

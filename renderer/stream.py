@@ -42,7 +42,7 @@ class Document:
                 self._data = yaml.load(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             except yaml.YAMLError as exc:
                 raise InvalidManifests(f"document {self.index + 1} on stdin is not valid YAML: "
-                                       f"{' '.join(str(exc).split())}") from None
+                                       f"{describe_yaml_error(exc)}") from None
         return self._data
 
     def metadata(self) -> dict[str, Any]:
@@ -54,6 +54,14 @@ class Document:
     @property
     def name(self) -> str:
         return str(self.metadata().get("name", ""))
+
+
+def describe_yaml_error(exc: Exception) -> str:
+    """A YAML parser error as `line L, column C: what is wrong`, on one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + " ".join(str(problem).split())
 
 
 def split(text: str) -> list[Document]:

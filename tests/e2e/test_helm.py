@@ -1,0 +1,163 @@
+"""End to end with the real helm v3.17.2 and v4.3.1: install the plugin, render the chart
+through the post-renderer the way an operator does, and check what Helm shows.
+
+No Kubernetes API server can run on these machines, so the rendered objects are
+checked by kubernetes-validate (strict, Kubernetes 1.27 to 1.37) instead of applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.conftest import BACKUP_SETS, CHART, ROOT, Helm
+
+KUBERNETES_VERSIONS = [f"1.{minor}.0" for minor in range(27, 38)]
+RESTORE_SETS = ("--set", "enclaveos-chart.Restore.Enabled=true", "--set", "enclaveos-chart.Restore.Backup=latest")
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def by_kind(text: str, kind: str) -> list[dict[str, Any]]:
+    return [d for d in documents(text) if d["kind"] == kind]
+
+
+def test_plugin_installs_and_restore_help_works(helm: Helm) -> None:
+    listed = helm.run("plugin", "list").stdout
+    assert "datashield-restore" in listed
+    assert ("datashield-backup" in listed) == (helm.major == "4")
+    shown = helm.run("datashield-restore", "--help").stdout
+    assert "usage: helm datashield-restore" in shown and "--from BACKUP" in shown
+
+
+def test_chart_passes_lint(helm: Helm) -> None:
+    helm.run("lint", "--strict", str(CHART))
+    helm.run("lint", "--strict", str(CHART), *BACKUP_SETS)
+
+
+def test_no_backup_values_pass_through_byte_for_byte(helm: Helm) -> None:
+    plain = helm.template(*helm.identity_post_renderer()).stdout
+    assert helm.template(*helm.post_renderer()).stdout == plain
+    if helm.major == "3":
+        assert plain == helm.template().stdout
+
+
+def test_backup_values_inject_the_cronjob(helm: Helm) -> None:
+    out = helm.template(*BACKUP_SETS, *helm.post_renderer()).stdout
+    assert not by_kind(out, "DatashieldBackupValues")
+    [cronjob] = by_kind(out, "CronJob")
+    assert cronjob["metadata"]["name"] == "ds-enclaveos-backup"
+    assert cronjob["metadata"]["namespace"] == "prod"
+    assert cronjob["spec"]["schedule"] == "0 0 * * *"
+    assert cronjob["spec"]["timeZone"] == "UTC"
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    [deployment] = by_kind(out, "Deployment")
+    assert deployment["spec"]["replicas"] == 1
+    assert not by_kind(out, "Job")
+
+
+def test_helm4_files_injected_objects_beside_the_manager(helm: Helm) -> None:
+    out = helm.template(*BACKUP_SETS, *helm.post_renderer()).stdout
+    if helm.major == "4":
+        assert "# Source: enclave-manager/charts/enclaveos-chart/templates/datashield-backup-cronjob.yaml" in out
+    else:
+        assert "# Source: datashield-backup/datashield-backup-cronjob.yaml" in out
+
+
+def test_restore_mode_scales_the_manager_to_zero_and_adds_the_job(helm: Helm) -> None:
+    out = helm.template(*BACKUP_SETS, *RESTORE_SETS, "--set", "enclaveos-chart.Manager.ReplicaCount=3",
+                        *helm.post_renderer()).stdout
+    [deployment] = by_kind(out, "Deployment")
+    assert deployment["spec"]["replicas"] == 0
+    assert deployment["metadata"]["annotations"]["datashield.ibm.com/replicas-before-restore"] == "3"
+    [job] = by_kind(out, "Job")
+    assert job["metadata"]["name"].startswith("ds-enclaveos-restore-")
+    [cronjob] = by_kind(out, "CronJob")
+    assert cronjob["spec"]["suspend"] is True
+
+
+@pytest.mark.parametrize("sets,lines", [
+    (("--set", "enclaveos-chart.Backup.CronSchedule=61 * * * *"),
+     ['[helm-datashield] enclaveos-chart.Backup.CronSchedule: "61 * * * *": minute 61 is outside 0-59']),
+    (("--set", "global.S3.Bucket=Acme_Backups", "--set", "enclaveos-chart.Backup.TimeZone=Mars/Olympus"),
+     ['[helm-datashield] global.S3.Bucket: "Acme_Backups": must be lowercase letters, digits, "." and "-", '
+      "starting and ending with a letter or digit",
+      '[helm-datashield] enclaveos-chart.Backup.TimeZone: "Mars/Olympus": unknown IANA time zone; '
+      'for example "UTC" or "Europe/Berlin"']),
+], ids=["cron", "two-problems"])
+def test_bad_values_reach_the_user(helm: Helm, sets: tuple[str, ...], lines: list[str]) -> None:
+    result = helm.template(*BACKUP_SETS, *sets, *helm.post_renderer(), check=False)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    shown = [line.strip() for line in result.stderr.splitlines()]
+    for line in lines:
+        assert line in shown
+    assert "Traceback" not in result.stderr
+
+
+def test_half_a_configuration_names_what_is_missing(helm: Helm) -> None:
+    result = helm.template("--set", "enclaveos-chart.Backup.CronSchedule=@daily", *helm.post_renderer(), check=False)
+    assert result.returncode != 0
+    assert ("[helm-datashield] global.S3.Bucket: missing: backups need it "
+            "(--set global.S3.Bucket=<orgname>-enclave-manager-backups)") in result.stderr
+
+
+def test_helm_itself_rejects_a_value_of_the_wrong_type(helm: Helm) -> None:
+    result = helm.template(*BACKUP_SETS, "--set", "enclaveos-chart.Backup.Retention=many",
+                           *helm.post_renderer(), check=False)
+    assert result.returncode != 0
+    assert "Retention" in result.stderr
+
+
+@pytest.mark.parametrize("mode", [(), RESTORE_SETS], ids=["backup", "restore"])
+def test_every_rendered_object_is_valid_kubernetes(helm: Helm, mode: tuple[str, ...]) -> None:
+    out = helm.template(*BACKUP_SETS, *mode, *helm.post_renderer()).stdout
+    objects = documents(out)
+    assert {o["kind"] for o in objects} >= {"CronJob", "Deployment", "StatefulSet", "Service"}
+    failures = []
+    for version in KUBERNETES_VERSIONS:
+        for obj in objects:
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                failures.append(f"{version} {obj['kind']}/{obj['metadata']['name']}: {exc.message}")
+    assert failures == []
+
+
+def test_a_chart_without_backup_support_gets_values_from_a_file(helm: Helm, tmp_path: Any) -> None:
+    """The vendor's chart knows nothing of backups: values come with --post-renderer-args."""
+    values = tmp_path / "backup-values.yaml"
+    values.write_text(yaml.safe_dump({
+        "global": {"S3": {"Endpoint": "https://s3.eu-de.cloud-object-storage.appdomain.cloud",
+                          "Bucket": "acme-enclave-manager-backups",
+                          "HmacSecretName": "enclave-manager-backup-credentials"}},
+        "enclaveos-chart": {"Backup": {"CronSchedule": "30 2 * * *", "S3Prefix": "prod/ds"}}}))
+    other = ROOT / "tests" / "fixtures" / "other-chart"
+    result = helm.run("template", "em", str(other), *helm.post_renderer(),
+                      f"--post-renderer-args=--values={values}", "--post-renderer-args=--manager=em-manager",
+                      "--post-renderer-args=--database=em-db")
+    [cronjob] = by_kind(result.stdout, "CronJob")
+    assert cronjob["metadata"]["name"] == "em-enclaveos-backup"
+    assert "namespace" not in cronjob["metadata"]
+    env = {e["name"]: e.get("value") for e in
+           cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["S3_PREFIX"] == "prod/ds"
+    assert env["DATABASE_HOST"] == "em-db-0.em-db-headless"
+
+
+def test_a_chart_with_other_names_gets_a_clear_error(helm: Helm, tmp_path: Any) -> None:
+    values = tmp_path / "v.yaml"
+    values.write_text("enclaveos-chart: {Backup: {CronSchedule: '@daily'}}\n"
+                      "global: {S3: {Endpoint: s3.example.com, Bucket: acme-backups, HmacSecretName: creds}}\n")
+    other = ROOT / "tests" / "fixtures" / "other-chart"
+    result = helm.run("template", "em", str(other), *helm.post_renderer(),
+                      f"--post-renderer-args=--values={values}", check=False)
+    assert result.returncode != 0
+    assert ('[helm-datashield] looked for a Deployment whose name ends in "-enclaveos-manager" and found none '
+            '(Deployments on stdin: "em-manager"); point the post-renderer at it with '
+            "--post-renderer-args=--manager=<name>") in result.stderr

@@ -1,0 +1,83 @@
+"""The post-renderer run as Helm 3 runs it (an executable, manifests on stdin): bad input of
+every kind gives clear lines on stderr, a non-zero exit, nothing on stdout, no traceback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, run_postrenderer
+
+GOLDEN_IN = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("stdin,args,code,message", [
+    (GOLDEN_IN, ["--bogus"], 2,
+     "[helm-datashield] datashield-backup: unrecognized arguments: --bogus (see datashield-backup --help)"),
+    (GOLDEN_IN, ["--values", "/nonexistent/values.yaml"], 1,
+     "[helm-datashield] --values /nonexistent/values.yaml: cannot read it: No such file or directory"),
+    ("kind: DatashieldBackupValues\nspec: [unclosed\n", [], 4,
+     "[helm-datashield] document 1 on stdin is not valid YAML: line 3, column 1: did not find expected ',' or ']'"),
+    ("apiVersion: v1\nkind: DatashieldBackupValues\nmetadata: {name: x}\nspec: {values: '{not json'}\n", [], 4,
+     "[helm-datashield] DatashieldBackupValues 'x': spec.values is not JSON: "
+     "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+], ids=["unknown-argument", "missing-values-file", "invalid-yaml", "carrier-not-json"])
+def test_bad_input_gives_one_clear_line(stdin: str, args: list[str], code: int, message: str) -> None:
+    result = run_postrenderer(stdin, *args)
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (code, "", [message])
+
+
+@pytest.mark.parametrize("content,message", [
+    ("- a\n- b\n", "must be a mapping of values, not list"),
+    ("a: [\n", "is not valid YAML: line 2, column 1: expected the node content, but found '<stream end>'"),
+], ids=["not-a-mapping", "invalid-yaml"])
+def test_bad_values_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "values.yaml"
+    path.write_text(content)
+    result = run_postrenderer(GOLDEN_IN, "--values", str(path))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"[helm-datashield] --values {path}: {message}"]
+
+
+def test_not_utf8_stdin() -> None:
+    done = subprocess.run([str(ROOT / "bin" / "datashield-backup")], input=b"kind: DatashieldBackupValues\n\xff\n",
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout) == (4, b"")
+    assert done.stderr == b"[helm-datashield] stdin is not UTF-8 text (byte 29)\n"
+
+
+def test_helm4_plugin_reports_through_stdout_as_one_block_scalar() -> None:
+    """Helm 4 discards a post-renderer's stderr; a block scalar on stdout is what it shows."""
+    bad = GOLDEN_IN.replace('"CronSchedule":"0 0 * * *"', '"CronSchedule":"61 * * * *"')
+    assert bad != GOLDEN_IN
+    result = run_postrenderer(bad, env={"HELM_PLUGIN_NAME": "datashield-backup"})
+    line = '[helm-datashield] enclaveos-chart.Backup.CronSchedule: "61 * * * *": minute 61 is outside 0-59'
+    assert result.returncode == 0
+    assert result.stdout == f"|-\n  {line}\n"
+    assert result.stderr == f"{line}\n"
+
+
+def test_an_overlong_release_name_is_refused() -> None:
+    long_release = "r" * 36
+    stdin = GOLDEN_IN.replace("ds-", f"{long_release}-").replace('"ds"', f'"{long_release}"')
+    result = run_postrenderer(stdin)
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f'[helm-datashield] release name: "{long_release}": makes "{long_release}-enclaveos-backup" 53 characters '
+        "long, Kubernetes allows 52: use a release name of at most 35 characters"]
+
+
+def test_the_hmac_keys_reach_the_pods_only_as_secret_references() -> None:
+    result = run_postrenderer(GOLDEN_IN)
+    pods = [d["spec"]["jobTemplate"]["spec"]["template"]["spec"] for d in yaml.safe_load_all(result.stdout)
+            if d and d["kind"] == "CronJob"]
+    containers = [c for pod in pods for c in pod["initContainers"] + pod["containers"]]
+    keys = [e for c in containers for e in c["env"] if e["name"].startswith("AWS_") and "KEY" in e["name"]]
+    assert [e["name"] for e in keys] == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+    for entry in keys:
+        assert entry == {"name": entry["name"], "valueFrom": {"secretKeyRef": {
+            "name": "enclave-manager-backup-credentials", "key": entry["name"]}}}
