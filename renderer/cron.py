@@ -48,7 +48,7 @@ def schedule_problems(schedule: str) -> list[str]:
     parts = text.split()
     if len(parts) != len(FIELDS):
         return [f"must have exactly 5 fields (minute hour day-of-month month day-of-week), found {len(parts)}"]
-    problems = [p for field, part in zip(FIELDS, parts) for p in _field_problems(field, part)]
+    problems = [p for field, part in zip(FIELDS, parts, strict=True) for p in _field_problems(field, part)]
     if problems:
         return problems
     return _croniter_problems(text)
@@ -57,8 +57,8 @@ def schedule_problems(schedule: str) -> list[str]:
 def _macro_problems(text: str) -> list[str]:
     if text in MACROS:
         return []
-    if text.split()[0] in ("@reboot", "@every"):
-        return [f"{text.split()[0]} is not supported by Kubernetes CronJobs"]
+    if text.split(maxsplit=1)[0] in ("@reboot", "@every"):
+        return [f"{text.split(maxsplit=1)[0]} is not supported by Kubernetes CronJobs"]
     return [f"unknown macro; use one of {', '.join(MACROS)} or 5 fields"]
 
 
@@ -88,7 +88,8 @@ def _item_problems(field: Field, item: str) -> list[str]:
             problems.append(value)
         elif not field.low <= value <= field.high:
             problems.append(f"{field.name} {value} is outside {field.low}-{field.high}")
-    if len(bounds) == 2 and all(isinstance(v, int) for v in bounds) and bounds[0] > bounds[1]:
+    numbers = [v for v in bounds if isinstance(v, int)]
+    if len(numbers) == 2 and numbers[0] > numbers[1]:
         problems.append(f"{field.name} range {body} ends before it starts")
     return problems
 

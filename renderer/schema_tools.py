@@ -53,8 +53,8 @@ def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -> None:
-    for key, sub in node.get("properties", {}).items():
-        sub = resolve(schema, sub)
+    for key, declared in node.get("properties", {}).items():
+        sub = resolve(schema, declared)
         default = sub.get("default")
         if key not in value and default is not None:
             value[key] = copy.deepcopy(default)

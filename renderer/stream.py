@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .errors import InvalidManifests
@@ -70,7 +71,7 @@ def split(text: str) -> list[Document]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
-    chunks = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    chunks = [text[a:b] for a, b in pairwise(bounds)]
     return [Document(chunk, i) for i, chunk in enumerate(chunks) if chunk]
 
 

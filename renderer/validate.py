@@ -101,18 +101,19 @@ def _explain(schema: dict[str, Any], error: ValidationError) -> Iterator[Problem
             # The value itself is not shown: a misplaced key may well hold a secret.
             yield Problem(_path([*error.absolute_path, key]), None, f"unknown value; {hint}")
         return
+    reason: str
     if custom:
-        reason = custom
+        reason = str(custom)
     elif error.validator == "type":
         reason = f"must be {TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))}"
     elif error.validator == "enum":
-        reason = f"must be one of {', '.join(str(v) for v in error.validator_value)}"
+        reason = "must be one of " + ", ".join(str(v) for v in node.get("enum", []))
     elif error.validator == "minimum":
         reason = f"must be at least {error.validator_value}"
     elif error.validator == "maximum":
         reason = f"must be at most {error.validator_value}"
     else:
-        reason = error.message
+        reason = str(error.message)
     yield Problem(path or "values", show(error.instance), reason)
 
 
@@ -126,9 +127,9 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
             yield Problem(f"{BACKUP_PATH}.CronSchedule", show(schedule), reason)
     zone = lookup(values, "enclaveos-chart", "Backup", "TimeZone")
     if isinstance(zone, str):
-        reason = time_zone_problem(zone)
-        if reason:
-            yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), reason)
+        zone_problem = time_zone_problem(zone)
+        if zone_problem:
+            yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), zone_problem)
     endpoint = lookup(values, "global", "S3", "Endpoint")
     if isinstance(endpoint, str):
         allow_http = lookup(values, "global", "S3", "AllowHttp") is True

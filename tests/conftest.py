@@ -39,7 +39,7 @@ class Helm:
     env: dict[str, str]
 
     def run(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(self.binary), *args], env=self.env, cwd=ROOT, input=stdin,
+        result = subprocess.run(check=False, args=[str(self.binary), *args], env=self.env, cwd=ROOT, input=stdin,
                                 capture_output=True, text=True, timeout=120)
         if check and result.returncode != 0:
             raise AssertionError(f"helm {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
@@ -82,5 +82,5 @@ def helm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def run_postrenderer(stdin: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The post-renderer run directly, as Helm 3 runs it."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
-    return subprocess.run([str(POSTRENDERER), *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run(check=False, args=[str(POSTRENDERER), *args], input=stdin, capture_output=True, text=True,
                           env={**base, **(env or {})}, cwd=ROOT, timeout=60)

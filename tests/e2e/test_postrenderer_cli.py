@@ -44,7 +44,8 @@ def test_bad_values_file(tmp_path: Path, content: str, message: str) -> None:
 
 
 def test_not_utf8_stdin() -> None:
-    done = subprocess.run([str(ROOT / "bin" / "datashield-backup")], input=b"kind: DatashieldBackupValues\n\xff\n",
+    not_utf8 = b"kind: DatashieldBackupValues\n\xff\n"
+    done = subprocess.run(check=False, args=[str(ROOT / "bin" / "datashield-backup")], input=not_utf8,
                           capture_output=True, timeout=60)
     assert (done.returncode, done.stdout) == (4, b"")
     assert done.stderr == b"[helm-datashield] stdin is not UTF-8 text (byte 29)\n"
