@@ -173,16 +173,18 @@ def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
     """
     path = f"{S3_PATH}.Endpoint"
     text = raw.strip()
+    if "@" in text:
+        # Checked before any parsing: a secret may hold "/", "#" or ":" and fool the URL parser.
+        scheme = text.partition("://")[0] + "://" if "://" in text else "https://"
+        return Problem(path, show(f"{scheme}***@{text.rpartition('@')[2]}"), "must not contain credentials: "
+                       "put them in the Secret named by global.S3.HmacSecretName")
     url = text if "://" in text else f"https://{text}"
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        return Problem(path, show(raw), f"is not a valid URL ({exc})")
-    if "@" in parts.netloc:
-        redacted = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}"
-        return Problem(path, show(redacted), "must not contain credentials: put them in the Secret "
-                       "named by global.S3.HmacSecretName")
+        reason = "port must be 1-65535" if "port" in str(exc).lower() else "is not a valid URL"
+        return Problem(path, show(raw), reason)
     if parts.scheme not in ("https", "http"):
         return Problem(path, show(raw), "must be a host or an https://host[:port] URL")
     if parts.scheme == "http" and not allow_http:

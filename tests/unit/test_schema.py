@@ -1,0 +1,144 @@
+"""schema: the values schema, its defaults and the chart's types-only projection (renderer/schema_tools.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from renderer.schema_tools import chart_schema_text, load_schema, types_only, with_defaults
+
+CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"
+
+# Keywords of the rules the post-renderer reports itself: none may reach the chart's schema.
+RULE_KEYWORDS = ("pattern", "not", "allOf", "x-messages", "minimum", "maximum", "minLength", "maxLength", "default")
+# Keywords whose failure the user would otherwise read as jsonschema's own English.
+NEEDS_A_MESSAGE = ("pattern", "not", "minimum", "maximum", "minLength", "maxLength")
+
+
+def schema_nodes(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema of `node` with its JSON pointer; property names are never taken for keywords."""
+    if not isinstance(node, dict):
+        return
+    yield where, node
+    for key in ("properties", "definitions"):
+        for name, sub in node.get(key, {}).items():
+            yield from schema_nodes(sub, f"{where}/{key}/{name}")
+    for key in ("items", "additionalProperties", "not"):
+        yield from schema_nodes(node.get(key), f"{where}/{key}")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for index, sub in enumerate(node.get(key, [])):
+            yield from schema_nodes(sub, f"{where}/{key}/{index}")
+
+
+def backup(values: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = values["enclaveos-chart"]["Backup"]
+    return result
+
+
+def test_values_schema_is_valid_draft7() -> None:
+    Draft7Validator.check_schema(load_schema())
+
+
+def test_chart_schema_is_valid_draft7() -> None:
+    Draft7Validator.check_schema(types_only(load_schema()))
+
+
+def test_chart_schema_file_is_generated() -> None:
+    if not CHART_SCHEMA.exists():
+        pytest.skip("chart/values.schema.json does not exist yet: generate it with "
+                    "`.venv/bin/python -m renderer.schema_tools > chart/values.schema.json`")
+    assert CHART_SCHEMA.read_text(encoding="utf-8") == chart_schema_text(), (
+        "chart/values.schema.json is stale: regenerate it with "
+        "`.venv/bin/python -m renderer.schema_tools > chart/values.schema.json`")
+
+
+def test_chart_schema_text_is_the_types_only_schema() -> None:
+    assert json.loads(chart_schema_text()) == types_only(load_schema())
+
+
+@pytest.mark.parametrize("keyword", RULE_KEYWORDS)
+def test_types_only_keeps_no_rule(keyword: str) -> None:
+    assert any(keyword in node for _, node in schema_nodes(load_schema())), f"the schema has no {keyword} to drop"
+    assert [where for where, node in schema_nodes(types_only(load_schema())) if keyword in node] == []
+
+
+def test_types_only_keeps_every_type() -> None:
+    def types(schema: dict[str, Any]) -> dict[str, Any]:
+        return {where: node.get("type") for where, node in schema_nodes(schema)
+                if "/allOf/" not in where and not where.endswith("/not")}
+
+    assert types(types_only(load_schema())) == types(load_schema())
+
+
+def test_x_messages_name_keywords_of_their_node() -> None:
+    orphans = [f"{where}: {keyword}" for where, node in schema_nodes(load_schema())
+               for keyword in node.get("x-messages", {}) if keyword not in node]
+    assert orphans == []
+
+
+def test_x_messages_are_sentences() -> None:
+    bad = [f"{where}: {keyword}" for where, node in schema_nodes(load_schema())
+           for keyword, text in node.get("x-messages", {}).items() if not isinstance(text, str) or not text]
+    assert bad == []
+
+
+def test_every_rule_has_its_own_message() -> None:
+    missing = [f"{where}: {keyword}" for where, node in schema_nodes(load_schema())
+               for keyword in NEEDS_A_MESSAGE if keyword in node and keyword not in node.get("x-messages", {})
+               and not where.endswith("/not")]
+    assert missing == []
+
+
+def test_defaults_of_nothing() -> None:
+    values = with_defaults({})
+    assert values["global"]["S3"] == {"AllowHttp": False}
+    assert values["enclaveos-chart"]["Restore"] == {"Enabled": False}
+    assert backup(values) == {
+        "TimeZone": "UTC",
+        "S3Prefix": "",
+        "Retention": 7,
+        "Suspend": False,
+        "StartingDeadlineSeconds": 3600,
+        "Images": {
+            "Database": {"Repository": "cockroachdb/cockroach", "Tag": "v20.1.17", "PullPolicy": "IfNotPresent"},
+            "ObjectStore": {"Repository": "amazon/aws-cli", "Tag": "2.17.0", "PullPolicy": "IfNotPresent"},
+        },
+        "ImagePullSecrets": [],
+        "Resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+    }
+
+
+def test_defaults_keep_given_values() -> None:
+    given = {"enclaveos-chart": {"Backup": {"TimeZone": "Europe/Berlin", "Retention": 14, "Suspend": True}}}
+    values = backup(with_defaults(given))
+    assert (values["TimeZone"], values["Retention"], values["Suspend"]) == ("Europe/Berlin", 14, True)
+
+
+def test_partial_image_keeps_the_default_repository() -> None:
+    given = {"enclaveos-chart": {"Backup": {"Images": {"Database": {"Tag": "v23.1.0"}}}}}
+    assert backup(with_defaults(given))["Images"] == {
+        "Database": {"Repository": "cockroachdb/cockroach", "Tag": "v23.1.0", "PullPolicy": "IfNotPresent"},
+        "ObjectStore": {"Repository": "amazon/aws-cli", "Tag": "2.17.0", "PullPolicy": "IfNotPresent"},
+    }
+
+
+def test_partial_resources_keep_the_other_defaults() -> None:
+    given = {"enclaveos-chart": {"Backup": {"Resources": {"limits": {"memory": "2Gi"}}}}}
+    assert backup(with_defaults(given))["Resources"] == {
+        "requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
+
+
+def test_defaults_do_not_change_the_input() -> None:
+    given = {"enclaveos-chart": {"Backup": {"Images": {"Database": {"Tag": "v23.1.0"}}}}}
+    with_defaults(given)
+    assert given == {"enclaveos-chart": {"Backup": {"Images": {"Database": {"Tag": "v23.1.0"}}}}}
+
+
+def test_defaults_are_valid_values() -> None:
+    errors = [e.message for e in Draft7Validator(load_schema()).iter_errors(with_defaults({}))]
+    assert errors == []

@@ -1,0 +1,471 @@
+"""validate: every problem with the values, one exact line each (renderer/validate.py).
+
+Each case starts from BASE, a valid backup configuration, and changes one value.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import zoneinfo
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from renderer.validate import endpoint_url, is_configured, problems, time_zone_problem
+
+BASE: dict[str, Any] = {
+    "global": {"S3": {
+        "Endpoint": "s3.us-south.cloud-object-storage.appdomain.cloud",
+        "Bucket": "acme-enclave-manager-backups",
+        "HmacSecretName": "enclave-manager-backup-credentials",
+    }},
+    "enclaveos-chart": {"Backup": {"CronSchedule": "0 0 * * *"}},
+}
+
+ENDPOINT = "global.S3.Endpoint"
+BUCKET = "global.S3.Bucket"
+SECRET = "global.S3.HmacSecretName"
+SCHEDULE = "enclaveos-chart.Backup.CronSchedule"
+PREFIX = "enclaveos-chart.Backup.S3Prefix"
+ZONE = "enclaveos-chart.Backup.TimeZone"
+BACKUP = "enclaveos-chart.Backup"
+RESTORE = "enclaveos-chart.Restore"
+
+CREDENTIALS = "must not contain credentials: put them in the Secret named by global.S3.HmacSecretName"
+BUCKET_CHARS = 'must be lowercase letters, digits, "." and "-", starting and ending with a letter or digit'
+BUCKET_DASHES = 'must not contain "--" (IBM COS rejects consecutive dashes)'
+BUCKET_PREFIX = "must not start with a reserved prefix (xn--, sthree-, amzn-s3-demo-, cosv1-, account-)"
+BUCKET_SUFFIX = "must not end with a reserved suffix (-s3alias, --ol-s3, .mrap, --x-s3)"
+SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-" and ".", '
+               "starting and ending with a letter or digit")
+PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
+RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
+BACKUP_KEYS = "CronSchedule, ImagePullSecrets, Images, Resources, Retention, S3Prefix, StartingDeadlineSeconds, " \
+    "Suspend, TimeZone"
+# The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+RESTORE_LATEST: dict[str, Any] = {**BASE, "enclaveos-chart": {"Restore": {"Enabled": True, "Backup": "latest"}}}
+MISSING_DUPLICATED = "an empty required value is reported twice: as missing and again for its empty value"
+
+
+def with_value(path: str, value: Any, values: dict[str, Any] = BASE) -> dict[str, Any]:
+    """A deep copy of `values` with the dotted `path` set to `value` (creating mappings on the way)."""
+    result = copy.deepcopy(values)
+    *parents, last = path.split(".")
+    node = result
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
+    return result
+
+
+def without(path: str, values: dict[str, Any] = BASE) -> dict[str, Any]:
+    """A deep copy of `values` without the dotted `path`."""
+    result = copy.deepcopy(values)
+    *parents, last = path.split(".")
+    node = result
+    for key in parents:
+        node = node[key]
+    del node[last]
+    return result
+
+
+def lines(values: dict[str, Any]) -> list[str]:
+    """The problems as the user reads them."""
+    return [str(p) for p in problems(values)]
+
+
+def test_base_is_valid() -> None:
+    assert is_configured(BASE)
+    assert lines(BASE) == []
+
+
+@pytest.mark.parametrize("schedule,expected", [
+    pytest.param("@daily", [], id="macro"),
+    pytest.param("0 3 * * MON-FRI", [], id="weekdays"),
+    pytest.param("61 * * * *", [f'{SCHEDULE}: "61 * * * *": minute 61 is outside 0-59'], id="minute-61"),
+    pytest.param("0 0 * * 7", [f'{SCHEDULE}: "0 0 * * 7": day-of-week 7 is outside 0-6'], id="day-of-week-7"),
+    pytest.param("@reboot", [f'{SCHEDULE}: "@reboot": @reboot is not supported by Kubernetes CronJobs'],
+                 id="reboot"),
+    pytest.param("0 0 30 2 *",
+                 [f'{SCHEDULE}: "0 0 30 2 *": never fires: no date matches both day-of-month and month'],
+                 id="never-fires"),
+    pytest.param("61 24 * * *", [f'{SCHEDULE}: "61 24 * * *": minute 61 is outside 0-59',
+                                 f'{SCHEDULE}: "61 24 * * *": hour 24 is outside 0-23'], id="two-fields-wrong"),
+    pytest.param("", [f'{SCHEDULE}: missing: backups need it (--set {SCHEDULE}="0 0 * * *")'], id="empty",
+                 marks=pytest.mark.xfail(strict=True, reason=MISSING_DUPLICATED)),
+])
+def test_cron_schedule(schedule: str, expected: list[str]) -> None:
+    assert lines(with_value(SCHEDULE, schedule)) == expected
+
+
+@pytest.mark.parametrize("endpoint,expected", [
+    pytest.param("s3.direct.us-south.cloud-object-storage.appdomain.cloud", [], id="bare-host"),
+    pytest.param("https://s3.us-south.cloud-object-storage.appdomain.cloud", [], id="https-url"),
+    pytest.param("https://s3.us-south.cloud-object-storage.appdomain.cloud:8443", [], id="https-url-with-port"),
+    pytest.param("https://s3.us-south.cloud-object-storage.appdomain.cloud/", [], id="trailing-slash"),
+    pytest.param("localhost:9000", [], id="bare-host-with-port"),
+    pytest.param("http://s3.example.com",
+                 [f'{ENDPOINT}: "http://s3.example.com": plain http sends backups unencrypted: use https, '
+                  "or set global.S3.AllowHttp=true to allow it"], id="http-not-allowed"),
+    pytest.param("ftp://s3.example.com",
+                 [f'{ENDPOINT}: "ftp://s3.example.com": must be a host or an https://host[:port] URL'], id="ftp"),
+    pytest.param("https://s3.example.com/acme-enclave-manager-backups",
+                 [f'{ENDPOINT}: "https://s3.example.com/acme-enclave-manager-backups": must not have a path '
+                  "(put paths in enclaveos-chart.Backup.S3Prefix)"], id="path"),
+    pytest.param("https://s3.example.com?region=us-south",
+                 [f'{ENDPOINT}: "https://s3.example.com?region=us-south": must not have a query or fragment'],
+                 id="query"),
+    pytest.param("https://s3.example.com#top",
+                 [f'{ENDPOINT}: "https://s3.example.com#top": must not have a query or fragment'], id="fragment"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '')}@s3.example.com",
+                 [f'{ENDPOINT}: "https://***@s3.example.com": {CREDENTIALS}'], id="credentials"),
+    pytest.param(f"AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '')}@s3.example.com",
+                 [f'{ENDPOINT}: "https://***@s3.example.com": {CREDENTIALS}'], id="credentials-bare-host"),
+    pytest.param("https://AKIAIOSFODNN7EXAMPLE@s3.example.com",
+                 [f'{ENDPOINT}: "https://***@s3.example.com": {CREDENTIALS}'], id="user-only"),
+    pytest.param("https://s3_backups.example.com",
+                 [f'{ENDPOINT}: "https://s3_backups.example.com": has no valid host name'], id="underscore-in-host"),
+    pytest.param("-s3.example.com", [f'{ENDPOINT}: "-s3.example.com": has no valid host name'],
+                 id="label-starts-with-dash"),
+    pytest.param("s3..example.com", [f'{ENDPOINT}: "s3..example.com": has no valid host name'], id="empty-label"),
+    pytest.param("https://", [f'{ENDPOINT}: "https://": has no valid host name'], id="no-host"),
+    pytest.param("https://s3.example.com:0", [f'{ENDPOINT}: "https://s3.example.com:0": port must be 1-65535'],
+                 id="port-0"),
+    pytest.param("https://s3.example.com:65536", [f'{ENDPOINT}: "https://s3.example.com:65536": port must be 1-65535'],
+                 id="port-65536"),
+    pytest.param("https://s3.example.com:https", [f'{ENDPOINT}: "https://s3.example.com:https": port must be 1-65535'],
+                 id="port-not-a-number"),
+    pytest.param("", [f"{ENDPOINT}: missing: backups need it (--set {ENDPOINT}="
+                      "s3.us-south.cloud-object-storage.appdomain.cloud)"], id="empty",
+                 marks=pytest.mark.xfail(strict=True, reason=MISSING_DUPLICATED)),
+])
+def test_endpoint(endpoint: str, expected: list[str]) -> None:
+    assert lines(with_value(ENDPOINT, endpoint)) == expected
+
+
+def test_endpoint_http_when_allowed() -> None:
+    values = with_value("global.S3.AllowHttp", True, with_value(ENDPOINT, "http://minio.backup.svc:9000"))
+    assert lines(values) == []
+
+
+@pytest.mark.parametrize("endpoint", [
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '')}@s3.example.com", id="plain-secret"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '')}@s3.example.com/path",
+                 id="plain-secret-and-path"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET}@s3.example.com", id="secret-with-slash"),
+    pytest.param(f"AKIAIOSFODNN7EXAMPLE:{AWS_SECRET}@s3.example.com", id="bare-host-secret-with-slash"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '#')}@s3.example.com",
+                 id="secret-with-hash"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '?')}@s3.example.com",
+                 id="secret-with-question-mark"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '[')}@s3.example.com",
+                 id="secret-with-bracket"),
+    pytest.param(f"https://AKIAIOSFODNN7EXAMPLE:{AWS_SECRET.replace('/', '')}@s3.example.com:99999",
+                 id="secret-and-bad-port"),
+])
+def test_endpoint_never_shows_credentials(endpoint: str) -> None:
+    shown = "\n".join(lines(with_value(ENDPOINT, endpoint)))
+    assert shown.startswith(f"{ENDPOINT}: ")
+    assert [part for part in ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "EXAMPLEKEY") if part in shown] == []
+
+
+@pytest.mark.parametrize("raw,allow_http,url", [
+    pytest.param("s3.example.com", False, "https://s3.example.com", id="bare-host-means-https"),
+    pytest.param("s3.example.com:8443", False, "https://s3.example.com:8443", id="bare-host-with-port"),
+    pytest.param(" https://s3.example.com/ ", False, "https://s3.example.com", id="spaces-and-slash-dropped"),
+    pytest.param("HTTPS://s3.example.com", False, "https://s3.example.com", id="scheme-lowercased"),
+    pytest.param("http://s3.example.com", True, "http://s3.example.com", id="http-allowed"),
+])
+def test_endpoint_url(raw: str, allow_http: bool, url: str) -> None:
+    assert endpoint_url(raw, allow_http) == url
+
+
+@pytest.mark.parametrize("bucket,expected", [
+    pytest.param("abc", [], id="3-chars"),
+    pytest.param("a" * 63, [], id="63-chars"),
+    pytest.param("acme.enclave.backups", [], id="dots"),
+    pytest.param("ab", [f'{BUCKET}: "ab": must be 3-63 characters long'], id="2-chars"),
+    pytest.param("a" * 64, [f'{BUCKET}: "{"a" * 64}": must be 3-63 characters long'], id="64-chars"),
+    pytest.param("Acme-Backups", [f'{BUCKET}: "Acme-Backups": {BUCKET_CHARS}'], id="uppercase"),
+    pytest.param("acme_backups", [f'{BUCKET}: "acme_backups": {BUCKET_CHARS}'], id="underscore"),
+    pytest.param("-acme", [f'{BUCKET}: "-acme": {BUCKET_CHARS}'], id="starts-with-dash"),
+    pytest.param(".acme", [f'{BUCKET}: ".acme": {BUCKET_CHARS}'], id="starts-with-dot"),
+    pytest.param("acme-", [f'{BUCKET}: "acme-": {BUCKET_CHARS}'], id="ends-with-dash"),
+    pytest.param("acme.", [f'{BUCKET}: "acme.": {BUCKET_CHARS}'], id="ends-with-dot"),
+    pytest.param("acme..backups", [f'{BUCKET}: "acme..backups": must not contain ".."'], id="double-dot"),
+    pytest.param("acme.-backups", [f'{BUCKET}: "acme.-backups": must not contain ".-" or "-."'], id="dot-dash"),
+    pytest.param("acme-.backups", [f'{BUCKET}: "acme-.backups": must not contain ".-" or "-."'], id="dash-dot"),
+    pytest.param("acme--backups", [f'{BUCKET}: "acme--backups": {BUCKET_DASHES}'], id="double-dash"),
+    pytest.param("192.168.5.4", [f'{BUCKET}: "192.168.5.4": must not be an IP address'], id="ipv4"),
+    pytest.param("xn--acme", [f'{BUCKET}: "xn--acme": {BUCKET_DASHES}', f'{BUCKET}: "xn--acme": {BUCKET_PREFIX}'],
+                 id="prefix-xn--"),
+    pytest.param("sthree-acme", [f'{BUCKET}: "sthree-acme": {BUCKET_PREFIX}'], id="prefix-sthree-"),
+    pytest.param("amzn-s3-demo-acme", [f'{BUCKET}: "amzn-s3-demo-acme": {BUCKET_PREFIX}'],
+                 id="prefix-amzn-s3-demo-"),
+    pytest.param("cosv1-acme", [f'{BUCKET}: "cosv1-acme": {BUCKET_PREFIX}'], id="prefix-cosv1-"),
+    pytest.param("account-acme", [f'{BUCKET}: "account-acme": {BUCKET_PREFIX}'], id="prefix-account-"),
+    pytest.param("acme-s3alias", [f'{BUCKET}: "acme-s3alias": {BUCKET_SUFFIX}'], id="suffix-s3alias"),
+    pytest.param("acme--ol-s3", [f'{BUCKET}: "acme--ol-s3": {BUCKET_DASHES}',
+                                 f'{BUCKET}: "acme--ol-s3": {BUCKET_SUFFIX}'], id="suffix--ol-s3"),
+    pytest.param("acme.mrap", [f'{BUCKET}: "acme.mrap": {BUCKET_SUFFIX}'], id="suffix-.mrap"),
+    pytest.param("acme--x-s3", [f'{BUCKET}: "acme--x-s3": {BUCKET_DASHES}',
+                                f'{BUCKET}: "acme--x-s3": {BUCKET_SUFFIX}'], id="suffix--x-s3"),
+    pytest.param("", [f"{BUCKET}: missing: backups need it (--set {BUCKET}=<orgname>-enclave-manager-backups)"],
+                 id="empty", marks=pytest.mark.xfail(strict=True, reason=(
+                     "an empty Bucket gets two rule lines (length, characters) instead of 'missing', "
+                     "unlike an absent one; _missing treats \"\" as unset but never runs for it"))),
+])
+def test_bucket(bucket: str, expected: list[str]) -> None:
+    assert lines(with_value(BUCKET, bucket)) == expected
+
+
+@pytest.mark.parametrize("name,expected", [
+    pytest.param("backup-credentials.v2", [], id="dots-and-dashes"),
+    pytest.param("a" * 253, [], id="253-chars"),
+    pytest.param("Backup-Credentials", [f'{SECRET}: "Backup-Credentials": {SECRET_NAME}'], id="uppercase"),
+    pytest.param("backup_credentials", [f'{SECRET}: "backup_credentials": {SECRET_NAME}'], id="underscore"),
+    pytest.param("-credentials", [f'{SECRET}: "-credentials": {SECRET_NAME}'], id="leading-dash"),
+    pytest.param("credentials-", [f'{SECRET}: "credentials-": {SECRET_NAME}'], id="trailing-dash"),
+    pytest.param("a" * 254,
+                 [f'{SECRET}: "{"a" * 254}": must be at most 253 characters (a Kubernetes Secret name)'],
+                 id="254-chars"),
+])
+def test_secret_name(name: str, expected: list[str]) -> None:
+    assert lines(with_value(SECRET, name)) == expected
+
+
+@pytest.mark.parametrize("prefix,expected", [
+    pytest.param("prod/enclave-manager/eu-de", [], id="nested"),
+    pytest.param("", [], id="bucket-root"),
+    pytest.param("a" * 512, [], id="512-chars"),
+    pytest.param("/enclave", [f'{PREFIX}: "/enclave": must not start with "/" (it is a path inside the bucket)'],
+                 id="leading-slash"),
+    pytest.param("prod//enclave", [f'{PREFIX}: "prod//enclave": must not contain "//"'], id="double-slash"),
+    pytest.param("prod/../enclave", [f'{PREFIX}: "prod/../enclave": {PREFIX_SEGMENTS}'], id="dot-dot-segment"),
+    pytest.param("prod/./enclave", [f'{PREFIX}: "prod/./enclave": {PREFIX_SEGMENTS}'], id="dot-segment"),
+    pytest.param("..", [f'{PREFIX}: "..": {PREFIX_SEGMENTS}'], id="only-dot-dot"),
+    pytest.param("prod enclave",
+                 [f'{PREFIX}: "prod enclave": may contain only letters, digits, "/" and the characters !_.*\'()-'],
+                 id="space"),
+    pytest.param("prod\\enclave",
+                 [f'{PREFIX}: "prod\\\\enclave": may contain only letters, digits, "/" and the characters !_.*\'()-'],
+                 id="backslash"),
+    pytest.param("a" * 513, [f'{PREFIX}: "{"a" * 513}": must be at most 512 characters'], id="513-chars"),
+])
+def test_prefix(prefix: str, expected: list[str]) -> None:
+    assert lines(with_value(PREFIX, prefix)) == expected
+
+
+@pytest.mark.parametrize("zone,expected", [
+    pytest.param("Europe/Berlin", [], id="iana-name"),
+    pytest.param("UTC", [], id="utc"),
+    pytest.param("Europe/Berln", [f'{ZONE}: "Europe/Berln": unknown IANA time zone; did you mean "Europe/Berlin"?'],
+                 id="typo-with-suggestion"),
+    pytest.param("Mars/Olympus", [f'{ZONE}: "Mars/Olympus": unknown IANA time zone; '
+                                  'for example "UTC" or "Europe/Berlin"'], id="unknown-no-suggestion"),
+    pytest.param("Local", [f'{ZONE}: "Local": must name a time zone explicitly ("Local" is rejected by Kubernetes), '
+                           'for example "UTC"'], id="Local"),
+    pytest.param("local", [f'{ZONE}: "local": must name a time zone explicitly ("Local" is rejected by Kubernetes), '
+                           'for example "UTC"'], id="local-lowercase"),
+    pytest.param("utc", [f'{ZONE}: "utc": unknown IANA time zone; did you mean "UTC"?'], id="utc-lowercase",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "the suggestion is case-sensitive: 'utc' gets no 'did you mean \"UTC\"?'"))),
+])
+def test_time_zone(zone: str, expected: list[str]) -> None:
+    assert lines(with_value(ZONE, zone)) == expected
+
+
+@pytest.fixture
+def system_zone_named_mars(tmp_path: Path) -> Iterator[None]:
+    """A system zoneinfo folder holding one extra zone file, Mars/Olympus, that tzdata does not have."""
+    utc = importlib.resources.files("tzdata").joinpath("zoneinfo").joinpath("UTC").read_bytes()
+    (tmp_path / "Mars").mkdir()
+    (tmp_path / "Mars" / "Olympus").write_bytes(utc)
+    zoneinfo.reset_tzpath(to=[str(tmp_path)])
+    try:
+        yield
+    finally:
+        zoneinfo.reset_tzpath()
+
+
+@pytest.mark.usefixtures("system_zone_named_mars")
+@pytest.mark.xfail(strict=True, reason=(
+    "available_timezones() also lists the machine's own zoneinfo folders (here /usr/share/zoneinfo has "
+    "'localtime'), so the accepted names depend on the machine, not on the pinned tzdata"))
+def test_time_zone_names_come_from_pinned_tzdata_only() -> None:
+    assert time_zone_problem("Mars/Olympus") is not None
+
+
+@pytest.mark.parametrize("retention,expected", [
+    pytest.param(1, [], id="1"),
+    pytest.param(1000, [], id="1000"),
+    pytest.param(0, [f"{BACKUP}.Retention: 0: must keep at least 1 backup"], id="0"),
+    pytest.param(1001, [f"{BACKUP}.Retention: 1001: must be at most 1000"], id="1001"),
+    pytest.param("7", [f'{BACKUP}.Retention: "7": must be an integer'], id="string"),
+    pytest.param(True, [f"{BACKUP}.Retention: true: must be an integer"], id="boolean"),
+    pytest.param(7.5, [f"{BACKUP}.Retention: 7.5: must be an integer"], id="fraction"),
+])
+def test_retention(retention: Any, expected: list[str]) -> None:
+    assert lines(with_value(f"{BACKUP}.Retention", retention)) == expected
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    pytest.param(BUCKET, 123, [f"{BUCKET}: 123: must be a string"], id="bucket-number"),
+    pytest.param(BUCKET, None, [f"{BUCKET}: null: must be a string"], id="bucket-null"),
+    pytest.param(ENDPOINT, ["s3.example.com"], [f'{ENDPOINT}: ["s3.example.com"]: must be a string'],
+                 id="endpoint-list"),
+    pytest.param(SCHEDULE, 0, [f"{SCHEDULE}: 0: must be a string"], id="schedule-number"),
+    pytest.param("global.S3.AllowHttp", "true", ['global.S3.AllowHttp: "true": must be true or false'],
+                 id="allow-http-string"),
+    pytest.param(f"{BACKUP}.Suspend", "yes", [f'{BACKUP}.Suspend: "yes": must be true or false'],
+                 id="suspend-string"),
+    pytest.param(f"{BACKUP}.Images.Database", "cockroachdb/cockroach:v23.1.0",
+                 [f'{BACKUP}.Images.Database: "cockroachdb/cockroach:v23.1.0": must be a mapping'],
+                 id="image-as-string"),
+    pytest.param(f"{BACKUP}.ImagePullSecrets", "regcred", [f'{BACKUP}.ImagePullSecrets: "regcred": must be a list'],
+                 id="pull-secrets-string"),
+    # A YAML `Backup:` whose lines are all commented out: the type, then what backups need.
+    pytest.param(BACKUP, None, [f"{BACKUP}: null: must be a mapping",
+                                f'{SCHEDULE}: missing: backups need it (--set {SCHEDULE}="0 0 * * *")'],
+                 id="backup-null"),
+])
+def test_wrong_type(path: str, value: Any, expected: list[str]) -> None:
+    assert lines(with_value(path, value)) == expected
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    pytest.param(f"{BACKUP}.CronScedule", "0 0 * * *",
+                 [f"{BACKUP}.CronScedule: unknown value; did you mean CronSchedule?"], id="typo-suggestion"),
+    pytest.param("global.S3.bucket", "acme", ["global.S3.bucket: unknown value; did you mean Bucket?"],
+                 id="lowercase-suggestion"),
+    pytest.param(f"{BACKUP}.Images.Database.Registry", "registry.example.com",
+                 [f"{BACKUP}.Images.Database.Registry: unknown value; did you mean Repository?"], id="nested-typo"),
+    pytest.param(f"{BACKUP}.Pasword", "hunter2", [f"{BACKUP}.Pasword: unknown value; known here: {BACKUP_KEYS}"],
+                 id="no-close-name-lists-known"),
+    pytest.param("global.S3.AccessKey", "AKIAIOSFODNN7EXAMPLE",
+                 ["global.S3.AccessKey: unknown value; known here: AllowHttp, Bucket, Endpoint, HmacSecretName"],
+                 id="credential-in-wrong-place"),
+    pytest.param("global.S3.SecretKey", {"value": AWS_SECRET},
+                 ["global.S3.SecretKey: unknown value; did you mean HmacSecretName?"], id="mapping-value"),
+])
+def test_unknown_key(path: str, value: Any, expected: list[str]) -> None:
+    found = lines(with_value(path, value))
+    assert found == expected
+    assert not any(part in line for line in found for part in ("hunter2", "AKIAIOSFODNN7EXAMPLE", "EXAMPLEKEY"))
+
+
+@pytest.mark.parametrize("values,expected", [
+    pytest.param(without(BUCKET),
+                 [f"{BUCKET}: missing: backups need it (--set {BUCKET}=<orgname>-enclave-manager-backups)"],
+                 id="schedule-without-bucket"),
+    pytest.param(without(SCHEDULE), [f'{SCHEDULE}: missing: backups need it (--set {SCHEDULE}="0 0 * * *")'],
+                 id="s3-without-schedule"),
+    pytest.param({"enclaveos-chart": {"Backup": {"CronSchedule": "0 0 * * *"}}}, [
+        f"{ENDPOINT}: missing: backups need it (--set {ENDPOINT}=s3.us-south.cloud-object-storage.appdomain.cloud)",
+        f"{BUCKET}: missing: backups need it (--set {BUCKET}=<orgname>-enclave-manager-backups)",
+        f"{SECRET}: missing: backups need it (--set {SECRET}=enclave-manager-backup-credentials)",
+    ], id="only-schedule"),
+    pytest.param(with_value(f"{RESTORE}.Enabled", True),
+                 [f"{RESTORE}.Backup: missing: a restore needs it (--set {RESTORE}.Backup=latest)"],
+                 id="restore-without-backup"),
+    pytest.param(with_value(f"{RESTORE}.Enabled", True, without(SCHEDULE)),
+                 [f"{RESTORE}.Backup: missing: a restore needs it (--set {RESTORE}.Backup=latest)"],
+                 id="restore-needs-no-schedule"),
+    pytest.param(RESTORE_LATEST, [], id="restore-latest"),
+    pytest.param({"enclaveos-chart": {"Restore": {"Enabled": True, "Backup": "latest"}}}, [
+        f"{ENDPOINT}: missing: a restore needs it (--set {ENDPOINT}=s3.us-south.cloud-object-storage.appdomain.cloud)",
+        f"{BUCKET}: missing: a restore needs it (--set {BUCKET}=<orgname>-enclave-manager-backups)",
+        f"{SECRET}: missing: a restore needs it (--set {SECRET}=enclave-manager-backup-credentials)",
+    ], id="restore-without-s3"),
+    pytest.param(with_value(f"{RESTORE}.Backup", "", with_value(f"{RESTORE}.Enabled", True)),
+                 [f'{RESTORE}.Backup: "": must not be empty'], id="restore-backup-empty"),
+    # chart/values.yaml documents `CronSchedule: ""` in the block to uncomment; settings.build
+    # reads an empty schedule as "no backup CronJob".
+    pytest.param(with_value(SCHEDULE, "", RESTORE_LATEST), [], id="restore-with-empty-schedule",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     'an empty CronSchedule in restore mode says \'"": must not be empty\' although restore mode '
+                     "needs no schedule and settings.build treats \"\" as no backup"))),
+])
+def test_missing(values: dict[str, Any], expected: list[str]) -> None:
+    assert lines(values) == expected
+
+
+@pytest.mark.parametrize("values", [
+    pytest.param({}, id="no-values"),
+    pytest.param({"global": {"S3": {"Endpoint": "", "Bucket": "", "HmacSecretName": "", "AllowHttp": False}},
+                  "enclaveos-chart": {"Backup": {"CronSchedule": "", "S3Prefix": ""}, "Restore": {"Enabled": False}}},
+                 id="empty-strings-and-false"),
+    pytest.param({"enclaveos-chart": {"Backup": {"TimeZone": "UTC", "Retention": 7, "Suspend": False}}},
+                 id="defaults-only"),
+    pytest.param({"global": {"imageRegistry": "registry.example.com"}, "replicaCount": 2}, id="other-chart-values"),
+])
+def test_not_configured(values: dict[str, Any]) -> None:
+    assert not is_configured(values)
+
+
+def test_no_values_no_problems() -> None:
+    assert lines({}) == []
+
+
+@pytest.mark.parametrize("path,value", [
+    pytest.param(ENDPOINT, "s3.example.com", id="endpoint"),
+    pytest.param(BUCKET, "acme-backups", id="bucket"),
+    pytest.param(SECRET, "backup-credentials", id="secret"),
+    pytest.param(SCHEDULE, "@daily", id="schedule"),
+    pytest.param(PREFIX, "prod", id="prefix"),
+    pytest.param(f"{RESTORE}.Enabled", True, id="restore"),
+])
+def test_configured_by_any_trigger(path: str, value: Any) -> None:
+    assert is_configured(with_value(path, value, {}))
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    pytest.param(f"{BACKUP}.Images.Database.PullPolicy", "Sometimes",
+                 [f'{BACKUP}.Images.Database.PullPolicy: "Sometimes": must be one of Always, IfNotPresent, Never'],
+                 id="pull-policy-enum"),
+    pytest.param(f"{BACKUP}.Images.ObjectStore.PullPolicy", "Always", [], id="pull-policy-ok"),
+    pytest.param(f"{BACKUP}.Images.Database.Tag", "v23.1 beta",
+                 [f'{BACKUP}.Images.Database.Tag: "v23.1 beta": must be an image tag (letters, digits, "_", ".", "-"), '
+                  "optionally with @sha256:<digest>"], id="image-tag"),
+    pytest.param(f"{BACKUP}.Images.Database.Repository", "CockroachDB/cockroach",
+                 [f'{BACKUP}.Images.Database.Repository: "CockroachDB/cockroach": '
+                  "must be an image repository such as registry.example.com/team/image"], id="image-repository"),
+    pytest.param(f"{BACKUP}.ImagePullSecrets", ["regcred", "Mirror_Creds"],
+                 [f'{BACKUP}.ImagePullSecrets[1]: "Mirror_Creds": must be a Kubernetes Secret name'],
+                 id="pull-secrets-item"),
+    pytest.param(f"{BACKUP}.ImagePullSecrets", ["regcred", "mirror.creds"], [], id="pull-secrets-ok"),
+    pytest.param(f"{BACKUP}.Resources.requests.cpu", "lots",
+                 [f'{BACKUP}.Resources.requests.cpu: "lots": must be a CPU quantity such as 500m or 1'], id="cpu"),
+    pytest.param(f"{BACKUP}.Resources.limits.memory", "1GB",
+                 [f'{BACKUP}.Resources.limits.memory: "1GB": must be a memory quantity such as 256Mi or 1Gi'],
+                 id="memory"),
+    pytest.param(f"{BACKUP}.StartingDeadlineSeconds", 5,
+                 [f"{BACKUP}.StartingDeadlineSeconds: 5: must be at least 10 (Kubernetes checks CronJobs every "
+                  "10 seconds)"], id="starting-deadline"),
+    pytest.param(f"{RESTORE}.RunId", "again-2", [], id="run-id-ok"),
+    pytest.param(f"{RESTORE}.RunId", "", [], id="run-id-empty", marks=pytest.mark.xfail(strict=True, reason=(
+        'chart/values.yaml documents `RunId: ""` and settings.build reads "" as "derive it from Restore.Backup", '
+        "but the schema pattern rejects the empty string"))),
+    pytest.param(f"{RESTORE}.RunId", "Again", [f'{RESTORE}.RunId: "Again": {RUN_ID}'], id="run-id-uppercase"),
+    pytest.param(f"{RESTORE}.RunId", "a" * 17, [f'{RESTORE}.RunId: "{"a" * 17}": {RUN_ID}'], id="run-id-17-chars"),
+    pytest.param(f"{RESTORE}.RunId", "-again", [f'{RESTORE}.RunId: "-again": {RUN_ID}'], id="run-id-leading-dash"),
+    pytest.param(f"{RESTORE}.Enabled", "yes", [f'{RESTORE}.Enabled: "yes": must be true or false'],
+                 id="restore-enabled-string"),
+])
+def test_other_values(path: str, value: Any, expected: list[str]) -> None:
+    assert lines(with_value(path, value)) == expected
+
+
+def test_several_problems_at_once() -> None:
+    values = with_value(BUCKET, "Acme_Backups", with_value(f"{BACKUP}.Retention", 0,
+                                                           with_value(SCHEDULE, "61 * * * *")))
+    assert lines(values) == [
+        f"{BACKUP}.Retention: 0: must keep at least 1 backup",
+        f'{BUCKET}: "Acme_Backups": {BUCKET_CHARS}',
+        f'{SCHEDULE}: "61 * * * *": minute 61 is outside 0-59',
+    ]
