@@ -69,8 +69,10 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
         raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
     values = [_read_values_file(path) for path in options.values]
     hints = Hints(release=options.release, manager=options.manager, database=options.database)
-    output = postrender(text, values, hints)
-    sys.stdout.write(output)
+    rendered = postrender(text, values, hints)
+    for warning in rendered.warnings:
+        print(f"{PREFIX} warning: {warning}", file=sys.stderr)
+    sys.stdout.write(rendered.text)
     return 0
 
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-import io
+import copy
 import json
 import posixpath
 from dataclasses import dataclass
@@ -26,18 +26,34 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 
+DATABASE_SEAM = "db-cockroach.sh"
+
+
 @dataclass(frozen=True)
 class Step:
     """One container of a backup or restore pod, run in order."""
 
     name: str
-    script: str
+    body: str  # renderer/templates/scripts/<body>.sh
     object_store: bool = False  # runs the AWS CLI image with the HMAC keys, else the database client image
     restore: bool = False  # needs to know which backup to restore
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def script(self) -> str:
+        """The whole shell script of the container: the shared library, its client's part, the step."""
+        parts = ["lib.sh", "s3.sh" if self.object_store else DATABASE_SEAM, f"{self.body}.sh"]
+        return f"STEP={self.name}\n" + "".join(_script(part) for part in parts)
 
 
 def _script(name: str) -> str:
-    return (TEMPLATES / "scripts" / f"{name}.sh").read_text(encoding="utf-8")
+    return (TEMPLATES / "scripts" / name).read_text(encoding="utf-8")
+
+
+BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True))
+RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
+                 Step("fetch", "fetch", object_store=True, restore=True),
+                 Step("restore", "restore"))
 
 
 @cache
@@ -56,56 +72,89 @@ def _environment() -> Any:
 
 def backup_cronjob(settings: Settings, filename: str | None) -> str:
     """The backup CronJob, as YAML text."""
-    steps = [Step("dump", _script("dump")), Step("upload", _script("upload"), object_store=True)]
-    return _render("backup-cronjob.yaml.j2", settings, filename, steps)
+    return _render("backup-cronjob.yaml.j2", settings, filename, BACKUP_STEPS)
 
 
 def restore_job(settings: Settings, filename: str | None) -> str:
-    """The restore Job: save the current data, fetch the backup, replace the database."""
-    steps = [Step("safety-dump", _script("safety-dump")),
-             Step("download", _script("download"), object_store=True, restore=True),
-             Step("restore", _script("restore"), restore=True)]
-    return _render("restore-job.yaml.j2", settings, filename, steps)
+    """The restore Job: save the current data, fetch and verify the backup, replace the database."""
+    return _render("restore-job.yaml.j2", settings, filename, RESTORE_STEPS)
 
 
-def _render(template: str, settings: Settings, filename: str | None, steps: list[Step]) -> str:
+def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...]) -> str:
     text: str = _environment().get_template(template).render(s=settings, filename=filename, steps=steps)
     return text
 
 
 def manager_in_restore_mode(manager: Document) -> str:
-    """The manager Deployment's text with `replicas: 0`, recording the replicas it had."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    """The manager Deployment's text with `replicas: 0`, recording the replicas it had.
 
-    header, body = _split_header(manager.text)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    data = yaml.load(body)
-    spec = data.setdefault("spec", CommentedMap())
-    before = spec.get("replicas", 1)
-    if "replicas" in spec:
-        spec["replicas"] = 0
+    Only the replicas value changes and one annotation line is added: every other
+    line (comments, indentation, quoting) stays as the chart rendered it.
+    """
+    import yaml
+
+    text = manager.text
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    spec, metadata = _entry(root, "spec"), _entry(root, "metadata")
+    if not (_is_block_mapping(root) and _is_block_mapping(spec) and _is_block_mapping(metadata)):
+        return _restore_mode_reserialised(manager)
+    assert isinstance(spec, yaml.MappingNode) and isinstance(metadata, yaml.MappingNode)
+    replicas = _entry(spec, "replicas")
+    before = replicas.value if isinstance(replicas, yaml.ScalarNode) else "1"
+    record = f"{RESTORE_ANNOTATION}: {json.dumps(str(before))}"
+    edits: list[tuple[int, int, str]] = []  # (start, end, new text), applied from the end
+    if isinstance(replicas, yaml.ScalarNode):
+        edits.append((replicas.start_mark.index, replicas.end_mark.index, "0"))
     else:
-        spec.insert(0, "replicas", 0)
-    metadata = data.setdefault("metadata", CommentedMap())
-    annotations = metadata.get("annotations")
+        edits.append(_insert_before_first_key(spec, "replicas: 0"))
+    annotations = _entry(metadata, "annotations")
     if annotations is None:
-        annotations = metadata["annotations"] = CommentedMap()
-    annotations.setdefault(RESTORE_ANNOTATION, str(before))
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return header + out.getvalue()
+        edits.append(_insert_before_first_key(metadata, "annotations:", "  " + record))
+    elif not _is_block_mapping(annotations):
+        return _restore_mode_reserialised(manager)
+    elif _entry(annotations, RESTORE_ANNOTATION) is None:
+        # Already recorded by an earlier run: keep the count from before the first restore.
+        edits.append(_insert_before_first_key(annotations, record))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
 
 
-def _split_header(text: str) -> tuple[str, str]:
-    """The leading `---` and comment lines of a document, and the rest."""
-    lines = text.splitlines(keepends=True)
-    count = 0
-    while count < len(lines) and (lines[count].startswith(("---", "#")) or not lines[count].strip()):
-        count += 1
-    return "".join(lines[:count]), "".join(lines[count:])
+def _entry(node: Any, key: str) -> Any:
+    """The value node of `key` in a mapping node, or None."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node
+    return None
+
+
+def _is_block_mapping(node: Any) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.MappingNode) and not node.flow_style and bool(node.value)
+
+
+def _insert_before_first_key(mapping: Any, *lines: str) -> tuple[int, int, str]:
+    """An edit adding `lines` (relative to the mapping's indentation) above its first key."""
+    first_key = mapping.value[0][0].start_mark
+    indent = " " * first_key.column
+    return first_key.index, first_key.index, "".join(f"{line}\n{indent}" for line in lines)
+
+
+def _restore_mode_reserialised(manager: Document) -> str:
+    """Restore mode for a manager written in flow style: the object re-serialised (comments are lost)."""
+    import yaml
+
+    data = copy.deepcopy(manager.data)
+    spec, metadata = data.setdefault("spec", {}), data.setdefault("metadata", {})
+    annotations = metadata.get("annotations") or {}
+    annotations.setdefault(RESTORE_ANNOTATION, str(spec.get("replicas", 1)))
+    metadata["annotations"] = annotations
+    spec["replicas"] = 0
+    return "---\n" + yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
 
 
 def filename_beside(document: Document, name: str) -> str | None:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidValues
@@ -20,6 +21,14 @@ from .validate import is_configured, problems
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The output stream, and what the user should hear about (the stream stays YAML only)."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """`override` laid over `base`, mappings merged key by key (as Helm merges values files)."""
     out = dict(base)
@@ -28,7 +37,7 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> str:
+def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:
     """The output stream for `text`, the values files' contents (in order) and the user's hints."""
     documents = split(text)
     carrier = find_carrier(documents)
@@ -37,7 +46,7 @@ def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> st
         values = merge(values, extra)
     if not is_configured(values):
         # Nothing asked for: the input as it came (minus an empty carrier, if any).
-        return text if carrier is None else join([d.text for d in documents if d is not carrier.document])
+        return Rendered(text if carrier is None else join([d.text for d in documents if d is not carrier.document]))
     found = problems(values)
     if found:
         raise InvalidValues(found)
@@ -64,4 +73,4 @@ def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> st
         filename = inject.filename_beside(targets.manager, name) if helm4 else None
         header = "---\n" if helm4 else "---\n" + HELM3_SOURCE.format(name)
         out.append(header + build(config, filename))
-    return join(out)
+    return Rendered(join(out), config.warnings)

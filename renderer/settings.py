@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import InvalidValues, Problem
 from .locate import Targets
-from .validate import endpoint_url, lookup, show
+from .validate import endpoint_url, lookup, show, warnings
 
 CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
 JOB_NAME_MAX = 63  # the Job's name becomes a label value
@@ -56,6 +56,7 @@ class Settings:
     restore_enabled: bool
     restore_backup: str
     restore_job_name: str
+    warnings: tuple[str, ...]  # shown on stderr and kept as an annotation of the injected objects
 
 
 def build(values: dict[str, Any], targets: Targets) -> Settings:
@@ -90,6 +91,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         restore_enabled=restore["Enabled"],
         restore_backup=restore_backup,
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
+        warnings=tuple(str(w) for w in warnings(values)),
     )
     _check_names(settings)
     return settings

@@ -12,6 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,13 @@ RESTORE_PATH = "enclaveos-chart.Restore"
 TRIGGERS = (("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global", "S3", "HmacSecretName"),
             ("enclaveos-chart", "Backup", "CronSchedule"), ("enclaveos-chart", "Backup", "S3Prefix"),
             ("enclaveos-chart", "Restore", "Enabled"))
+
+# Values that chart/values.yaml documents as "" to mean "not set": checked as if absent,
+# so an empty required value is reported once, as missing.
+EMPTY_MEANS_UNSET = (*TRIGGERS[:-1], ("enclaveos-chart", "Restore", "Backup"), ("enclaveos-chart", "Restore", "RunId"))
+
+DOTTED_BUCKET = ('contains "."; HTTPS requests that put the bucket in the host name fail the certificate check, '
+                 "so the backup jobs use path-style requests; other S3 tools may need the same setting")
 
 HINTS = {
     "global.S3.Endpoint": "s3.us-south.cloud-object-storage.appdomain.cloud",
@@ -66,10 +74,27 @@ def show(value: Any) -> str:
 
 def problems(values: dict[str, Any]) -> list[Problem]:
     """All problems with `values` (as given, before defaults), in a stable order."""
+    for keys in EMPTY_MEANS_UNSET:
+        if lookup(values, *keys) == "":
+            values = _without(values, keys)
     found = list(_schema_problems(values))
     bad_paths = {p.path for p in found}
     found += [p for p in _code_problems(values) if p.path not in bad_paths]
     return found
+
+
+def warnings(values: dict[str, Any]) -> list[Problem]:
+    """What works but deserves the user's attention (values that passed `problems`)."""
+    bucket = lookup(values, "global", "S3", "Bucket")
+    return [Problem(f"{S3_PATH}.Bucket", show(bucket), DOTTED_BUCKET)] if "." in str(bucket or "") else []
+
+
+def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """`values` without the entry at `keys` (copying only the mappings on the way)."""
+    head, *rest = keys
+    if not rest:
+        return {k: v for k, v in values.items() if k != head}
+    return {**values, head: _without(values[head], tuple(rest))}
 
 
 def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
@@ -154,16 +179,28 @@ def _missing(values: dict[str, Any]) -> Iterator[Problem]:
 
 def time_zone_problem(zone: str) -> str | None:
     """Why Kubernetes would reject `zone` as a CronJob's spec.timeZone, or None."""
-    from zoneinfo import available_timezones  # tzdata, pinned: the same names everywhere
-
-    names = available_timezones()
+    names = time_zone_names()
     if zone in names:
         return None
     if zone.lower() == "local":
         return 'must name a time zone explicitly ("Local" is rejected by Kubernetes), for example "UTC"'
-    close = difflib.get_close_matches(zone, sorted(names), n=1)
+    by_lowercase = {name.lower(): name for name in names}
+    close = [by_lowercase[zone.lower()]] if zone.lower() in by_lowercase else \
+        difflib.get_close_matches(zone, sorted(names), n=1)
     hint = f'did you mean "{close[0]}"?' if close else 'for example "UTC" or "Europe/Berlin"'
     return f"unknown IANA time zone; {hint}"
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names of the pinned tzdata package, and only those.
+
+    Not zoneinfo.available_timezones(): that also lists the machine's own zoneinfo
+    folders, so the names accepted would depend on the machine.
+    """
+    import importlib.resources
+
+    return frozenset(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 def endpoint_url(raw: str, allow_http: bool) -> str | Problem:

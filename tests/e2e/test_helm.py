@@ -40,6 +40,20 @@ def test_chart_passes_lint(helm: Helm) -> None:
     helm.run("lint", "--strict", str(CHART), *BACKUP_SETS)
 
 
+@pytest.mark.parametrize("release,error", [
+    pytest.param("r" * 30, None, id="30-characters"),
+    pytest.param("r" * 31, f'release name "{"r" * 31}" is 31 characters long; this chart allows at most 30 '
+                 f'(the StatefulSet {"r" * 31}-enclaveos-cockroachdb must stay within 52)', id="31-characters"),
+])
+def test_chart_refuses_a_release_name_its_names_cannot_hold(helm: Helm, release: str, error: str | None) -> None:
+    result = helm.run("template", release, str(CHART), check=False)
+    if error is None:
+        assert (result.returncode, result.stderr) == (0, "")
+    else:
+        assert result.returncode == 1 and f"execution error at (enclave-manager/charts/enclaveos-chart/templates/" \
+            f"manager-service.yaml:5:11): {error}\n" in result.stderr
+
+
 def test_no_backup_values_pass_through_byte_for_byte(helm: Helm) -> None:
     plain = helm.template(*helm.identity_post_renderer()).stdout
     assert helm.template(*helm.post_renderer()).stdout == plain

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from renderer.validate import DOTTED_BUCKET
 from tests.conftest import ROOT, run_postrenderer
 
 GOLDEN_IN = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
@@ -82,3 +83,13 @@ def test_the_hmac_keys_reach_the_pods_only_as_secret_references() -> None:
     for entry in keys:
         assert entry == {"name": entry["name"], "valueFrom": {"secretKeyRef": {
             "name": "enclave-manager-backup-credentials", "key": entry["name"]}}}
+
+
+def test_a_bucket_with_dots_works_with_a_warning_on_stderr_and_in_the_cronjob() -> None:
+    dotted = GOLDEN_IN.replace('"acme-enclave-manager-backups"', '"acme.enclave-manager.backups"')
+    assert dotted != GOLDEN_IN
+    result = run_postrenderer(dotted)
+    warning = f'global.S3.Bucket: "acme.enclave-manager.backups": {DOTTED_BUCKET}'
+    assert (result.returncode, result.stderr) == (0, f"[helm-datashield] warning: {warning}\n")
+    cronjob = next(d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "CronJob")
+    assert cronjob["metadata"]["annotations"] == {"datashield.ibm.com/warnings": warning}

@@ -13,6 +13,7 @@ from jsonschema import Draft7Validator
 from renderer.schema_tools import chart_schema_text, load_schema, types_only, with_defaults
 
 CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"
+CHART_VALUES = CHART_SCHEMA.with_name("values.yaml")
 
 # Keywords of the rules the post-renderer reports itself: none may reach the chart's schema.
 RULE_KEYWORDS = ("pattern", "not", "allOf", "x-messages", "minimum", "maximum", "minLength", "maxLength", "default")
@@ -142,3 +143,34 @@ def test_defaults_do_not_change_the_input() -> None:
 def test_defaults_are_valid_values() -> None:
     errors = [e.message for e in Draft7Validator(load_schema()).iter_errors(with_defaults({}))]
     assert errors == []
+
+
+def documented_backup_values() -> dict[str, Any]:
+    """The commented-out backup values of chart/values.yaml, uncommented: the blocks of `  # ` lines
+    right under `global:` and `enclaveos-chart:`."""
+    import yaml
+
+    lines = CHART_VALUES.read_text(encoding="utf-8").splitlines()
+    documented: dict[str, Any] = {}
+    for top in ("global", "enclaveos-chart"):
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{top}:")) + 1
+        block = []
+        for line in lines[start:]:
+            if not line.startswith("  #"):
+                break
+            block.append(line[len("  # "):] if line.startswith("  # ") else "")
+        documented[top] = yaml.safe_load("\n".join(block))
+    return documented
+
+
+def project(values: Any, shape: Any) -> Any:
+    """`values` cut down to the keys of `shape` (None where a key is missing)."""
+    if not isinstance(shape, dict):
+        return values
+    given = values if isinstance(values, dict) else {}
+    return {key: project(given.get(key), sub) for key, sub in shape.items()}
+
+
+def test_chart_values_document_the_schema_defaults() -> None:
+    defaults = with_defaults({})
+    assert project(documented_backup_values(), defaults) == defaults

@@ -1,16 +1,40 @@
-# Step "upload" (AWS CLI image): every dump in $WORK_DIR to the bucket, checked after upload.
-found=0
-for file in "$WORK_DIR"/*.sql; do
-  [ -f "$file" ] || continue
-  found=1
-  key="${S3_PREFIX:+$S3_PREFIX/}$(basename "$file")"
-  echo "[upload] $file to s3://$S3_BUCKET/$key"
-  aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors "$file" "s3://$S3_BUCKET/$key"
-  size=$(aws --endpoint-url "$S3_ENDPOINT" s3api head-object --bucket "$S3_BUCKET" --key "$key" \
-    --query ContentLength --output text)
-  if [ "$size" != "$(wc -c < "$file")" ]; then
-    echo "[upload] failed: s3://$S3_BUCKET/$key has $size bytes, the dump $(wc -c < "$file")" >&2; exit 1
-  fi
+# Step "upload" (AWS CLI image): the dump to the bucket, read back and compared by SHA-256,
+# then its metadata object (written last: it marks the backup complete), then retention.
+name='' created='' size='' sha256='' database_version=''
+# shellcheck source=/dev/null  # written by the dump step
+. "$WORK_DIR/dump.env"
+file="$WORK_DIR/$name"
+[ -f "$file" ] || fail "no dump in $WORK_DIR: the dump step did not finish"
+[ "$(sha256_of "$file")" = "$sha256" ] || fail "$name changed between the dump and the upload (SHA-256 differs)"
+key=$(key_of "$name")
+{
+  printf '{\n  "writer": "helm-datashield",\n  "format": "sql",\n'
+  printf '  "object": %s,\n' "$(json_string "$key")"
+  printf '  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$size" "$sha256" "$created"
+  printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
+  printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
+    "$(json_string "$database_version")"
+  printf '  "tables": {\n'
+  tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
+  printf '  }\n}\n'
+} > "$file.json"
+put_verified "$file" "$key"
+put_verified "$file.json" "$key.json"
+log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
+# Retention: keep the newest $RETENTION complete backups of this release; older ones go,
+# metadata first (a half-deleted backup is then incomplete, never complete without data).
+# Only objects named as this tool names them and marked writer=helm-datashield are touched.
+all=$(complete_backups)
+count=$(printf '%s\n' "$all" | grep -c . || true)
+excess=$((count - RETENTION))
+[ "$excess" -gt 0 ] || { log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"; exit 0; }
+for old in $(printf '%s\n' "$all" | head -n "$excess"); do
+  writer=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$old.json" --query Metadata.writer --output text 2>&1) ||
+    fail "retention: cannot read s3://$S3_BUCKET/$old.json: $writer"
+  if [ "$writer" != helm-datashield ]; then log "retention: keeping $old (not written by helm-datashield)"; continue; fi
+  for doomed in "$old.json" "$old"; do
+    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$doomed" 2>&1) ||
+      fail "retention: cannot delete s3://$S3_BUCKET/$doomed: $out"
+  done
+  log "retention: deleted $old"
 done
-if [ "$found" = 0 ]; then echo "[upload] failed: no dump in $WORK_DIR" >&2; exit 1; fi
-echo "[upload] done"

@@ -1,0 +1,22 @@
+# database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).
+# db_version, db_exists, db_dump (SQL text on stdout), db_table_counts ("table<TAB>rows" lines, sorted),
+# db_recreate (drop and create $DATABASE_NAME), db_import FILE.
+crdb() { cockroach sql --insecure --host="$DATABASE_HOST:$DATABASE_PORT" "$@"; }
+db_version() { out=$(crdb --format=tsv -e "SELECT version()") && printf '%s\n' "$out" | tail -n 1; }
+# db_exists: 0 when $DATABASE_NAME exists, 1 when it does not, 2 when the server cannot say.
+db_exists() {
+  out=$(crdb --format=tsv -e "SHOW DATABASES") || return 2
+  printf '%s\n' "$out" | cut -f1 | grep -qx "$DATABASE_NAME"
+}
+db_dump() { cockroach dump "$DATABASE_NAME" --insecure --host="$DATABASE_HOST:$DATABASE_PORT"; }
+db_table_counts() {
+  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name") || return 1
+  for table in $(printf '%s\n' "$tables" | tail -n +2); do
+    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \"$table\"") || return 1
+    printf '%s\t%s\n' "$table" "$(printf '%s\n' "$rows" | tail -n 1)"
+  done
+}
+db_recreate() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE; CREATE DATABASE $DATABASE_NAME;"; }
+db_import() { crdb -d "$DATABASE_NAME" < "$1"; }
+# end of database seam

@@ -1,0 +1,56 @@
+"""inject: the manager Deployment in restore mode (renderer/inject.py).
+
+Only the replicas value changes and one annotation line is added; every other
+line stays as the chart wrote it.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from renderer.inject import RESTORE_ANNOTATION, manager_in_restore_mode
+from renderer.stream import split
+
+RECORD = f"{RESTORE_ANNOTATION}: "
+
+
+def restore_mode(text: str) -> str:
+    return manager_in_restore_mode(split(text)[0])
+
+
+@pytest.mark.parametrize("before,after", [
+    pytest.param(
+        "---\n# Source: x.yaml\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 3 # three\n"
+        "  template:\n    spec:\n      containers:\n      - name: a\n        args:\n          - x\n",
+        "---\n# Source: x.yaml\nkind: Deployment\nmetadata:\n  annotations:\n    " + RECORD + '"3"\n  name: m\n'
+        "spec:\n  replicas: 0 # three\n  template:\n    spec:\n      containers:\n      - name: a\n        args:\n"
+        "          - x\n",
+        id="replicas-set-lists-and-comments-kept"),
+    pytest.param(
+        "kind: Deployment\nmetadata:\n    name: m\n    annotations:\n        a: b\nspec:\n    selector: {}\n",
+        "kind: Deployment\nmetadata:\n    name: m\n    annotations:\n        " + RECORD + '"1"\n        a: b\n'
+        "spec:\n    replicas: 0\n    selector: {}\n",
+        id="no-replicas-means-1-four-space-indent"),
+    pytest.param(
+        "kind: Deployment\nmetadata:\n  name: m\n  annotations:\n    " + RECORD + '"2"\nspec:\n  replicas: 0\n',
+        "kind: Deployment\nmetadata:\n  name: m\n  annotations:\n    " + RECORD + '"2"\nspec:\n  replicas: 0\n',
+        id="second-run-keeps-the-first-record"),
+    pytest.param(
+        'kind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: "2"\n',
+        "kind: Deployment\nmetadata:\n  annotations:\n    " + RECORD + '"2"\n  name: m\nspec:\n  replicas: 0\n',
+        id="quoted-replicas"),
+])
+def test_restore_mode_edits_two_lines(before: str, after: str) -> None:
+    assert restore_mode(before) == after
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("kind: Deployment\nmetadata: {name: m}\nspec: {replicas: 2}\n", id="flow-style"),
+    pytest.param("kind: Deployment\nmetadata:\n  name: m\n  annotations: {}\nspec:\n  replicas: 2\n",
+                 id="empty-annotations"),
+])
+def test_restore_mode_flow_style_is_reserialised(text: str) -> None:
+    data = yaml.safe_load(restore_mode(text))
+    assert data["spec"]["replicas"] == 0
+    assert data["metadata"] == {"name": "m", "annotations": {RESTORE_ANNOTATION: "2"}}
