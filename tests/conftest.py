@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.services"]  # the real S3 server and PostgreSQL, for tests/runtime and tests/services
+
 ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "chart"
 POSTRENDERER = ROOT / "bin" / "datashield-backup"

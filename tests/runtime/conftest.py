@@ -1,0 +1,124 @@
+"""Fixtures of the job-runtime tests: a real S3 server (SeaweedFS) and a real PostgreSQL,
+started once per session and always stopped; a fresh bucket and a seeded `malbork`
+database per test; the backup and restore pods rendered by the real post-renderer."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run_postrenderer
+from tests.runtime.pods import PodRun, pod_spec, run_pod
+from tests.services import (
+    PG_BIN,
+    PG_USER,
+    S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY,
+    TOOLS_BIN,
+    PostgresServer,
+    S3Server,
+)
+
+RELEASE_INPUT = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
+SECRET = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY}
+DATABASE = "malbork"
+BUCKET = "datashield-runtime-tests"
+# Rows with quotes, a newline, a backslash and non-ASCII text: a dump must carry them exactly.
+SEED = """
+CREATE TABLE enclaves (id integer PRIMARY KEY, name text NOT NULL, sealed bytea);
+CREATE TABLE audit (id bigserial PRIMARY KEY, entry text);
+INSERT INTO enclaves VALUES (1, 'payments', '\\x00ff'), (2, 'it''s "quoted"', NULL), (3, E'line\\nbreak \\\\ é', '\\x');
+INSERT INTO audit (entry) SELECT 'entry ' || n FROM generate_series(1, 500) AS n;
+"""
+_buckets = itertools.count(1)
+
+
+@dataclass
+class Site:
+    """One test's world: the servers, its bucket, and ways to run the pods against them."""
+
+    s3: S3Server
+    db: PostgresServer
+    bucket: str
+    work: Path
+
+    def values(self, restore: str | None, backup: dict[str, object]) -> Path:
+        """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
+        restore mode from `restore` (an object key or "latest") when given."""
+        chart: dict[str, object] = {"Backup": backup}
+        if restore is not None:
+            chart["Restore"] = {"Enabled": True, "Backup": restore}
+        values = {"global": {"S3": {"Endpoint": self.s3.endpoint, "AllowHttp": True, "Bucket": self.bucket}},
+                  "enclaveos-chart": chart}
+        path = self.work / f"values-{next(_buckets)}.json"
+        path.write_text(json.dumps(values), encoding="utf-8")
+        return path
+
+    def render(self, restore: str | None = None, backup: dict[str, object] | None = None) -> str:
+        """The manifests from the real post-renderer, with this site's values (restore mode if asked)."""
+        done = run_postrenderer(RELEASE_INPUT, "--values", str(self.values(restore, backup or {})))
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def backup(self, secret: dict[str, str] = SECRET, env: dict[str, str] | None = None,
+               **backup: object) -> PodRun:
+        """Runs the backup CronJob's pod once (as its schedule would)."""
+        return self._run(pod_spec(self.render(backup=backup), "CronJob"), secret, env or {})
+
+    def restore(self, which: str = "latest", secret: dict[str, str] = SECRET,
+                env: dict[str, str] | None = None) -> PodRun:
+        """Runs the restore Job's pod, restore mode with Restore.Backup=`which`."""
+        return self._run(pod_spec(self.render(restore=which), "Job"), secret, env or {})
+
+    def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
+        work = self.work / f"pod-{next(_buckets)}"
+        work.mkdir()
+        overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
+                     "WORK_DIR": str(work), "HOME": str(work),
+                     "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin"}
+        return run_pod(spec, secret, {**overrides, **env})
+
+    def objects(self) -> list[str]:
+        """The keys of every object in the bucket, sorted."""
+        listed = self.s3.aws("s3api", "list-objects-v2", "--bucket", self.bucket, "--query", "Contents[].Key",
+                             "--output", "json").stdout
+        return sorted(json.loads(listed) or [])
+
+    def read(self, key: str) -> bytes:
+        target = self.work / "read"
+        self.s3.aws("s3", "cp", "--only-show-errors", f"s3://{self.bucket}/{key}", str(target))
+        return target.read_bytes()
+
+    def write(self, key: str, data: bytes, *metadata: str) -> None:
+        source = self.work / "write"
+        source.write_bytes(data)
+        extra = ["--metadata", ",".join(metadata)] if metadata else []
+        self.s3.aws("s3", "cp", "--only-show-errors", *extra, str(source), f"s3://{self.bucket}/{key}")
+
+    def data(self) -> str:
+        """Everything in the database, in a stable order (what "identical" means here)."""
+        return self.db.psql("SELECT * FROM enclaves ORDER BY id; SELECT count(*), max(entry) FROM audit;"
+                            "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
+                            "WHERE table_schema = 'public'", DATABASE)
+
+
+@pytest.fixture(scope="session")
+def bucket(s3_server: S3Server) -> str:
+    """One bucket for the session (SeaweedFS gives each bucket volumes of its own: few buckets, little memory)."""
+    s3_server.make_bucket(BUCKET)
+    return BUCKET
+
+
+@pytest.fixture
+def site(s3_server: S3Server, postgres_server: PostgresServer, bucket: str, tmp_path: Path) -> Site:
+    """An empty bucket and a freshly seeded database."""
+    s3_server.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{bucket}")
+    postgres_server.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    postgres_server.create_database(DATABASE)
+    postgres_server.psql(SEED, DATABASE)
+    return Site(s3_server, postgres_server, bucket, tmp_path)

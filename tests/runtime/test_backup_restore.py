@@ -1,0 +1,215 @@
+"""The backup and restore pods' scripts, run for real: rendered by the real post-renderer,
+executed container by container (tests/runtime/pods.py) against a real S3 server
+(SeaweedFS, HMAC keys enforced) with the real AWS CLI, and a real database.
+
+The database is PostgreSQL standing in for CockroachDB (in no registry here): the
+database seam, and only it, is swapped (tests/runtime/db-postgres.sh).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+
+from tests.runtime.conftest import SECRET, Site
+
+STAMP = r"\d{8}T\d{6}Z"
+
+
+def backup_keys(site: Site) -> list[str]:
+    return [k for k in site.objects() if re.fullmatch(rf"ds-{STAMP}\.sql", k)]
+
+
+def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
+    run = site.backup()
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [key] = backup_keys(site)
+    assert site.objects() == [key, f"{key}.json"]
+    data = site.read(key)
+    metadata = json.loads(site.read(f"{key}.json"))
+    assert metadata == {
+        "writer": "helm-datashield", "format": "sql", "object": key, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "created": metadata["created"], "release": "ds",
+        "namespace": "prod", "database": "malbork", "databaseVersion": metadata["databaseVersion"],
+        "tables": {"audit": 500, "enclaves": 3},
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
+    assert key == f"ds-{metadata['created'].replace('-', '').replace(':', '')}.sql"
+    assert metadata["databaseVersion"].startswith("15.")
+    assert f"[upload] backup complete: s3://{site.bucket}/{key} ({len(data)} bytes" in run.log
+
+
+def test_backup_under_a_prefix(site: Site) -> None:
+    run = site.backup(S3Prefix="prod/enclave-manager")
+    assert run.returncode == 0, run.log
+    assert [re.sub(STAMP, "STAMP", k) for k in site.objects()] == [
+        "prod/enclave-manager/ds-STAMP.sql", "prod/enclave-manager/ds-STAMP.sql.json"]
+
+
+def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(site: Site) -> None:
+    before = site.data()
+    assert site.backup().returncode == 0
+    site.db.psql("DELETE FROM enclaves WHERE id = 2; CREATE TABLE stray (x int); INSERT INTO audit (entry) "
+                 "VALUES ('after the backup')", "malbork")
+    changed = site.data()
+    assert changed != before
+    run = site.restore("latest")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert site.data() == before
+    [safety] = [k for k in site.objects() if k.startswith("pre-restore-")]
+    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", safety)
+    assert b"after the backup" in site.read(safety)
+    assert "[restore] restored malbork: 2 tables, row counts as recorded" in run.log
+
+
+def test_restore_a_chosen_backup_by_key(site: Site) -> None:
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    site.db.psql("TRUNCATE audit", "malbork")
+    run = site.restore(key)
+    assert run.returncode == 0, run.log
+    assert "500|entry 99" in site.data()
+
+
+def test_restore_of_an_empty_database_needs_no_safety_dump(site: Site) -> None:
+    assert site.backup().returncode == 0
+    before = site.data()
+    site.db.psql("DROP DATABASE malbork WITH (FORCE)")
+    run = site.restore("latest")
+    assert run.returncode == 0, run.log
+    assert "[safety-dump] database malbork is missing or has no tables: no safety dump needed" in run.log
+    assert site.data() == before
+
+
+OURS = ("writer=helm-datashield", "release=ds")
+
+
+def test_retention_deletes_only_the_oldest_of_ours(site: Site) -> None:
+    old_metadata = b'{\n  "writer": "helm-datashield",\n  "format": "sql"\n}\n'
+    site.write("ds-20200101T000000Z.sql", b"oldest", *OURS)
+    site.write("ds-20200101T000000Z.sql.json", old_metadata, *OURS)
+    site.write("ds-20200102T000000Z.sql", b"older", *OURS)
+    site.write("ds-20200102T000000Z.sql.json", old_metadata, *OURS)
+    site.write("ds-20200101T120000Z.sql", b"someone else's")  # same naming, not written by us
+    site.write("ds-20200101T120000Z.sql.json", b"{}")
+    site.write("ds-prod-20200101T000000Z.sql", b"another release", *OURS)
+    site.write("ds-prod-20200101T000000Z.sql.json", old_metadata, *OURS)
+    site.write("ds-20190101T000000Z.sql", b"incomplete: no metadata", *OURS)
+    site.write("ds-notes.txt", b"not a backup")
+    run = site.backup(Retention=2)
+    assert run.returncode == 0, run.log
+    [new] = [k for k in backup_keys(site) if not k.startswith(("ds-2019", "ds-2020"))]
+    assert site.objects() == sorted([
+        "ds-20190101T000000Z.sql", "ds-20200101T120000Z.sql", "ds-20200101T120000Z.sql.json",
+        "ds-20200102T000000Z.sql", "ds-20200102T000000Z.sql.json", new, f"{new}.json", "ds-notes.txt",
+        "ds-prod-20200101T000000Z.sql", "ds-prod-20200101T000000Z.sql.json"])
+    assert "[upload] retention: deleted ds-20200101T000000Z.sql" in run.log
+    assert "[upload] retention: keeping ds-20200101T120000Z.sql (not written by helm-datashield)" in run.log
+
+
+def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
+    assert site.backup(Retention=1).returncode == 0
+    [first] = backup_keys(site)
+    run = site.backup(Retention=1)
+    assert run.returncode == 0, run.log
+    assert len(backup_keys(site)) == 1
+    if backup_keys(site) != [first]:  # a second later: the new one replaced the first
+        assert f"[upload] retention: deleted {first}" in run.log
+
+
+@pytest.mark.parametrize("case,message", [
+    pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/ds-", id="wrong-secret"),
+    pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/ds-", id="missing-bucket"),
+    pytest.param("dump-fails-halfway", "[dump] FAILED: the dump of malbork failed (exit 1); nothing was uploaded",
+                 id="dump-fails-halfway"),
+    pytest.param("database-down", "[dump] FAILED: cannot reach database malbork at 127.0.0.1:1: ",
+                 id="database-down"),
+])
+def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str, message: str) -> None:
+    bucket = site.bucket
+    secret, env = SECRET, {}
+    if case == "wrong-secret":
+        secret = {**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}
+    elif case == "missing-bucket":
+        site.bucket += "-missing"
+    elif case == "dump-fails-halfway":
+        # A role that may read one table but not the other: pg_dump stops in the middle.
+        site.db.psql("CREATE ROLE halfway LOGIN; GRANT SELECT ON enclaves TO halfway", "malbork")
+        env = {"PGUSER": "halfway"}
+    elif case == "database-down":
+        env = {"DATABASE_PORT": "1"}  # nothing listens there
+    try:
+        run = site.backup(secret=secret, env=env)
+    finally:
+        if case == "dump-fails-halfway":
+            site.db.psql("DROP OWNED BY halfway; DROP ROLE halfway", "malbork")
+    site.bucket = bucket
+    assert run.returncode == 1, run.log
+    assert message.format(bucket=bucket) in run.log, run.log
+    assert site.objects() == []
+    assert SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log and WRONG_SECRET not in run.log
+
+
+WRONG_SECRET = "W" * 40
+
+
+@pytest.mark.parametrize("damage,message", [
+    pytest.param("corrupt", "[fetch] FAILED: s3://{bucket}/{key} does not match the SHA-256 in its metadata: "
+                 "the object is damaged", id="corrupted-object"),
+    pytest.param("truncate", "[fetch] FAILED: s3://{bucket}/{key} has 100 bytes, its metadata says {size}: "
+                 "the object is damaged", id="truncated-object"),
+    pytest.param("no-metadata", "[fetch] FAILED: the metadata object s3://{bucket}/{key}.json is missing or "
+                 "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
+    pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in s3://{bucket}/", id="no-backup-at-all"),
+    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/pre-restore-ds-", id="wrong-secret"),
+    pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
+                 'this restore Job reads "sql"', id="unknown-format"),
+])
+def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Site, damage: str,
+                                                                        message: str) -> None:
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    data = site.read(key)
+    which, secret = "latest", SECRET
+    if damage == "corrupt":
+        site.write(key, bytes([data[0] ^ 1]) + data[1:], *OURS)
+    elif damage == "truncate":
+        site.write(key, data[:100], *OURS)
+    elif damage == "no-metadata":
+        site.s3.aws("s3api", "delete-object", "--bucket", site.bucket, "--key", f"{key}.json")
+        which = key  # "latest" only ever picks complete backups
+    elif damage == "no-backup":
+        site.s3.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{site.bucket}")
+    elif damage == "wrong-secret":
+        secret = {**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}
+    elif damage == "other-format":
+        metadata = site.read(f"{key}.json").replace(b'"format": "sql"', b'"format": "cockroach-backup"')
+        site.write(f"{key}.json", metadata, *OURS)
+    site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
+    before = site.data()
+    run = site.restore(which, secret=secret)
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    assert message.format(bucket=site.bucket, key=key, size=len(data)) in run.log, run.log
+    assert site.data() == before
+    assert WRONG_SECRET not in run.log and SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log
+
+
+def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    broken = site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n"
+    metadata = json.loads(site.read(f"{key}.json"))
+    site.write(key, broken, *OURS)
+    text = site.read(f"{key}.json").decode()
+    text = text.replace(f'"size": {metadata["size"]},', f'"size": {len(broken)},')
+    text = text.replace(metadata["sha256"], hashlib.sha256(broken).hexdigest())
+    site.write(f"{key}.json", text.encode(), *OURS)
+    run = site.restore("latest")
+    assert (run.returncode, run.failed_container) == (1, "restore"), run.log
+    assert "[restore] FAILED: the import failed (exit 3): " in run.log
+    assert "(the safety dump is in the bucket)" in run.log
+    [safety] = [k for k in site.objects() if k.startswith("pre-restore-")]
+    assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
