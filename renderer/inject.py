@@ -38,11 +38,13 @@ class Step:
     object_store: bool = False  # runs the AWS CLI image with the HMAC keys, else the database client image
     restore: bool = False  # needs to know which backup to restore
     env: tuple[tuple[str, str], ...] = ()
+    kube_api: bool = False  # reads the nodes of the manager and database pods (its own token, read-only)
 
     @property
     def script(self) -> str:
         """The whole shell script of the container: the shared library, its client's part, the step."""
-        parts = ["lib.sh", "s3.sh" if self.object_store else DATABASE_SEAM, f"{self.body}.sh"]
+        parts = ["lib.sh", *(["kube.sh"] if self.kube_api else []), "s3.sh" if self.object_store else DATABASE_SEAM,
+                 f"{self.body}.sh"]
         return f"STEP={self.name}\n" + "".join(_script(part) for part in parts)
 
 
@@ -50,7 +52,7 @@ def _script(name: str) -> str:
     return (TEMPLATES / "scripts" / name).read_text(encoding="utf-8")
 
 
-BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True))
+BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True, kube_api=True))
 RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
                  Step("fetch", "fetch", object_store=True, restore=True),
                  Step("restore", "restore"))
@@ -73,6 +75,11 @@ def _environment() -> Any:
 def backup_cronjob(settings: Settings, filename: str | None) -> str:
     """The backup CronJob, as YAML text."""
     return _render("backup-cronjob.yaml.j2", settings, filename, BACKUP_STEPS)
+
+
+def backup_rbac(settings: Settings, filename: str | None) -> str:
+    """The backup pod's ServiceAccount, and a Role to read pods (for their nodes) bound to it."""
+    return _render("backup-rbac.yaml.j2", settings, filename, BACKUP_STEPS)
 
 
 def restore_job(settings: Settings, filename: str | None) -> str:

@@ -66,6 +66,7 @@ def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> Re
             out.append(document.text)
     added = []
     if config.backup_enabled:
+        added.append(("datashield-backup-rbac.yaml", inject.backup_rbac))
         added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
     if config.restore_enabled:
         added.append(("datashield-restore-job.yaml", inject.restore_job))

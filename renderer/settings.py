@@ -53,6 +53,9 @@ class Settings:
     database_host: str
     database_port: int
     manager_name: str
+    manager_selector: str  # label selectors of the manager's and the database's pods (for their nodes)
+    database_selector: str
+    service_account: str
     restore_enabled: bool
     restore_backup: str
     restore_job_name: str
@@ -88,6 +91,9 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         database_host=_database_host(targets),
         database_port=_database_port(targets),
         manager_name=targets.manager.name,
+        manager_selector=_selector(targets.manager.data),
+        database_selector=_selector(targets.database.data),
+        service_account=f"{release}-enclaveos-backup",
         restore_enabled=restore["Enabled"],
         restore_backup=restore_backup,
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
@@ -113,6 +119,12 @@ def _database_host(targets: Targets) -> str:
     service = spec.get("serviceName") or targets.database.name
     host = f"{targets.database.name}-0.{service}"
     return f"{host}.{targets.namespace}" if targets.namespace else host
+
+
+def _selector(workload: Any) -> str:
+    """The `matchLabels` of a Deployment or StatefulSet as a label selector string."""
+    labels = lookup(workload, "spec", "selector", "matchLabels") or {}
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
 def _database_port(targets: Targets) -> int:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT, run_postrenderer
+from tests.runtime.kube_api import KubeApi, Pod, token_dir
 from tests.runtime.pods import PodRun, pod_spec, run_pod
 from tests.services import (
     PG_BIN,
@@ -44,6 +47,7 @@ class Site:
 
     s3: S3Server
     db: PostgresServer
+    kube: KubeApi
     bucket: str
     work: Path
 
@@ -80,6 +84,7 @@ class Site:
         work.mkdir()
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
+                     "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
                      "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin"}
         return run_pod(spec, secret, {**overrides, **env})
 
@@ -114,11 +119,35 @@ def bucket(s3_server: S3Server) -> str:
     return BUCKET
 
 
+def release_pods() -> list[Pod]:
+    """The pods the release's Deployment and StatefulSet would have: their template labels, on SGX nodes."""
+    workloads = {d["kind"]: d for d in yaml.safe_load_all(RELEASE_INPUT) if d}
+    manager = workloads["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    database = workloads["StatefulSet"]["spec"]["template"]["metadata"]["labels"]
+    return [Pod("ds-enclaveos-manager-a", "prod", manager, "sgx-node-2"),
+            Pod("ds-enclaveos-manager-b", "prod", manager, "sgx-node-1"),
+            Pod("ds-enclaveos-manager-c", "prod", manager, "sgx-node-2"),
+            *(Pod(f"ds-enclaveos-cockroachdb-{i}", "prod", database, f"sgx-node-{i + 1}") for i in range(3)),
+            Pod("ds-enclaveos-manager-x", "staging", manager, "other-node")]
+
+
+@pytest.fixture(scope="session")
+def kube_api() -> Iterator[KubeApi]:
+    api = KubeApi(release_pods())
+    api.start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
 @pytest.fixture
-def site(s3_server: S3Server, postgres_server: PostgresServer, bucket: str, tmp_path: Path) -> Site:
+def site(s3_server: S3Server, postgres_server: PostgresServer, kube_api: KubeApi, bucket: str,
+         tmp_path: Path) -> Site:
     """An empty bucket and a freshly seeded database."""
     s3_server.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{bucket}")
     postgres_server.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     postgres_server.create_database(DATABASE)
     postgres_server.psql(SEED, DATABASE)
-    return Site(s3_server, postgres_server, bucket, tmp_path)
+    kube_api.requests.clear()
+    return Site(s3_server, postgres_server, kube_api, bucket, tmp_path)

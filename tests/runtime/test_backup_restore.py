@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from urllib.parse import unquote
 
 import pytest
 
 from tests.runtime.conftest import SECRET, Site
+from tests.runtime.kube_api import TOKEN
 
 STAMP = r"\d{8}T\d{6}Z"
 
@@ -34,6 +36,7 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
         "writer": "helm-datashield", "format": "sql", "object": key, "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(), "created": metadata["created"], "release": "ds",
         "namespace": "prod", "database": "malbork", "databaseVersion": metadata["databaseVersion"],
+        "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": ["sgx-node-1", "sgx-node-2", "sgx-node-3"]},
         "tables": {"audit": 500, "enclaves": 3},
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
@@ -213,3 +216,23 @@ def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
     assert "(the safety dump is in the bucket)" in run.log
     [safety] = [k for k in site.objects() if k.startswith("pre-restore-")]
     assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
+
+
+def test_without_the_nodes_the_backup_is_kept_and_says_why(site: Site) -> None:
+    run = site.backup(env={"KUBE_API": "http://127.0.0.1:1"})
+    assert run.returncode == 0, run.log
+    [key] = backup_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    assert metadata["nodes"] == {"manager": None, "database": None}
+    assert metadata["nodesError"].startswith("manager pods: curl: (7) Failed to connect to 127.0.0.1 port 1")
+    assert "[upload] WARNING: cannot read the nodes (manager pods: curl: (7)" in run.log
+    assert TOKEN not in run.log and TOKEN not in json.dumps(metadata)
+
+
+def test_the_node_lookup_asks_for_the_release_pods_only(site: Site) -> None:
+    assert site.backup().returncode == 0
+    assert [unquote(r) for r in site.kube.requests] == [
+        "/api/v1/namespaces/prod/pods?labelSelector=app.kubernetes.io/component=manager,"
+        "app.kubernetes.io/instance=ds,app.kubernetes.io/name=enclaveos-chart",
+        "/api/v1/namespaces/prod/pods?labelSelector=app.kubernetes.io/component=database,"
+        "app.kubernetes.io/instance=ds,app.kubernetes.io/name=enclaveos-chart"]

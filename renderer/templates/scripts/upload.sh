@@ -7,6 +7,14 @@ file="$WORK_DIR/$name"
 [ -f "$file" ] || fail "no dump in $WORK_DIR: the dump step did not finish"
 [ "$(sha256_of "$file")" = "$sha256" ] || fail "$name changed between the dump and the upload (SHA-256 differs)"
 key=$(key_of "$name")
+# The nodes are what a restore checks the SGX rule against. Without them the backup is
+# still kept (its data matters more), but the log and the metadata say why they are missing.
+nodes_error=''
+manager_nodes=$(nodes_of "$MANAGER_SELECTOR") || { nodes_error="manager pods: $manager_nodes"; manager_nodes=null; }
+database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
+  { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }
+[ -z "$nodes_error" ] ||
+  log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
 {
   printf '{\n  "writer": "helm-datashield",\n  "format": "sql",\n'
   printf '  "object": %s,\n' "$(json_string "$key")"
@@ -14,6 +22,8 @@ key=$(key_of "$name")
   printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
   printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
     "$(json_string "$database_version")"
+  printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
+  [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
   printf '  "tables": {\n'
   tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
   printf '  }\n}\n'
