@@ -52,6 +52,7 @@ class Settings:
     resources: dict[str, Any]
     database_host: str
     database_port: int
+    database_certs_secret: str  # "" for an insecure cluster
     manager_name: str
     manager_selector: str  # label selectors of the manager's and the database's pods (for their nodes)
     database_selector: str
@@ -90,6 +91,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         resources=backup["Resources"],
         database_host=_database_host(targets),
         database_port=_database_port(targets),
+        database_certs_secret=backup["Database"]["CertsSecret"],
         manager_name=targets.manager.name,
         manager_selector=_selector(targets.manager.data),
         database_selector=_selector(targets.database.data),

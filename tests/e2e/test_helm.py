@@ -128,7 +128,11 @@ def test_helm_itself_rejects_a_value_of_the_wrong_type(helm: Helm) -> None:
     assert "Retention" in result.stderr
 
 
-@pytest.mark.parametrize("mode", [(), RESTORE_SETS], ids=["backup", "restore"])
+SECURE_SETS = ("--set", "enclaveos-chart.Backup.Database.CertsSecret=cockroachdb-client-root")
+
+
+@pytest.mark.parametrize("mode", [(), RESTORE_SETS, SECURE_SETS + RESTORE_SETS],
+                         ids=["backup", "restore", "secure-cluster"])
 def test_every_rendered_object_is_valid_kubernetes(helm: Helm, mode: tuple[str, ...]) -> None:
     out = helm.template(*BACKUP_SETS, *mode, *helm.post_renderer()).stdout
     objects = documents(out)

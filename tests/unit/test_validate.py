@@ -43,7 +43,7 @@ SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-"
                "starting and ending with a letter or digit")
 PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
 RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
-BACKUP_KEYS = "CronSchedule, ImagePullSecrets, Images, Resources, Retention, S3Prefix, StartingDeadlineSeconds, " \
+BACKUP_KEYS = "CronSchedule, Database, ImagePullSecrets, Images, Resources, Retention, S3Prefix, StartingDeadlineSeconds, " \
     "Suspend, TimeZone"
 # The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -435,6 +435,11 @@ def test_configured_by_any_trigger(path: str, value: Any) -> None:
     pytest.param(f"{BACKUP}.StartingDeadlineSeconds", 5,
                  [f"{BACKUP}.StartingDeadlineSeconds: 5: must be at least 10 (Kubernetes checks CronJobs every "
                   "10 seconds)"], id="starting-deadline"),
+    pytest.param(f"{BACKUP}.Database.CertsSecret", "cockroachdb.client.root", [], id="certs-secret-ok"),
+    pytest.param(f"{BACKUP}.Database.CertsSecret", "", [], id="certs-secret-empty-is-insecure"),
+    pytest.param(f"{BACKUP}.Database.CertsSecret", "CockroachDB_Certs",
+                 [f'{BACKUP}.Database.CertsSecret: "CockroachDB_Certs": must be a Kubernetes Secret name, '
+                  "or empty for an insecure cluster"], id="certs-secret-bad-name"),
     pytest.param(f"{RESTORE}.RunId", "again-2", [], id="run-id-ok"),
     pytest.param(f"{RESTORE}.RunId", "", [], id="run-id-empty"),
     pytest.param(f"{RESTORE}.RunId", "Again", [f'{RESTORE}.RunId: "Again": {RUN_ID}'], id="run-id-uppercase"),
