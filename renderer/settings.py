@@ -42,6 +42,7 @@ class Settings:
     suspend: bool
     starting_deadline_seconds: int
     retention: int
+    format: str  # "sql" or "native"
     endpoint: str
     bucket: str
     prefix: str
@@ -81,6 +82,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         suspend=backup["Suspend"],
         starting_deadline_seconds=backup["StartingDeadlineSeconds"],
         retention=backup["Retention"],
+        format=backup["Format"],
         endpoint=_endpoint(s3),
         bucket=s3["Bucket"],
         prefix=backup["S3Prefix"].strip("/"),

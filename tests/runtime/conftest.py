@@ -75,9 +75,9 @@ class Site:
         return self._run(pod_spec(self.render(backup=backup), "CronJob"), secret, env or {})
 
     def restore(self, which: str = "latest", secret: dict[str, str] = SECRET,
-                env: dict[str, str] | None = None) -> PodRun:
-        """Runs the restore Job's pod, restore mode with Restore.Backup=`which`."""
-        return self._run(pod_spec(self.render(restore=which), "Job"), secret, env or {})
+                env: dict[str, str] | None = None, backup: dict[str, object] | None = None) -> PodRun:
+        """Runs the restore Job's pod, restore mode with Restore.Backup=`which` (and Backup.<key> values)."""
+        return self._run(pod_spec(self.render(restore=which, backup=backup), "Job"), secret, env or {})
 
     def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
         work = self.work / f"pod-{next(_buckets)}"

@@ -17,8 +17,32 @@ db_table_counts() {
     printf '%s\t%s\n' "$table" "$rows"
   done
 }
-db_recreate() {
-  pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\"" && pg -d postgres -c "CREATE DATABASE \"$DATABASE_NAME\""
-}
+db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }
+db_create() { pg -d postgres -c "CREATE DATABASE \"$DATABASE_NAME\""; }
 db_import() { pg -d "$DATABASE_NAME" -f "$1"; }
+# Native backups: CockroachDB writes them into the bucket itself, from the URL alone
+# (BACKUP ... INTO 's3://bucket/key?AWS_ENDPOINT=...&AWS_ACCESS_KEY_ID=...'), one dated
+# folder per BACKUP, and RESTORE ... FROM LATEST IN reads the newest. PostgreSQL cannot, so
+# these two do the same with pg_dump -Fd and the AWS CLI, taking bucket, key, endpoint and
+# keys from that same URL: the URL the scripts build, percent-encoding included, is what is used.
+url_part() {
+  python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); q = dict(u.parse_qsl(p.query))
+print({"bucket": p.netloc, "key": p.path.lstrip("/")}.get(sys.argv[2]) or q[sys.argv[2]])' "$1" "$2"
+}
+url_aws() {
+  AWS_ACCESS_KEY_ID=$(url_part "$url" AWS_ACCESS_KEY_ID) AWS_SECRET_ACCESS_KEY=$(url_part "$url" AWS_SECRET_ACCESS_KEY) \
+    aws --endpoint-url "$(url_part "$url" AWS_ENDPOINT)" "$@"
+}
+db_backup_native() {
+  url=$1 && dir=$(mktemp -d) && pg_dump -Fd -f "$dir/backup" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" &&
+    url_aws s3 cp --recursive --only-show-errors "$dir/backup" \
+      "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"
+}
+db_restore_native() {
+  url=$1 && base="s3://$(url_part "$url" bucket)/$(url_part "$url" key)" && dir=$(mktemp -d) &&
+    latest=$(url_aws s3 ls --recursive "$base/" | awk '{print $4}' | sed 's|.*/\([0-9]*/[0-9]*/[^/]*\)/.*|\1|' |
+      sort -u | tail -n 1) && [ -n "$latest" ] &&
+    url_aws s3 cp --recursive --only-show-errors "$base/$latest/" "$dir/backup/" && db_create &&
+    pg_restore --no-owner -h "$DATABASE_HOST" -p "$DATABASE_PORT" -d "$DATABASE_NAME" "$dir/backup"
+}
 # end of database seam

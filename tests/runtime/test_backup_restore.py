@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from urllib.parse import unquote
 
 import pytest
@@ -33,7 +34,7 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
     data = site.read(key)
     metadata = json.loads(site.read(f"{key}.json"))
     assert metadata == {
-        "writer": "helm-datashield", "format": "sql", "object": key, "size": len(data),
+        "writer": "helm-datashield", "format": "sql", "object": key, "files": 1, "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(), "created": metadata["created"], "release": "ds",
         "namespace": "prod", "database": "malbork", "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": ["sgx-node-1", "sgx-node-2", "sgx-node-3"]},
@@ -161,9 +162,9 @@ WRONG_SECRET = "W" * 40
 
 @pytest.mark.parametrize("damage,message", [
     pytest.param("corrupt", "[fetch] FAILED: s3://{bucket}/{key} does not match the SHA-256 in its metadata: "
-                 "the object is damaged", id="corrupted-object"),
+                 "the backup is damaged", id="corrupted-object"),
     pytest.param("truncate", "[fetch] FAILED: s3://{bucket}/{key} has 100 bytes, its metadata says {size}: "
-                 "the object is damaged", id="truncated-object"),
+                 "the backup is damaged", id="truncated-object"),
     pytest.param("no-metadata", "[fetch] FAILED: the metadata object s3://{bucket}/{key}.json is missing or "
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
     pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in s3://{bucket}/", id="no-backup-at-all"),
@@ -236,3 +237,58 @@ def test_the_node_lookup_asks_for_the_release_pods_only(site: Site) -> None:
         "app.kubernetes.io/instance=ds,app.kubernetes.io/name=enclaveos-chart",
         "/api/v1/namespaces/prod/pods?labelSelector=app.kubernetes.io/component=database,"
         "app.kubernetes.io/instance=ds,app.kubernetes.io/name=enclaveos-chart"]
+
+
+def native_keys(site: Site) -> list[str]:
+    return sorted({m.group(0) for k in site.objects() if (m := re.match(rf"ds-{STAMP}\.native", k))})
+
+
+def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:
+    before = site.data()
+    run = site.backup(Format="native")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [key] = native_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    parts = [k for k in site.objects() if k.startswith(f"{key}/")]
+    assert (metadata["format"], metadata["files"]) == ("native", len(parts))
+    assert metadata["tables"] == {"audit": 500, "enclaves": 3}
+    site.db.psql("DELETE FROM enclaves; DROP TABLE audit", "malbork")
+    run = site.restore("latest", backup={"Format": "native"})
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert site.data() == before
+    assert f"[restore] RESTORE DATABASE malbork FROM LATEST IN s3://{site.bucket}/{key}" in run.log
+    [safety] = {k.split("/")[0] for k in site.objects() if k.startswith("pre-restore-")}
+    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.native", safety)
+    assert SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log
+
+
+def test_native_retention_deletes_the_whole_backup_folder(site: Site) -> None:
+    assert site.backup(Format="native", Retention=1).returncode == 0
+    [first] = native_keys(site)
+    time.sleep(1)  # the next backup's name is a second later
+    run = site.backup(Format="native", Retention=1)
+    assert run.returncode == 0, run.log
+    [second] = native_keys(site)
+    assert second != first and not [k for k in site.objects() if k.startswith(first)]
+    assert f"[upload] retention: deleted {first}" in run.log
+
+
+def test_a_damaged_native_backup_stops_the_restore(site: Site) -> None:
+    assert site.backup(Format="native").returncode == 0
+    [key] = native_keys(site)
+    part = next(k for k in site.objects() if k.startswith(f"{key}/") and k.endswith(".dat.gz"))
+    data = site.read(part)
+    site.write(part, bytes([data[0] ^ 1]) + data[1:])
+    before = site.data()
+    run = site.restore("latest", backup={"Format": "native"})
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    assert (f"[fetch] FAILED: s3://{site.bucket}/{key} does not match the SHA-256 in its metadata: "
+            "the backup is damaged") in run.log
+    assert site.data() == before
+
+
+def test_a_failed_native_backup_never_shows_the_keys(site: Site) -> None:
+    run = site.backup(secret={**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}, Format="native")
+    assert (run.returncode, run.failed_container) == (1, "dump"), run.log
+    assert "[dump] FAILED: BACKUP of malbork failed: " in run.log
+    assert WRONG_SECRET not in run.log and "%57%57%57" not in run.log

@@ -106,6 +106,7 @@ def test_defaults_of_nothing() -> None:
         "Suspend": False,
         "StartingDeadlineSeconds": 3600,
         "Database": {"CertsSecret": ""},
+        "Format": "sql",
         "Images": {
             "Database": {"Repository": "cockroachdb/cockroach", "Tag": "v20.1.17", "PullPolicy": "IfNotPresent"},
             "ObjectStore": {"Repository": "amazon/aws-cli", "Tag": "2.17.0", "PullPolicy": "IfNotPresent"},

@@ -1,6 +1,6 @@
 # database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).
 # db_version, db_exists, db_dump (SQL text on stdout), db_table_counts ("table<TAB>rows" lines, sorted),
-# db_recreate (drop and create $DATABASE_NAME), db_import FILE.
+# db_drop, db_create, db_import FILE (SQL text), db_backup_native URL, db_restore_native URL.
 # A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied
 # so the key is private to this user (cockroach refuses a group-readable key file).
 security=--insecure
@@ -27,6 +27,11 @@ db_table_counts() {
     printf '%s\t%s\n' "$table" "$(printf '%s\n' "$rows" | tail -n 1)"
   done
 }
-db_recreate() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE; CREATE DATABASE $DATABASE_NAME;"; }
+db_drop() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE"; }
+db_create() { crdb -e "CREATE DATABASE $DATABASE_NAME"; }
 db_import() { crdb -d "$DATABASE_NAME" < "$1"; }
+# Native: the cluster itself writes to (reads from) the bucket; the URL, with its keys, goes on
+# stdin, never on a command line.
+db_backup_native() { printf "BACKUP DATABASE %s INTO '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
+db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
 # end of database seam

@@ -1,10 +1,13 @@
-# Step "dump" (database client image): the database as SQL text in $WORK_DIR, with what the
-# next step records and checks: $WORK_DIR/dump.env (name, time, size, SHA-256, database
-# version) and $WORK_DIR/tables (rows per table). $DUMP_PREFIX names safety dumps.
+# Step "dump" (database client image): the database, with what the next step records and
+# checks: $WORK_DIR/dump.env (name, format, time, database version; size and SHA-256 of an
+# SQL dump) and $WORK_DIR/tables (rows per table). $BACKUP_FORMAT: "sql" (SQL text in
+# $WORK_DIR) or "native" (CockroachDB's BACKUP writes straight into the bucket).
+# $DUMP_PREFIX names safety dumps.
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-name="${DUMP_PREFIX:-}$RELEASE-$(printf '%s' "$now" | tr -d ':-').sql"
+format=${BACKUP_FORMAT:-sql}
+name="${DUMP_PREFIX:-}$RELEASE-$(printf '%s' "$now" | tr -d ':-').$format"
 file="$WORK_DIR/$name"
-log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT"
+log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"
 version=$(db_version 2>&1) && [ -n "$version" ] ||
   fail "cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: $version"
 if db_exists; then exists=0; else exists=$?; fi
@@ -20,14 +23,23 @@ if [ -n "${DUMP_PREFIX:-}" ] && [ ! -s "$WORK_DIR/tables" ]; then
   : > "$WORK_DIR/nothing-to-save"
   exit 0
 fi
-db_dump > "$file.partial" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
-[ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
-mv "$file.partial" "$file"
+size='' sha256=''
+if [ "$format" = native ]; then
+  log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
+  out=$(db_backup_native "$(backup_url "$(key_of "$name")")" 2>&1) ||
+    fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"
+else
+  db_dump > "$file.partial" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
+  [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
+  mv "$file.partial" "$file"
+  size=$(size_of "$file") sha256=$(sha256_of "$file")
+fi
 {
   echo "name='$name'"
+  echo "format='$format'"
   echo "created='$now'"
-  echo "size='$(size_of "$file")'"
-  echo "sha256='$(sha256_of "$file")'"
+  echo "size='$size'"
+  echo "sha256='$sha256'"
   printf "database_version='%s'\n" "$(printf '%s' "$version" | tr -d "'")"
 } > "$WORK_DIR/dump.env"
-log "wrote $name: $(size_of "$file") bytes, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"
+log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

@@ -1,7 +1,4 @@
 # s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2).
-# Object names: <prefix>/<release>-<yyyymmddThhmmssZ>.sql, with <name>.json beside it,
-# written last: a backup is complete when its metadata object exists.
-key_of() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
 s3() { aws --endpoint-url "$S3_ENDPOINT" "$@"; }
 # put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.
 put_verified() {
@@ -18,6 +15,19 @@ put_verified() {
 get() {
   out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" "$2" 2>&1) || fail "cannot download s3://$S3_BUCKET/$1: $out"
 }
+# native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and
+# sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.
+native_digest() {
+  rm -rf "$WORK_DIR/native" && mkdir -p "$WORK_DIR/native"
+  out=$(s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" "$WORK_DIR/native/" 2>&1) ||
+    fail "cannot read the backup s3://$S3_BUCKET/$1/: $out"
+  (cd "$WORK_DIR/native" && find . -type f | LC_ALL=C sort | while read -r part; do sha256sum "$part"; done) \
+    > "$WORK_DIR/native.sha256"
+  files=$(grep -c . "$WORK_DIR/native.sha256" || true)
+  size=$(find "$WORK_DIR/native" -type f -exec cat {} + | wc -c | tr -d ' ')
+  sha256=$(sha256_of "$WORK_DIR/native.sha256")
+  rm -rf "$WORK_DIR/native"
+}
 # complete_backups: the data keys of this release's complete backups, oldest first.
 complete_backups() {
   base=$(key_of "")
@@ -25,7 +35,8 @@ complete_backups() {
     --output text 2>&1) || fail "cannot list s3://$S3_BUCKET/$base: $listed"
   for key in $listed; do
     case ${key#"$base"} in
-      "$RELEASE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.sql.json)
+      "$RELEASE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.sql.json | \
+      "$RELEASE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.native.json)
         printf '%s\n' "${key%.json}" ;;
     esac
   done | sort

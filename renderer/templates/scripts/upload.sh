@@ -1,12 +1,20 @@
-# Step "upload" (AWS CLI image): the dump to the bucket, read back and compared by SHA-256,
-# then its metadata object (written last: it marks the backup complete), then retention.
-name='' created='' size='' sha256='' database_version=''
+# Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by
+# SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata
+# object (written last: it marks the backup complete), then retention.
+name='' format='' created='' size='' sha256='' database_version=''
 # shellcheck source=/dev/null  # written by the dump step
 . "$WORK_DIR/dump.env"
-file="$WORK_DIR/$name"
-[ -f "$file" ] || fail "no dump in $WORK_DIR: the dump step did not finish"
-[ "$(sha256_of "$file")" = "$sha256" ] || fail "$name changed between the dump and the upload (SHA-256 differs)"
 key=$(key_of "$name")
+files=1
+if [ "$format" = native ]; then
+  native_digest "$key"
+  [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"
+else
+  [ -f "$WORK_DIR/$name" ] || fail "no dump in $WORK_DIR: the dump step did not finish"
+  [ "$(sha256_of "$WORK_DIR/$name")" = "$sha256" ] ||
+    fail "$name changed between the dump and the upload (SHA-256 differs)"
+  put_verified "$WORK_DIR/$name" "$key"
+fi
 # The nodes are what a restore checks the SGX rule against. Without them the backup is
 # still kept (its data matters more), but the log and the metadata say why they are missing.
 nodes_error=''
@@ -16,9 +24,9 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
 [ -z "$nodes_error" ] ||
   log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
 {
-  printf '{\n  "writer": "helm-datashield",\n  "format": "sql",\n'
+  printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$format"
   printf '  "object": %s,\n' "$(json_string "$key")"
-  printf '  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$size" "$sha256" "$created"
+  printf '  "files": %s,\n  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$files" "$size" "$sha256" "$created"
   printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
   printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
     "$(json_string "$database_version")"
@@ -27,9 +35,8 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   printf '  "tables": {\n'
   tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
   printf '  }\n}\n'
-} > "$file.json"
-put_verified "$file" "$key"
-put_verified "$file.json" "$key.json"
+} > "$WORK_DIR/$name.json"
+put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
 # Retention: keep the newest $RETENTION complete backups of this release; older ones go,
 # metadata first (a half-deleted backup is then incomplete, never complete without data).
@@ -42,9 +49,11 @@ for old in $(printf '%s\n' "$all" | head -n "$excess"); do
   writer=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$old.json" --query Metadata.writer --output text 2>&1) ||
     fail "retention: cannot read s3://$S3_BUCKET/$old.json: $writer"
   if [ "$writer" != helm-datashield ]; then log "retention: keeping $old (not written by helm-datashield)"; continue; fi
-  for doomed in "$old.json" "$old"; do
-    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$doomed" 2>&1) ||
-      fail "retention: cannot delete s3://$S3_BUCKET/$doomed: $out"
-  done
+  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old.json" 2>&1) ||
+    fail "retention: cannot delete s3://$S3_BUCKET/$old.json: $out"
+  case $old in
+    *.native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$old/" 2>&1) ;;
+    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old" 2>&1) ;;
+  esac || fail "retention: cannot delete s3://$S3_BUCKET/$old: $out"
   log "retention: deleted $old"
 done
