@@ -50,6 +50,7 @@ class Site:
     kube: KubeApi
     bucket: str
     work: Path
+    endpoint: str = ""  # where the pods reach the object store (default: the S3 server itself)
 
     def values(self, restore: str | None, backup: dict[str, object]) -> Path:
         """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
@@ -57,7 +58,8 @@ class Site:
         chart: dict[str, object] = {"Backup": backup}
         if restore is not None:
             chart["Restore"] = {"Enabled": True, "Backup": restore}
-        values = {"global": {"S3": {"Endpoint": self.s3.endpoint, "AllowHttp": True, "Bucket": self.bucket}},
+        endpoint = self.endpoint or self.s3.endpoint
+        values = {"global": {"S3": {"Endpoint": endpoint, "AllowHttp": True, "Bucket": self.bucket}},
                   "enclaveos-chart": chart}
         path = self.work / f"values-{next(_buckets)}.json"
         path.write_text(json.dumps(values), encoding="utf-8")

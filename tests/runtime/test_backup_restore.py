@@ -17,6 +17,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.runtime.conftest import SECRET, Site
+from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 
 STAMP = r"\d{8}T\d{6}Z"
@@ -292,3 +293,19 @@ def test_a_failed_native_backup_never_shows_the_keys(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (1, "dump"), run.log
     assert "[dump] FAILED: BACKUP of malbork failed: " in run.log
     assert WRONG_SECRET not in run.log and "%57%57%57" not in run.log
+
+
+def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: Site) -> None:
+    """The store answers with other bytes than were sent: the backup must not count as done."""
+    proxy = FaultyProxy(site.s3.endpoint, corrupt_suffixes=(".sql",))
+    site.endpoint = proxy.endpoint
+    try:
+        run = site.backup()
+    finally:
+        proxy.stop()
+    assert (run.returncode, run.failed_container) == (1, "upload"), run.log
+    [key] = backup_keys(site)
+    assert proxy.corrupted == [f"/{site.bucket}/{key}"]
+    assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
+            "(SHA-256 differs)") in run.log
+    assert site.objects() == [key]  # no metadata object: "latest" never picks it
