@@ -86,6 +86,31 @@ def _prepend_path(env: dict[str, str], directory: Path) -> None:
     env["PATH"] = os.pathsep.join([str(directory), *(p for p in env.get("PATH", "").split(os.pathsep) if p)])
 
 
+def _wait_until(proc: subprocess.Popen[bytes], what: str, log: Path, timeout: float, ready: Callable[[], bool],
+                interval: float) -> None:
+    """Polls `ready` until it is true; a server that exits or does not get there in time is an error with its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise ServiceError(f"{what} exited with {proc.returncode} before it was ready; "
+                               f"log {log}:\n{_log_tail(log)}")
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise ServiceError(f"{what} was not ready within {timeout:.0f} s; log {log}:\n{_log_tail(log)}")
+        time.sleep(interval)
+
+
+def _reap(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Waits `grace` seconds for a stopping server, then kills its whole process group."""
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 class S3Server:
     """One `weed server` (master, volume, filer, S3 gateway) in one process group, on 127.0.0.1."""
 
@@ -149,19 +174,14 @@ class S3Server:
 
     def _wait_until_up(self, timeout: float) -> None:
         """Until the S3 port answers and the master knows a volume server with room (the first upload needs it)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._proc.poll() is not None:
-                raise ServiceError(f"weed exited with {self._proc.returncode} before it was ready; "
-                                   f"log {self.log}:\n{_log_tail(self.log)}")
+
+        def up() -> bool:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 _http_get(self.port, "/")  # any answer will do: unsigned, it is AccessDenied
-                if json.loads(_http_get(self._master, "/dir/status"))["Topology"]["Free"] > 0:
-                    return
-            if time.monotonic() > deadline:
-                raise ServiceError(f"weed's S3 gateway on port {self.port} was not ready within {timeout:.0f} s; "
-                                   f"log {self.log}:\n{_log_tail(self.log)}")
-            time.sleep(0.05)
+                return bool(json.loads(_http_get(self._master, "/dir/status"))["Topology"]["Free"] > 0)
+            return False
+
+        _wait_until(self._proc, f"weed's S3 gateway on port {self.port}", self.log, timeout, up, 0.05)
 
     @property
     def endpoint(self) -> str:
@@ -212,12 +232,7 @@ class S3Server:
         if self._proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._proc.pid, signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=10)
+            _reap(self._proc, grace=1)
         # weed puts a gRPC unix socket per service at a fixed /tmp path, whatever TMPDIR says.
         for service, port in self._grpc.items():
             sock = Path(f"/tmp/seaweedfs-{service}-grpc-{port}.sock")
@@ -282,19 +297,14 @@ class PostgresServer:
     def _wait_until_ready(self, timeout: float) -> None:
         """Until postmaster.pid says "ready" (what `pg_ctl start -w` waits for)."""
         assert self._proc is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._proc.poll() is not None:
-                raise ServiceError(f"postgres exited with {self._proc.returncode} before it was ready; "
-                                   f"log {self.log}:\n{_log_tail(self.log)}")
+
+        def ready() -> bool:
             with contextlib.suppress(OSError):
                 lines = (self.data / "postmaster.pid").read_text().splitlines()
-                if len(lines) >= 8 and lines[7].strip() == "ready":
-                    return
-            if time.monotonic() > deadline:
-                raise ServiceError(f"postgres was not ready within {timeout:.0f} s; "
-                                   f"log {self.log}:\n{_log_tail(self.log)}")
-            time.sleep(0.02)
+                return len(lines) >= 8 and lines[7].strip() == "ready"
+            return False
+
+        _wait_until(self._proc, "postgres", self.log, timeout, ready, 0.02)
 
     @property
     def socket_dir(self) -> Path:
@@ -332,12 +342,7 @@ class PostgresServer:
             subprocess.run(check=False, args=[*self._as_owner, str(PG_BIN / "pg_ctl"), "stop", "-w", "-t", "30", "-s",
                                               "-m", "immediate", "-D", str(self.data)],
                            cwd=self.dir, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pg_ctl could not: end the whole group
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=10)
+            _reap(self._proc, grace=10)  # pg_ctl could not stop it in time: the whole group is killed
         if not keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 

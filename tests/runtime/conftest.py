@@ -38,7 +38,7 @@ CREATE TABLE audit (id bigserial PRIMARY KEY, entry text);
 INSERT INTO enclaves VALUES (1, 'payments', '\\x00ff'), (2, 'it''s "quoted"', NULL), (3, E'line\\nbreak \\\\ é', '\\x');
 INSERT INTO audit (entry) SELECT 'entry ' || n FROM generate_series(1, 500) AS n;
 """
-_buckets = itertools.count(1)
+_serial = itertools.count(1)
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Site:
         endpoint = self.endpoint or self.s3.endpoint
         values = {"global": {"S3": {"Endpoint": endpoint, "AllowHttp": True, "Bucket": self.bucket}},
                   "enclaveos-chart": chart}
-        path = self.work / f"values-{next(_buckets)}.json"
+        path = self.work / f"values-{next(_serial)}.json"
         path.write_text(json.dumps(values), encoding="utf-8")
         return path
 
@@ -82,7 +82,7 @@ class Site:
         return self._run(pod_spec(self.render(restore=which, backup=backup), "Job"), secret, env or {})
 
     def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
-        work = self.work / f"pod-{next(_buckets)}"
+        work = self.work / f"pod-{next(_serial)}"
         work.mkdir()
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
