@@ -52,3 +52,35 @@ class InvalidManifests(DatashieldError):
     """The rendered manifests on stdin cannot be read, or lack what the post-renderer needs."""
 
     exit_code = 4
+
+
+class Refused(DatashieldError):
+    """The restore's preflight found reasons not to go on; nothing was changed."""
+
+    exit_code = 5
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+    def lines(self) -> list[str]:
+        return ["refused, nothing was changed:", *(f"  - {reason}" for reason in self.reasons)]
+
+
+class ClusterCallFailed(DatashieldError):
+    """A helm or kubectl call failed; the message carries the command and its stderr."""
+
+
+class ObjectStoreFailed(DatashieldError):
+    """The bucket could not be read or written; the message never holds the keys."""
+
+
+class StepFailed(DatashieldError):
+    """A step of the restore failed after changes began: what failed, the state it left, what to run."""
+
+    def __init__(self, step: str, reason: str, advice: list[str]) -> None:
+        super().__init__(f"{step} failed: {reason}")
+        self.advice = advice
+
+    def lines(self) -> list[str]:
+        return [str(self), *self.advice]

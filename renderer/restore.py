@@ -1,40 +1,440 @@
 """`helm datashield-restore`: the restore procedure as one command.
 
-Restores a release's enclave-manager database from a backup in the bucket (or a
-local SQL file): preflight checks (release, values, Secret, backup, SGX hosts),
-confirmation, restore mode with the manager at 0 replicas, the restore Job, and
-back to the recorded replica count. The command line is defined here; the
-procedure itself is not built yet (issue #4) and says so instead of pretending.
+  1. Preflight, read-only: the release, its values, the Secret, the backup and its
+     metadata, the SGX rule (the manager must run on the nodes that ran it when the
+     backup was taken), the replica count to come back to.
+  2. Confirmation (typing the release name; `--yes` in scripts).
+  3. `helm upgrade` into restore mode (manager at 0 replicas, restore Job added by the
+     post-renderer), then the Job, its log streamed, until it succeeds or fails.
+  4. `helm upgrade` out of restore mode with the recorded replica count, and the wait
+     until the manager is ready.
+  5. What was restored, from which backup, and where the data from before is saved.
+Any failure stops the run with the step, the reason, the state left behind and the exact
+commands to resume or go back. Also `--list` (the release's backups) and `--backup-now`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
 
-from .errors import DatashieldError
+from .backups import Backup, catalog, choose, metadata_keys
+from .cluster import Cluster, ProcessRunner, Release, shown
+from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
+from .objectstore import ObjectStore
+from .restore_plan import (
+    BackupConfig,
+    Plan,
+    Request,
+    backup_config,
+    chart_args,
+    commands,
+    describe,
+    post_renderer,
+    release_reasons,
+    replicas_to_restore,
+    restore_sets,
+    secret_reasons,
+    sgx_check,
+)
 
+PLUGIN_DIR = str(Path(__file__).resolve().parent.parent)
 DESCRIPTION = """\
-Restore the Data Shield enclave manager's database (malbork) from a backup.
+Restore the Data Shield enclave manager's database (malbork) from a backup, as one command:
+preflight checks, confirmation, restore mode (manager at 0 replicas, restore Job), then
+back to the manager's recorded replica count. Nothing changes before the confirmation.
 
-  helm datashield-restore RELEASE --from latest            newest complete backup in the bucket
-  helm datashield-restore RELEASE --from <object key>      a chosen backup
-  helm datashield-restore RELEASE --from ./backup.sql      a local file
-  helm datashield-restore RELEASE --from latest --dry-run  print the plan, change nothing
+  helm datashield-restore RELEASE --chart CHART --from latest           newest complete backup
+  helm datashield-restore RELEASE --chart CHART --from <backup name>    a chosen backup (see --list)
+  helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
+  helm datashield-restore RELEASE --list [--verify]                     the release's backups
+  helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
 
-The manager must be restored onto the nodes that ran it before: its data is sealed
-to their SGX hardware."""
+--chart is the chart the release runs (the same version): helm needs it to upgrade.
+The manager must be restored onto the nodes that ran it before: its data is sealed to
+their SGX hardware. Honours HELM_NAMESPACE (-n), HELM_KUBECONTEXT, KUBECONFIG, HELM_BIN
+and KUBECTL_BIN.
+
+Exit codes: 0 done, 1 a step failed (the message says what state it left), 2 bad
+arguments, 5 refused by preflight (nothing changed)."""
+STEPS = 5
+POLL_SECONDS = 3.0
+SAFETY_DUMP_LOG = re.compile(r"the data before this restore is saved as (s3://\S+)")
 
 
 def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
-    """Parses the restore command line; the procedure is not available yet."""
+    """Parses the command line and runs the chosen mode with the real cluster and bucket."""
+    options = _parser(make_parser).parse_args(args)
+    cluster = Cluster(runner=ProcessRunner(), helm=os.environ.get("HELM_BIN") or "helm",
+                      kubectl=os.environ.get("KUBECTL_BIN") or "kubectl",
+                      namespace=os.environ.get("HELM_NAMESPACE") or "default",
+                      context=os.environ.get("HELM_KUBECONTEXT") or None)
+    session = Session(cluster=cluster, progress=Progress(json_mode=options.output == "json", out=sys.stdout),
+                      open_store=_open_store(options.s3_endpoint), confirm=_ask)
+    if options.list:
+        return session.list_backups(options.release, options.verify)
+    if options.backup_now:
+        return session.backup_now(options.release, options.timeout)
+    if not options.source or not options.chart:
+        raise InvalidArguments("helm datashield-restore: --from and --chart are needed to restore "
+                               "(or --list, --backup-now; see --help)")
+    request = Request(release=options.release, source=options.source, chart=options.chart,
+                      chart_version=options.version, unsafe_sgx=options.unsafe_ignore_sgx_nodes,
+                      replicas=options.replicas, timeout=options.timeout,
+                      run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()),
+                      again=("helm", "datashield-restore", *(a for a in args if a not in ("--yes", "--dry-run")),
+                             "--yes"))
+    return session.restore(request, dry_run=options.dry_run, yes=options.yes)
+
+
+def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser = make_parser("helm datashield-restore", DESCRIPTION)
     parser.add_argument("release", metavar="RELEASE", help="the Helm release of the enclave manager")
-    parser.add_argument("--from", dest="source", required=True, metavar="BACKUP",
-                        help="`latest`, an object key in the bucket, or a local .sql file")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--output", choices=("text", "json"), default="text", help="progress format")
-    parser.parse_args(args)
-    raise DatashieldError("the restore procedure is not available in this version yet (issue #4); "
-                          "follow the manual procedure in the README")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--from", dest="source", metavar="BACKUP",
+                      help="`latest` (the newest complete backup) or a backup's name from --list")
+    mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
+    mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
+    parser.add_argument("--chart", metavar="CHART", help="the chart the release runs (path, repo/name or oci://)")
+    parser.add_argument("--version", metavar="VERSION", help="the chart version (for a repository chart)")
+    parser.add_argument("--dry-run", action="store_true", help="check everything and print the plan; change nothing")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    parser.add_argument("--replicas", type=_positive, metavar="N",
+                        help="the manager's replica count after the restore (default: the count it has now)")
+    parser.add_argument("--timeout", type=_positive, default=3600, metavar="SECONDS",
+                        help="how long to wait for the Job, and for the manager to be ready (default 3600)")
+    parser.add_argument("--verify", action="store_true", help="with --list: read every backup and check its SHA-256")
+    parser.add_argument("--s3-endpoint", metavar="URL",
+                        help="the object store as reachable from this machine, when the release's "
+                             "global.S3.Endpoint is an in-cluster (direct) endpoint")
+    parser.add_argument("--unsafe-ignore-sgx-nodes", action="store_true",
+                        help="restore even when the manager will run on nodes that did not write the backup, "
+                             "or this cannot be checked: the restored data may be unreadable (SGX sealing)")
+    parser.add_argument("--output", choices=("text", "json"), default="text",
+                        help="text, or JSON lines (one event a line) for automation")
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+StoreOpener = Callable[[BackupConfig, dict[str, str]], ObjectStore]
+
+
+def _open_store(endpoint_override: str | None) -> StoreOpener:
+    def open_store(config: BackupConfig, secret: dict[str, str]) -> ObjectStore:
+        return ObjectStore(endpoint=endpoint_override or config.endpoint, bucket=config.bucket,
+                           access_key_id=secret["AWS_ACCESS_KEY_ID"], secret_access_key=secret["AWS_SECRET_ACCESS_KEY"])
+    return open_store
+
+
+def _ask(release: str) -> bool:
+    if not sys.stdin.isatty():
+        raise InvalidArguments("helm datashield-restore: no terminal to confirm on; pass --yes to restore "
+                               "without asking (nothing was changed)")
+    print(f"This replaces database malbork of release {release} (a safety dump is taken first).", file=sys.stderr)
+    print(f"Type the release name ({release}) to go on: ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip() == release
+
+
+@dataclass
+class Progress:
+    """Numbered steps with elapsed time, as text or as JSON lines."""
+
+    json_mode: bool
+    out: TextIO
+    total: int = STEPS
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=0.0)
+
+    def emit(self, event: dict[str, Any], text: str) -> None:
+        print(json.dumps(event, sort_keys=True) if self.json_mode else text, file=self.out, flush=True)
+
+    @contextmanager
+    def step(self, number: int, title: str) -> Iterator[None]:
+        if not self.started:
+            self.started = self.clock()
+        begin = self.clock()
+        self.emit({"event": "step", "step": number, "of": self.total, "title": title, "status": "started"},
+                  f"[{number}/{self.total}] {title} ...")
+        try:
+            yield
+        except DatashieldError as error:
+            self.emit({"event": "step", "step": number, "of": self.total, "title": title, "status": "failed",
+                       "seconds": self._since(begin), "message": error.lines()},
+                      f"[{number}/{self.total}] {title}: FAILED after {self._since(begin)} s")
+            raise
+        self.emit({"event": "step", "step": number, "of": self.total, "title": title, "status": "done",
+                   "seconds": self._since(begin)},
+                  f"[{number}/{self.total}] {title}: done in {self._since(begin)} s "
+                  f"(total {self._since(self.started)} s)")
+
+    def info(self, line: str, **data: Any) -> None:
+        self.emit({"event": "info", "message": line, **data}, f"    {line}")
+
+    def log(self, container: str, line: str) -> None:
+        self.emit({"event": "log", "container": container, "line": line}, f"    | {line}")
+
+    def _since(self, start: float) -> float:
+        return round(self.clock() - start, 1)
+
+
+@dataclass
+class Session:
+    """One run of the command against a cluster (and the bucket its release backs up to)."""
+
+    cluster: Cluster
+    progress: Progress
+    open_store: StoreOpener
+    confirm: Callable[[str], bool]
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.monotonic
+    plugin_dir: str = PLUGIN_DIR
+
+    # -- restore -------------------------------------------------------------------------
+    def restore(self, request: Request, dry_run: bool, yes: bool) -> int:
+        with self.progress.step(1, "preflight (read-only)"):
+            plan = self.preflight(request)
+            for line in describe(plan):
+                self.progress.info(line)
+            if dry_run:
+                self._check_rendering(plan, request)
+        if dry_run:
+            self.progress.emit({"event": "plan", "dryRun": True, **plan.as_json()},
+                               "dry run: nothing was changed. The restore would run:\n" +
+                               "\n".join(f"  {shown(argv)}" for argv in (plan.restore_mode, plan.back, plan.rollout)))
+            return 0
+        with self.progress.step(2, "confirmation"):
+            if not yes and not self.confirm(request.release):
+                raise DatashieldError("not confirmed: nothing was changed")
+        safety = self._restore_mode(plan, request)
+        self._back(plan, safety)
+        with self.progress.step(5, "report"):
+            self.progress.emit(
+                {"event": "result", "restored": plan.backup.key, "bucket": plan.bucket, "release": plan.release.name,
+                 "replicas": plan.replicas, "safetyDump": safety},
+                f"restored {plan.release.name} from s3://{plan.bucket}/{plan.backup.key}; the manager runs "
+                f"{plan.replicas} replicas; the data from before the restore: "
+                f"{safety or 'none (the database was empty)'}")
+        return 0
+
+    def preflight(self, request: Request) -> Plan:
+        """Reads everything the restore depends on; refuses with every reason found."""
+        cluster = self.cluster
+        helm_major = cluster.helm_major()
+        release = cluster.release(request.release)
+        if release is None:
+            raise Refused([f"no release {request.release} in namespace {cluster.namespace} "
+                           "(helm list; -n NAMESPACE)"])
+        reasons = release_reasons(release, cluster.chart_identity(request.chart, request.chart_version))
+        if helm_major >= 4 and not cluster.has_helm_plugin("datashield-backup"):
+            reasons.append("the post-renderer plugin datashield-backup is not installed "
+                           "(helm plugin install <plugin dir>/plugins/datashield-backup)")
+        config, store, found = self._bucket(release, reasons)
+        manager_name, selector = self._manager(release)
+        workload = cluster.deployment(manager_name)
+        resumed = bool(config and config.in_restore_mode)
+        replicas, why = replicas_to_restore(manager_name, workload, resumed, request.replicas)
+        reasons += why
+        backup: Backup | None = None
+        notes: list[str] = []
+        if config is not None and store is not None:
+            try:
+                backup = choose(found, request.source, config.where())
+            except Refused as refused:
+                reasons += refused.reasons
+        if backup is not None:
+            running = cluster.pod_nodes(selector) if selector else ()
+            sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
+                                           request.unsafe_sgx)
+            reasons += sgx_reasons
+        if reasons or backup is None or replicas is None or config is None:
+            raise Refused(reasons or ["nothing to restore"])
+        post = post_renderer(helm_major, self.plugin_dir)
+        restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name)
+        return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
+                    manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
+                    restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
+                    notes=tuple(notes))
+
+    def _bucket(self, release: Release, reasons: list[str]) -> tuple[BackupConfig | None, ObjectStore | None,
+                                                                       list[Backup]]:
+        config, why = backup_config(self.cluster.values(release.name, computed=True))
+        reasons += why
+        if config is None:
+            return None, None, []
+        secret = self.cluster.secret_keys(config.secret_name)
+        why = secret_reasons(config.secret_name, secret)
+        reasons += why
+        if why or secret is None:
+            return config, None, []
+        store = self.open_store(config, secret)
+        return config, store, self._catalog(store, release.name, config)
+
+    @staticmethod
+    def _catalog(store: ObjectStore, release: str, config: BackupConfig) -> list[Backup]:
+        base = f"{config.prefix}/" if config.prefix else ""
+        objects = store.keys(f"{base}{release}-")
+        return catalog(release, config.prefix, objects, {key: store.read(key) for key in
+                                                          metadata_keys(release, config.prefix, objects)})
+
+    def _manager(self, release: Release) -> tuple[str, str]:
+        """The manager Deployment's name and pod selector, from the release's own manifest."""
+        from .locate import Hints, find_targets
+        from .stream import split
+        from .validate import lookup
+
+        targets = find_targets(split(self.cluster.manifest(release.name)), Hints(release=release.name), None)
+        labels = lookup(targets.manager.data, "spec", "selector", "matchLabels") or {}
+        return targets.manager.name, ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+    def _check_rendering(self, plan: Plan, request: Request) -> None:
+        """Dry run: renders the restore-mode manifests with `helm template` from the release's
+        recorded values and the post-renderer, so that values the post-renderer refuses show now."""
+        import yaml
+
+        user_values = self.cluster.values(plan.release.name, computed=False)
+        with tempfile.TemporaryDirectory() as folder:
+            values_file = Path(folder) / "values.json"
+            values_file.write_text(json.dumps(user_values), encoding="utf-8")
+            values_file.chmod(0o600)
+            text = self.cluster.call(self.cluster.helm_argv(
+                "template", plan.release.name, *chart_args(request), "--values", str(values_file),
+                *restore_sets(plan.backup, request.run_id), *plan.post_renderer)) or ""
+        kinds = [(d.get("kind"), (d.get("metadata") or {}).get("name"), d)
+                 for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+        jobs = [name for kind, name, _ in kinds if kind == "Job"]
+        manager = [d for kind, name, d in kinds if kind == "Deployment" and name == plan.manager]
+        replicas = (manager[0].get("spec") or {}).get("replicas") if manager else None
+        self.progress.info(f"restore mode renders: {len(kinds)} objects, {plan.manager} replicas {replicas}, "
+                           f"Job {', '.join(str(j) for j in jobs) or 'none'}")
+
+    def _restore_mode(self, plan: Plan, request: Request) -> str | None:
+        advice = self._advice(plan, request)
+        with self.progress.step(3, f"restore mode: {plan.manager} to 0 replicas (recorded: {plan.replicas}), "
+                                   f"Job {plan.job}"):
+            try:
+                self.cluster.run_to_end(plan.restore_mode)
+            except DatashieldError as error:
+                raise StepFailed("helm upgrade into restore mode", str(error),
+                                 ["the manager may be at 0 replicas now.", *advice]) from None
+            return self._wait_for_job(plan.job, request.timeout, "the restore Job", advice)
+
+    def _back(self, plan: Plan, safety: str | None) -> None:
+        saved = [f"the data from before the restore is in {safety}."] if safety else []
+        with self.progress.step(4, f"back out of restore mode: {plan.manager} to {plan.replicas} replicas"):
+            for argv, what in ((plan.back, "helm upgrade out of restore mode"),
+                               (plan.rollout, f"waiting for {plan.manager} to be ready")):
+                try:
+                    self.cluster.run_to_end(argv)
+                except DatashieldError as error:
+                    raise StepFailed(what, str(error), [
+                        f"the database was restored from {plan.backup.key}, but {plan.manager} may still be at "
+                        "0 replicas: THE MANAGER IS DOWN until this is fixed.", *saved,
+                        f"to finish: {shown(plan.back)}"]) from None
+
+    @staticmethod
+    def _advice(plan: Plan, request: Request) -> list[str]:
+        return [f"to retry the restore: {shown(request.again)}" if request.again
+                else "to retry the restore: run the same helm datashield-restore command again",
+                f"to bring the manager back WITHOUT restoring: {shown(plan.back)}"]
+
+    def _wait_for_job(self, job: str, timeout: int, what: str, advice: list[str]) -> str | None:
+        """Streams the Job's containers' logs in run order until it completes; raises if it fails.
+        Returns where the safety dump went, when the log says so."""
+        deadline = self.now() + timeout
+        followed: set[str] = set()
+        lines: list[str] = []
+
+        def on_line(container: str) -> Callable[[str], None]:
+            def keep(line: str) -> None:
+                lines.append(line)
+                self.progress.log(container, line)
+            return keep
+
+        while True:
+            state = self.cluster.job_state(job)
+            if state is None:
+                raise StepFailed(what, f"Job {job} does not exist", advice)
+            pod = self.cluster.job_containers(job)
+            progressed = False
+            if pod is not None:
+                name, containers = pod
+                for container, status in containers:
+                    if container in followed or status == "waiting":
+                        continue
+                    followed.add(container)
+                    self.cluster.follow_log(name, container, on_line(container))
+                    progressed = True
+                    break
+            if state.done and not progressed:
+                break
+            if self.now() > deadline:
+                raise StepFailed(what, f"Job {job} did not finish within {timeout} s", advice)
+            if not progressed:
+                self.sleep(POLL_SECONDS)
+        safety = next((m.group(1) for m in map(SAFETY_DUMP_LOG.search, lines) if m), None)
+        if state.failed:
+            failures = [line for line in lines if "FAILED:" in line]
+            reason = failures[-1] if failures else f"Job {job} failed ({state.reason})"
+            raise StepFailed(what, reason, [
+                *([f"the data from before the restore is in {safety}."] if safety else []),
+                "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
+                *advice])
+        return safety
+
+    # -- list and backup now ---------------------------------------------------------------
+    def list_backups(self, release_name: str, verify: bool) -> int:
+        release = self.cluster.release(release_name)
+        if release is None:
+            raise Refused([f"no release {release_name} in namespace {self.cluster.namespace}"])
+        reasons: list[str] = []
+        config, store, found = self._bucket(release, reasons)
+        if reasons or config is None or store is None:
+            raise Refused(reasons)
+        rows: list[dict[str, Any]] = []
+        for backup in reversed(found):
+            state = "complete" if backup.complete else f"incomplete: {backup.problem}"
+            if verify and backup.complete:
+                keys = [backup.key + "/"] if backup.format == "native" else [backup.key]
+                state = "verified" if store.digest(keys) == backup.sha256 else "DAMAGED: SHA-256 differs"
+            rows.append({"name": backup.name, "created": backup.created, "size": backup.size,
+                         "format": backup.format, "state": state, "sha256": backup.sha256,
+                         "managerNodes": backup.manager_nodes})
+        if self.progress.json_mode:
+            print(json.dumps({"bucket": config.where(), "backups": rows}, sort_keys=True), file=self.progress.out)
+            return 0
+        out = self.progress.out
+        print(f"backups of {release_name} in {config.where()} (newest first):", file=out)
+        for row in rows:
+            nodes = ",".join(row["managerNodes"] or ["(nodes not recorded)"])
+            print(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
+                  f"{row['format']:6}  {nodes}  {row['state']}", file=out)
+        if not rows:
+            print("  (none)", file=out)
+        return 0
+
+    def backup_now(self, release_name: str, timeout: int) -> int:
+        cronjob = f"{release_name}-enclaveos-backup"
+        job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
+        self.progress.total = 2
+        with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"):
+            self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
+        with self.progress.step(2, f"wait for Job {job}"):
+            logs = self.cluster.kubectl_argv("logs", f"job/{job}", "--all-containers")
+            self._wait_for_job(job, timeout, "the backup Job", [f"its whole log: {shown(logs)}"])
+        return 0

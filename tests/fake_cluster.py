@@ -1,0 +1,242 @@
+"""A stand-in for what is behind `helm` and `kubectl` when they talk to a cluster.
+
+No Kubernetes API server can run on these machines, so the restore command's cluster
+calls are answered by this model: a release (status, revision, chart, user values over
+the real chart's defaults, its manifest), Secrets, the manager Deployment and the nodes of
+its pods, and the restore Job, which completes, fails or hangs as the test says. A
+`helm upgrade` changes the model as Helm and the post-renderer would (restore mode:
+manager at 0 with the replicas-before-restore annotation, a Job named from RunId; out of
+it: the replica count set). Commands that need no cluster (`helm template`, `helm show
+chart`, `helm version`, `helm plugin list`) go to the real helm binary.
+
+Used two ways: as the runner of `Cluster` in-process (tests/unit/test_restore_session.py)
+and as the `helm`/`kubectl` executables of the end-to-end tests (tests/fixtures/fake-cluster).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from renderer.cluster import Completed
+from renderer.postrender import merge
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")  # release "ds", ns "prod"
+CHART_VALUES: dict[str, Any] = yaml.safe_load((ROOT / "chart" / "values.yaml").read_text(encoding="utf-8"))
+RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
+CONTAINERS = ("safety-dump", "fetch", "restore")
+GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
+            "fetch": ["[fetch] the data before this restore is saved as s3://bucket/pre-restore-ds-20261124T010203Z.sql",
+                      "[fetch] verified ds-20261123T000000Z.sql"],
+            "restore": ["[restore] restored malbork: 2 tables, row counts as recorded"]}
+
+
+@dataclass
+class State:
+    """The cluster as the test sets it up; every field is JSON, so a file can hold it."""
+
+    namespace: str = "prod"
+    release: dict[str, Any] | None = field(default_factory=lambda: {
+        "name": "ds", "revision": 3, "status": "deployed", "chart": "enclave-manager-0.1.0"})
+    user_values: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    manager: dict[str, Any] | None = field(default_factory=lambda: {
+        "replicas": 3, "annotations": {}, "nodes": ["sgx-1", "sgx-2"]})
+    nodes: list[str] | None = field(default_factory=lambda: ["sgx-1", "sgx-2", "sgx-3"])  # None: may not list
+    job_outcome: str = "complete"  # or "failed" (in the container named by failing_container), "hang"
+    failing_container: str = "restore"
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail: dict[str, str] = field(default_factory=dict)  # call name -> stderr of a failure
+    calls: list[list[str]] = field(default_factory=list)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> State:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+class FakeCluster:
+    """Answers helm and kubectl command lines from a `State`, as `Cluster`'s runner."""
+
+    def __init__(self, state: State, real_helm: str) -> None:
+        self.state = state
+        self.real_helm = real_helm
+
+    # -- Runner --------------------------------------------------------------------------
+    def run(self, argv: Sequence[str]) -> Completed:
+        args = list(argv)
+        self.state.calls.append(args)
+        tool = Path(args[0]).name
+        args, namespace = _without_flag(args[1:], "--namespace")
+        args, _ = _without_flag(args, "--kube-context")
+        args, _ = _without_flag(args, "--context")
+        if namespace not in (None, self.state.namespace):
+            return _fail(f'Error: namespaces "{namespace}" not found')
+        handler = self._helm if tool.startswith("helm") else self._kubectl
+        return handler(args)
+
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> int:
+        done = self.run(argv)
+        for line in done.stdout.splitlines():
+            on_line(line)
+        return done.code
+
+    # -- helm ----------------------------------------------------------------------------
+    def _helm(self, args: list[str]) -> Completed:
+        if args[0] in ("template", "show", "version", "plugin"):
+            real = subprocess.run([self.real_helm, *args, *(["--namespace", self.state.namespace]
+                                                           if args[0] == "template" else [])],
+                                  capture_output=True, text=True, check=False)
+            return Completed(real.returncode, real.stdout, real.stderr)
+        release = self.state.release
+        if args[0] == "list":
+            return _ok(json.dumps([{**release, "namespace": self.state.namespace}] if release else []))
+        if release is None or (len(args) > 2 and args[2] != release["name"] and args[0] == "get"):
+            return _fail("Error: release: not found")
+        if args[:2] == ["get", "values"]:
+            values = merge(CHART_VALUES, self.state.user_values) if "--all" in args else self.state.user_values
+            return _ok(json.dumps(values or None))
+        if args[:2] == ["get", "manifest"]:
+            return _ok(MANIFEST)
+        if args[0] == "upgrade":
+            return self._upgrade(args)
+        return _fail(f"fake helm: unexpected {args}")
+
+    def _upgrade(self, args: list[str]) -> Completed:
+        assert "--reuse-values" in args, "the restore keeps the release's values"
+        sets = [args[i + 1] for i, a in enumerate(args) if a in ("--set", "--set-string")]
+        restore = "enclaveos-chart.Restore.Enabled=true" in sets
+        failure = self.state.fail.get("upgrade-restore" if restore else "upgrade-back")
+        if failure:
+            return _fail(failure)
+        values = copy.deepcopy(self.state.user_values)
+        for item in sets:
+            key, value = item.split("=", 1)
+            _put(values, key.split("."), value.replace("\\,", ",").replace("\\\\", "\\"))
+        self.state.user_values = values
+        assert self.state.release and self.state.manager
+        self.state.release["revision"] += 1
+        computed = merge(CHART_VALUES, values)
+        replicas = int(computed["enclaveos-chart"]["Manager"]["ReplicaCount"])
+        if restore:
+            self.state.manager.update(replicas=0, annotations={RESTORE_ANNOTATION: str(replicas)})
+            run_id = computed["enclaveos-chart"]["Restore"]["RunId"]
+            self.state.jobs[f"ds-enclaveos-restore-{run_id}"] = {"polls": 0}
+        else:
+            self.state.manager.update(replicas=replicas, annotations={})
+            self.state.jobs = {}
+        return _ok(f'Release "{self.state.release["name"]}" has been upgraded.')
+
+    # -- kubectl -------------------------------------------------------------------------
+    def _kubectl(self, args: list[str]) -> Completed:
+        verb, kind = args[0], args[1] if len(args) > 1 else ""
+        if verb == "get" and kind == "secret":
+            data = self.state.secrets.get(args[2])
+            if data is None:
+                return _fail(f'Error from server (NotFound): secrets "{args[2]}" not found')
+            return _ok(json.dumps({"data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}))
+        if verb == "get" and kind == "deployment":
+            manager = self.state.manager
+            if manager is None:
+                return _fail(f'Error from server (NotFound): deployments.apps "{args[2]}" not found')
+            return _ok(json.dumps({"metadata": {"annotations": manager["annotations"]},
+                                   "spec": {"replicas": manager["replicas"]},
+                                   "status": {"readyReplicas": manager["replicas"]}}))
+        if verb == "get" and kind == "nodes":
+            if self.state.nodes is None:
+                return _fail('Error from server (Forbidden): nodes is forbidden: User "ops" cannot list nodes')
+            return _ok(json.dumps({"items": [{"metadata": {"name": n}} for n in self.state.nodes]}))
+        if verb == "get" and kind == "pods":
+            return self._pods(args)
+        if verb == "get" and kind == "job":
+            return self._job(args[2])
+        if verb == "logs":
+            return self._logs(args[1], args[args.index("--container") + 1])
+        if verb == "rollout":
+            return _fail(self.state.fail["rollout"]) if "rollout" in self.state.fail else _ok("successfully rolled out")
+        if verb == "create" and kind == "job":
+            return _fail(self.state.fail["create-job"]) if "create-job" in self.state.fail else self._create_job(args)
+        return _fail(f"fake kubectl: unexpected {args}")
+
+    def _pods(self, args: list[str]) -> Completed:
+        selector = args[args.index("--selector") + 1]
+        match = re.fullmatch(r"job-name=(.+)", selector)
+        if match is None:
+            manager = self.state.manager or {"replicas": 0, "nodes": []}
+            nodes = manager["nodes"][:manager["replicas"]] if manager["replicas"] else []
+            return _ok(json.dumps({"items": [{"metadata": {"name": f"m-{n}"}, "spec": {"nodeName": n}}
+                                             for n in nodes]}))
+        job = match.group(1)
+        if job not in self.state.jobs:
+            return _ok(json.dumps({"items": []}))
+        return _ok(json.dumps({"items": [{
+            "metadata": {"name": f"{job}-pod"},
+            "spec": {"initContainers": [{"name": c} for c in CONTAINERS[:-1]],
+                     "containers": [{"name": CONTAINERS[-1]}]},
+            "status": {"initContainerStatuses": [{"name": c, "state": {self._container_state(c): {}}}
+                                                 for c in CONTAINERS[:-1]],
+                       "containerStatuses": [{"name": CONTAINERS[-1],
+                                              "state": {self._container_state(CONTAINERS[-1]): {}}}]}}]}))
+
+    def _container_state(self, container: str) -> str:
+        if self.state.job_outcome == "hang":
+            return "running" if container == CONTAINERS[0] else "waiting"
+        if self.state.job_outcome == "failed":
+            order = CONTAINERS.index(container) - CONTAINERS.index(self.state.failing_container)
+            return "terminated" if order <= 0 else "waiting"
+        return "terminated"
+
+    def _job(self, name: str) -> Completed:
+        job = self.state.jobs.get(name)
+        if job is None:
+            return _fail(f'Error from server (NotFound): jobs.batch "{name}" not found')
+        job["polls"] += 1
+        conditions = []
+        if job["polls"] > 1 and self.state.job_outcome != "hang":
+            kind = "Failed" if self.state.job_outcome == "failed" else "Complete"
+            conditions = [{"type": kind, "status": "True", "reason": "BackoffLimitExceeded" if kind == "Failed"
+                           else "Completed"}]
+        return _ok(json.dumps({"status": {"conditions": conditions}}))
+
+    def _logs(self, pod: str, container: str) -> Completed:
+        lines = list(GOOD_LOG.get(container, []))
+        if self.state.job_outcome == "failed" and container == self.state.failing_container:
+            lines = [*lines[:1], f"[{container}] FAILED: the import failed (exit 1): ERROR: syntax error"]
+        return _ok("".join(f"{line}\n" for line in lines))
+
+    def _create_job(self, args: list[str]) -> Completed:
+        self.state.jobs[args[2]] = {"polls": 0}
+        return _ok(f"job.batch/{args[2]} created")
+
+
+def _without_flag(args: list[str], flag: str) -> tuple[list[str], str | None]:
+    if flag in args:
+        i = args.index(flag)
+        return args[:i] + args[i + 2:], args[i + 1]
+    return args, None
+
+
+def _put(values: dict[str, Any], keys: list[str], value: str) -> None:
+    for key in keys[:-1]:
+        values = values.setdefault(key, {})
+    values[keys[-1]] = {"true": True, "false": False}.get(value, int(value) if value.isdigit() else value)
+
+
+def _ok(stdout: str) -> Completed:
+    return Completed(0, stdout, "")
+
+
+def _fail(stderr: str) -> Completed:
+    return Completed(1, "", stderr + "\n")

@@ -1,0 +1,139 @@
+"""Fixtures of the restore command's tests: a real S3 server (SeaweedFS) with a bucket of
+backups written as the backup Job writes them, and the cluster model of tests/fake_cluster.py
+(no Kubernetes API server can run here) answering the helm and kubectl calls."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from renderer.cluster import Cluster
+from renderer.restore import Progress, Session, _open_store
+from renderer.restore_plan import Request
+from tests.conftest import CHART, ROOT
+from tests.fake_cluster import FakeCluster, State
+from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3Server
+
+BUCKET = "datashield-restore-tests"
+PREFIX = "enclave"
+SECRET_NAME = "backup-creds"
+HELM3 = str(ROOT / ".tools" / "helm3" / "helm")
+RUN_ID = "20261124-010203"
+NODES = ["sgx-1", "sgx-2"]
+# name -> (recorded manager nodes, what is wrong with it): the bucket every test reads.
+BACKUPS: dict[str, tuple[list[str] | None, str]] = {
+    "ds-20261119T000000Z.sql": (None, "no nodes"),
+    "ds-20261120T000000Z.sql": (NODES, ""),
+    "ds-20261121T000000Z.sql": (["sgx-9"], ""),
+    "ds-20261122T000000Z.sql": (NODES, "no metadata"),
+    "ds-20261123T000000Z.sql": (NODES, ""),
+    "ds-20261124T000000Z.sql": (NODES, "size differs"),
+    "ds-20261118T000000Z.sql": (NODES, "bytes differ"),
+}
+LATEST_COMPLETE = "ds-20261123T000000Z.sql"
+
+
+def s3_client(server: S3Server) -> Any:
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=S3_ACCESS_KEY_ID, aws_secret_access_key=S3_SECRET_ACCESS_KEY,
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def metadata(name: str, data: bytes, nodes: list[str] | None) -> dict[str, Any]:
+    """A metadata object as renderer/templates/scripts/upload.sh writes it."""
+    meta: dict[str, Any] = {
+        "writer": "helm-datashield", "format": "sql", "object": f"{PREFIX}/{name}", "files": 1, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "created": "2026-11-23T00:00:00Z", "release": "ds",
+        "namespace": "prod", "database": "malbork", "databaseVersion": "v20.2.19",
+        "nodes": {"manager": nodes, "database": ["db-1"] if nodes else None}, "tables": {"public.enclaves": 3}}
+    if nodes is None:
+        meta["nodesError"] = "manager pods: Forbidden"
+    return meta
+
+
+@pytest.fixture(scope="session")
+def bucket(s3_server: S3Server) -> str:
+    """The backups of BACKUPS (and one of another release) under PREFIX, written once."""
+    s3 = s3_client(s3_server)
+    s3.create_bucket(Bucket=BUCKET)
+    for name, (nodes, flaw) in {**BACKUPS, "other-20261123T000000Z.sql": (NODES, "")}.items():
+        data = f"-- dump {name}\nCREATE TABLE enclaves (id int);\n".encode()
+        meta = metadata(name, data, nodes)
+        if flaw == "size differs":
+            meta["size"] += 1
+        if flaw == "bytes differ":
+            data = data.upper()
+        s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{name}", Body=data)
+        if flaw != "no metadata":
+            s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+    return BUCKET
+
+
+def release_values(endpoint: str) -> dict[str, Any]:
+    return {"global": {"S3": {"Endpoint": endpoint, "AllowHttp": True, "Bucket": BUCKET,
+                              "HmacSecretName": SECRET_NAME}},
+            "enclaveos-chart": {"Backup": {"CronSchedule": "0 0 * * *", "S3Prefix": PREFIX},
+                                "Manager": {"ReplicaCount": 3}}}
+
+
+class Clock:
+    """Time that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass
+class World:
+    """One test's cluster model and bucket, and the command's output."""
+
+    state: State
+    out: io.StringIO = field(default_factory=io.StringIO)
+    confirmed: bool = True
+
+    def session(self, json_mode: bool = False) -> Session:
+        clock = Clock()
+        cluster = Cluster(runner=FakeCluster(self.state, HELM3), helm="helm", kubectl="kubectl",
+                          namespace=self.state.namespace)
+        return Session(cluster=cluster, progress=Progress(json_mode=json_mode, out=self.out, clock=clock.now),
+                       open_store=_open_store(None), confirm=lambda release: self.confirmed, sleep=clock.sleep,
+                       now=clock.now, plugin_dir=str(ROOT))
+
+    def calls(self, tool: str | None = None) -> list[str]:
+        """The commands run so far, as `helm upgrade ...` strings without the namespace flags."""
+        shown = []
+        for argv in self.state.calls:
+            args = [a for i, a in enumerate(argv) if a != "--namespace" and (i == 0 or argv[i - 1] != "--namespace")]
+            shown.append(" ".join(args))
+        return [c for c in shown if tool is None or c.startswith(tool)]
+
+
+def request(**changes: Any) -> Request:
+    base: dict[str, Any] = {"release": "ds", "source": "latest", "chart": str(CHART), "chart_version": None,
+                            "unsafe_sgx": False, "replicas": None, "timeout": 600, "run_id": RUN_ID}
+    return Request(**{**base, **changes})
+
+
+@pytest.fixture
+def world(s3_server: S3Server, bucket: str) -> World:
+    state = State(user_values=release_values(s3_server.endpoint),
+                  secrets={SECRET_NAME: {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+                                         "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY}})
+    return World(state)
+
+
+Change = Callable[[State], None]
