@@ -67,6 +67,8 @@ and KUBECTL_BIN.
 Exit codes: 0 done, 1 a step failed (the message says what state it left), 2 bad
 arguments, 5 refused by preflight (nothing changed)."""
 STEPS = 5
+NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
+               "(nothing was changed)")
 POLL_SECONDS = 3.0
 SAFETY_DUMP_LOG = re.compile(r"the data before this restore is saved as (s3://\S+)")
 
@@ -87,6 +89,8 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
     if not options.source or not options.chart:
         raise InvalidArguments("helm datashield-restore: --from and --chart are needed to restore "
                                "(or --list, --backup-now; see --help)")
+    if not options.yes and not options.dry_run and not sys.stdin.isatty():
+        raise InvalidArguments(NO_TERMINAL)
     request = Request(release=options.release, source=options.source, chart=options.chart,
                       chart_version=options.version, unsafe_sgx=options.unsafe_ignore_sgx_nodes,
                       replicas=options.replicas, timeout=options.timeout,
@@ -144,8 +148,7 @@ def _open_store(endpoint_override: str | None) -> StoreOpener:
 
 def _ask(release: str) -> bool:
     if not sys.stdin.isatty():
-        raise InvalidArguments("helm datashield-restore: no terminal to confirm on; pass --yes to restore "
-                               "without asking (nothing was changed)")
+        raise InvalidArguments(NO_TERMINAL)
     print(f"This replaces database malbork of release {release} (a safety dump is taken first).", file=sys.stderr)
     print(f"Type the release name ({release}) to go on: ", end="", file=sys.stderr, flush=True)
     return sys.stdin.readline().strip() == release

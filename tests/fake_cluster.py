@@ -240,3 +240,24 @@ def _ok(stdout: str) -> Completed:
 
 def _fail(stderr: str) -> Completed:
     return Completed(1, "", stderr + "\n")
+
+
+def main(argv: list[str]) -> int:
+    """As the executable `helm` or `kubectl` (tests/fixtures/fake-cluster): the state lives in the
+    file $FAKE_CLUSTER_STATE between calls; $FAKE_REAL_HELM answers what needs no cluster."""
+    import os
+    import sys
+
+    path = Path(os.environ["FAKE_CLUSTER_STATE"])
+    state = State.load(path)
+    done = FakeCluster(state, os.environ["FAKE_REAL_HELM"]).run(argv)
+    state.save(path)
+    sys.stdout.write(done.stdout)
+    sys.stderr.write(done.stderr)
+    return done.code
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,99 @@
+"""`helm datashield-restore` run the way a user runs it: the plugin's executable with the
+environment Helm gives plugins (HELM_BIN, HELM_NAMESPACE, HELM_KUBECONTEXT), where HELM_BIN
+and KUBECTL_BIN are tests/fixtures/fake-cluster (the cluster model; real helm for the rest)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHART, ROOT
+from tests.fake_cluster import State
+from tests.restore.conftest import BUCKET, HELM3, LATEST_COMPLETE, PREFIX, World
+from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+
+FAKE = ROOT / "tests" / "fixtures" / "fake-cluster"
+
+
+def restore_cli(world: World, tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    state_file = tmp_path / "cluster.json"
+    world.state.save(state_file)
+    env = {**os.environ, "HELM_BIN": str(FAKE / "helm"), "KUBECTL_BIN": str(FAKE / "kubectl"),
+           "HELM_NAMESPACE": "prod", "HELM_KUBECONTEXT": "ops-cluster", "FAKE_CLUSTER_STATE": str(state_file),
+           "FAKE_REAL_HELM": HELM3}
+    done = subprocess.run([str(ROOT / "bin" / "datashield-restore"), *args], env=env, input=stdin,
+                          capture_output=True, text=True, check=False, timeout=120)
+    world.state = State.load(state_file)
+    return done
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(world: World, tmp_path: Path) -> None:
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert f"    backup  s3://{BUCKET}/{PREFIX}/{LATEST_COMPLETE}: sql, 64 bytes" in done.stdout
+    assert "dry run: nothing was changed. The restore would run:" in done.stdout
+    assert not [argv for argv in world.state.calls if "upgrade" in argv]
+    # The namespace and context Helm gave the plugin reach every cluster call.
+    cluster_calls = [argv for argv in world.state.calls if argv[1] not in ("version", "show", "template")]
+    assert cluster_calls and all("--namespace" in argv and "prod" in argv for argv in cluster_calls)
+    assert all("ops-cluster" in argv for argv in cluster_calls)
+
+
+def test_a_restore_with_yes_runs_to_the_end(world: World, tmp_path: Path) -> None:
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--yes", "--output", "json")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[-2]["event"] == "result" and events[-2]["restored"] == f"{PREFIX}/{LATEST_COMPLETE}"
+    assert world.state.manager and world.state.manager["replicas"] == 3
+
+
+@pytest.mark.parametrize(("args", "code", "stderr"), [
+    (["ds", "--from", "latest"], 2,
+     "[helm-datashield] helm datashield-restore: --from and --chart are needed to restore (or --list, "
+     "--backup-now; see --help)\n"),
+    (["ds", "--from", "latest", "--chart", str(CHART)], 2,
+     "[helm-datashield] helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
+     "(nothing was changed)\n"),
+    (["ds", "--list", "--from", "latest"], 2,
+     "[helm-datashield] helm datashield-restore: argument --from: not allowed with argument --list "
+     "(see helm datashield-restore --help)\n"),
+    (["ds", "--from", "latest", "--chart", str(CHART), "--timeout", "0"], 2,
+     "[helm-datashield] helm datashield-restore: argument --timeout: '0' is not a positive whole number "
+     "(see helm datashield-restore --help)\n"),
+    (["ds", "--from", "ds-1.sql", "--chart", str(CHART), "--yes"], 5,
+     "[helm-datashield] refused, nothing was changed:\n"
+     f'[helm-datashield]   - no backup "ds-1.sql" of this release in s3://{BUCKET}/{PREFIX}/ (see --list)\n'),
+])
+def test_bad_requests_get_a_clear_message_and_their_exit_code(world: World, tmp_path: Path, args: list[str],
+                                                              code: int, stderr: str) -> None:
+    done = restore_cli(world, tmp_path, *args)
+    assert (done.returncode, done.stderr) == (code, stderr)
+    # Nothing on stdout but the progress of preflight, which was read-only.
+    assert [line.split(" ...")[0].split(": FAILED")[0] for line in done.stdout.splitlines()] in (
+        [], ["[1/5] preflight (read-only)"] * 2)
+
+
+def test_a_failed_job_exits_1_and_names_the_step(world: World, tmp_path: Path) -> None:
+    world.state.job_outcome = "failed"
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--yes")
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == ("[helm-datashield] the restore Job failed: [restore] FAILED: the import failed (exit 1): "
+                        "ERROR: syntax error")
+    assert lines[3].startswith("[helm-datashield] to retry the restore: helm datashield-restore ds --from latest "
+                               f"--chart {CHART} --yes")
+
+
+def test_list_as_json(world: World, tmp_path: Path) -> None:
+    done = restore_cli(world, tmp_path, "ds", "--list", "--output", "json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
+    assert listed["bucket"] == f"s3://{BUCKET}/{PREFIX}/"
+    assert next(b["name"] for b in listed["backups"] if b["state"] == "complete") == LATEST_COMPLETE
+    for secret in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY):
+        assert secret not in done.stdout + done.stderr
