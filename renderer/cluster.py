@@ -132,7 +132,9 @@ class Cluster:
         return any(line.split()[:1] == [name] for line in out.splitlines())
 
     def release(self, name: str) -> Release | None:
-        found = self._json(self.helm_argv("list", "--all", "--filter", f"^{re.escape(name)}$", "--output", "json"))
+        # Every state that matters here; Helm 4 has no --all.
+        found = self._json(self.helm_argv("list", "--deployed", "--failed", "--pending", "--uninstalling",
+                                          "--filter", f"^{re.escape(name)}$", "--output", "json"))
         for entry in found or []:
             if entry.get("name") == name:
                 return Release(name=name, namespace=str(entry.get("namespace", self.namespace)),

@@ -7,6 +7,7 @@ checked by kubernetes-validate (strict, Kubernetes 1.27 to 1.37) instead of appl
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import kubernetes_validate
@@ -179,3 +180,35 @@ def test_a_chart_with_other_names_gets_a_clear_error(helm: Helm, tmp_path: Any) 
     assert ('[helm-datashield] looked for a Deployment whose name ends in "-enclaveos-manager" and found none '
             '(Deployments on stdin: "em-manager"); point the post-renderer at it with '
             "--post-renderer-args=--manager=<name>") in result.stderr
+
+
+def test_restore_through_helm_without_a_cluster_fails_cleanly(helm: Helm, tmp_path: Any) -> None:
+    """No API server can run here: as installed in Helm, the command reaches the real helm
+    (HELM_BIN) with the namespace Helm gave it, and reports the unreachable cluster in one line."""
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+                      "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                      "current-context: x\n", encoding="utf-8")
+    env = {**helm.env, "KUBECONFIG": str(config)}
+    done = subprocess.run([str(helm.binary), "datashield-restore", "ds", "-n", "prod", "--chart", str(CHART),
+                           "--from", "latest", "--dry-run"], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 1
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("[helm-datashield]")]
+    assert line.startswith(f"[helm-datashield] {helm.binary} list --deployed --failed --pending --uninstalling "
+                           "--filter '^ds$' --output json "
+                           "--namespace prod failed: ")
+    assert "127.0.0.1:9" in line and "Traceback" not in done.stderr
+
+
+def test_the_restore_commands_read_what_real_helm_prints(helm: Helm, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calls of renderer/cluster.py that need no cluster, against both real helm versions."""
+    from renderer.cluster import Cluster, ProcessRunner
+
+    for key, value in helm.env.items():
+        monkeypatch.setenv(key, value)
+    cluster = Cluster(runner=ProcessRunner(), helm=str(helm.binary), kubectl="kubectl", namespace="prod")
+    assert cluster.helm_major() == int(helm.major)
+    assert cluster.has_helm_plugin("datashield-backup") == (helm.major == "4")
+    assert cluster.has_helm_plugin("datashield") is False
+    assert cluster.chart_identity(str(CHART), None) == "enclave-manager-0.1.0"
