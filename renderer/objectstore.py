@@ -55,6 +55,19 @@ class ObjectStore:
             body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
 
+    def put_verified(self, source: str | bytes, key: str) -> None:
+        """Uploads a local file (a path) or bytes, reads it back and compares SHA-256, as the backup Job does."""
+        if isinstance(source, bytes):
+            expected = hashlib.sha256(source).hexdigest()
+            with self._failing(f"cannot write {self.where(key)}"):
+                self._s3().put_object(Bucket=self.bucket, Key=key, Body=source)
+        else:
+            expected = file_sha256(source)
+            with self._failing(f"cannot write {self.where(key)}"):
+                self._s3().upload_file(source, self.bucket, key)
+        if self._sha256(key) != expected:
+            raise ObjectStoreFailed(f"{self.where(key)} does not match what was uploaded (SHA-256 differs)")
+
     def digest(self, keys: list[str]) -> str:
         """SHA-256 as the backup Job records it: of the one object, or for a native backup (a
         folder) of the sorted `<sha256>  ./<path>` lines of its files."""
@@ -91,3 +104,11 @@ class ObjectStore:
             if secret:
                 text = text.replace(secret, "(redacted)")
         return text
+
+
+def file_sha256(path: str) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()

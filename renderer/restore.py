@@ -27,18 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backups import Backup, catalog, choose, metadata_keys
+from .backups import METADATA_SUFFIX, Backup, catalog, choose, metadata_keys
 from .cluster import Cluster, ProcessRunner, Release, shown
 from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
-from .objectstore import ObjectStore
+from .objectstore import ObjectStore, file_sha256
 from .restore_plan import (
     BackupConfig,
     Plan,
     Request,
+    Upload,
     backup_config,
     chart_args,
     commands,
     describe,
+    is_local,
+    local_backup,
     post_renderer,
     release_reasons,
     replicas_to_restore,
@@ -55,6 +58,7 @@ back to the manager's recorded replica count. Nothing changes before the confirm
 
   helm datashield-restore RELEASE --chart CHART --from latest           newest complete backup
   helm datashield-restore RELEASE --chart CHART --from <backup name>    a chosen backup (see --list)
+  helm datashield-restore RELEASE --chart CHART --from ./backup.sql     a local SQL file (uploaded first)
   helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
   helm datashield-restore RELEASE --list [--verify]                     the release's backups
   helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
@@ -105,7 +109,8 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser.add_argument("release", metavar="RELEASE", help="the Helm release of the enclave manager")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--from", dest="source", metavar="BACKUP",
-                      help="`latest` (the newest complete backup) or a backup's name from --list")
+                      help="`latest` (the newest complete backup), a backup's name from --list, or a local "
+                           "SQL file (./file.sql; its metadata, if any, beside it as ./file.sql.json)")
     mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
     mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
     parser.add_argument("--chart", metavar="CHART", help="the chart the release runs (path, repo/name or oci://)")
@@ -207,6 +212,7 @@ class Session:
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], float] = time.monotonic
     plugin_dir: str = PLUGIN_DIR
+    store: ObjectStore | None = None  # the release's bucket, once preflight has opened it
 
     # -- restore -------------------------------------------------------------------------
     def restore(self, request: Request, dry_run: bool, yes: bool) -> int:
@@ -254,12 +260,15 @@ class Session:
         replicas, why = replicas_to_restore(manager_name, workload, resumed, request.replicas)
         reasons += why
         backup: Backup | None = None
+        upload: Upload | None = None
         notes: list[str] = []
-        if config is not None and store is not None:
-            try:
+        try:
+            if is_local(request.source):
+                backup, upload = self._local(request, release, config)
+            elif config is not None and store is not None:
                 backup = choose(found, request.source, config.where())
-            except Refused as refused:
-                reasons += refused.reasons
+        except Refused as refused:
+            reasons += refused.reasons
         if backup is not None:
             running = cluster.pod_nodes(selector) if selector else ()
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
@@ -272,7 +281,30 @@ class Session:
         return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
-                    notes=tuple(notes))
+                    notes=tuple(notes), upload=upload)
+
+    @staticmethod
+    def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:
+        """A local SQL file (and the metadata object beside it, if any) as the backup to restore."""
+        path = os.path.expanduser(request.source)
+        try:
+            size, sha256 = os.path.getsize(path), file_sha256(path)
+        except OSError as exc:
+            raise Refused([f"--from {request.source}: cannot read it: {exc.strerror}"]) from None
+        if size == 0:
+            raise Refused([f"--from {request.source}: the file is empty"])
+        beside = None
+        if os.path.isfile(path + ".json"):
+            try:
+                with open(path + ".json", encoding="utf-8") as handle:
+                    beside = json.load(handle)
+            except (OSError, ValueError) as exc:
+                raise Refused([f"{request.source}.json: not a readable metadata object: {exc}"]) from None
+            if not isinstance(beside, dict) or beside.get("sha256") != sha256:
+                raise Refused([f"{request.source}.json records another SHA-256 than {request.source} has: "
+                               "the file is not the backup that metadata describes"])
+        return local_backup(path, size, sha256, beside, release.name, release.namespace,
+                            config.prefix if config else "", request.run_id)
 
     def _bucket(self, release: Release, reasons: list[str]) -> tuple[BackupConfig | None, ObjectStore | None,
                                                                        list[Backup]]:
@@ -285,7 +317,7 @@ class Session:
         reasons += why
         if why or secret is None:
             return config, None, []
-        store = self.open_store(config, secret)
+        store = self.store = self.open_store(config, secret)
         return config, store, self._catalog(store, release.name, config)
 
     @staticmethod
@@ -330,6 +362,12 @@ class Session:
         advice = self._advice(plan, request)
         with self.progress.step(3, f"restore mode: {plan.manager} to 0 replicas (recorded: {plan.replicas}), "
                                    f"Job {plan.job}"):
+            if plan.upload is not None:
+                assert self.store is not None, "preflight opened the bucket"
+                self.store.put_verified(plan.upload.path, plan.upload.key)
+                self.store.put_verified(plan.upload.metadata, plan.upload.key + METADATA_SUFFIX)
+                self.progress.info(f"uploaded {plan.upload.path} as s3://{plan.bucket}/{plan.upload.key}, "
+                                   "read back and verified")
             try:
                 self.cluster.run_to_end(plan.restore_mode)
             except DatashieldError as error:

@@ -18,6 +18,7 @@ SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 UNSAFE_SGX_FLAG = "--unsafe-ignore-sgx-nodes"
 BUSY_STATES = ("pending-install", "pending-upgrade", "pending-rollback", "uninstalling")
 HELM4_POSTRENDERER = "datashield-backup"
+UPLOAD_FOLDER = "uploaded"  # under the prefix: never taken for a scheduled backup, never touched by retention
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ class BackupConfig:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A local file that goes to the bucket, with its metadata object, before the Job reads it."""
+
+    path: str
+    key: str
+    metadata: bytes
+
+
+@dataclass(frozen=True)
 class Plan:
     release: Release
     backup: Backup
@@ -63,6 +73,7 @@ class Plan:
     rollout: list[str]  # kubectl rollout status of the manager
     post_renderer: list[str]
     notes: tuple[str, ...]
+    upload: Upload | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release.name, "namespace": self.release.namespace, "chart": self.release.chart,
@@ -71,6 +82,39 @@ class Plan:
                            "created": self.backup.created, "managerNodes": self.backup.manager_nodes},
                 "replicas": self.replicas, "resumed": self.resumed, "manager": self.manager, "job": self.job,
                 "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes)}
+
+
+def is_local(source: str) -> bool:
+    """`--from` names a local file when it is a path (./x.sql, /x.sql, ~/x.sql) or an existing file."""
+    import os
+
+    return source.startswith(("./", "../", "/", "~")) or os.path.isfile(source)
+
+
+def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | None, release: str, namespace: str,
+                 prefix: str, run_id: str) -> tuple[Backup, Upload]:
+    """A local SQL file as a backup in the bucket: `<prefix>/uploaded/<release>-<time>.sql` and a
+    metadata object the restore Job reads. The nodes and row counts come from the metadata
+    object beside the file (`<file>.json`, as --list's backups have), when there is one."""
+    import posixpath
+
+    stamp = run_id.replace("-", "T") + "Z"
+    name = f"{UPLOAD_FOLDER}/{release}-{stamp}.sql"
+    key = base_of(prefix) + name
+    nodes = (beside or {}).get("nodes")
+    metadata: dict[str, Any] = {
+        "writer": "helm-datashield-restore", "format": "sql", "object": key, "files": 1, "size": size,
+        "sha256": sha256, "created": f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:"
+                                    f"{stamp[13:15]}Z",
+        "release": release, "namespace": namespace, "database": "malbork", "source": posixpath.basename(path),
+        "nodes": nodes if isinstance(nodes, dict) else {"manager": None, "database": None}}
+    if not isinstance(nodes, dict):
+        metadata["nodesError"] = "a local file without metadata: the nodes that ran the manager are not known"
+    if isinstance((beside or {}).get("tables"), dict):
+        metadata["tables"] = (beside or {})["tables"]
+    text = json.dumps(metadata, indent=2) + "\n"  # one field a line: what the Job's meta_field reads
+    backup = Backup(name=name, key=key, format="sql", size=size, metadata=metadata, problem=None)
+    return backup, Upload(path=path, key=key, metadata=text.encode())
 
 
 def release_reasons(release: Release, chart: str) -> list[str]:
@@ -210,6 +254,8 @@ def describe(plan: Plan) -> list[str]:
              f"manager {plan.manager}: to 0 replicas during the restore, then back to {plan.replicas}",
              f"job     {plan.job} (verifies the backup, saves the current data as pre-restore-..., "
              "drops and recreates malbork, imports, checks row counts)"]
+    if plan.upload:
+        lines.insert(1, f"upload  {plan.upload.path} as s3://{plan.bucket}/{plan.upload.key} (with its metadata)")
     if plan.resumed:
         lines.append("resuming: the release was left in restore mode by an earlier run")
     lines += [f"note    {note}" for note in plan.notes]

@@ -60,6 +60,12 @@ def metadata(name: str, data: bytes, nodes: list[str] | None) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def s3(s3_server: S3Server) -> Any:
+    """A boto3 client of the test S3 server, to look at what the command wrote."""
+    return s3_client(s3_server)
+
+
+@pytest.fixture(scope="session")
 def bucket(s3_server: S3Server) -> str:
     """The backups of BACKUPS (and one of another release) under PREFIX, written once."""
     s3 = s3_client(s3_server)

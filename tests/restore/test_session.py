@@ -5,12 +5,13 @@ Preflight refusals, every step failing, resuming, running twice, the dry run, li
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
-from tests.fake_cluster import RESTORE_ANNOTATION, State
+from tests.fake_cluster import RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import BUCKET, LATEST_COMPLETE, NODES, PREFIX, RUN_ID, SECRET_NAME, World, request
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
@@ -281,3 +282,68 @@ def test_backup_now_starts_a_job_from_the_cronjob_and_follows_it(world: World) -
     assert len(created) == 1 and created[0].startswith("kubectl create job ds-enclaveos-backup-")
     assert created[0].endswith(" --from=cronjob/ds-enclaveos-backup")
     assert "[2/2] wait for Job" in world.out.getvalue()
+
+
+UPLOADED = f"uploaded/ds-{RUN_ID.replace('-', 'T')}Z.sql"
+
+
+def test_a_local_file_without_metadata_needs_the_sgx_override(world: World, tmp_path: Path, s3: Any) -> None:
+    local = tmp_path / "backup.sql"
+    local.write_bytes(b"CREATE TABLE enclaves (id int);\n")
+    with pytest.raises(Refused) as refused:
+        world.session().restore(request(source=str(local)), dry_run=False, yes=True)
+    assert refused.value.reasons == [
+        f"backup {UPLOADED} does not say which nodes ran the manager (a local file without metadata: the nodes "
+        "that ran the manager are not known), so the SGX same-hardware rule cannot be checked" + SGX_HINT]
+    assert world.session().restore(request(source=str(local), unsafe_sgx=True), dry_run=False, yes=True) == 0
+    assert [c for c in world.calls() if f"--set-string enclaveos-chart.Restore.Backup={UPLOADED} " in c]
+    assert s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{UPLOADED}")["Body"].read() == local.read_bytes()
+    uploaded = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{UPLOADED}.json")["Body"].read())
+    assert (uploaded["writer"], uploaded["source"], uploaded["size"]) == ("helm-datashield-restore", "backup.sql", 32)
+    assert "tables" not in uploaded
+
+
+def test_a_local_file_with_its_metadata_beside_it_is_checked_like_a_backup(world: World, tmp_path: Path,
+                                                                          s3: Any) -> None:
+    local = tmp_path / LATEST_COMPLETE
+    local.write_bytes(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{LATEST_COMPLETE}")["Body"].read())
+    beside = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{LATEST_COMPLETE}.json")["Body"].read()
+    (tmp_path / f"{LATEST_COMPLETE}.json").write_bytes(beside)
+    assert world.session().restore(request(source=str(local)), dry_run=False, yes=True) == 0
+    uploaded = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{UPLOADED}.json")["Body"].read())
+    assert uploaded["nodes"]["manager"] == NODES and uploaded["tables"] == json.loads(beside)["tables"]
+
+
+@pytest.mark.parametrize(("content", "beside", "reason"), [
+    (None, None, "--from {path}: cannot read it: No such file or directory"),
+    (b"", None, "--from {path}: the file is empty"),
+    (b"x", b"{not json", "{path}.json: not a readable metadata object: Expecting property name enclosed in double "
+                         "quotes: line 1 column 2 (char 1)"),
+    (b"x", b'{"sha256": "00"}', "{path}.json records another SHA-256 than {path} has: the file is not the backup "
+                                "that metadata describes"),
+])
+def test_an_unusable_local_file_is_refused(world: World, tmp_path: Path, content: bytes | None,
+                                           beside: bytes | None, reason: str) -> None:
+    local = tmp_path / "backup.sql"
+    if content is not None:
+        local.write_bytes(content)
+    if beside is not None:
+        (tmp_path / "backup.sql.json").write_bytes(beside)
+    with pytest.raises(Refused) as refused:
+        world.session().restore(request(source=str(local), unsafe_sgx=True), dry_run=True, yes=True)
+    assert refused.value.reasons == [reason.format(path=local)]
+
+
+def test_on_helm_4_the_post_renderer_plugin_must_be_installed(world: World, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helm 4 takes only an installed postrenderer/v1 plugin's name: real helm 4, a Helm home without it."""
+    from tests.conftest import ROOT
+
+    for variable in ("HELM_DATA_HOME", "HELM_CONFIG_HOME", "HELM_CACHE_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path))
+    session = world.session()
+    session.cluster.runner = FakeCluster(world.state, str(ROOT / ".tools" / "helm4" / "helm"))
+    with pytest.raises(Refused) as refused:
+        session.restore(request(), dry_run=True, yes=False)
+    assert refused.value.reasons == ["the post-renderer plugin datashield-backup is not installed "
+                                     "(helm plugin install <plugin dir>/plugins/datashield-backup)"]

@@ -43,6 +43,10 @@ esac
   fail "s3://$S3_BUCKET/$key has $size bytes, its metadata says $expected_size: the backup is damaged"
 [ "$sha256" = "$expected_sha256" ] ||
   fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"
-meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
+  meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+else
+  log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
+fi
 printf "restore_key='%s'\nrestore_format='%s'\n" "$key" "$format" > "$WORK_DIR/restore.env"
 log "verified $key: $size bytes, sha256 $sha256"
