@@ -38,10 +38,13 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_TOOLS = ("initdb", "pg_ctl", "postgres", "psql", "pg_dump")
 INSTALL_HINT = "run scripts/install-services"
 
-# Fake credentials of the one identity the S3 server knows; it may do everything.
+# Fake credentials of the identity of the S3 server that may do everything.
 S3_ACCESS_KEY_ID = "AKIADATASHIELDTEST01"
 S3_SECRET_ACCESS_KEY = "DataShieldTestFakeSecretKey0000000000000"
 S3_REGION = "us-east-1"
+# A second identity that may read and list, never write (a refused write, from the server itself).
+S3_READONLY_ACCESS_KEY_ID = "AKIADATASHIELDREAD01"
+S3_READONLY_SECRET_ACCESS_KEY = "DataShieldTestFakeReadOnlyKey00000000000"
 
 PG_USER = "postgres"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
@@ -130,6 +133,10 @@ class S3Server:
             "name": "datashield-test-admin",
             "credentials": [{"accessKey": S3_ACCESS_KEY_ID, "secretKey": S3_SECRET_ACCESS_KEY}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }, {
+            "name": "datashield-test-reader",
+            "credentials": [{"accessKey": S3_READONLY_ACCESS_KEY_ID, "secretKey": S3_READONLY_SECRET_ACCESS_KEY}],
+            "actions": ["Read", "List"],
         }]}))
         (self.dir / "data").mkdir()
         args = [

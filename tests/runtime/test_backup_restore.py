@@ -304,15 +304,15 @@ def test_a_failed_native_backup_never_shows_the_keys(site: Site) -> None:
 
 def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: Site) -> None:
     """The store answers with other bytes than were sent: the backup must not count as done."""
-    proxy = FaultyProxy(site.s3.endpoint, corrupt_suffixes=(".sql",))
-    site.endpoint = proxy.endpoint
+    proxy = FaultyProxy(site.s3.endpoint, "corrupt", (".sql",))
+    site.endpoint = proxy.url
     try:
         run = site.backup()
     finally:
         proxy.stop()
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
     [key] = backup_keys(site)
-    assert proxy.corrupted == [f"/{site.bucket}/{key}"]
+    assert proxy.hits == [f"/{site.bucket}/{key}"]
     assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
             "(SHA-256 differs)") in run.log
     assert site.objects() == [key]  # no metadata object: "latest" never picks it
