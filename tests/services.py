@@ -2,7 +2,8 @@
 
 - S3Server: SeaweedFS (`weed server -s3`) on loopback with SigV4/HMAC credentials that it
   enforces (a wrong secret gets SignatureDoesNotMatch), driven with the real AWS CLI v1.
-- PostgresServer: a throwaway PostgreSQL 15 cluster on loopback (trust auth, fsync off).
+- PostgresServer: a throwaway PostgreSQL 15 cluster on loopback (trust auth unless told otherwise,
+  e.g. TLS with client certificates; fsync off).
 
 scripts/install-services installs both (weed and aws in .tools/services, PostgreSQL from
 Debian's packages). Each server lives in a temporary directory of its own on free loopback
@@ -37,10 +38,13 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_TOOLS = ("initdb", "pg_ctl", "postgres", "psql", "pg_dump")
 INSTALL_HINT = "run scripts/install-services"
 
-# Fake credentials of the one identity the S3 server knows; it may do everything.
+# Fake credentials of the identity of the S3 server that may do everything.
 S3_ACCESS_KEY_ID = "AKIADATASHIELDTEST01"
 S3_SECRET_ACCESS_KEY = "DataShieldTestFakeSecretKey0000000000000"
 S3_REGION = "us-east-1"
+# A second identity that may read and list, never write (a refused write, from the server itself).
+S3_READONLY_ACCESS_KEY_ID = "AKIADATASHIELDREAD01"
+S3_READONLY_SECRET_ACCESS_KEY = "DataShieldTestFakeReadOnlyKey00000000000"
 
 PG_USER = "postgres"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
@@ -129,6 +133,10 @@ class S3Server:
             "name": "datashield-test-admin",
             "credentials": [{"accessKey": S3_ACCESS_KEY_ID, "secretKey": S3_SECRET_ACCESS_KEY}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }, {
+            "name": "datashield-test-reader",
+            "credentials": [{"accessKey": S3_READONLY_ACCESS_KEY_ID, "secretKey": S3_READONLY_SECRET_ACCESS_KEY}],
+            "actions": ["Read", "List"],
         }]}))
         (self.dir / "data").mkdir()
         args = [
@@ -249,7 +257,11 @@ class PostgresServer:
     system user (runuser); the clients (psql, pg_dump) may run as anyone, all connect as `postgres`.
     The postmaster is this process's child (not daemonised by `pg_ctl start`), so that stop() reaps it."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Mapping[str, str] | None = None, hba: str | None = None,
+                 files: Mapping[str, bytes] | None = None) -> None:
+        """`settings` add to or replace the server's own; `hba` replaces pg_hba.conf; `files` are written into
+        the data directory, owned by the server's user and private to it (TLS keys and certificates: relative
+        paths in the settings are read from there)."""
         missing = [str(PG_BIN / t) for t in PG_TOOLS if not os.access(PG_BIN / t, os.X_OK)]
         if missing:
             raise ServiceError(f"{', '.join(missing)} missing: {INSTALL_HINT}")
@@ -275,7 +287,9 @@ class PostgresServer:
             settings = {"listen_addresses": "127.0.0.1", "port": str(self.port),
                         "unix_socket_directories": str(self.dir), "TimeZone": "UTC", "max_connections": "20",
                         # Throwaway data: no waiting for the disk.
-                        "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+                        "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", **(settings or {})}
+            for name, data in {**(files or {}), **({"pg_hba.conf": hba.encode()} if hba is not None else {})}.items():
+                self._own(self.data / name, data)
             argv = [*self._as_owner, str(PG_BIN / "postgres"), "-D", str(self.data)]
             for name, value in settings.items():
                 argv += ["-c", f"{name}={value}"]
@@ -287,6 +301,13 @@ class PostgresServer:
             self.stop(keep_dir=True)
             raise
         self.startup_seconds = time.monotonic() - started
+
+    def _own(self, path: Path, data: bytes) -> None:
+        path.write_bytes(data)
+        path.chmod(0o600)
+        if self._as_owner:
+            owner = pwd.getpwnam("postgres")
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
     def _owner_run(self, *argv: str) -> None:
         result = subprocess.run(check=False, args=[*self._as_owner, *argv], cwd=self.dir, stdin=subprocess.DEVNULL,
@@ -315,9 +336,10 @@ class PostgresServer:
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """An environment for libpq clients: `base` (default os.environ) without any PG* setting of its own,
-        PGHOST/PGPORT/PGUSER of this server, and the PostgreSQL 15 bin directory first on PATH."""
+        PGHOST (the unix socket: the owner's way in, whatever `hba` requires on TCP)/PGPORT/PGUSER of this
+        server, and the PostgreSQL 15 bin directory first on PATH."""
         env = _clean_env(base, ("PG",))
-        env.update(PGHOST="127.0.0.1", PGPORT=str(self.port), PGUSER=PG_USER)
+        env.update(PGHOST=str(self.socket_dir), PGPORT=str(self.port), PGUSER=PG_USER)
         _prepend_path(env, PG_BIN)
         return env
 
@@ -347,29 +369,28 @@ class PostgresServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _start(service: Callable[[], _Server]) -> _Server:
+@contextlib.contextmanager
+def running(service: Callable[[], _Server]) -> Iterator[_Server]:
+    """A server made by `service`, stopped on the way out; one that cannot start fails the test with its message."""
     try:
-        return service()
+        server = service()
     except ServiceError as exc:
-        message = str(exc)
-    pytest.fail(message, pytrace=False)
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """One real S3 server (SeaweedFS) for the whole session, with the fake keys of S3_ACCESS_KEY_ID."""
-    server = _start(S3Server)
-    try:
+    with running(S3Server) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One real PostgreSQL 15 server for the whole session; tests make their own databases in it."""
-    server = _start(PostgresServer)
-    try:
+    with running(PostgresServer) as server:
         yield server
-    finally:
-        server.stop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, run_postrenderer
+from tests.runtime.certs import certificates
 from tests.runtime.kube_api import KubeApi, Pod, token_dir
 from tests.runtime.pods import PodRun, pod_spec, run_pod
 from tests.services import (
@@ -25,6 +26,7 @@ from tests.services import (
     TOOLS_BIN,
     PostgresServer,
     S3Server,
+    running,
 )
 
 RELEASE_INPUT = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
@@ -51,6 +53,7 @@ class Site:
     bucket: str
     work: Path
     endpoint: str = ""  # where the pods reach the object store (default: the S3 server itself)
+    secret_volumes: dict[str, dict[str, bytes]] = field(default_factory=dict)  # Secret name -> its files
 
     def values(self, restore: str | None, backup: dict[str, object]) -> Path:
         """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
@@ -82,13 +85,14 @@ class Site:
         return self._run(pod_spec(self.render(restore=which, backup=backup), "Job"), secret, env or {})
 
     def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
-        work = self.work / f"pod-{next(_serial)}"
+        serial = next(_serial)
+        work = self.work / f"pod-{serial}"
         work.mkdir()
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
                      "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin"}
-        return run_pod(spec, secret, {**overrides, **env})
+        return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}")
 
     def objects(self) -> list[str]:
         """The keys of every object in the bucket, sorted."""
@@ -143,13 +147,51 @@ def kube_api() -> Iterator[KubeApi]:
         api.stop()
 
 
+def fresh_site(s3: S3Server, db: PostgresServer, kube: KubeApi, bucket: str, work: Path) -> Site:
+    """An empty bucket and a freshly seeded database."""
+    s3.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{bucket}")
+    db.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    db.create_database(DATABASE)
+    db.psql(SEED, DATABASE)
+    kube.requests.clear()
+    return Site(s3, db, kube, bucket, work)
+
+
 @pytest.fixture
 def site(s3_server: S3Server, postgres_server: PostgresServer, kube_api: KubeApi, bucket: str,
          tmp_path: Path) -> Site:
     """An empty bucket and a freshly seeded database."""
-    s3_server.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{bucket}")
-    postgres_server.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    postgres_server.create_database(DATABASE)
-    postgres_server.psql(SEED, DATABASE)
-    kube_api.requests.clear()
-    return Site(s3_server, postgres_server, kube_api, bucket, tmp_path)
+    return fresh_site(s3_server, postgres_server, kube_api, bucket, tmp_path)
+
+
+CERTS_SECRET = "cockroach-client-certs"
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
+    """Two certificate authorities, each with a server certificate for 127.0.0.1 and a client certificate
+    for the database user: "trusted" (the secure server's) and "other" (one it does not trust)."""
+    folder = tmp_path_factory.mktemp("certs")
+    return {ca: certificates(folder / ca, f"datashield {ca} test CA", PG_USER) for ca in ("trusted", "other")}
+
+
+@pytest.fixture(scope="session")
+def secure_postgres_server(certs: dict[str, dict[str, bytes]]) -> Iterator[PostgresServer]:
+    """A PostgreSQL that takes TLS connections with a client certificate of its CA only, as a secure
+    CockroachDB cluster does (its owner gets in through the unix socket)."""
+    files = {name: certs["trusted"][name] for name in ("ca.crt", "server.crt", "server.key")}
+    tls = {"ssl": "on", "ssl_ca_file": "ca.crt", "ssl_cert_file": "server.crt", "ssl_key_file": "server.key"}
+    hba = "local all all trust\nhostssl all all 127.0.0.1/32 cert\n"
+    with running(lambda: PostgresServer(settings=tls, hba=hba, files=files)) as server:
+        yield server
+
+
+@pytest.fixture
+def secure_site(s3_server: S3Server, secure_postgres_server: PostgresServer, kube_api: KubeApi, bucket: str,
+                certs: dict[str, dict[str, bytes]], tmp_path: Path) -> Site:
+    """A site whose database requires TLS and client certificates; the Secret CERTS_SECRET holds
+    the trusted CA's client certificate and key (names as CockroachDB's) and its ca.crt."""
+    site = fresh_site(s3_server, secure_postgres_server, kube_api, bucket, tmp_path)
+    client = ("ca.crt", f"client.{PG_USER}.crt", f"client.{PG_USER}.key")
+    site.secret_volumes[CERTS_SECRET] = {name: certs["trusted"][name] for name in client}
+    return site

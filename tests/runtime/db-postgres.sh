@@ -1,6 +1,17 @@
 # database seam: PostgreSQL, standing in for CockroachDB in the tests (CockroachDB is not
 # available from any registry here). Same functions, same contract as
 # renderer/templates/scripts/db-cockroach.sh; PGHOST/PGPORT/PGUSER come from the test.
+# A secure cluster, as there: the client certificates in $DATABASE_CERTS_DIR (ca.crt,
+# client.<user>.crt, client.<user>.key) are copied so the key is private to this user (libpq,
+# like cockroach, refuses a key others may read), and libpq verifies the server (verify-full).
+if [ -n "${DATABASE_CERTS_DIR:-}" ]; then
+  mkdir -p "$HOME/pg-certs"
+  cp "$DATABASE_CERTS_DIR"/ca.crt "$DATABASE_CERTS_DIR/client.$PGUSER.crt" "$DATABASE_CERTS_DIR/client.$PGUSER.key" \
+    "$HOME/pg-certs/" || fail "the certificates Secret must hold ca.crt, client.$PGUSER.crt and client.$PGUSER.key"
+  chmod 600 "$HOME/pg-certs"/*
+  export PGSSLMODE=verify-full PGSSLROOTCERT="$HOME/pg-certs/ca.crt" PGSSLCERT="$HOME/pg-certs/client.$PGUSER.crt" \
+    PGSSLKEY="$HOME/pg-certs/client.$PGUSER.key"
+fi
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$@"; }
 db_version() { pg -At -d postgres -c "SHOW server_version"; }
 # db_exists: 0 when $DATABASE_NAME exists, 1 when it does not, 2 when the server cannot say.
@@ -8,7 +19,11 @@ db_exists() {
   out=$(pg -At -d postgres -c "SELECT datname FROM pg_database") || return 2
   printf '%s\n' "$out" | grep -qx "$DATABASE_NAME"
 }
-db_dump() { pg_dump --no-owner --no-privileges -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME"; }
+# TEST_DUMP_FAULT=empty: a dump (or native BACKUP) that writes nothing and exits 0, which pg_dump never does.
+db_dump() {
+  [ "${TEST_DUMP_FAULT:-}" = empty ] ||
+    pg_dump --no-owner --no-privileges -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME"
+}
 db_table_counts() {
   tables=$(pg -At -d "$DATABASE_NAME" -c "SELECT table_name FROM information_schema.tables
     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name") || return 1
@@ -34,6 +49,7 @@ url_aws() {
     aws --endpoint-url "$(url_part "$url" AWS_ENDPOINT)" "$@"
 }
 db_backup_native() {
+  [ "${TEST_DUMP_FAULT:-}" != empty ] || return 0
   url=$1 && dir=$(mktemp -d) && pg_dump -Fd -f "$dir/backup" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" &&
     url_aws s3 cp --recursive --only-show-errors "$dir/backup" \
       "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"

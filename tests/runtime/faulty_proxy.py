@@ -1,60 +1,75 @@
-"""A loopback HTTP proxy in front of the real S3 server that damages chosen responses: the
-fault a network or a broken store could cause, which a healthy server never shows.
+"""A loopback HTTP proxy in front of the real S3 server that causes one chosen fault: what a
+network, a full or failing store, or a server going away causes, which a healthy server on
+loopback never shows.
 
-Requests pass through unchanged (the Host header too, so SigV4 signatures still verify);
-a GET whose path ends with one of `corrupt_suffixes` gets its first body byte flipped.
+Requests pass through unchanged (the Host header too, so SigV4 signatures still verify),
+except those whose path ends with one of `suffixes`, which get the fault:
+- "corrupt": a GET answer has its first body byte flipped;
+- "stop": a PUT is cut off halfway through its body, and the server is gone from then on (every
+  later connection is closed unanswered);
+- "refuse": a PUT is answered 403 with the S3 error `code`, as a full quota or a refused write is;
+- "slow": any request is passed on, but answered only after `delay` seconds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import socket
+import time
+from typing import Literal
 from urllib.parse import urlsplit
 
+from tests.runtime.loopback import Handler, LoopbackServer
 
-class FaultyProxy:
-    def __init__(self, upstream: str, corrupt_suffixes: tuple[str, ...]) -> None:
+Fault = Literal["corrupt", "stop", "refuse", "slow"]
+
+
+class FaultyProxy(LoopbackServer):
+    def __init__(self, upstream: str, fault: Fault, suffixes: tuple[str, ...], *, code: str = "AccessDenied",
+                 delay: float = 0) -> None:
         target = urlsplit(upstream)
         proxy = self
-        self.corrupted: list[str] = []
+        self.hits: list[str] = []  # the paths that got the fault
+        self.down = False
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class ProxyHandler(Handler):
             def _forward(self) -> None:
+                path = urlsplit(self.path).path
+                hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
+                                                                                       else "PUT"))
                 length = int(self.headers.get("Content-Length") or 0)
+                if proxy.down or (hit and fault == "stop"):
+                    self.rfile.read(length // 2)
+                    proxy.down = True
+                    proxy.hits.append(path)
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 body = self.rfile.read(length) if length else None
+                if hit and fault == "refuse":
+                    proxy.hits.append(path)
+                    error = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{code}</Code><Message>refused by "
+                             f"the faulty proxy</Message><Resource>{path}</Resource></Error>")
+                    self.answer(403, error.encode(), [("Content-Type", "application/xml")])
+                    return
                 connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
                 connection.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
                 answer = connection.getresponse()
                 data = answer.read()
-                path = urlsplit(self.path).path
-                if self.command == "GET" and answer.status in (200, 206) and data and path.endswith(corrupt_suffixes):
-                    data = bytes([data[0] ^ 1]) + data[1:]
-                    proxy.corrupted.append(path)
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
                 connection.close()
+                if hit and fault == "corrupt" and answer.status in (200, 206) and data:
+                    data = bytes([data[0] ^ 1]) + data[1:]
+                    proxy.hits.append(path)
+                elif hit and fault == "slow":
+                    proxy.hits.append(path)
+                    time.sleep(delay)
+                headers = [(name, value) for name, value in answer.getheaders()
+                           if name.lower() not in ("transfer-encoding", "connection", "content-length")]
+                head_length = int(answer.getheader("Content-Length") or 0) if self.command == "HEAD" else None
+                with contextlib.suppress(OSError):  # the client may have given up waiting
+                    self.answer(answer.status, data, headers, head_length)
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward  # noqa: N815 - the http.server API
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(ProxyHandler)

@@ -6,12 +6,12 @@ PodList as JSON, 401 for a wrong token, 403 for another namespace)."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.runtime.loopback import Handler, LoopbackServer
 
 TOKEN = "fake-service-account-token-of-the-backup-pod"
 
@@ -30,13 +30,13 @@ class KubeApi:
 
     pods: list[Pod] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
+    server: LoopbackServer | None = None
 
     def start(self) -> None:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class KubeHandler(Handler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 api.requests.append(self.path)
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._answer(401, {"kind": "Status", "code": 401, "message": "Unauthorized"})
@@ -54,28 +54,19 @@ class KubeApi:
                 self._answer(200, {"kind": "PodList", "apiVersion": "v1", "items": items})
 
             def _answer(self, code: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body, separators=(",", ":")).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(code, json.dumps(body, separators=(",", ":")).encode(),
+                            [("Content-Type", "application/json")])
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(KubeHandler)
 
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.url
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            self.server.stop()
 
 
 def token_dir(folder: Path, token: str = TOKEN) -> Path:

@@ -132,10 +132,14 @@ def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
                  id="dump-fails-halfway"),
     pytest.param("database-down", "[dump] FAILED: cannot reach database malbork at 127.0.0.1:1: ",
                  id="database-down"),
+    # A dump that writes nothing and exits 0 (the seam's TEST_DUMP_FAULT=empty; pg_dump never does).
+    pytest.param("empty-dump", "[dump] FAILED: the dump of malbork is empty; nothing was uploaded", id="empty-dump"),
+    pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/ds-",
+                 id="empty-native-backup"),
 ])
 def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str, message: str) -> None:
     bucket = site.bucket
-    secret, env = SECRET, {}
+    secret, env, backup_format = SECRET, {}, "sql"
     if case == "wrong-secret":
         secret = {**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}
     elif case == "missing-bucket":
@@ -146,8 +150,11 @@ def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str
         env = {"PGUSER": "halfway"}
     elif case == "database-down":
         env = {"DATABASE_PORT": "1"}  # nothing listens there
+    elif case.startswith("empty-"):
+        env = {"TEST_DUMP_FAULT": "empty"}
+        backup_format = "native" if case == "empty-native-backup" else "sql"
     try:
-        run = site.backup(secret=secret, env=env)
+        run = site.backup(secret=secret, env=env, Format=backup_format)
     finally:
         if case == "dump-fails-halfway":
             site.db.psql("DROP OWNED BY halfway; DROP ROLE halfway", "malbork")
@@ -297,15 +304,15 @@ def test_a_failed_native_backup_never_shows_the_keys(site: Site) -> None:
 
 def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: Site) -> None:
     """The store answers with other bytes than were sent: the backup must not count as done."""
-    proxy = FaultyProxy(site.s3.endpoint, corrupt_suffixes=(".sql",))
-    site.endpoint = proxy.endpoint
+    proxy = FaultyProxy(site.s3.endpoint, "corrupt", (".sql",))
+    site.endpoint = proxy.url
     try:
         run = site.backup()
     finally:
         proxy.stop()
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
     [key] = backup_keys(site)
-    assert proxy.corrupted == [f"/{site.bucket}/{key}"]
+    assert proxy.hits == [f"/{site.bucket}/{key}"]
     assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
             "(SHA-256 differs)") in run.log
     assert site.objects() == [key]  # no metadata object: "latest" never picks it

@@ -1,5 +1,13 @@
-# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2).
-s3() { aws --endpoint-url "$S3_ENDPOINT" "$@"; }
+# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call
+# may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with
+# a log line that says so (the CLI's own timeouts only catch a silent connection), instead of
+# running until the Job's activeDeadlineSeconds kills the pod without a word.
+s3() {
+  s3_status=0
+  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" || s3_status=$?
+  [ "$s3_status" != 124 ] || printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
+  return "$s3_status"
+}
 # put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.
 put_verified() {
   log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"

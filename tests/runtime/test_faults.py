@@ -1,0 +1,92 @@
+"""Faults in the job runtime, on the real S3 server: the server going away in the middle of an
+upload, a write it refuses, a server too slow to answer. In each: the upload step fails with a
+line that says why, every earlier complete backup is still there (retention never ran), and
+the new backup is not complete (no metadata object: `latest` never picks it).
+
+The faults come from the server itself where it can make them (a read-only identity), else
+from tests/runtime/faulty_proxy.py in front of it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.runtime.conftest import SECRET, Site
+from tests.runtime.faulty_proxy import FaultyProxy
+from tests.services import S3_READONLY_ACCESS_KEY_ID, S3_READONLY_SECRET_ACCESS_KEY
+
+STAMP = r"\d{8}T\d{6}Z"
+EARLIER = ("ds-20200101T000000Z.sql", "ds-20200102T000000Z.sql")
+READ_ONLY = {"AWS_ACCESS_KEY_ID": S3_READONLY_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_READONLY_SECRET_ACCESS_KEY}
+
+
+def write_earlier_backups(site: Site, folder: Path) -> list[str]:
+    """Two complete backups of ours, older than any new one: Retention=1 would delete both."""
+    folder.mkdir()
+    for key in EARLIER:
+        (folder / key).write_bytes(b"an earlier backup")
+        (folder / f"{key}.json").write_text('{\n  "writer": "helm-datashield",\n  "format": "sql"\n}\n')
+    site.s3.aws("s3", "cp", "--recursive", "--only-show-errors", "--metadata", "writer=helm-datashield,release=ds",
+                str(folder), f"s3://{site.bucket}/")
+    return sorted([*EARLIER, *(f"{key}.json" for key in EARLIER)])
+
+
+@pytest.mark.parametrize("fault,target,reason,left", [
+    # The proxy cuts the data upload halfway and is gone from then on; the CLI retries, then gives up.
+    pytest.param("server-stops-mid-upload", "{key}", " to s3://{bucket}/{key} Connection was closed before we "
+                 'received a valid response from endpoint URL: "{endpoint}/{bucket}/{key}".', (),
+                 id="server-stops-mid-upload"),
+    # Keys the real server lets read and list, not write.
+    pytest.param("read-only-keys", "{key}", " to s3://{bucket}/{key} An error occurred (AccessDenied) when calling "
+                 "the PutObject operation: Access Denied.", (), id="refused-write"),
+    # The data is in and verified, then the store refuses the metadata object.
+    pytest.param("quota-full-at-the-metadata", "{key}.json", " to s3://{bucket}/{key}.json An error occurred "
+                 "(QuotaExceeded) when calling the PutObject operation: refused by the faulty proxy", ("{key}",),
+                 id="quota-full-at-the-metadata"),
+    # Stored, but answered only after 8 s: the call's bound (3 s here, 1800 s in the pods) stops it.
+    pytest.param("slow-server", "{key}", " no answer from {endpoint} within 3 s (S3_CALL_TIMEOUT)", ("{key}",),
+                 id="slow-server"),
+])
+def test_a_fault_in_the_upload_fails_it_and_retention_deletes_nothing(
+        site: Site, tmp_path: Path, fault: str, target: str, reason: str, left: tuple[str, ...]) -> None:
+    earlier = write_earlier_backups(site, tmp_path / "earlier")
+    secret, env, proxy = SECRET, {}, None
+    if fault == "server-stops-mid-upload":
+        proxy = FaultyProxy(site.s3.endpoint, "stop", (".sql",))
+    elif fault == "read-only-keys":
+        secret = READ_ONLY
+    elif fault == "quota-full-at-the-metadata":
+        proxy = FaultyProxy(site.s3.endpoint, "refuse", (".sql.json",), code="QuotaExceeded")
+    elif fault == "slow-server":
+        proxy = FaultyProxy(site.s3.endpoint, "slow", (".sql",), delay=8)
+        env = {"S3_CALL_TIMEOUT": "3"}
+    if proxy:
+        site.endpoint = proxy.url
+    try:
+        run = site.backup(secret=secret, env=env, Retention=1)
+    finally:
+        if proxy:
+            proxy.stop()
+    assert (run.returncode, run.failed_container) == (1, "upload"), run.log
+    [key] = re.findall(rf"\[upload\] uploading s3://{site.bucket}/(ds-{STAMP}\.sql) ", run.log)
+    where = {"bucket": site.bucket, "key": key, "endpoint": site.endpoint}
+    [failed] = [line for line in run.log.splitlines() if line.startswith("[upload] FAILED: ")]
+    assert failed.startswith(f"[upload] FAILED: upload to s3://{site.bucket}/{target.format(**where)} failed: "), failed
+    assert failed.endswith(reason.format(**where)), failed
+    assert "retention" not in run.log
+    assert site.objects() == sorted([*earlier, *(name.format(key=key) for name in left)])
+
+
+def test_a_hanging_call_fails_the_step_before_the_job_deadline_kills_the_pod(site: Site) -> None:
+    """The bound of one object-store call, times the tries of the Job, fits in its activeDeadlineSeconds."""
+    objects = {d["kind"]: d for d in yaml.safe_load_all(site.render(restore="latest")) if d}
+    for kind in ("CronJob", "Job"):
+        job = objects[kind]["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else objects[kind]["spec"]
+        pod = job["template"]["spec"]
+        bounds = {c["name"]: int(env["value"]) for c in [*pod["initContainers"], *pod["containers"]]
+                  for env in c["env"] if env["name"] == "S3_CALL_TIMEOUT"}
+        assert bounds == {"CronJob": {"upload": 1800}, "Job": {"fetch": 1800}}[kind]
+        assert 1800 * (job["backoffLimit"] + 1) <= job["activeDeadlineSeconds"] / 2
