@@ -1,0 +1,132 @@
+"""Value fuzzing against the documented rules (../shared/FACTS.md): every accept/reject
+decision of the validator on generated cron schedules and bucket names matches the rule.
+
+Cron: schedules are generated field by field from Kubernetes' grammar (robfig/cron's
+standard parser), each piece knowing whether Kubernetes accepts it, so the expected
+decision comes from construction, not from croniter. Days of the month stay at most 28,
+so every accepted schedule also fires. Buckets: a direct transcription of the AWS and
+IBM COS rules. Each test prints how many values it tried (pytest -s).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from renderer.validate import problems
+
+EXAMPLES = 400
+# (lowest, highest generated, highest Kubernetes accepts, names): days of the month stop at 28 when
+# generated, so that every accepted schedule fires.
+FIELDS = [(0, 59, 59, ()), (0, 23, 23, ()), (1, 28, 31, ()),
+          (1, 12, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+          (0, 6, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))]
+BAD_ITEMS = ["L", "W", "5#2", "7L", "-", "1-", "*/0", "x", "1.5", "٣", "²"]
+
+
+def values(schedule: str = "0 0 * * *", bucket: str = "acme-backups") -> dict[str, Any]:
+    return {"global": {"S3": {"Endpoint": "s3.example.com", "Bucket": bucket, "HmacSecretName": "creds"}},
+            "enclaveos-chart": {"Backup": {"CronSchedule": schedule}}}
+
+
+def rejected(path: str, given_values: dict[str, Any]) -> bool:
+    return any(p.path == path for p in problems(given_values))
+
+
+@st.composite
+def item(draw: st.DrawFn, low: int, high: int, limit: int, names: tuple[str, ...]) -> tuple[str, bool]:
+    """One list item of a field and whether Kubernetes accepts it."""
+    # Mostly good pieces: one bad piece rejects the whole schedule.
+    kind = draw(st.sampled_from(["value"] * 12 + ["name", "range", "step", "star"] * 4 + ["bad", "out"]))
+    value = st.integers(low, high)
+    if kind == "value":
+        return str(draw(value)), True
+    if kind == "name" and names:
+        name = draw(st.sampled_from(names))
+        return (name if draw(st.booleans()) else name.lower()), True
+    if kind == "range":
+        a, b = draw(value), draw(value)
+        return f"{a}-{b}", a <= b
+    if kind == "step":
+        base = draw(st.sampled_from(["*", f"{low}-{high}", str(draw(value))]))
+        step = draw(st.integers(0, 100))
+        return f"{base}/{step}", step > 0
+    if kind == "star":
+        return draw(st.sampled_from(["*", "?"])), True
+    if kind == "out":
+        return str(draw(st.sampled_from([low - 1, limit + 1, limit + 100]))), False
+    return draw(st.sampled_from(BAD_ITEMS)), False
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> tuple[str, bool]:
+    fields, ok = [], True
+    count = draw(st.sampled_from([5] * 18 + [4, 6]))
+    for low, high, limit, names in (FIELDS * 2)[:count]:
+        items = draw(st.lists(item(low, high, limit, names), min_size=1, max_size=2))
+        fields.append(",".join(text for text, _ in items))
+        ok = ok and all(good for _, good in items)
+    separator = draw(st.sampled_from([" ", "  ", "\t"]))
+    return separator.join(fields), ok and count == 5
+
+
+def tried_both_ways(name: str, strategy: st.SearchStrategy[Any], decide: Any) -> None:
+    """Runs the property on EXAMPLES values; both decisions must have been tried often enough to mean something."""
+    seen = {True: 0, False: 0}
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(strategy)
+    def prop(value: Any) -> None:
+        seen[decide(value)] += 1
+
+    prop()
+    print(f"{name}: {seen[True]} accepted and {seen[False]} rejected, each as the rule says")
+    assert min(seen.values()) >= EXAMPLES // 10, seen
+
+
+def test_cron_decisions_match_kubernetes_grammar() -> None:
+    def decide(case: tuple[str, bool]) -> bool:
+        schedule, accepted = case
+        assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
+        return accepted
+
+    tried_both_ways("cron schedules", schedules(), decide)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
+                        "@reboot", "@every 5m", "@DAILY", "@ daily", "@", "@dailyy"]))
+def test_cron_macros(macro: str) -> None:
+    accepted = macro in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+    assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=macro)) is not accepted
+
+
+def bucket_rule(name: str) -> bool:
+    """FACTS.md: valid on both AWS and IBM COS."""
+    return bool(3 <= len(name) <= 63 and re.fullmatch(r"[a-z0-9.-]+", name) and re.match(r"[a-z0-9]", name)
+                and re.search(r"[a-z0-9]$", name) and not any(s in name for s in ("..", ".-", "-.", "--"))
+                and not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", name)
+                and not name.startswith(("xn--", "sthree-", "amzn-s3-demo-", "cosv1-", "account-"))
+                and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3")))
+
+
+BUCKETS = st.one_of(
+    st.from_regex(r"[a-z0-9.\-]{1,70}", fullmatch=True),
+    st.builds(lambda p, s: p + s, st.sampled_from(["xn--", "sthree-", "amzn-s3-demo-", "cosv1-", "account-", "a"]),
+              st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True)),
+    st.builds(lambda s, p: s + p, st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True),
+              st.sampled_from(["-s3alias", "--ol-s3", ".mrap", "--x-s3", "z"])),
+    st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){2,4}", fullmatch=True),
+    st.text(max_size=70),
+)
+
+
+def test_bucket_decisions_match_the_rules() -> None:
+    def decide(bucket: str) -> bool:
+        assert rejected("global.S3.Bucket", values(bucket=bucket)) is not bucket_rule(bucket), bucket
+        return bucket_rule(bucket)
+
+    tried_both_ways("bucket names", BUCKETS, decide)
