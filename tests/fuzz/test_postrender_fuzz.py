@@ -56,7 +56,7 @@ class Stream:
 
 
 def text_document() -> st.SearchStrategy[str]:
-    free = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60).map(
+    free = st.text(st.characters(codec="utf-8"), max_size=60).map(
         lambda s: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gen}\ndata: {k: " + repr(s) + "}\n")
     return st.one_of(st.sampled_from(AWKWARD), st.sampled_from(OTHERS), free)
 
