@@ -61,18 +61,22 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
     from .errors import InvalidManifests
     from .locate import Hints
     from .postrender import postrender
+    from .stream import assemble
 
     options = _backup_parser().parse_args(args)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
+    if not data.isascii():  # the check costs a decoded copy: only for streams that need it
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
     values = [_read_values_file(path) for path in options.values]
     hints = Hints(release=options.release, manager=options.manager, database=options.database)
-    rendered = postrender(text, values, hints)
+    rendered = postrender(data, values, hints)
     for warning in rendered.warnings:
         print(f"{PREFIX} warning: {warning}", file=sys.stderr)
-    sys.stdout.write(rendered.text)
+    sys.stdout.flush()
+    for chunk in assemble(rendered.pieces):
+        sys.stdout.buffer.write(chunk)
     return 0
 
 

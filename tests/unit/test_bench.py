@@ -18,9 +18,11 @@ def test_stream_has_the_documents_asked_for_and_the_chart_objects() -> None:
 
 def test_scale_on_a_small_stream_injects_and_keeps_every_other_document() -> None:
     rows = list(scale([20], runs=1))
-    assert [(r["documents"], r["untouched"], r["identical"], r["injected"]) for r in rows] == [(20, 19, 19, True)]
+    assert [(r["documents"], r["untouched"], r["identical"], r["injected"]) for r in rows] == [
+        (6, 5, 5, True), (20, 19, 19, True)]
+    assert all(r["seconds"] > 0 and r["peak_bytes"] > r["bytes"] for r in rows)
     verdicts = targets({}, rows)
-    assert [v["result"] for v in verdicts] == ["PASS"]
+    assert [v["result"] for v in verdicts] == ["PASS", "PASS"]
     assert "19/19 byte-identical" in report({}, rows, verdicts)
 
 
