@@ -262,7 +262,7 @@ def pipeline_seconds(stream: str, runs: int) -> float:
     samples = []
     for _ in range(runs + 1):
         start = time.perf_counter()
-        for _chunk in assemble(postrender(data, [], Hints()).pieces):
+        for _slice in assemble(postrender(data, [], Hints()).pieces):
             pass
         samples.append(time.perf_counter() - start)
     return min(samples[1:])

@@ -93,8 +93,9 @@ def split(stream: bytes | str) -> list[Document]:
     return [Document(source, a, b, i) for i, (a, b) in enumerate((a, b) for a, b in pairwise(bounds) if b > a)]
 
 
-def assemble(pieces: Iterable[Document | str]) -> Iterator[memoryview]:
-    """The output stream: documents as they came (neighbours in one slice), new texts encoded.
+def assemble(pieces: Iterable[Document | str]) -> Iterator[tuple[bytes, int, int]]:
+    """The output stream as slices `(bytes, start, end)`: documents as they came (neighbours in
+    one slice of the input), new texts encoded.
 
     Each piece starts on a line of its own. Untouched documents are never copied:
     a large stream costs little more memory than the input itself.
@@ -111,8 +112,8 @@ def assemble(pieces: Iterable[Document | str]) -> Iterator[memoryview]:
     ends_line = True
     for data, start, end in segments:
         if not ends_line:
-            yield memoryview(b"\n")
-        yield memoryview(data)[start:end]
+            yield b"\n", 0, 1
+        yield data, start, end
         ends_line = data[end - 1:end] == b"\n"
 
 
