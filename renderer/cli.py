@@ -8,12 +8,6 @@ turns errors into messages and exit codes:
     4  unusable manifests       1  any other failure the user can act on
     70 a bug (the traceback is shown with HELM_DEBUG=true)
 
-A post-renderer runs on every helm call, so a successful result is kept in a cache
-(`.venv/datashield-cache`, set DATASHIELD_CACHE=off to bypass it): the same stdin,
-arguments, values files, code and dependencies give the same output, read back
-without parsing or importing anything. Only the changes are kept (the added
-objects and the positions of the untouched input), never the input itself.
-
 Helm 4 throws a post-renderer's stderr away. Running as the Helm 4 plugin, the
 post-renderer therefore also prints its message to stdout as one YAML block
 scalar and exits 0: Helm 4 then fails with "expected MappingNode but got
@@ -62,89 +56,11 @@ def _postrenderer(args: list[str]) -> int:
         # The common case of a chart without backup values: no parsing, no imports.
         sys.stdout.buffer.write(data)
         return 0
-    key = _cache_key(data, args)
-    if key is not None and _from_cache(key, data):
-        return 0
     helm4 = os.environ.get("HELM_PLUGIN_NAME") == HELM4_PLUGIN_NAME
-    return _guarded(lambda: _postrender_stream(data, args, key), helm4)
+    return _guarded(lambda: _postrender_stream(data, args), helm4)
 
 
-# What the output depends on besides stdin, arguments and values files: our code, schema and
-# templates, and the venv's dependencies (its requirements stamp). Paths relative to the repository.
-CACHE_INPUTS = ("renderer", "renderer/templates", "renderer/templates/scripts", "schemas", ".venv/.datashield-stamp")
-CACHE_KEEP = 64  # entries; the oldest go beyond that
-Segments = list[tuple[int, int] | bytes]  # output: slices of stdin and new bytes
-
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _cache_dir() -> str:
-    return os.path.join(ROOT, ".venv", "datashield-cache")  # not sys.prefix: under -S it is not the venv
-
-
-def _cache_key(data: bytes, args: list[str]) -> str | None:
-    """The cache key of this run, or None for no cache: switched off, values files (`--values`,
-    `-f` and argparse's abbreviations: their contents would have to be read and keyed too), or
-    an input that cannot be read (the normal path then says what is wrong)."""
-    if os.environ.get("DATASHIELD_CACHE", "").lower() in ("off", "0", "false") or \
-            any(arg.startswith(("-f", "--v")) for arg in args):
-        return None
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]  # hashlib costs ms to import
-    except ImportError:
-        from hashlib import sha256
-    digest = sha256(f"1\0{sys.version}\0{args!r}\0{ROOT}".encode())
-    try:
-        for name in CACHE_INPUTS:
-            path = os.path.join(ROOT, name)
-            files = sorted(e.path for e in os.scandir(path) if e.is_file()) if os.path.isdir(path) else [path]
-            for file in files:
-                with open(file, "rb") as handle:
-                    digest.update(f"\0{file}\0".encode() + handle.read())
-    except OSError:
-        return None
-    digest.update(b"\0stdin\0")
-    digest.update(data)
-    return str(digest.hexdigest())
-
-
-def _from_cache(key: str, data: bytes) -> bool:
-    """Writes the cached output for `key`, if there is one; False when there is none (or it is unusable)."""
-    import marshal
-
-    try:
-        with open(os.path.join(_cache_dir(), key), "rb") as handle:
-            segments, warnings = marshal.load(handle)
-    except (OSError, EOFError, ValueError, TypeError):
-        return False
-    for warning in warnings:
-        print(f"{PREFIX} warning: {warning}", file=sys.stderr)
-    view = memoryview(data)
-    for segment in segments:
-        sys.stdout.buffer.write(view[segment[0]:segment[1]] if isinstance(segment, tuple) else segment)
-    return True
-
-
-def _to_cache(key: str, segments: Segments, warnings: tuple[str, ...]) -> None:
-    """Keeps a result (written whole, then renamed: readers never see half an entry); best effort."""
-    import marshal
-    import tempfile
-
-    folder = _cache_dir()
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".new-", delete=False) as handle:
-            marshal.dump((segments, list(warnings)), handle)
-        os.replace(handle.name, os.path.join(folder, key))
-        entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime)
-        for old in entries[:-CACHE_KEEP]:
-            os.unlink(old.path)
-    except OSError:
-        pass  # a read-only or full disk only costs speed
-
-
-def _postrender_stream(data: bytes, args: list[str], key: str | None) -> int:
+def _postrender_stream(data: bytes, args: list[str]) -> int:
     if "site" not in sys.modules:  # started with -S (bin/datashield-backup): now the libraries are needed
         import site
 
@@ -165,12 +81,8 @@ def _postrender_stream(data: bytes, args: list[str], key: str | None) -> int:
     rendered = postrender(data, values, hints)
     for warning in rendered.warnings:
         print(f"{PREFIX} warning: {warning}", file=sys.stderr)
-    segments: Segments = []
     for source, start, end in assemble(rendered.pieces):
         sys.stdout.buffer.write(memoryview(source)[start:end])
-        segments.append((start, end) if source is data else source[start:end])
-    if key is not None:
-        _to_cache(key, segments, rendered.warnings)
     return 0
 
 
