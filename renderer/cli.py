@@ -70,14 +70,17 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
     from .postrender import postrender
     from .stream import assemble
 
-    options = _backup_parser().parse_args(args)
+    values: list[dict[str, Any]] = []
+    hints = Hints()
+    if args:  # setting argparse up costs milliseconds: only when there is something to parse
+        options = _backup_parser().parse_args(args)
+        values = [_read_values_file(path) for path in options.values]
+        hints = Hints(release=options.release, manager=options.manager, database=options.database)
     if not data.isascii():  # the check costs a decoded copy: only for streams that need it
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
-    values = [_read_values_file(path) for path in options.values]
-    hints = Hints(release=options.release, manager=options.manager, database=options.database)
     rendered = postrender(data, values, hints)
     for warning in rendered.warnings:
         print(f"{PREFIX} warning: {warning}", file=sys.stderr)
