@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 PREFIX = "[helm-datashield]"
 CARRIER_MARKER = b"DatashieldBackupValues"
@@ -58,21 +61,31 @@ def _postrenderer(args: list[str]) -> int:
 
 
 def _postrender_stream(data: bytes, args: list[str]) -> int:
+    if "site" not in sys.modules:  # started with -S (bin/datashield-backup): now the libraries are needed
+        import site
+
+        site.main()
     from .errors import InvalidManifests
     from .locate import Hints
     from .postrender import postrender
+    from .stream import assemble
 
-    options = _backup_parser().parse_args(args)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
-    values = [_read_values_file(path) for path in options.values]
-    hints = Hints(release=options.release, manager=options.manager, database=options.database)
-    rendered = postrender(text, values, hints)
+    values: list[dict[str, Any]] = []
+    hints = Hints()
+    if args:  # setting argparse up costs milliseconds: only when there is something to parse
+        options = _backup_parser().parse_args(args)
+        values = [_read_values_file(path) for path in options.values]
+        hints = Hints(release=options.release, manager=options.manager, database=options.database)
+    if not data.isascii():  # the check costs a decoded copy: only for streams that need it
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
+    rendered = postrender(data, values, hints)
     for warning in rendered.warnings:
         print(f"{PREFIX} warning: {warning}", file=sys.stderr)
-    sys.stdout.write(rendered.text)
+    for source, start, end in assemble(rendered.pieces):
+        sys.stdout.buffer.write(memoryview(source)[start:end])
     return 0
 
 

@@ -58,7 +58,7 @@ def schedule_problems(schedule: str) -> list[str]:
     problems = [p for field, part in zip(FIELDS, parts, strict=True) for p in _field_problems(field, part)]
     if problems:
         return problems
-    return _croniter_problems(text)
+    return [] if surely_fires(parts) else _croniter_problems(text)
 
 
 def _macro_problems(schedule: str, text: str) -> list[str]:
@@ -142,6 +142,22 @@ def _not_a_value(field: Field, text: str) -> str:
     if field.names:
         return f'{field.name} "{text}" is not a number or a name ({field.names[0]}-{field.names[-1]})'
     return f'{field.name} "{text}" is not a number'
+
+
+SMALL_NUMERIC = re.compile(r"(?:[*?]|[0-9]{1,2}(?:-[0-9]{1,2})?)(?:/[0-9]{1,2})?")
+
+
+def surely_fires(parts: list[str]) -> bool:
+    """True for a schedule (its fields already valid) that croniter accepts and that fires every month.
+
+    The common schedules need no croniter (slow to import): small numbers only, and a
+    day of the month that every month has (`*`, or an entry starting at day 1-28).
+    Anything else is left to croniter.
+    """
+    if not all(SMALL_NUMERIC.fullmatch(item) for part in parts for item in part.split(",")):
+        return False
+    starts = [item.partition("/")[0].partition("-")[0] for item in parts[2].split(",")]
+    return any(start in ("*", "?") or int(start) <= 28 for start in starts)
 
 
 def _croniter_problems(text: str) -> list[str]:

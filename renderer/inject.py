@@ -2,8 +2,8 @@
 
 - The backup CronJob `<release>-enclaveos-backup` and, in restore mode, the restore
   Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
-  in `renderer/templates/`; the HMAC keys reach their pods only through
-  `secretKeyRef`, never as values.
+  in `renderer/templates/`, compiled to Python ahead of time (renderer/template_compiler.py);
+  the HMAC keys reach their pods only through `secretKeyRef`, never as values.
 - In restore mode the manager Deployment gets `replicas: 0` (whatever the chart
   rendered) and the annotation `datashield.ibm.com/replicas-before-restore`; the
   rest of that document keeps its comments, order and quoting.
@@ -15,7 +15,6 @@ import copy
 import json
 import posixpath
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,20 +57,6 @@ RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"
                  Step("restore", "restore"))
 
 
-@cache
-def _environment() -> Any:
-    import jinja2
-    import yaml
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
-    # JSON strings and numbers are valid YAML scalars: every value is quoted safely.
-    env.filters["q"] = lambda value: json.dumps(value, ensure_ascii=False)
-    env.filters["yaml"] = lambda value: "\n" + yaml.safe_dump(value, default_flow_style=False).rstrip("\n")
-    env.globals["database_name"] = DATABASE_NAME
-    return env
-
-
 def backup_cronjob(settings: Settings, filename: str | None) -> str:
     """The backup CronJob, as YAML text."""
     return _render("backup-cronjob.yaml.j2", settings, filename, BACKUP_STEPS)
@@ -88,8 +73,9 @@ def restore_job(settings: Settings, filename: str | None) -> str:
 
 
 def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...]) -> str:
-    text: str = _environment().get_template(template).render(s=settings, filename=filename, steps=steps)
-    return text
+    from .compiled_templates import RENDER
+
+    return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME})
 
 
 def manager_in_restore_mode(manager: Document) -> str:

@@ -86,15 +86,17 @@ def find_targets(documents: list[Document], hints: Hints, carrier: Carrier | Non
 def _find(documents: list[Document], kind: str, name: str | None, release: str | None,
           suffix: str, flag: str) -> Document:
     candidates = [d for d in documents if d.kind == kind]
+    # Only a document that mentions the name can bear it: the others are never parsed,
+    # which is most of the cost of a large stream.
     if name is not None:
         wanted = f'named "{name}"'
-        found = [d for d in candidates if d.name == name]
+        found = [d for d in candidates if d.mentions(name) and d.name == name]
     elif release is not None:
         wanted = f'named "{release}{suffix}"'
-        found = [d for d in candidates if d.name == f"{release}{suffix}"]
+        found = [d for d in candidates if d.mentions(release + suffix) and d.name == f"{release}{suffix}"]
     else:
         wanted = f'whose name ends in "{suffix}"'
-        found = [d for d in candidates if d.name.endswith(suffix)]
+        found = [d for d in candidates if d.mentions(suffix) and d.name.endswith(suffix)]
     if len(found) == 1:
         return found[0]
     seen = ", ".join(f'"{d.name}"' for d in candidates) or "none"

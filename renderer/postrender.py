@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import InvalidValues
 from .locate import Hints, find_carrier, find_targets
-from .stream import join, split, uses_helm4_filenames
+from .stream import Document, split, uses_helm4_filenames
 from .validate import is_configured, problems
 
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
@@ -23,9 +23,10 @@ HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 @dataclass(frozen=True)
 class Rendered:
-    """The output stream, and what the user should hear about (the stream stays YAML only)."""
+    """The output stream (documents of the input and new texts, see stream.assemble), and what
+    the user should hear about (the stream stays YAML only)."""
 
-    text: str
+    pieces: tuple[Document | str, ...]
     warnings: tuple[str, ...] = ()
 
 
@@ -37,16 +38,16 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:
-    """The output stream for `text`, the values files' contents (in order) and the user's hints."""
-    documents = split(text)
+def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:
+    """The output stream for `stream` (UTF-8), the values files' contents (in order) and the user's hints."""
+    documents = split(stream)
     carrier = find_carrier(documents)
     values: dict[str, Any] = carrier.values if carrier else {}
     for extra in file_values:
         values = merge(values, extra)
     if not is_configured(values):
         # Nothing asked for: the input as it came (minus an empty carrier, if any).
-        return Rendered(text if carrier is None else join([d.text for d in documents if d is not carrier.document]))
+        return Rendered(tuple(d for d in documents if carrier is None or d is not carrier.document))
     found = problems(values)
     if found:
         raise InvalidValues(found)
@@ -55,15 +56,15 @@ def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> Re
 
     targets = find_targets(documents, hints, carrier)
     config = settings.build(with_defaults(values), targets)
-    helm4 = uses_helm4_filenames(text)
-    out = []
+    helm4 = uses_helm4_filenames(stream)
+    out: list[Document | str] = []
     for document in documents:
         if carrier is not None and document is carrier.document:
             continue
         if document is targets.manager and config.restore_enabled:
             out.append(inject.manager_in_restore_mode(document))
         else:
-            out.append(document.text)
+            out.append(document)
     added = []
     if config.backup_enabled:
         added.append(("datashield-backup-rbac.yaml", inject.backup_rbac))
@@ -74,4 +75,4 @@ def postrender(text: str, file_values: list[dict[str, Any]], hints: Hints) -> Re
         filename = inject.filename_beside(targets.manager, name) if helm4 else None
         header = "---\n" if helm4 else "---\n" + HELM3_SOURCE.format(name)
         out.append(header + build(config, filename))
-    return Rendered(join(out), config.warnings)
+    return Rendered(tuple(out), config.warnings)

@@ -4,7 +4,6 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +70,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
     restore = values["enclaveos-chart"]["Restore"]
     release = targets.release
     restore_backup = str(restore.get("Backup", ""))
-    suffix = restore.get("RunId") or hashlib.sha256(restore_backup.encode()).hexdigest()[:8]
+    suffix = (restore.get("RunId") or _digest(restore_backup)) if restore["Enabled"] else ""
     settings = Settings(
         release=release,
         namespace=targets.namespace,
@@ -105,6 +104,13 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
     )
     _check_names(settings)
     return settings
+
+
+def _digest(text: str) -> str:
+    """A short digest of `text` (hashlib costs milliseconds to import: only in restore mode)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _endpoint(s3: dict[str, Any]) -> str:

@@ -13,14 +13,15 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from jsonschema import Draft7Validator, ValidationError
 
 from .cron import schedule_problems
 from .errors import Problem
-from .schema_tools import load_schema, resolve
+from .schema_tools import conforms, load_schema, resolve
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 S3_PATH = "global.S3"
 BACKUP_PATH = "enclaveos-chart.Backup"
@@ -98,6 +99,10 @@ def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    if conforms(values):
+        return  # jsonschema (slow to import) is needed only to explain what is wrong
+    from jsonschema import Draft7Validator
+
     schema = load_schema()
     errors = sorted(Draft7Validator(schema).iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
     # A value of the wrong type fails every other rule too; its type is all worth saying.

@@ -93,3 +93,18 @@ def test_a_bucket_with_dots_works_with_a_warning_on_stderr_and_in_the_cronjob() 
     assert (result.returncode, result.stderr) == (0, f"[helm-datashield] warning: {warning}\n")
     cronjob = next(d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "CronJob")
     assert cronjob["metadata"]["annotations"] == {"datashield.ibm.com/warnings": warning}
+
+
+def imported_modules(stdin: str, env: dict[str, str]) -> set[str]:
+    """The modules a post-renderer run imports, started as bin/datashield-backup starts it (-I -S)."""
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from renderer.cli import main; sys.exit(main())"
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-X", "importtime", "-I", "-S", "-c", code,
+                           "backup"], input=stdin, capture_output=True, text=True, env=env, check=True, timeout=60)
+    return {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_import_budget_of_a_render() -> None:
+    """The slow libraries are imported only when needed: jsonschema to explain invalid values,
+    croniter for schedules that might never fire."""
+    imported = imported_modules(GOLDEN_IN, {})
+    assert "yaml" in imported and not {"jsonschema", "croniter"} & imported

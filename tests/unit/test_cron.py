@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from renderer.cron import schedule_problems
+from renderer.cron import FIELDS, _croniter_problems, _field_problems, schedule_problems, surely_fires
 
 # Messages that several rows share, kept word for word.
 NO_LWH = "L, W and # are not supported by Kubernetes CronJobs"
@@ -114,3 +116,21 @@ def test_good_schedule(schedule: str) -> None:
 ])
 def test_bad_schedule(schedule: str, expected: list[str]) -> None:
     assert schedule_problems(schedule) == expected
+
+
+def test_schedules_decided_without_croniter_are_those_croniter_accepts() -> None:
+    """surely_fires only skips croniter where croniter would have found nothing wrong."""
+    rng = random.Random(5)
+    forms = ("*", "?", "{a}", "{a}-{b}", "*/{s}", "{a}-{b}/{s}", "{a},{b}", "{a}/{s}")
+    checked = 0
+    for _ in range(3000):
+        parts = []
+        for field in FIELDS:
+            a, b = sorted(rng.randint(field.low, field.high) for _ in range(2))
+            parts.append(rng.choice(forms).format(a=a, b=b, s=rng.randint(1, 99)))
+        if any(_field_problems(field, part) for field, part in zip(FIELDS, parts, strict=True)):
+            continue
+        if surely_fires(parts):
+            assert _croniter_problems(" ".join(parts)) == [], parts
+            checked += 1
+    assert checked > 1000

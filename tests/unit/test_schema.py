@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from renderer.schema_tools import chart_schema_text, load_schema, types_only, with_defaults
+from renderer.schema_tools import chart_schema_text, conforms, load_schema, types_only, with_defaults
 
 CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"
 CHART_VALUES = CHART_SCHEMA.with_name("values.yaml")
@@ -176,3 +176,38 @@ def project(values: Any, shape: Any) -> Any:
 def test_chart_values_document_the_schema_defaults() -> None:
     defaults = with_defaults({})
     assert project(documented_backup_values(), defaults) == defaults
+
+
+PROBES: tuple[Any, ...] = (None, True, False, 0, 1, 9, 10, 1000, 1001, -1, 7.0, 7.5, "", "a", "ab", "abc", "UTC",
+                           "sql", "native", "Never", "x" * 64, "x" * 254, "a..b", "a--b", "-ab", "ab-", "192.168.1.1",
+                           "xn--ab", "ab-s3alias", "Acme", "/root", "a//b", "a/./b", "100m", "1.5", "256Mi", "1Gi",
+                           "img:tag", "v1.2@sha256:" + "a" * 64, "ds-1", [], ["creds"], ["Bad"], {}, {"x": 1})
+
+
+def leaf_paths(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every key path of a nested mapping (mappings themselves included)."""
+    if path:
+        yield path
+    if isinstance(node, dict):
+        for key, sub in node.items():
+            yield from leaf_paths(sub, (*path, key))
+
+
+def replaced(values: Any, path: tuple[str, ...], value: Any) -> Any:
+    head, *rest = path
+    return {**values, head: replaced(values.get(head, {}), tuple(rest), value) if rest else value}
+
+
+def test_conforms_agrees_with_jsonschema() -> None:
+    """The quick check decides exactly as Draft7Validator, on every value the probes reach."""
+    validator = Draft7Validator(load_schema())
+    full = with_defaults({"global": {"S3": {"Endpoint": "s3.example.com", "Bucket": "acme-backups",
+                                            "HmacSecretName": "creds"}},
+                          "enclaveos-chart": {"Backup": {"CronSchedule": "0 0 * * *"},
+                                              "Restore": {"Backup": "latest", "RunId": "r1"}}})
+    cases = [full, {}, []]
+    for path in [*leaf_paths(full), ("global", "S3", "Unknown"), ("enclaveos-chart", "Backup", "Unknown")]:
+        cases += [replaced(full, path, probe) for probe in PROBES]
+    disagreements = [case for case in cases if conforms(case) != validator.is_valid(case)]
+    assert disagreements == []
+    assert sum(validator.is_valid(case) for case in cases) > 50  # both answers are well covered

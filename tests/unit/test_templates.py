@@ -1,0 +1,82 @@
+"""The compiled templates (renderer/compiled_templates.py) are current and render exactly what
+Jinja2 renders from renderer/templates/*.j2, for every branch the templates have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from renderer import compiled_templates
+from renderer.inject import BACKUP_STEPS, RESTORE_STEPS
+from renderer.settings import DATABASE_NAME, Image, Settings
+from renderer.template_compiler import TEMPLATES, Unsupported, environment, generate
+from renderer.template_runtime import FILTERS, UndefinedError
+
+GENERATED = Path(compiled_templates.__file__)
+BASE = Settings(
+    release="ds", namespace=None, cronjob_name="ds-enclaveos-backup", backup_enabled=True, schedule="0 0 * * *",
+    time_zone="Etc/UTC", suspend=False, starting_deadline_seconds=600, retention=7, format="sql",
+    endpoint="https://s3.example.com", bucket="b", prefix="p", secret_name="creds",
+    database_image=Image("cockroachdb/cockroach", "v20.1.17", "IfNotPresent"),
+    object_store_image=Image("amazon/aws-cli", "2.17.0", "Always"), pull_secrets=[],
+    resources={"requests": {"cpu": "100m", "memory": "128Mi"}}, database_host="ds-db-0.ds-db", database_port=26257,
+    database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
+    database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
+    restore_job_name="ds-enclaveos-restore-1", warnings=())
+VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
+    "namespace": [None, "prod"], "pull_secrets": [[], ["one", "two"]], "database_certs_secret": ["", "certs"],
+    "warnings": [(), ("first", 'second "quoted"\nline')], "format": ["sql", "native"],
+    "suspend": [False, True], "restore_enabled": [False, True]}
+CASES = [dataclasses.replace(BASE, **dict(zip(VARIANTS, values, strict=True)))
+         for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
+STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
+         "restore-job.yaml.j2": RESTORE_STEPS}
+
+
+def jinja2_render(template: str, **context: Any) -> str:
+    env = environment()
+    env.loader, env.undefined = jinja2.FileSystemLoader(TEMPLATES), jinja2.StrictUndefined
+    env.filters.update(FILTERS)
+    text: str = env.get_template(template).render(database_name=DATABASE_NAME, **context)
+    return text
+
+
+def test_the_compiled_module_is_current() -> None:
+    assert generate() == GENERATED.read_text(encoding="utf-8"), \
+        "templates changed: .venv/bin/python -m renderer.template_compiler > renderer/compiled_templates.py"
+
+
+def test_every_template_is_compiled() -> None:
+    assert sorted(compiled_templates.RENDER) == sorted(STEPS)
+
+
+@pytest.mark.parametrize("settings", CASES)
+@pytest.mark.parametrize("filename", [None, "enclave-manager/templates/datashield-backup-cronjob.yaml"])
+@pytest.mark.parametrize("template", sorted(STEPS))
+def test_compiled_renders_what_jinja2_renders(template: str, settings: Settings, filename: str | None) -> None:
+    context = {"s": settings, "filename": filename, "steps": STEPS[template]}
+    compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME})
+    assert compiled == jinja2_render(template, **context)
+
+
+@pytest.mark.parametrize("source,message", [
+    ("{% for x in xs %}{{ loop.index }}{% endfor %}", "t.j2, line 1: the loop variable is not supported"),
+    ("a\n{{ x | upper }}", "t.j2, line 2: the filter 'upper' is not supported"),
+    ("{% include 'other.j2' %}", "t.j2, line 1: Include is not supported"),
+    ("{{ x is defined }}", "t.j2, line 1: Test is not supported"),
+], ids=["loop-variable", "unknown-filter", "include", "test"])
+def test_unsupported_jinja2_stops_the_compiler(tmp_path: Path, source: str, message: str) -> None:
+    (tmp_path / "t.j2").write_text(source, encoding="utf-8")
+    with pytest.raises(Unsupported, match=f"^{message}"):
+        generate(tmp_path)
+
+
+def test_an_undefined_name_is_an_error_as_with_strict_undefined() -> None:
+    with pytest.raises(UndefinedError, match="'steps' is undefined"):
+        compiled_templates.RENDER["restore-job.yaml.j2"]({"s": BASE, "filename": None})
