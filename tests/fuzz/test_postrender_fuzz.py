@@ -23,11 +23,29 @@ from hypothesis import strategies as st
 from renderer import cli
 from tests.conftest import POSTRENDERER, ROOT
 
-GOLDEN = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
-RELEASE_DOCS = [doc for doc in re.split(r"(?m)^---\n", GOLDEN) if doc.strip()]
-CARRIER = next(d for d in RELEASE_DOCS if "kind: DatashieldBackupValues" in d)
-MANAGER = next(d for d in RELEASE_DOCS if "kind: Deployment" in d)
-OTHERS = [d for d in RELEASE_DOCS if d not in (CARRIER, MANAGER)]
+
+@dataclass(frozen=True)
+class Release:
+    """The documents of the release as Helm 3 or Helm 4 hands them to a post-renderer."""
+
+    carrier: str
+    manager: str
+    others: list[str]
+    restore_from: str  # the carrier's empty Restore, and what restore mode makes of it
+    restore_to: str
+
+
+def release(golden: str, restore_from: str, restore_to: str) -> Release:
+    text = (ROOT / "tests" / "golden" / golden / "in.yaml").read_text(encoding="utf-8")
+    docs = [doc for doc in re.split(r"(?m)^---\n", text) if doc.strip()]
+    carrier = next(d for d in docs if "kind: DatashieldBackupValues" in d)
+    manager = next(d for d in docs if "kind: Deployment" in d)
+    assert restore_from in carrier
+    return Release(carrier, manager, [d for d in docs if d not in (carrier, manager)], restore_from, restore_to)
+
+
+RELEASES = {False: release("backup", '"Restore":{}', '"Restore":{"Enabled":true,"Backup":"latest"}'),
+            True: release("helm4-backup", '"Restore": {}', '"Restore": {"Enabled": true, "Backup": "latest"}')}
 EXAMPLES = 300
 
 AWKWARD = [
@@ -55,22 +73,22 @@ class Stream:
     configured: bool  # carries backup values
 
 
-def text_document() -> st.SearchStrategy[str]:
+def text_document(others: list[str]) -> st.SearchStrategy[str]:
     free = st.text(st.characters(codec="utf-8"), max_size=60).map(
         lambda s: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gen}\ndata: {k: " + repr(s) + "}\n")
-    return st.one_of(st.sampled_from(AWKWARD), st.sampled_from(OTHERS), free)
+    return st.one_of(st.sampled_from(AWKWARD), st.sampled_from(others), free)
 
 
 @st.composite
 def streams(draw: st.DrawFn) -> Stream:
-    docs = draw(st.lists(text_document(), max_size=8))
+    helm4 = draw(st.booleans())
+    chart = RELEASES[helm4]
+    docs = draw(st.lists(text_document(chart.others), max_size=8))
     configured = draw(st.booleans())
     restore = configured and draw(st.booleans())
-    carrier = CARRIER.replace('"Restore":{}', '"Restore":{"Enabled":true,"Backup":"latest"}') if restore else CARRIER
-    release = [MANAGER, *([carrier] if configured else [])]
-    for position, doc in enumerate(release):
+    carrier = chart.carrier.replace(chart.restore_from, chart.restore_to) if restore else chart.carrier
+    for position, doc in enumerate([chart.manager, *([carrier] if configured else [])]):
         docs.insert(draw(st.integers(0, len(docs))) if docs else position, doc)
-    helm4 = draw(st.booleans())
     parts = [d if d.startswith("---") else ("---\n" if helm4 else "---\n# Source: x/y.yaml\n") + d for d in docs]
     text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
     crlf = draw(st.booleans())
@@ -80,7 +98,7 @@ def streams(draw: st.DrawFn) -> Stream:
     if draw(st.booleans()):
         data = b"\xef\xbb\xbf" + data  # a byte-order mark
     untouched = [(p if not crlf else p.replace("\n", "\r\n")).encode()
-                 for p, d in zip(parts, docs, strict=True) if d not in (MANAGER, carrier) and d.strip()]
+                 for p, d in zip(parts, docs, strict=True) if d not in (chart.manager, carrier) and d.strip()]
     if draw(st.integers(0, 9)) == 0:
         cut = draw(st.integers(0, len(data)))
         data = data[:cut] + b"\xff\xfe" + data[cut:]  # not UTF-8: pass-through or one error, nothing between

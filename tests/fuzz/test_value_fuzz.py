@@ -4,19 +4,21 @@ decision of the validator on generated cron schedules and bucket names matches t
 Cron: schedules are generated field by field from Kubernetes' grammar (robfig/cron's
 standard parser), each piece knowing whether Kubernetes accepts it, so the expected
 decision comes from construction, not from croniter. Days of the month stay at most 28,
-so every accepted schedule also fires. Buckets: a direct transcription of the AWS and
-IBM COS rules. Each test prints how many values it tried (pytest -s).
+so every accepted schedule also fires. Buckets, Secret names, prefixes and endpoints: a
+direct transcription of the rules. Time zones: names that Python's zoneinfo and the pinned
+tzdata both know, and changes of them that no IANA name has. Each test prints how many values it tried (pytest -s).
 """
 
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from renderer.validate import problems
+from renderer.validate import problems, time_zone_names
 
 EXAMPLES = 400
 # (lowest, highest generated, highest Kubernetes accepts, names): days of the month stop at 28 when
@@ -130,3 +132,99 @@ def test_bucket_decisions_match_the_rules() -> None:
         return bucket_rule(bucket)
 
     tried_both_ways("bucket names", BUCKETS, decide)
+
+
+def secret_rule(name: str) -> bool:
+    """Kubernetes: a DNS-1123 subdomain of at most 253 characters."""
+    label = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+    return len(name) <= 253 and re.fullmatch(rf"{label}(\.{label})*", name) is not None
+
+
+def prefix_rule(prefix: str) -> bool:
+    """README, Values: a path inside the bucket of safe key characters, not absolute, no empty,
+    "." or ".." segments; at most 512 characters. An empty prefix is the bucket's root."""
+    segments = prefix.split("/")
+    return (len(prefix) <= 512 and re.fullmatch(r"[A-Za-z0-9!_.*'()/-]*", prefix) is not None
+            and not prefix.startswith("/") and "//" not in prefix
+            and not any(s in (".", "..") for s in segments))
+
+
+SECRETS = st.one_of(st.from_regex(r"[a-z0-9.\-]{1,20}", fullmatch=True), st.text(max_size=20),
+                    st.builds(lambda n: "a" * n, st.integers(250, 256)))
+PREFIXES = st.one_of(st.from_regex(r"[A-Za-z0-9!_.*'()/\-]{0,20}", fullmatch=True), st.text(max_size=20),
+                     st.sampled_from(["backups/em", "a/./b", "../x", "x/..", "/abs", "a//b", "x" * 513, "ok/"]))
+
+
+def test_secret_name_decisions_match_kubernetes() -> None:
+    def decide(name: str) -> bool:
+        given = values()
+        given["global"]["S3"]["HmacSecretName"] = name
+        expected = secret_rule(name)
+        assert rejected("global.S3.HmacSecretName", given) is not expected, name
+        return expected
+
+    tried_both_ways("secret names", SECRETS, decide)
+
+
+def test_prefix_decisions_match_the_documented_rule() -> None:
+    def decide(prefix: str) -> bool:
+        given = values()
+        given["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+        expected = prefix_rule(prefix)
+        assert rejected("enclaveos-chart.Backup.S3Prefix", given) is not expected, prefix
+        return expected
+
+    tried_both_ways("prefixes", PREFIXES, decide)
+
+
+@st.composite
+def endpoints(draw: st.DrawFn) -> tuple[str, bool, bool]:
+    """(endpoint, AllowHttp, accepted) from FACTS.md: a bare host (https) or https://host[:port];
+    no user info, query, fragment or path; plain http only when allowed."""
+    allow = draw(st.booleans())
+    scheme, scheme_ok = draw(st.sampled_from([("", True), ("https://", True), ("http://", None), ("ftp://", False)]))
+    scheme_ok = allow if scheme_ok is None else scheme_ok
+    user, user_ok = draw(st.sampled_from([("", True)] * 3 + [("user:pw@", False)])) if scheme else ("", True)
+    host, host_ok = draw(st.sampled_from([
+        ("s3.direct.us-south.cloud-object-storage.appdomain.cloud", True), ("s3.example.com", True),
+        ("127.0.0.1", True), ("localhost", True)] * 3 + [("-bad.example.com", False),
+                                                            ("bad_host.example.com", False), ("", False)]))
+    port, port_ok = draw(st.sampled_from([("", True)] * 9 + [(":443", True), (":65535", True), (":0", False),
+                                                              (":65536", False), (":abc", False)]))
+    tail, tail_ok = draw(st.sampled_from([("", True)] * 9 + [("/path", False), ("?x=1", False), ("#f", False)]))
+    return scheme + user + host + port + tail, allow, all((scheme_ok, user_ok, host_ok, port_ok, tail_ok))
+
+
+def test_endpoint_decisions_match_the_rules() -> None:
+    def decide(case: tuple[str, bool, bool]) -> bool:
+        endpoint, allow, expected = case
+        given = values()
+        given["global"]["S3"].update(Endpoint=endpoint, AllowHttp=allow)
+        assert rejected("global.S3.Endpoint", given) is not expected, case
+        return expected
+
+    tried_both_ways("endpoints", endpoints(), decide)
+
+
+ZONES = sorted(zoneinfo.available_timezones() & time_zone_names())
+
+
+@st.composite
+def time_zones(draw: st.DrawFn) -> tuple[str, bool]:
+    """A time zone name of the IANA database, or one changed so that it cannot be one."""
+    zone = draw(st.sampled_from(ZONES))
+    change = draw(st.sampled_from(["none", "none", "suffix", "prefix", "lower", "space", "offset"]))
+    return {"none": (zone, True), "suffix": (zone + "x9", False), "prefix": ("/" + zone, False),
+            "lower": (zone.lower(), zone.lower() == zone), "space": (f" {zone}", False),
+            "offset": (zone + "+1", False)}[change]
+
+
+def test_time_zone_decisions_match_the_iana_names() -> None:
+    def decide(case: tuple[str, bool]) -> bool:
+        zone, expected = case
+        given = values()
+        given["enclaveos-chart"]["Backup"]["TimeZone"] = zone
+        assert rejected("enclaveos-chart.Backup.TimeZone", given) is not expected, zone
+        return expected
+
+    tried_both_ways("time zones", time_zones(), decide)
