@@ -16,7 +16,6 @@ ScalarNode: node contents:" followed by that message, which the user sees.
 
 from __future__ import annotations
 
-import os
 import sys
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -56,15 +55,11 @@ def _postrenderer(args: list[str]) -> int:
         # The common case of a chart without backup values: no parsing, no imports.
         sys.stdout.buffer.write(data)
         return 0
-    helm4 = os.environ.get("HELM_PLUGIN_NAME") == HELM4_PLUGIN_NAME
+    helm4 = _environment("HELM_PLUGIN_NAME") == HELM4_PLUGIN_NAME
     return _guarded(lambda: _postrender_stream(data, args), helm4)
 
 
 def _postrender_stream(data: bytes, args: list[str]) -> int:
-    if "site" not in sys.modules:  # started with -S (bin/datashield-backup): now the libraries are needed
-        import site
-
-        site.main()
     from .errors import InvalidManifests
     from .locate import Hints
     from .postrender import postrender
@@ -90,6 +85,9 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
 
 
 def _read_values_file(path: str) -> dict[str, Any]:
+    from . import libraries
+
+    libraries()
     import yaml
 
     from .errors import DatashieldError
@@ -142,6 +140,13 @@ def _parser(prog: str, description: str) -> Any:
     return Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+def _environment(name: str) -> str:
+    """An environment variable, or "" (`os` costs milliseconds to import; `posix` is built in)."""
+    import posix
+
+    return posix.environ.get(name.encode(), b"").decode("utf-8", "replace")
+
+
 def _guarded(action: Any, helm4: bool) -> int:
     """Runs `action`; every error becomes lines on stderr (and on Helm 4, stdout) and an exit code."""
     from .errors import DatashieldError
@@ -152,7 +157,7 @@ def _guarded(action: Any, helm4: bool) -> int:
     except DatashieldError as error:
         lines, code = error.lines(), error.exit_code
     except Exception as error:  # a bug: say so plainly, never a bare traceback
-        if os.environ.get("HELM_DEBUG", "").lower() in ("1", "true"):
+        if _environment("HELM_DEBUG").lower() in ("1", "true"):
             import traceback
 
             traceback.print_exc()

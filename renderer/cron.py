@@ -15,17 +15,18 @@ syntax that never runs).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from . import libraries
+from .patterns import compiled
+from .records import record
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 # White space between fields as Go's strings.Fields sees it: Python's, less the separators \x1c-\x1f.
-SPACE = re.compile(r"[^\S\x1c-\x1f]+")
-DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes "²", which int() refuses
+SPACE = r"[^\S\x1c-\x1f]+"
+DIGITS = r"[0-9]+"  # str.isdigit() also takes "²", which int() refuses
 GO_INT_MAX = 2**63 - 1  # the largest number robfig/cron reads (Go's strconv.Atoi on 64 bits)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     name: str
     low: int
@@ -44,7 +45,7 @@ FIELDS = (
 
 def schedule_problems(schedule: str) -> list[str]:
     """Why Kubernetes would reject `schedule`, or why it never fires; empty when it is fine."""
-    text = SPACE.sub(" ", schedule).strip(" ")
+    text = compiled(SPACE).sub(" ", schedule).strip(" ")
     if not text:
         return ["must not be empty"]
     if text.upper().startswith(("TZ=", "CRON_TZ=")):
@@ -85,7 +86,7 @@ def _item_problems(field: Field, item: str) -> list[str]:
     if slash:
         if not step:
             return [f'{field.name} "{item}" has no step after /']
-        if not DIGITS.fullmatch(step):
+        if not compiled(DIGITS).fullmatch(step):
             return [f'{field.name} step "{step}" is not a number']
         number = _number(step)
         if number is None:
@@ -111,7 +112,7 @@ def _item_problems(field: Field, item: str) -> list[str]:
 
 def _value(field: Field, text: str) -> int | str:
     """The number `text` stands for, or the reason it stands for none."""
-    if DIGITS.fullmatch(text):
+    if compiled(DIGITS).fullmatch(text):
         number = _number(text)
         return f"{field.name} {text} is outside {field.low}-{field.high}" if number is None else number
     upper = text.upper()
@@ -127,7 +128,7 @@ def _quartz_syntax(field: Field, upper: str) -> bool:
     if "#" in upper:
         return True
     stem = upper.removesuffix("W").removesuffix("L")
-    return stem != upper and (not stem or DIGITS.fullmatch(stem) is not None or stem in field.names)
+    return stem != upper and (not stem or compiled(DIGITS).fullmatch(stem) is not None or stem in field.names)
 
 
 def _number(digits: str) -> int | None:
@@ -144,7 +145,7 @@ def _not_a_value(field: Field, text: str) -> str:
     return f'{field.name} "{text}" is not a number'
 
 
-SMALL_NUMERIC = re.compile(r"(?:[*?]|[0-9]{1,2}(?:-[0-9]{1,2})?)(?:/[0-9]{1,2})?")
+SMALL_NUMERIC = r"(?:[*?]|[0-9]{1,2}(?:-[0-9]{1,2})?)(?:/[0-9]{1,2})?"
 
 
 def surely_fires(parts: list[str]) -> bool:
@@ -154,7 +155,7 @@ def surely_fires(parts: list[str]) -> bool:
     day of the month that every month has (`*`, or an entry starting at day 1-28).
     Anything else is left to croniter.
     """
-    if not all(SMALL_NUMERIC.fullmatch(item) for part in parts for item in part.split(",")):
+    if not all(compiled(SMALL_NUMERIC).fullmatch(item) for part in parts for item in part.split(",")):
         return False
     starts = [item.partition("/")[0].partition("-")[0] for item in parts[2].split(",")]
     return any(start in ("*", "?") or int(start) <= 28 for start in starts)
@@ -164,6 +165,7 @@ def _croniter_problems(text: str) -> list[str]:
     # Imported here: only a schedule that passed the Kubernetes rules needs it.
     from datetime import datetime, timezone
 
+    libraries()
     from croniter import CroniterBadDateError, croniter
 
     text = text.replace("?", "*")  # the same for robfig/cron; croniter rejects it in some fields

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
 class DatashieldError(Exception):
@@ -21,7 +21,7 @@ class InvalidArguments(DatashieldError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One bad value: where it is, what it was (already quoted or redacted) and what is wrong."""
 

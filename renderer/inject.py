@@ -11,24 +11,23 @@
 
 from __future__ import annotations
 
-import copy
-import json
-import posixpath
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
+from . import libraries
+from .records import record
 from .settings import DATABASE_NAME, Settings
 from .stream import HELM4_FILENAME, Document
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
+
+SCRIPTS = __file__.rpartition("/")[0] + "/templates/scripts/"  # no pathlib: it costs milliseconds
 RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 
 DATABASE_SEAM = "db-cockroach.sh"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Step:
     """One container of a backup or restore pod, run in order."""
 
@@ -48,7 +47,8 @@ class Step:
 
 
 def _script(name: str) -> str:
-    return (TEMPLATES / "scripts" / name).read_text(encoding="utf-8")
+    with open(SCRIPTS + name, encoding="utf-8") as script:
+        return script.read()
 
 
 BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True, kube_api=True))
@@ -84,6 +84,7 @@ def manager_in_restore_mode(manager: Document) -> str:
     Only the replicas value changes and one annotation line is added: every other
     line (comments, indentation, quoting) stays as the chart rendered it.
     """
+    libraries()
     import yaml
 
     text = manager.text
@@ -94,6 +95,8 @@ def manager_in_restore_mode(manager: Document) -> str:
     assert isinstance(spec, yaml.MappingNode) and isinstance(metadata, yaml.MappingNode)
     replicas = _entry(spec, "replicas")
     before = replicas.value if isinstance(replicas, yaml.ScalarNode) else "1"
+    import json
+
     record = f"{RESTORE_ANNOTATION}: {json.dumps(str(before))}"
     edits: list[tuple[int, int, str]] = []  # (start, end, new text), applied from the end
     if isinstance(replicas, yaml.ScalarNode):
@@ -139,6 +142,8 @@ def _insert_before_first_key(mapping: Any, *lines: str) -> tuple[int, int, str]:
 
 def _restore_mode_reserialised(manager: Document) -> str:
     """Restore mode for a manager written in flow style: the object re-serialised (comments are lost)."""
+    import copy
+
     import yaml
 
     data = copy.deepcopy(manager.data)
@@ -156,4 +161,6 @@ def filename_beside(document: Document, name: str) -> str | None:
     source = annotations.get(HELM4_FILENAME) if isinstance(annotations, dict) else None
     if not isinstance(source, str):
         return None
+    import posixpath
+
     return posixpath.join(posixpath.dirname(source), name)

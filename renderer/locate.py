@@ -10,19 +10,21 @@ carry no `app.kubernetes.io/instance` label).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
-
+from . import json_text
 from .errors import InvalidManifests
+from .records import record
 from .stream import Document
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
 
 CARRIER_KIND = "DatashieldBackupValues"
 MANAGER_SUFFIX = "-enclaveos-manager"
 DATABASE_SUFFIX = "-enclaveos-cockroachdb"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hints:
     """What the user told the post-renderer about a chart it does not know."""
 
@@ -31,7 +33,7 @@ class Hints:
     database: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Carrier:
     """The chart's DatashieldBackupValues document: the values Helm does not give us."""
 
@@ -41,7 +43,7 @@ class Carrier:
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Targets:
     """The objects the post-renderer changes or reads, and the release they belong to."""
 
@@ -64,8 +66,8 @@ def find_carrier(documents: list[Document]) -> Carrier | None:
         raise InvalidManifests(f"{CARRIER_KIND} {doc.name!r}: has no spec")
     raw = spec.get("values", {})
     try:
-        values = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as exc:
+        values = json_text.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as exc:  # json.JSONDecodeError
         raise InvalidManifests(f"{CARRIER_KIND} {doc.name!r}: spec.values is not JSON: {exc}") from None
     if not isinstance(values, dict):
         raise InvalidManifests(f"{CARRIER_KIND} {doc.name!r}: spec.values must be a mapping")

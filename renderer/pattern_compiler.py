@@ -17,18 +17,18 @@ regenerate it with:
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # typeshed has no stub for the engine
-import json
 import sys
 import textwrap
 from collections.abc import Iterator
 from re import _compiler, _parser  # type: ignore[attr-defined]  # private, but what re.compile runs
 from typing import Any
 
-from .schema_tools import SCHEMA_PATH
+from . import cron, validate
+from .schema_tools import load_schema
 
 # Regexes that code (not the schema) matches with `renderer.patterns.compiled`: add one here
 # and regenerate, or it is still compiled correctly, only with `re` and its import time.
-EXTRA_PATTERNS: tuple[str, ...] = ()
+EXTRA_PATTERNS: tuple[str, ...] = (cron.SPACE, cron.DIGITS, cron.SMALL_NUMERIC, validate.HOST_LABEL)
 
 # Keys of a schema node whose value is a mapping of names to schemas: the names are not keywords.
 NAMED_SCHEMAS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
@@ -86,7 +86,7 @@ def schema_patterns(node: Any) -> Iterator[str]:
 
 def all_patterns() -> list[str]:
     """The regexes to compile: the schema's, then `EXTRA_PATTERNS`, each once."""
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = load_schema()
     return list(dict.fromkeys([*schema_patterns(schema), *EXTRA_PATTERNS]))
 
 

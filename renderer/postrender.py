@@ -10,18 +10,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from .errors import InvalidValues
 from .locate import Hints, find_carrier, find_targets
+from .records import record
 from .stream import Document, split, uses_helm4_filenames
 from .validate import is_configured, problems
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
 
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rendered:
     """The output stream (documents of the input and new texts, see stream.assemble), and what
     the user should hear about (the stream stays YAML only)."""

@@ -11,26 +11,30 @@ with its own message. Regenerate it with:
 
 from __future__ import annotations
 
-import copy
-import json
-import re
 import sys
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "values.schema.json"
+from . import json_text
+from .patterns import compiled
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
+
+# No pathlib, re, copy or functools: each costs more to import than a render.
+SCHEMA_PATH = __file__.rpartition("/")[0].rpartition("/")[0] + "/schemas/values.schema.json"
+_loaded: list[dict[str, Any]] = []
 
 # Keywords that say what type a value has (kept for Helm); every other rule stays with us.
 TYPE_KEYWORDS = ("$schema", "title", "description", "type", "enum", "properties", "items",
                  "additionalProperties", "definitions", "$ref")
 
 
-@cache
 def load_schema() -> dict[str, Any]:
     """The values schema, parsed once."""
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
+    if not _loaded:
+        with open(SCHEMA_PATH, encoding="utf-8") as schema:
+            _loaded.append(json_text.loads(schema.read()))
+    return _loaded[0]
 
 
 # Keywords that only describe: they never make a value invalid.
@@ -98,7 +102,7 @@ def _keyword(root: dict[str, Any], node: dict[str, Any], key: str, rule: Any, va
         if not isinstance(value, str):
             return True
         return (len(value) >= rule if key == "minLength" else len(value) <= rule if key == "maxLength"
-                else re.search(rule, value) is not None)
+                else compiled(rule).search(value) is not None)
     if key in ("minimum", "maximum"):
         return not JSON_TYPES["number"](value) or (value >= rule if key == "minimum" else value <= rule)
     raise Unsupported(key)
@@ -118,7 +122,7 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
     """A copy of `values` with the schema's defaults filled in wherever a value is missing."""
     schema = load_schema()
-    result = copy.deepcopy(values)
+    result: dict[str, Any] = _copy(values)
     for parent, key in (("global", "S3"), ("enclaveos-chart", "Backup"), ("enclaveos-chart", "Restore")):
         result.setdefault(parent, {}).setdefault(key, {})
     _fill(schema, schema, result)
@@ -130,7 +134,7 @@ def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -
         sub = resolve(schema, declared)
         default = sub.get("default")
         if key not in value and default is not None:
-            value[key] = copy.deepcopy(default)
+            value[key] = _copy(default)
         elif isinstance(value.get(key), dict) and isinstance(default, dict):
             value[key] = _merged(default, value[key])
         if isinstance(value.get(key), dict):
@@ -138,10 +142,19 @@ def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -
 
 
 def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(default)
+    out: dict[str, Any] = _copy(default)
     for key, item in given.items():
         out[key] = _merged(out[key], item) if isinstance(item, dict) and isinstance(out.get(key), dict) else item
     return out
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data (copy.deepcopy costs an import)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 def types_only(node: Any) -> Any:
@@ -160,6 +173,8 @@ def types_only(node: Any) -> Any:
 
 def chart_schema_text() -> str:
     """The exact text of chart/values.schema.json."""
+    import json
+
     return json.dumps(types_only(load_schema()), indent=2) + "\n"
 
 

@@ -4,12 +4,14 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from .errors import InvalidValues, Problem
 from .locate import Targets
+from .records import record
 from .validate import endpoint_url, lookup, show, warnings
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
 
 CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
 JOB_NAME_MAX = 63  # the Job's name becomes a label value
@@ -17,7 +19,7 @@ DATABASE_NAME = "malbork"
 DEFAULT_DATABASE_PORT = 26257
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Image:
     repository: str
     tag: str
@@ -28,7 +30,7 @@ class Image:
         return f"{self.repository}:{self.tag}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """Everything the templates need, already checked."""
 

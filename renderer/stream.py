@@ -7,33 +7,37 @@ someone asks (`Document.data`): a post-renderer pays for every document it reads
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Any
-
 from .errors import InvalidManifests
 
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Any
+
 # Bytes, not text: a large stream is never decoded as a whole, only the documents that are read.
-# A separator is a line `---` (maybe followed by blanks or more); searched with its newline
-# in front, since a leading literal lets the regex engine skip ahead (`^` makes it try every byte).
-SEPARATOR = re.compile(rb"\n---(?=[ \t]|\r?$)", re.MULTILINE)
+# Searched with bytes.find, not `re` (whose import alone costs more than a render): a separator
+# is a line `---`, maybe followed by blanks or more.
+SEPARATOR = b"\n---"
+SEPARATOR_ENDS = frozenset(b" \t\r\n")  # and a \r only before \n or the end
+CR, LF = ord("\r"), ord("\n")
 UNKNOWN: Any = object()
-TOP_LEVEL_KIND = re.compile(rb"^kind:[ \t]*['\"]?([A-Za-z0-9]+)", re.MULTILINE)
+KIND = b"kind:"
+KIND_CHARACTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 
 
-@dataclass(eq=False, slots=True)
 class Document:
     """One document of the stream: where its exact bytes are in the stream, and its position for messages."""
 
-    source: bytes = field(repr=False)
-    start: int
-    end: int
-    index: int
-    _data: Any = field(default=None, repr=False)
-    _kind: Any = field(default=UNKNOWN, repr=False)
+    __slots__ = ("_data", "_kind", "end", "index", "source", "start")
+
+    def __init__(self, source: bytes, start: int, end: int, index: int) -> None:
+        self.source, self.start, self.end, self.index = source, start, end, index
+        self._data: Any = None
+        self._kind: Any = UNKNOWN
+
+    def __repr__(self) -> str:
+        return f"Document(start={self.start}, end={self.end}, index={self.index})"
 
     @property
     def text(self) -> str:
@@ -44,8 +48,7 @@ class Document:
     def kind(self) -> str | None:
         """The top-level `kind`, read without parsing the document."""
         if self._kind is UNKNOWN:
-            match = TOP_LEVEL_KIND.search(self.source, self.start, self.end)
-            self._kind = match.group(1).decode("ascii") if match else None
+            self._kind = _top_level_kind(self.source, self.start, self.end)
         kind: str | None = self._kind
         return kind
 
@@ -57,6 +60,9 @@ class Document:
     def data(self) -> Any:
         """The parsed document (parsed once, on first use)."""
         if self._data is None:
+            from . import libraries
+
+            libraries()
             import yaml  # only the documents that are read pay for the parser
 
             try:
@@ -77,6 +83,26 @@ class Document:
         return str(self.metadata().get("name", ""))
 
 
+def _top_level_kind(source: bytes, start: int, end: int) -> str | None:
+    """The value of the first line `kind: <Name>` at column 0 (quotes allowed), without parsing."""
+    line = KIND if source.startswith(KIND, start, end) else b"\n" + KIND
+    at = source.find(line, start, end)
+    while at >= 0:
+        first = at + len(line)
+        while first < end and source[first] in b" \t":
+            first += 1
+        if first < end and source[first] in b"'\"":
+            first += 1
+        last = first
+        while last < end and source[last] in KIND_CHARACTERS:
+            last += 1
+        if last > first:
+            return source[first:last].decode("ascii")
+        line = b"\n" + KIND
+        at = source.find(line, first, end)
+    return None
+
+
 def describe_yaml_error(exc: Exception) -> str:
     """A YAML parser error as `line L, column C: what is wrong`, on one line."""
     mark = getattr(exc, "problem_mark", None)
@@ -88,9 +114,20 @@ def describe_yaml_error(exc: Exception) -> str:
 def split(stream: bytes | str) -> list[Document]:
     """The documents of `stream`, each starting at its `---` line (the first may have none)."""
     source = stream.encode("utf-8") if isinstance(stream, str) else stream
-    starts = [0, *(m.start() + 1 for m in SEPARATOR.finditer(source))]
-    bounds = [*starts, len(source)]
-    return [Document(source, a, b, i) for i, (a, b) in enumerate((a, b) for a, b in pairwise(bounds) if b > a)]
+    documents: list[Document] = []
+    start, size = 0, len(source)
+    found = source.find(SEPARATOR)
+    while found >= 0:
+        after = found + len(SEPARATOR)
+        if after == size or (source[after] in SEPARATOR_ENDS and (
+                source[after] != CR or after + 1 == size or source[after + 1] == LF)):
+            if found + 1 > start:
+                documents.append(Document(source, start, found + 1, len(documents)))
+            start = found + 1
+        found = source.find(SEPARATOR, after)
+    if size > start:
+        documents.append(Document(source, start, size, len(documents)))
+    return documents
 
 
 def assemble(pieces: Iterable[Document | str]) -> Iterator[tuple[bytes, int, int]]:

@@ -8,7 +8,7 @@ filter in `FILTERS`; a template using any other filter does not compile.
 
 from __future__ import annotations
 
-import json
+from . import json_text
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every render would pay
 if TYPE_CHECKING:
@@ -57,14 +57,20 @@ def context(ctx: dict[str, Any], name: str) -> Any:
 
 def q(value: Any) -> str:
     """Any value as a quoted scalar: JSON strings and numbers are valid YAML."""
-    return json.dumps(value, ensure_ascii=False)
+    return json_text.quoted(value)
 
 
-def to_yaml(value: Any) -> str:
-    """A mapping as a YAML block on the lines after the key (indent it with `indent`)."""
-    import yaml
-
-    return "\n" + yaml.safe_dump(value, default_flow_style=False).rstrip("\n")
+def to_yaml(value: dict[str, Any], depth: int = 0) -> str:
+    """A mapping as a YAML block on the lines after the key (indent it with `indent`): keys sorted,
+    values quoted (PyYAML's dumper would cost 15 ms of imports for a few lines)."""
+    out = []
+    for key in sorted(value):
+        item, name = value[key], key if key.isascii() and key.isalnum() else q(key)
+        if isinstance(item, dict) and item:
+            out.append(f"\n{'  ' * depth}{name}:{to_yaml(item, depth + 1)}")
+        else:
+            out.append(f"\n{'  ' * depth}{name}: {q(item)}")
+    return "".join(out)
 
 
 # --- filters: Jinja2's (jinja2/filters.py of the pinned version, without autoescape) ------

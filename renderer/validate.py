@@ -8,19 +8,17 @@ must come together. Nothing here raises or prints: it returns `Problem`s.
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
-from collections.abc import Iterator
-from functools import cache
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
+from . import json_text, libraries
 from .cron import schedule_problems
 from .errors import Problem
+from .patterns import compiled
 from .schema_tools import conforms, load_schema, resolve
 
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
     from jsonschema import ValidationError
 
 S3_PATH = "global.S3"
@@ -50,7 +48,8 @@ HINTS = {
 TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
               "object": "a mapping", "array": "a list", "number": "a number"}
 
-HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
+_zone_names: list[frozenset[str]] = []
 
 
 def lookup(values: dict[str, Any], *keys: str) -> Any:
@@ -69,7 +68,11 @@ def is_configured(values: dict[str, Any]) -> bool:
 
 
 def show(value: Any) -> str:
-    """A value as it appears in a message: JSON, so strings are quoted."""
+    """A value as it appears in a message: JSON, so strings are quoted (and ASCII: escapes show what is odd)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return json_text.quoted(value)
+    import json
+
     return json.dumps(value)
 
 
@@ -101,6 +104,7 @@ def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
     if conforms(values):
         return  # jsonschema (slow to import) is needed only to explain what is wrong
+    libraries()
     from jsonschema import Draft7Validator
 
     schema = load_schema()
@@ -124,6 +128,8 @@ def _explain(schema: dict[str, Any], error: ValidationError) -> Iterator[Problem
     node = error.schema if isinstance(error.schema, dict) else {}
     custom = node.get("x-messages", {}).get(error.validator)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        import difflib
+
         known = sorted(resolve(schema, node).get("properties", {}))
         for key in sorted(set(error.instance) - set(known)):
             close = difflib.get_close_matches(key, known, n=1)
@@ -189,6 +195,8 @@ def time_zone_problem(zone: str) -> str | None:
         return None
     if zone.lower() == "local":
         return 'must name a time zone explicitly ("Local" is rejected by Kubernetes), for example "UTC"'
+    import difflib
+
     by_lowercase = {name.lower(): name for name in names}
     close = [by_lowercase[zone.lower()]] if zone.lower() in by_lowercase else \
         difflib.get_close_matches(zone, sorted(names), n=1)
@@ -196,16 +204,19 @@ def time_zone_problem(zone: str) -> str | None:
     return f"unknown IANA time zone; {hint}"
 
 
-@cache
 def time_zone_names() -> frozenset[str]:
     """The IANA zone names of the pinned tzdata package, and only those.
 
     Not zoneinfo.available_timezones(): that also lists the machine's own zoneinfo
     folders, so the names accepted would depend on the machine.
     """
-    import importlib.resources
+    if not _zone_names:
+        libraries()
+        import tzdata  # type: ignore[import-untyped]  # its folder, found without importlib.resources (which costs 20 ms to import)
 
-    return frozenset(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+        with open(tzdata.__file__.rpartition("/")[0] + "/zones", encoding="utf-8") as zones:
+            _zone_names.append(frozenset(zones.read().split()))
+    return _zone_names[0]
 
 
 def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
@@ -220,25 +231,27 @@ def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
         scheme = text.partition("://")[0] + "://" if "://" in text else "https://"
         return Problem(path, show(f"{scheme}***@{text.rpartition('@')[2]}"), "must not contain credentials: "
                        "put them in the Secret named by global.S3.HmacSecretName")
-    url = text if "://" in text else f"https://{text}"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        reason = "port must be 1-65535" if "port" in str(exc).lower() else "is not a valid URL"
-        return Problem(path, show(raw), reason)
-    if parts.scheme not in ("https", "http"):
+    scheme, has_scheme, rest = text.partition("://")
+    scheme, rest = (scheme.lower(), rest) if has_scheme else ("https", text)
+    # No urllib.parse (it costs milliseconds to import): the rules allow only scheme://host[:port].
+    cut = min((at for at in map(rest.find, "/?#") if at >= 0), default=len(rest))
+    netloc, tail = rest[:cut], rest[cut:]
+    host, has_port, port_text = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() else None
+    if has_port and (port is None or port > 65535):
+        return Problem(path, show(raw), "port must be 1-65535")
+    if scheme not in ("https", "http"):
         return Problem(path, show(raw), "must be a host or an https://host[:port] URL")
-    if parts.scheme == "http" and not allow_http:
+    if scheme == "http" and not allow_http:
         return Problem(path, show(raw), "plain http sends backups unencrypted: use https, "
                        "or set global.S3.AllowHttp=true to allow it")
-    if parts.query or parts.fragment or "?" in url or "#" in url:
+    if "?" in tail or "#" in tail:
         return Problem(path, show(raw), "must not have a query or fragment")
-    if parts.path not in ("", "/"):
+    if tail not in ("", "/"):
         return Problem(path, show(raw), "must not have a path (put paths in enclaveos-chart.Backup.S3Prefix)")
-    host = parts.hostname or ""
-    if not host or len(host) > 253 or not all(HOST_LABEL.match(label) for label in host.split(".")):
+    label = compiled(HOST_LABEL)
+    if not host or len(host) > 253 or not all(label.fullmatch(part) for part in host.split(".")):
         return Problem(path, show(raw), "has no valid host name")
     if port == 0:
         return Problem(path, show(raw), "port must be 1-65535")
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{scheme}://{netloc}"

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from renderer.inject import TEMPLATES
+from renderer.template_compiler import TEMPLATES
 
 LIB = (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

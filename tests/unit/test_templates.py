@@ -4,7 +4,6 @@ Jinja2 renders from renderer/templates/*.j2, for every branch the templates have
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,18 @@ BASE = Settings(
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_job_name="ds-enclaveos-restore-1", warnings=())
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    """`dataclasses.replace` for a record (renderer/records.py)."""
+    return Settings(**{name: getattr(settings, name) for name in Settings.__annotations__} | changes)
+
+
 VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
     "namespace": [None, "prod"], "pull_secrets": [[], ["one", "two"]], "database_certs_secret": ["", "certs"],
     "warnings": [(), ("first", 'second "quoted"\nline')], "format": ["sql", "native"],
     "suspend": [False, True], "restore_enabled": [False, True]}
-CASES = [dataclasses.replace(BASE, **dict(zip(VARIANTS, values, strict=True)))
+CASES = [replace(BASE, **dict(zip(VARIANTS, values, strict=True)))
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
          "restore-job.yaml.j2": RESTORE_STEPS}

@@ -1,0 +1,68 @@
+"""renderer/json_text.py reads and writes JSON exactly as the `json` package does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from renderer import json_text
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(JSON_VALUES, st.sampled_from([None, 2]))
+def test_loads_reads_what_json_writes(value: Any, indent: int | None) -> None:
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    assert json_text.loads(f" {text}\n") == json.loads(text)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.lists(st.integers(), max_size=3))
+def test_quoted_writes_what_json_writes(value: Any) -> None:
+    assert json_text.quoted(value) == json.dumps(value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "Expecting value: line 1 column 1 (char 0)"),
+    ("{not json", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+    ('{"a": 1} x', "Extra data: line 1 column 10 (char 9)"),
+    ('["a", ]', "Expecting value: line 1 column 7 (char 6)"),
+], ids=["empty", "bad-key", "extra-data", "trailing-comma"])
+def test_errors_are_json_errors_with_json_messages(text: str, message: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as error:
+        json_text.loads(text)
+    assert str(error.value) == message
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    assert str(expected.value) == message
+
+
+def test_a_parse_float_that_refuses_is_obeyed() -> None:
+    def refuse(text: str) -> float:
+        raise LookupError(text)
+
+    assert json_text.loads('{"a": [1, "x"]}', parse_float=refuse) == {"a": [1, "x"]}
+    with pytest.raises(LookupError):
+        json_text.loads('{"a": 1.5}', parse_float=refuse)
+
+
+def test_reading_json_imports_neither_json_nor_re() -> None:
+    # The point of the module: a first, successful read costs no import of json (and re).
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from renderer import json_text; "
+            "json_text.loads('{\"a\": [1, 2.5, \"x\", null]}'); json_text.quoted('x')\n"
+            "print(sorted({'json', 're'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(ROOT)], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
