@@ -20,7 +20,6 @@ TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm c
 if TYPE_CHECKING:
     from typing import Any
 
-SCRIPTS = __file__.rpartition("/")[0] + "/templates/scripts/"  # no pathlib: it costs milliseconds
 RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 
@@ -47,8 +46,9 @@ class Step:
 
 
 def _script(name: str) -> str:
-    with open(SCRIPTS + name, encoding="utf-8") as script:
-        return script.read()
+    from .compiled_templates import SCRIPTS  # renderer/templates/scripts/<name>, compiled in
+
+    return SCRIPTS[name]
 
 
 BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True, kube_api=True))

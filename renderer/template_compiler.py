@@ -245,6 +245,11 @@ def generate(folder: Path = TEMPLATES) -> str:
         parts.append(TemplateCompiler(path.name, tree).compile())
     entries = "".join(f"    {p.name!r}: render_{identifier(p.name)},\n" for p in paths if not p.name.startswith("_"))
     parts += ["", "", f"RENDER = {{\n{entries}}}"]
+    # The containers' shell scripts, so that a render reads no file (each read costs an open).
+    scripts = "".join(f"    {path.name!r}: (\n        " + "\n        ".join(
+        repr(line) for line in path.read_text(encoding="utf-8").splitlines(True)) + "),\n"
+        for path in sorted((folder / "scripts").glob("*.sh")))
+    parts += ["", "# renderer/templates/scripts/*.sh", f"SCRIPTS = {{\n{scripts}}}"]
     return "\n".join(parts) + "\n"
 
 
