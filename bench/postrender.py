@@ -374,7 +374,7 @@ def report(helm: dict[str, dict[str, float]], rows: list[dict[str, Any]], verdic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--runs", type=int, default=11, help="interleaved helm runs per post-renderer")
+    parser.add_argument("--runs", type=int, default=21, help="interleaved helm runs per post-renderer")
     parser.add_argument("--scale-runs", type=int, default=5, help="runs per stream size")
     parser.add_argument("--sizes", default="100,1000,10000", help="stream sizes, in documents")
     parser.add_argument("--no-helm", action="store_true", help="skip the helm part (scale and fidelity only)")
