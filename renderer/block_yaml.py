@@ -18,7 +18,7 @@ are all non-blank (and, for `>`, equally indented). Anything else, anchors, tags
 
 from __future__ import annotations
 
-import _json
+from . import json_text
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every render would pay
 if TYPE_CHECKING:
@@ -38,27 +38,17 @@ for _words, _value in (("yes true on", True), ("no false off", False), ("null", 
 NOT_NUMERIC = str.maketrans("", "", "0123456789_.:+-eEbxXoabcdefABCDEFTtZz ")
 
 
-class _Json:
-    """The context `_json.make_scanner` reads: floats and NaN mean something else in YAML 1.1."""
-
-    strict = True
-    object_hook = None
-    parse_int = int
-
-    @staticmethod
-    def parse_float(text: str) -> Any:
-        raise NotInSubset("a float")
-
-    parse_constant = parse_float
-
-    @staticmethod
-    def object_pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if any(len(key) > 1000 for key, _ in pairs):  # YAML limits a key to 1024 characters
-            raise NotInSubset("a long key")
-        return dict(pairs)
+def _no_float(text: str) -> Any:
+    raise NotInSubset("a float")  # floats and NaN mean something else in YAML 1.1
 
 
-_scan_json = _json.make_scanner(_Json)  # type: ignore[arg-type]  # typeshed wants a scanner; any object will do
+def _short_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if any(len(key) > 1000 for key, _ in pairs):  # YAML limits a key to 1024 characters
+        raise NotInSubset("a long key")
+    return dict(pairs)
+
+
+_scan_json = json_text.scanner(parse_float=_no_float, parse_constant=_no_float, object_pairs_hook=_short_keys)
 
 
 def key_end(t: str) -> int:

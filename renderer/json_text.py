@@ -20,13 +20,14 @@ WHITESPACE = " \t\n\r"
 class _Options:
     """What the C scanner reads from a `json.JSONDecoder`."""
 
-    def __init__(self, parse_float: Callable[[str], Any]) -> None:
+    def __init__(self, parse_float: Callable[[str], Any], parse_constant: Callable[[str], Any],
+                 object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None) -> None:
         self.strict = True
         self.object_hook = None
-        self.object_pairs_hook = None
+        self.object_pairs_hook = object_pairs_hook
         self.parse_float = parse_float
         self.parse_int = int
-        self.parse_constant = _constant
+        self.parse_constant = parse_constant
         self.memo: dict[str, str] = {}
 
 
@@ -34,9 +35,19 @@ def _constant(name: str) -> float:
     return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]
 
 
-def loads(text: str, parse_float: Callable[[str], Any] = float) -> Any:
-    """`json.loads(text)` (`parse_float` may refuse floats by raising)."""
-    scan = _json.make_scanner(_Options(parse_float))  # type: ignore[arg-type]  # duck-typed in C
+def scanner(parse_float: Callable[[str], Any] = float, parse_constant: Callable[[str], Any] = _constant,
+            object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+            ) -> Callable[[str, int], tuple[Any, int]]:
+    """json's C scanner: `scan(text, index)` is the JSON value that starts at `index`, and where it
+    ends (StopIteration when none starts there). The hooks may refuse what they see by raising."""
+    options = _Options(parse_float, parse_constant, object_pairs_hook)
+    scan: Callable[[str, int], tuple[Any, int]] = _json.make_scanner(options)  # type: ignore[arg-type]  # duck-typed
+    return scan
+
+
+def loads(text: str) -> Any:
+    """`json.loads(text)`."""
+    scan = scanner()
     start = len(text) - len(text.lstrip(WHITESPACE))
     try:
         try:
