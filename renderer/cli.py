@@ -34,7 +34,12 @@ Without backup values the manifests pass through unchanged.
 Helm 3:  helm install ds ./chart --post-renderer <plugin dir>/bin/datashield-backup
 Helm 4:  helm install ds ./chart --post-renderer datashield-backup
 A chart that does not render the backup values (the vendor's):
-         ... --post-renderer-args=--values=backup-values.yaml"""
+         ... --post-renderer-args=--values=backup-values.yaml
+
+Exit codes: 0 done, 2 bad arguments (an unknown option, a --values file that cannot be
+read), 3 invalid values (the chart's or a --values file's), 4 unusable manifests on stdin,
+1 any other failure, 70 a bug (traceback with HELM_DEBUG=true). As the Helm 4 plugin it
+exits 0 and prints the message as YAML for Helm 4 to show (Helm 4 drops stderr)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,27 +90,30 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
 
 
 def _read_values_file(path: str) -> dict[str, Any]:
+    """The values in `path`: a file that cannot be read is a bad argument (exit 2), content
+    that is not a YAML mapping of values is invalid values (exit 3)."""
     from . import libraries
 
     libraries()
     import yaml
 
-    from .errors import DatashieldError
+    from .errors import InvalidArguments, InvalidValues, Problem
     from .stream import describe_yaml_error
 
+    where = f"--values {path}"
     try:
         with open(path, encoding="utf-8") as handle:
             loaded = yaml.safe_load(handle)
     except OSError as exc:
-        raise DatashieldError(f"--values {path}: cannot read it: {exc.strerror}") from None
+        raise InvalidArguments(f"{where}: cannot read it: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise DatashieldError(f"--values {path}: is not UTF-8 text") from None
+        raise InvalidValues([Problem(where, None, "is not UTF-8 text")]) from None
     except yaml.YAMLError as exc:
-        raise DatashieldError(f"--values {path}: is not valid YAML: {describe_yaml_error(exc)}") from None
+        raise InvalidValues([Problem(where, None, f"is not valid YAML: {describe_yaml_error(exc)}")]) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise DatashieldError(f"--values {path}: must be a mapping of values, not {type(loaded).__name__}")
+        raise InvalidValues([Problem(where, None, f"must be a mapping of values, not {type(loaded).__name__}")])
     return loaded
 
 

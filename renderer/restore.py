@@ -68,8 +68,9 @@ The manager must be restored onto the nodes that ran it before: its data is seal
 their SGX hardware. Honours HELM_NAMESPACE (-n), HELM_KUBECONTEXT, KUBECONFIG, HELM_BIN
 and KUBECTL_BIN.
 
-Exit codes: 0 done, 1 a step failed (the message says what state it left), 2 bad
-arguments, 5 refused by preflight (nothing changed)."""
+Exit codes: 0 done, 1 a step failed or a helm, kubectl or bucket call failed (the message
+says what state it left), 2 bad arguments, 5 refused by preflight (nothing changed),
+70 a bug (traceback with HELM_DEBUG=true)."""
 STEPS = 5
 NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
                "(nothing was changed)")
