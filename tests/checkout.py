@@ -14,7 +14,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 # The clone's folder has the name of the last part of its origin's path, as after
 # `git clone https://github.com/<org>/helm-datashield`: `helm plugin update` needs that.
 NAME = "helm-datashield"
@@ -39,15 +38,15 @@ def commit_all(repo: Path, message: str) -> None:
     git("commit", "--quiet", "--no-gpg-sign", "-m", message, cwd=repo)
 
 
-def fresh_clone(base: Path) -> tuple[Path, Path]:
-    """Copies the working tree's files into `base/origin/helm-datashield` (a git repository with
-    one commit) and clones that into `base/helm-datashield`. Returns (source, clone). The clone
-    has no `.venv`; it is the folder to hand to `helm plugin install`."""
+def fresh_clone(root: Path, base: Path) -> tuple[Path, Path]:
+    """Copies the files of the working tree `root` into `base/origin/helm-datashield` (a git
+    repository with one commit) and clones that into `base/helm-datashield`. Returns (source,
+    clone). The clone has no `.venv`; it is the folder to hand to `helm plugin install`."""
     source = base / "origin" / NAME
     source.mkdir(parents=True)
-    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT).split("\0")
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=root).split("\0")
     for name in filter(None, listed):
-        path = ROOT / name
+        path = root / name
         if not path.exists() and not path.is_symlink():  # deleted in the working tree, not yet committed
             continue
         (source / name).parent.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.checkout import ROOT, fresh_clone
+from tests.checkout import fresh_clone
 
 pytest_plugins = ["tests.services"]  # the real S3 server and PostgreSQL, for tests/runtime and tests/services
 
+ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "chart"
 POSTRENDERER_PATH = Path("bin", "datashield-backup")
 POSTRENDERER = ROOT / POSTRENDERER_PATH
@@ -96,7 +97,7 @@ def _helm_home(tmp: Path, major: str, plugin: Path) -> Helm:
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One fresh clone of the working tree for the session: the first install builds its .venv,
     the other Helm version's install finds it current."""
-    return fresh_clone(tmp_path_factory.mktemp("checkout"))[1]
+    return fresh_clone(ROOT, tmp_path_factory.mktemp("checkout"))[1]
 
 
 @pytest.fixture(scope="session", params=HELM_VERSIONS, ids=lambda m: f"helm{m}")

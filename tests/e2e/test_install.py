@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from tests.checkout import commit_all, fresh_clone, git
-from tests.conftest import BACKUP_SETS, HELM_VERSIONS, Helm, helm_binary, helm_env
+from tests.conftest import BACKUP_SETS, HELM_VERSIONS, ROOT, Helm, helm_binary, helm_env
 
 CREATING = "[helm-datashield] creating {clone}/.venv with "
 UPDATE_ERRORS = {  # (major, plugin) -> what helm prints when it cannot update a plugin
@@ -66,7 +66,7 @@ def install_commands(major: str, clone: Path) -> list[list[str]]:
 def install(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Install:
     major = str(request.param)
     base = tmp_path_factory.mktemp(f"install-helm{major}")
-    source, clone = fresh_clone(base)
+    source, clone = fresh_clone(ROOT, base)
     venv_before = (clone / ".venv").exists()
     helm = Helm(major, helm_binary(major), helm_env(base / "home"), clone)
     first, *rest = [helm.run(*command, check=False) for command in install_commands(major, clone)]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checkout import ROOT
+from tests.conftest import ROOT
 
 TOOLS = ("dirname", "sha256sum", "cut", "cat", "grep", "rm")
 NEEDS_PYTHON = ("[helm-datashield] install: needs Python 3.10 or newer on PATH "
