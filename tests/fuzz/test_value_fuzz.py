@@ -97,13 +97,15 @@ def tried_both_ways(name: str, strategy: st.SearchStrategy[Any], decide: Any) ->
     assert min(seen.values()) >= EXAMPLES // 10, seen
 
 
-def test_cron_decisions_match_kubernetes_grammar() -> None:
-    def decide(case: tuple[str, bool]) -> bool:
-        schedule, accepted = case
-        assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
-        return accepted
+def schedule_decided(case: tuple[str, bool]) -> bool:
+    """Checks that the validator decides a generated (schedule, accepted) case as its rule says."""
+    schedule, accepted = case
+    assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
+    return accepted
 
-    tried_both_ways("cron schedules", schedules(), decide)
+
+def test_cron_decisions_match_kubernetes_grammar() -> None:
+    tried_both_ways("cron schedules", schedules(), schedule_decided)
 
 
 @settings(max_examples=50, deadline=None)
@@ -130,12 +132,7 @@ def every(draw: st.DrawFn) -> tuple[str, bool]:
 
 
 def test_cron_every_decisions() -> None:
-    def decide(case: tuple[str, bool]) -> bool:
-        schedule, accepted = case
-        assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
-        return accepted
-
-    tried_both_ways("@every schedules", every(), decide)
+    tried_both_ways("@every schedules", every(), schedule_decided)
 
 
 def bucket_rule(name: str) -> bool:
