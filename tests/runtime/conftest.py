@@ -41,6 +41,7 @@ INSERT INTO enclaves VALUES (1, 'payments', '\\x00ff'), (2, 'it''s "quoted"', NU
 INSERT INTO audit (entry) SELECT 'entry ' || n FROM generate_series(1, 500) AS n;
 """
 _serial = itertools.count(1)
+NATIVE_TAG = "v22.1.0"  # the first CockroachDB release line whose every version has RESTORE ... FROM LATEST IN
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Site:
     def values(self, restore: str | None, backup: dict[str, object]) -> Path:
         """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
         restore mode from `restore` (an object key or "latest") when given."""
+        if backup.get("Format") == "native" and "Images" not in backup:
+            # The pods run the PostgreSQL stand-in whatever the tag; the tag must be one native backups accept.
+            backup = {**backup, "Images": {"Database": {"Tag": NATIVE_TAG}}}
         chart: dict[str, object] = {"Backup": backup}
         if restore is not None:
             chart["Restore"] = {"Enabled": True, "Backup": restore}
