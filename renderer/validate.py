@@ -48,6 +48,7 @@ HINTS = {
 TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
               "object": "a mapping", "array": "a list", "number": "a number"}
 
+S3_KEY_BYTES = 1024
 HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
 _zone_names: list[frozenset[str]] = []
 
@@ -166,6 +167,11 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
         zone_problem = time_zone_problem(zone)
         if zone_problem:
             yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), zone_problem)
+    backup = lookup(values, "enclaveos-chart", "Restore", "Backup")
+    if isinstance(backup, str):
+        key_problem = object_key_problem(backup, lookup(values, "enclaveos-chart", "Backup", "S3Prefix"))
+        if key_problem:
+            yield Problem(f"{RESTORE_PATH}.Backup", show(backup), key_problem)
     endpoint = lookup(values, "global", "S3", "Endpoint")
     if isinstance(endpoint, str):
         allow_http = lookup(values, "global", "S3", "AllowHttp") is True
@@ -186,6 +192,20 @@ def _missing(values: dict[str, Any]) -> Iterator[Problem]:
         if lookup(values, *keys) in (None, ""):
             path = ".".join(keys)
             yield Problem(path, None, f"missing: {purpose} (--set {path}={HINTS[path]})")
+
+
+def object_key_problem(name: str, prefix: Any) -> str | None:
+    """Why `<prefix>/<name>` cannot be an S3 object key, or None. The schema forbids control
+    characters; S3 (AWS and IBM COS documentation) limits a key to 1024 bytes of UTF-8."""
+    key = f"{prefix.strip('/')}/{name}" if isinstance(prefix, str) and prefix.strip("/") else name
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "must be UTF-8 text (an S3 object key)"
+    if size > S3_KEY_BYTES:
+        with_prefix = " with the prefix" if key != name else ""
+        return f"is {size} bytes as UTF-8{with_prefix}; an S3 object key is at most {S3_KEY_BYTES}"
+    return None
 
 
 def time_zone_problem(zone: str) -> str | None:

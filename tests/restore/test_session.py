@@ -17,7 +17,8 @@ from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
 UPGRADE_RESTORE = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=true "
                    "--set-string enclaveos-chart.Restore.Backup={backup} --set-string "
-                   f"enclaveos-chart.Restore.RunId={RUN_ID} --post-renderer {{root}}/bin/datashield-backup")
+                   f"enclaveos-chart.Restore.RunId={RUN_ID} --set-string "
+                   "enclaveos-chart.Restore.ManagerNodes={nodes} --post-renderer {root}/bin/datashield-backup")
 UPGRADE_BACK = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=false "
                 "--set enclaveos-chart.Manager.ReplicaCount={replicas} --post-renderer {root}/bin/datashield-backup")
 ROLLOUT = "kubectl rollout status deployment/ds-enclaveos-manager --timeout=600s"
@@ -27,7 +28,8 @@ SGX_HINT = " (to restore anyway, knowing the data may be unreadable: --unsafe-ig
 def expected(template: str, **fields: Any) -> str:
     from tests.conftest import CHART, ROOT
 
-    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3, **fields})
+    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3,
+                                                      "nodes": "sgx-1\\,sgx-2", **fields})
 
 
 def changes(state: State, change: str) -> None:
