@@ -15,10 +15,10 @@ import pytest
 
 from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
 from renderer.inject import KEPT_EXIT
-from renderer.objectstore import ObjectStore
-from tests.runtime.conftest import SECRET, Site
+from tests.runtime.conftest import Site
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.test_faults import write_earlier_backups
+from tests.runtime.test_restore_command import store
 
 STAMP = r"\d{8}T\d{6}Z"
 OURS = ("writer=helm-datashield", "release=ds")
@@ -71,11 +71,6 @@ def test_a_backup_whose_key_holds_quotes_and_shell_syntax_is_restored_as_data(si
     assert f"[fetch] verified {odd}: " in run.log
     assert site.data() == original
     assert not marker.exists()
-
-
-def store(site: Site) -> ObjectStore:
-    return ObjectStore(endpoint=site.s3.endpoint, bucket=site.bucket, access_key_id=SECRET["AWS_ACCESS_KEY_ID"],
-                       secret_access_key=SECRET["AWS_SECRET_ACCESS_KEY"])
 
 
 def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_restores(site: Site) -> None:
