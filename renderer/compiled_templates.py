@@ -318,7 +318,8 @@ def render_backup_cronjob_yaml(ctx: Context) -> str:
                '      # A backup that is complete and kept, but whose clean-up (retention) failed, exits with\n'
                '      # KEPT_EXIT (scripts/lib.sh): the Job fails at once, without another try, since every try\n'
                '      # writes another backup. podFailurePolicy: beta and on by default since Kubernetes 1.26, GA\n'
-               '      # in 1.31; it needs restartPolicy: Never, which the pod has.\n'
+               '      # in 1.31; it needs restartPolicy: Never, which the pod has. The empty onPodConditions: the\n'
+               '      # OpenAPI schema of 1.27 marks it required (fixed in 1.28); the API server takes it empty.\n'
                '      podFailurePolicy:\n'
                '        rules:\n'
                '          - action: FailJob\n'
@@ -328,6 +329,7 @@ def render_backup_cronjob_yaml(ctx: Context) -> str:
                '              values: [')
     out.append(str(rt.context(ctx, 'kept_exit')))
     out.append(']\n'
+               '            onPodConditions: []\n'
                '      template:\n'
                '        metadata:\n'
                '          labels:')
