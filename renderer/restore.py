@@ -31,6 +31,7 @@ from .backups import METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes,
 from .cluster import Cluster, ProcessRunner, Release, shown
 from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
 from .objectstore import ObjectStore, file_sha256
+from .redaction import redacted
 from .restore_plan import (
     BackupConfig,
     Plan,
@@ -76,6 +77,17 @@ NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes t
 POLL_SECONDS = 3.0
 SAFETY_DUMP_LOG = re.compile(r"the data before this restore is saved as (s3://\S+)")
 DROPPED = "[restore] dropping "  # the restore Job's log line before its DROP (renderer/templates/scripts/restore.sh)
+
+
+def _scrubbed(value: Any, hidden: tuple[str, ...]) -> Any:
+    """`value` (JSON data) with the keys redacted from every string in it, before JSON escapes them."""
+    if isinstance(value, str):
+        return redacted(value, hidden)
+    if isinstance(value, list):
+        return [_scrubbed(item, hidden) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, hidden) for key, item in value.items()}
+    return value
 
 
 def _safety_dump(lines: list[str]) -> str | None:
@@ -174,9 +186,11 @@ class Progress:
     total: int = STEPS
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=0.0)
+    hidden: tuple[str, ...] = ()  # the HMAC keys, once read: never printed, in any form (the Job's log too)
 
     def emit(self, event: dict[str, Any], text: str) -> None:
-        print(json.dumps(event, sort_keys=True) if self.json_mode else text, file=self.out, flush=True)
+        shown_text = json.dumps(_scrubbed(event, self.hidden), sort_keys=True) if self.json_mode else text
+        print(redacted(shown_text, self.hidden), file=self.out, flush=True)
 
     @contextmanager
     def step(self, number: int, title: str) -> Iterator[None]:
@@ -324,6 +338,7 @@ class Session:
         reasons += why
         if why or secret is None:
             return config, None, []
+        self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
         store = self.store = self.open_store(config, secret)
         return config, store, self._catalog(store, release.name, config)
 

@@ -328,6 +328,21 @@ def test_an_error_never_shows_a_key_in_any_form(world: World, key_id: str, secre
     assert [form for key in (key_id, secret) for form in secret_forms(key) if form in text] == []
 
 
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_a_job_log_line_that_quotes_a_key_is_shown_redacted(world: World, json_mode: bool) -> None:
+    secret = "se&cr'et %+/=\nkéy"
+    world.state.secrets[SECRET_NAME]["AWS_SECRET_ACCESS_KEY"] = secret
+    session = world.session(json_mode)
+    with pytest.raises(ObjectStoreFailed):
+        session.list_backups("ds", verify=False)  # the keys are read, then refused by the server
+    world.out.truncate(0)
+    world.out.seek(0)
+    session.progress.log("restore", f"[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY={secret} and {secret!r}")
+    line = world.out.getvalue()
+    expected = '[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY=(redacted) and "(redacted)"'
+    assert (json.loads(line)["line"] if json_mode else line) == (expected if json_mode else f"    | {expected}\n")
+
+
 def test_backup_now_starts_a_job_from_the_cronjob_and_follows_it(world: World) -> None:
     assert world.session().backup_now("ds", timeout=600) == 0
     created = [c for c in world.calls() if c.startswith("kubectl create")]
