@@ -5,6 +5,10 @@ folder a CockroachDB BACKUP writes), with the metadata object `<name>.json` besi
 written last. A backup is complete when its metadata is there and readable, records a
 size and a SHA-256, and the data in the bucket has that size. The SHA-256 itself is
 checked by the restore Job before it touches the database (and by `--list --verify`).
+
+The restore Job's safety dumps, `<prefix>/pre-restore-<release>-<time>.<format>`, have a
+metadata object too, with `"kind": "safety-dump"`, the restore run and the backup being
+restored: they are listed, marked, and restorable by name, but never `latest`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from .errors import Refused
 STAMP = r"(?P<stamp>\d{8}T\d{6}Z)\.(?P<format>sql|native)"
 METADATA_SUFFIX = ".json"
 LATEST = "latest"
+SAFETY_PREFIX = "pre-restore-"  # the restore Job's safety dumps: pre-restore-<release>-<time>.<format>
+SAFETY_KIND = "safety-dump"  # their metadata's "kind"; scheduled backups have none
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,16 @@ class Backup:
         assert stamp, "names are matched by STAMP"
         s = stamp.group()
         return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z"
+
+    @property
+    def safety_dump(self) -> bool:
+        """A safety dump the restore Job took of the data it replaced (never `latest`, never retention's)."""
+        return self.name.startswith(SAFETY_PREFIX)
+
+    @property
+    def restoring(self) -> str | None:
+        """For a safety dump: the backup whose restore it was taken before."""
+        return _text(self.metadata, "restoring")
 
     @property
     def sha256(self) -> str | None:
@@ -71,8 +87,14 @@ def base_of(prefix: str) -> str:
 
 def metadata_keys(release: str, prefix: str, objects: Mapping[str, int]) -> list[str]:
     """The keys of the release's metadata objects among the listed `objects`, to be read."""
-    pattern = re.compile(rf"{re.escape(base_of(prefix) + release)}-{STAMP}{re.escape(METADATA_SUFFIX)}")
+    pattern = re.compile(rf"{re.escape(base_of(prefix))}(?:{SAFETY_PREFIX})?{re.escape(release)}-{STAMP}"
+                         rf"{re.escape(METADATA_SUFFIX)}")
     return sorted(key for key in objects if pattern.fullmatch(key))
+
+
+def listing_prefixes(release: str, prefix: str) -> tuple[str, str]:
+    """The key prefixes under which the release's backups and safety dumps are listed."""
+    return f"{base_of(prefix)}{release}-", f"{base_of(prefix)}{SAFETY_PREFIX}{release}-"
 
 
 def catalog(release: str, prefix: str, objects: Mapping[str, int],
@@ -80,7 +102,7 @@ def catalog(release: str, prefix: str, objects: Mapping[str, int],
     """The release's backups, oldest first, from the listing (key → size) and the metadata
     objects read (key → content, or the reason it could not be read)."""
     base = base_of(prefix)
-    pattern = re.compile(rf"{re.escape(release)}-{STAMP}(?P<rest>\.json|/.+)?")
+    pattern = re.compile(rf"(?P<safety>{SAFETY_PREFIX})?{re.escape(release)}-{STAMP}(?P<rest>\.json|/.+)?")
     sizes: dict[str, int] = {}
     names: set[str] = set()
     for key, size in objects.items():
@@ -89,13 +111,14 @@ def catalog(release: str, prefix: str, objects: Mapping[str, int],
         match = pattern.fullmatch(key[len(base):])
         if not match:
             continue
-        name = f"{release}-{match['stamp']}.{match['format']}"
+        name = f"{match['safety'] or ''}{release}-{match['stamp']}.{match['format']}"
         names.add(name)
         rest = match["rest"] or ""
         if rest == "" or (rest.startswith("/") and match["format"] == "native"):
             sizes[name] = sizes.get(name, 0) + size
+    # By time, then name: a safety dump sits among the backups of its day.
     return [_backup(name, base, sizes.get(name), metadata.get(base + name + METADATA_SUFFIX))
-            for name in sorted(names)]
+            for name in sorted(names, key=lambda n: (n.removeprefix(SAFETY_PREFIX)[len(release):], n))]
 
 
 def _backup(name: str, base: str, size: int | None, raw: bytes | str | None) -> Backup:
@@ -103,7 +126,10 @@ def _backup(name: str, base: str, size: int | None, raw: bytes | str | None) -> 
     fmt = name.rsplit(".", 1)[1]
     metadata, problem = _parse(raw)
     if problem is None and metadata is not None:
-        problem = _check(metadata, fmt, size)
+        problem = _kind_problem(metadata, name.startswith(SAFETY_PREFIX)) or _check(metadata, fmt, size)
+    elif raw is None and name.startswith(SAFETY_PREFIX):
+        problem = ("no metadata object (a safety dump taken before they had one, or not finished: download it "
+                   "and restore it as a local file with --unsafe-ignore-sgx-nodes)")
     return Backup(name=name, key=key, format=fmt, size=size, metadata=metadata, problem=problem)
 
 
@@ -121,6 +147,16 @@ def _parse(raw: bytes | str | None) -> tuple[dict[str, Any] | None, str | None]:
     return loaded, None
 
 
+def _kind_problem(metadata: dict[str, Any], safety: bool) -> str | None:
+    """A safety dump's metadata must say so; a scheduled backup's says "backup" or nothing."""
+    kind = metadata.get("kind", None if safety else "backup")
+    if safety and kind != SAFETY_KIND:
+        return f'its metadata object does not say "kind": "{SAFETY_KIND}"'
+    if not safety and kind != "backup":
+        return f"its metadata object says kind {json.dumps(kind)}: not a scheduled backup"
+    return None
+
+
 def _check(metadata: dict[str, Any], fmt: str, size: int | None) -> str | None:
     recorded = metadata.get("size")
     if not isinstance(recorded, int) or isinstance(recorded, bool) or not _text(metadata, "sha256"):
@@ -135,10 +171,11 @@ def _check(metadata: dict[str, Any], fmt: str, size: int | None) -> str | None:
 
 
 def choose(backups: list[Backup], source: str, where: str) -> Backup:
-    """The backup that `--from` names: `latest` (the newest complete one) or a name under the
-    prefix (the full key is accepted too). Refused when there is none or it is not complete."""
+    """The backup that `--from` names: `latest` (the newest complete scheduled backup) or a name
+    under the prefix, a safety dump's too (the full key is accepted too). Refused when there is
+    none or it is not complete."""
     if source == LATEST:
-        complete = [b for b in backups if b.complete]
+        complete = [b for b in backups if b.complete and not b.safety_dump]
         if not complete:
             raise Refused([f"no complete backup in {where} (see --list)"])
         return complete[-1]

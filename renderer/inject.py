@@ -24,6 +24,7 @@ RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 
 DATABASE_SEAM = "db-cockroach.sh"
+KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
 
 
 @record(frozen=True)
@@ -75,7 +76,8 @@ def restore_job(settings: Settings, filename: str | None) -> str:
 def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...]) -> str:
     from .compiled_templates import RENDER
 
-    return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME})
+    return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME,
+                             "kept_exit": KEPT_EXIT})
 
 
 def manager_in_restore_mode(manager: Document) -> str:

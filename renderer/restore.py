@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backups import METADATA_SUFFIX, Backup, catalog, choose, metadata_keys
+from .backups import METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from .cluster import Cluster, ProcessRunner, Release, shown
 from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
 from .objectstore import ObjectStore, file_sha256
+from .redaction import redacted
 from .restore_plan import (
     BackupConfig,
     Plan,
@@ -76,6 +77,23 @@ NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes t
                "(nothing was changed)")
 POLL_SECONDS = 3.0
 SAFETY_DUMP_LOG = re.compile(r"the data before this restore is saved as (s3://\S+)")
+DROPPED = "[restore] dropping "  # the restore Job's log line before its DROP (renderer/templates/scripts/restore.sh)
+
+
+def _scrubbed(value: Any, hidden: tuple[str, ...]) -> Any:
+    """`value` (JSON data) with the keys redacted from every string in it, before JSON escapes them."""
+    if isinstance(value, str):
+        return redacted(value, hidden)
+    if isinstance(value, list):
+        return [_scrubbed(item, hidden) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, hidden) for key, item in value.items()}
+    return value
+
+
+def _safety_dump(lines: list[str]) -> str | None:
+    """Where the restore Job saved the data it replaces, when its log says so."""
+    return next((m.group(1) for m in map(SAFETY_DUMP_LOG.search, lines) if m), None)
 
 
 def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
@@ -169,9 +187,11 @@ class Progress:
     total: int = STEPS
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=0.0)
+    hidden: tuple[str, ...] = ()  # the HMAC keys, once read: never printed, in any form (the Job's log too)
 
     def emit(self, event: dict[str, Any], text: str) -> None:
-        print(json.dumps(event, sort_keys=True) if self.json_mode else text, file=self.out, flush=True)
+        shown_text = json.dumps(_scrubbed(event, self.hidden), sort_keys=True) if self.json_mode else text
+        print(redacted(shown_text, self.hidden), file=self.out, flush=True)
 
     @contextmanager
     def step(self, number: int, title: str) -> Iterator[None]:
@@ -270,19 +290,20 @@ class Session:
                 backup = choose(found, request.source, config.where())
         except Refused as refused:
             reasons += refused.reasons
+        running = cluster.pod_nodes(selector) if selector else ()
         if backup is not None:
-            running = cluster.pod_nodes(selector) if selector else ()
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
                                            request.unsafe_sgx)
             reasons += sgx_reasons
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
         post = post_renderer(helm_major, self.plugin_dir)
-        restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name)
+        manager_nodes = None if resumed else running
+        restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name, manager_nodes)
         return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
-                    notes=tuple(notes), upload=upload)
+                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes)
 
     @staticmethod
     def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:
@@ -318,13 +339,14 @@ class Session:
         reasons += why
         if why or secret is None:
             return config, None, []
+        self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
         store = self.store = self.open_store(config, secret)
         return config, store, self._catalog(store, release.name, config)
 
     @staticmethod
     def _catalog(store: ObjectStore, release: str, config: BackupConfig) -> list[Backup]:
-        base = f"{config.prefix}/" if config.prefix else ""
-        objects = store.keys(f"{base}{release}-")
+        objects = {key: size for prefix in listing_prefixes(release, config.prefix)
+                   for key, size in store.keys(prefix).items()}
         return catalog(release, config.prefix, objects, {key: store.read(key) for key in
                                                           metadata_keys(release, config.prefix, objects)})
 
@@ -350,7 +372,7 @@ class Session:
             values_file.chmod(0o600)
             text = self.cluster.call(self.cluster.helm_argv(
                 "template", plan.release.name, *chart_args(request), "--values", str(values_file),
-                *restore_sets(plan.backup, request.run_id), *plan.post_renderer)) or ""
+                *restore_sets(plan.backup, request.run_id, plan.manager_nodes), *plan.post_renderer)) or ""
         kinds = [(d.get("kind"), (d.get("metadata") or {}).get("name"), d)
                  for d in yaml.safe_load_all(text) if isinstance(d, dict)]
         jobs = [name for kind, name, _ in kinds if kind == "Job"]
@@ -374,7 +396,9 @@ class Session:
             except DatashieldError as error:
                 raise StepFailed("helm upgrade into restore mode", str(error),
                                  ["the manager may be at 0 replicas now.", *advice]) from None
-            return self._wait_for_job(plan.job, request.timeout, "the restore Job", advice)
+            lines = self._wait_for_job(plan.job, request.timeout, "the restore Job", advice,
+                                       lambda lines: self._job_advice(plan, request, lines, advice))
+            return _safety_dump(lines)
 
     def _back(self, plan: Plan, safety: str | None) -> None:
         saved = [f"the data from before the restore is in {safety}."] if safety else []
@@ -395,9 +419,34 @@ class Session:
                 else "to retry the restore: run the same helm datashield-restore command again",
                 f"to bring the manager back WITHOUT restoring: {shown(plan.back)}"]
 
-    def _wait_for_job(self, job: str, timeout: int, what: str, advice: list[str]) -> str | None:
-        """Streams the Job's containers' logs in run order until it completes; raises if it fails.
-        Returns where the safety dump went, when the log says so."""
+    def _job_advice(self, plan: Plan, request: Request, lines: list[str], advice: list[str]) -> list[str]:
+        """What to know and run when the restore Job failed: before its DROP the database is as it
+        was; after it, the one command that puts the safety dump back."""
+        safety = _safety_dump(lines)
+        saved = [f"the data from before the restore is in {safety}."] if safety else []
+        stay = "the manager stays at 0 replicas: it must not start on a database that may be half restored."
+        if not any(line.startswith(DROPPED) for line in lines):
+            return [*saved, stay, *advice]
+        base = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)]
+        key = safety.removeprefix(f"s3://{plan.bucket}/") if safety else None
+        if key is None or not key.startswith(base):
+            put_back = "the database was empty or missing before the restore: there is no data from before to put back"
+        else:
+            put_back = f"to put the data from before back: {shown(self._put_back(request, key[len(base):]))}"
+        return [*saved, "the database malbork was dropped: it no longer holds the data from before.", put_back,
+                stay, advice[0]]
+
+    def _put_back(self, request: Request, name: str) -> list[str]:
+        """This command, restoring the safety dump `name` (a name under the prefix)."""
+        cluster = self.cluster
+        return ["helm", "datashield-restore", request.release, "--namespace", cluster.namespace,
+                *(["--kube-context", cluster.context] if cluster.context else []), "--chart", request.chart,
+                *(["--version", request.chart_version] if request.chart_version else []), "--from", name, "--yes"]
+
+    def _wait_for_job(self, job: str, timeout: int, what: str, advice: list[str],
+                      on_failure: Callable[[list[str]], list[str]]) -> list[str]:
+        """Streams the Job's containers' logs in run order until it completes, and returns their lines;
+        raises if it fails (with the advice that `on_failure` gives for the lines)."""
         deadline = self.now() + timeout
         followed: set[str] = set()
         lines: list[str] = []
@@ -429,15 +478,11 @@ class Session:
                 raise StepFailed(what, f"Job {job} did not finish within {timeout} s", advice)
             if not progressed:
                 self.sleep(POLL_SECONDS)
-        safety = next((m.group(1) for m in map(SAFETY_DUMP_LOG.search, lines) if m), None)
         if state.failed:
             failures = [line for line in lines if "FAILED:" in line]
             reason = failures[-1] if failures else f"Job {job} failed ({state.reason})"
-            raise StepFailed(what, reason, [
-                *([f"the data from before the restore is in {safety}."] if safety else []),
-                "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
-                *advice])
-        return safety
+            raise StepFailed(what, reason, on_failure(lines))
+        return lines
 
     # -- list and backup now ---------------------------------------------------------------
     def list_backups(self, release_name: str, verify: bool) -> int:
@@ -456,7 +501,9 @@ class Session:
                 state = "verified" if store.digest(keys) == backup.sha256 else "DAMAGED: SHA-256 differs"
             rows.append({"name": backup.name, "created": backup.created, "size": backup.size,
                          "format": backup.format, "state": state, "sha256": backup.sha256,
-                         "managerNodes": backup.manager_nodes})
+                         "managerNodes": backup.manager_nodes,
+                         "kind": "safety-dump" if backup.safety_dump else "backup",
+                         **({"restoring": backup.restoring} if backup.safety_dump else {})})
         if self.progress.json_mode:
             print(json.dumps({"bucket": config.where(), "backups": rows}, sort_keys=True), file=self.progress.out)
             return 0
@@ -464,8 +511,10 @@ class Session:
         print(f"backups of {release_name} in {config.where()} (newest first):", file=out)
         for row in rows:
             nodes = ",".join(row["managerNodes"] or ["(nodes not recorded)"])
+            marked = (f"  SAFETY DUMP taken before restoring {row['restoring'] or '(not recorded)'}"
+                      if row["kind"] == "safety-dump" else "")
             print(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
-                  f"{row['format']:6}  {nodes}  {row['state']}", file=out)
+                  f"{row['format']:6}  {nodes}  {row['state']}{marked}", file=out)
         if not rows:
             print("  (none)", file=out)
         return 0
@@ -478,5 +527,6 @@ class Session:
             self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
         with self.progress.step(2, f"wait for Job {job}"):
             logs = self.cluster.kubectl_argv("logs", f"job/{job}", "--all-containers")
-            self._wait_for_job(job, timeout, "the backup Job", [f"its whole log: {shown(logs)}"])
+            advice = [f"its whole log: {shown(logs)}"]
+            self._wait_for_job(job, timeout, "the backup Job", advice, lambda _: advice)
         return 0

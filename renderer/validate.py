@@ -77,6 +77,7 @@ FORMAT_NEEDS = {
 ONLY_OTHER_FORMAT = {"sql": "use Format native", "native": "use Format sql"}
 NEITHER_FORMAT = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14+, v21.2.3+ or v22.1+ (Format native)"
 
+S3_KEY_BYTES = 1024
 HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
 _zone_names: list[frozenset[str]] = []
 
@@ -242,6 +243,11 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
         mismatch = format_problem(backup_format, tag)
         if mismatch:
             yield Problem(FORMAT_PATH, show(backup_format), mismatch)
+    backup = lookup(values, "enclaveos-chart", "Restore", "Backup")
+    if isinstance(backup, str):
+        key_problem = object_key_problem(backup, lookup(values, "enclaveos-chart", "Backup", "S3Prefix"))
+        if key_problem:
+            yield Problem(f"{RESTORE_PATH}.Backup", show(backup), key_problem)
     endpoint = lookup(values, "global", "S3", "Endpoint")
     if isinstance(endpoint, str):
         allow_http = lookup(values, "global", "S3", "AllowHttp") is True
@@ -262,6 +268,20 @@ def _missing(values: dict[str, Any]) -> Iterator[Problem]:
         if lookup(values, *keys) in (None, ""):
             path = ".".join(keys)
             yield Problem(path, None, f"missing: {purpose} (--set {path}={HINTS[path]})")
+
+
+def object_key_problem(name: str, prefix: Any) -> str | None:
+    """Why `<prefix>/<name>` cannot be an S3 object key, or None. The schema forbids control
+    characters; S3 (AWS and IBM COS documentation) limits a key to 1024 bytes of UTF-8."""
+    key = f"{prefix.strip('/')}/{name}" if isinstance(prefix, str) and prefix.strip("/") else name
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "must be UTF-8 text (an S3 object key)"
+    if size > S3_KEY_BYTES:
+        with_prefix = " with the prefix" if key != name else ""
+        return f"is {size} bytes as UTF-8{with_prefix}; an S3 object key is at most {S3_KEY_BYTES}"
+    return None
 
 
 def time_zone_problem(zone: str) -> str | None:

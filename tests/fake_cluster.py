@@ -36,9 +36,9 @@ CHART_VALUES: dict[str, Any] = yaml.safe_load((ROOT / "chart" / "values.yaml").r
 RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 CONTAINERS = ("safety-dump", "fetch", "restore")
 GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
-            "fetch": ["[fetch] the data before this restore is saved as s3://bucket/pre-restore-ds-20261124T010203Z.sql",
-                      "[fetch] verified ds-20261123T000000Z.sql"],
-            "restore": ["[restore] restored malbork: 2 tables, row counts as recorded"]}
+            "fetch": ["[fetch] verified ds-20261123T000000Z.sql",
+                      "[fetch] the data before this restore is saved as s3://{bucket}/{base}pre-restore-ds-20261124T010203Z.sql"],
+            "restore": ["[restore] dropping malbork", "[restore] restored malbork: 2 tables, row counts as recorded"]}
 
 
 @dataclass
@@ -211,7 +211,10 @@ class FakeCluster:
         return _ok(json.dumps({"status": {"conditions": conditions}}))
 
     def _logs(self, pod: str, container: str) -> Completed:
-        lines = list(GOOD_LOG.get(container, []))
+        s3 = self.state.user_values.get("global", {}).get("S3", {})
+        prefix = self.state.user_values.get("enclaveos-chart", {}).get("Backup", {}).get("S3Prefix", "")
+        where = {"bucket": s3.get("Bucket", "bucket"), "base": f"{prefix}/" if prefix else ""}
+        lines = [line.format(**where) for line in GOOD_LOG.get(container, [])]
         if self.state.job_outcome == "failed" and container == self.state.failing_container:
             lines = [*lines[:1], f"[{container}] FAILED: the import failed (exit 1): ERROR: syntax error"]
         return _ok("".join(f"{line}\n" for line in lines))

@@ -11,23 +11,37 @@ from typing import Any
 import pytest
 
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
+from tests.conftest import CHART
 from tests.fake_cluster import RESTORE_ANNOTATION, FakeCluster, State
-from tests.restore.conftest import BUCKET, LATEST_COMPLETE, NODES, PREFIX, RUN_ID, SECRET_NAME, World, request
+from tests.restore.conftest import (
+    BUCKET,
+    LATEST_COMPLETE,
+    NODES,
+    PREFIX,
+    RUN_ID,
+    SAFETY_DUMP,
+    SECRET_NAME,
+    World,
+    request,
+)
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
 UPGRADE_RESTORE = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=true "
                    "--set-string enclaveos-chart.Restore.Backup={backup} --set-string "
-                   f"enclaveos-chart.Restore.RunId={RUN_ID} --post-renderer {{root}}/bin/datashield-backup")
+                   f"enclaveos-chart.Restore.RunId={RUN_ID} --set-string "
+                   "enclaveos-chart.Restore.ManagerNodes={nodes} --post-renderer {root}/bin/datashield-backup")
 UPGRADE_BACK = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=false "
                 "--set enclaveos-chart.Manager.ReplicaCount={replicas} --post-renderer {root}/bin/datashield-backup")
 ROLLOUT = "kubectl rollout status deployment/ds-enclaveos-manager --timeout=600s"
+SAFETY = f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-20261124T010203Z.sql"
 SGX_HINT = " (to restore anyway, knowing the data may be unreadable: --unsafe-ignore-sgx-nodes)"
 
 
 def expected(template: str, **fields: Any) -> str:
     from tests.conftest import CHART, ROOT
 
-    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3, **fields})
+    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3,
+                                                      "nodes": "sgx-1\\,sgx-2", **fields})
 
 
 def changes(state: State, change: str) -> None:
@@ -124,7 +138,7 @@ def test_a_full_restore_runs_the_steps_in_order(world: World) -> None:
                  "    | [restore] restored malbork: 2 tables, row counts as recorded",
                  "[4/5] back out of restore mode: ds-enclaveos-manager to 3 replicas: done in 0.0 s (total 0.0 s)",
                  f"restored ds from s3://{BUCKET}/{PREFIX}/{LATEST_COMPLETE}; the manager runs 3 replicas; the data "
-                 "from before the restore: s3://bucket/pre-restore-ds-20261124T010203Z.sql"]:
+                 f"from before the restore: {SAFETY}"]:
         assert line in out.splitlines()
 
 
@@ -135,7 +149,7 @@ def test_json_output_is_one_event_a_line(world: World) -> None:
     assert steps == [(n, s) for n in range(1, 6) for s in ("started", "done")]
     assert events[-2] == {"event": "result", "release": "ds", "bucket": BUCKET, "replicas": 3,
                           "restored": f"{PREFIX}/{LATEST_COMPLETE}",
-                          "safetyDump": "s3://bucket/pre-restore-ds-20261124T010203Z.sql"}
+                          "safetyDump": SAFETY}
 
 
 @pytest.mark.parametrize(("asked", "replicas"), [({}, 3), ({"replicas": 5}, 5)])
@@ -190,9 +204,17 @@ FAILURES = [
     ("upgrade-restore", "Error: UPGRADE FAILED: timed out",
      ["helm upgrade into restore mode failed: {upgrade} failed: Error: UPGRADE FAILED: timed out",
       "the manager may be at 0 replicas now.", RETRY, BACK_WITHOUT], 3),
+    # After the DROP: the one command that puts the safety dump back, never "without restoring".
     ("job failed", "",
      ["the restore Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.",
+      f"the data from before the restore is in {SAFETY}.",
+      "the database malbork was dropped: it no longer holds the data from before.",
+      f"to put the data from before back: helm datashield-restore ds --namespace prod --chart {CHART} --from "
+      "pre-restore-ds-20261124T010203Z.sql --yes",
+      "the manager stays at 0 replicas: it must not start on a database that may be half restored.", RETRY], 0),
+    # Before it (the fetch step): the database is as it was.
+    ("fetch failed", "",
+     ["the restore Job failed: [fetch] FAILED: the import failed (exit 1): ERROR: syntax error",
       "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
       RETRY, BACK_WITHOUT], 0),
     ("job hangs", "",
@@ -203,21 +225,22 @@ FAILURES = [
       "progress",
       f"the database was restored from {PREFIX}/{LATEST_COMPLETE}, but ds-enclaveos-manager may still be at 0 "
       "replicas: THE MANAGER IS DOWN until this is fixed.",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.", FINISH], 0),
+      f"the data from before the restore is in {SAFETY}.", FINISH], 0),
     ("rollout", 'error: deployment "ds-enclaveos-manager" exceeded its progress deadline',
      ['waiting for ds-enclaveos-manager to be ready failed: {rollout} failed: error: deployment '
       '"ds-enclaveos-manager" exceeded its progress deadline',
       f"the database was restored from {PREFIX}/{LATEST_COMPLETE}, but ds-enclaveos-manager may still be at 0 "
       "replicas: THE MANAGER IS DOWN until this is fixed.",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.", FINISH], 3),
+      f"the data from before the restore is in {SAFETY}.", FINISH], 3),
 ]
 
 
 @pytest.mark.parametrize(("failing", "stderr", "lines", "replicas"), FAILURES, ids=[f[0] for f in FAILURES])
 def test_a_failing_step_says_what_it_left_and_what_to_run(world: World, failing: str, stderr: str,
                                                          lines: list[str], replicas: int) -> None:
-    if failing == "job failed":
+    if failing in ("job failed", "fetch failed"):
         world.state.job_outcome = "failed"
+        world.state.failing_container = {"job failed": "restore", "fetch failed": "fetch"}[failing]
     elif failing == "job hangs":
         world.state.job_outcome = "hang"
     else:
@@ -264,6 +287,8 @@ def test_list_shows_every_backup_newest_first_with_its_state(world: World) -> No
     world.session().list_backups("ds", verify=True)
     assert world.out.getvalue().splitlines() == [
         f"backups of ds in s3://{BUCKET}/{PREFIX}/ (newest first):",
+        f"  {SAFETY_DUMP}  2026-11-25T00:00:00Z            76  sql     sgx-1,sgx-2  verified  SAFETY DUMP taken "
+        f"before restoring {PREFIX}/{LATEST_COMPLETE}",
         "  ds-20261124T000000Z.sql  2026-11-24T00:00:00Z            64  sql     sgx-1,sgx-2  incomplete: 64 bytes in "
         "the bucket, the metadata records 65: damaged",
         "  ds-20261123T000000Z.sql  2026-11-23T00:00:00Z            64  sql     sgx-1,sgx-2  verified",
@@ -274,6 +299,48 @@ def test_list_shows_every_backup_newest_first_with_its_state(world: World) -> No
         "  ds-20261119T000000Z.sql  2026-11-19T00:00:00Z            64  sql     (nodes not recorded)  verified",
         "  ds-20261118T000000Z.sql  2026-11-18T00:00:00Z            64  sql     sgx-1,sgx-2  DAMAGED: SHA-256 differs",
     ]
+
+
+def test_a_safety_dump_is_listed_as_one_and_restored_by_its_name(world: World) -> None:
+    world.session(json_mode=True).list_backups("ds", verify=False)
+    rows = json.loads(world.out.getvalue())["backups"]
+    assert [(r["name"], r["kind"], r.get("restoring")) for r in rows][:2] == [
+        (SAFETY_DUMP, "safety-dump", f"{PREFIX}/{LATEST_COMPLETE}"), ("ds-20261124T000000Z.sql", "backup", None)]
+    assert world.session().restore(request(source=SAFETY_DUMP), dry_run=False, yes=True) == 0
+    assert expected(UPGRADE_RESTORE, backup=SAFETY_DUMP) in world.calls()
+
+
+@pytest.mark.parametrize("key_id,secret", [
+    pytest.param(S3_ACCESS_KEY_ID + "\n", S3_SECRET_ACCESS_KEY, id="key-id-with-trailing-newline"),
+    pytest.param(S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY + "\n", id="secret-with-trailing-newline"),
+    pytest.param("AK&I'D %+/=\né", "se&cr'et %+/=\nkéy", id="every-character"),
+])
+def test_an_error_never_shows_a_key_in_any_form(world: World, key_id: str, secret: str) -> None:
+    """botocore quotes a header holding a key with a newline as bytes (`...AKID\\n/...`): the
+    restore command's message must hold no form of either key."""
+    from renderer.redaction import secret_forms
+
+    world.state.secrets[SECRET_NAME] = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
+    with pytest.raises(ObjectStoreFailed) as failed:
+        world.session().list_backups("ds", verify=False)
+    text = world.out.getvalue() + "\n".join(failed.value.lines())
+    assert text.startswith(f"cannot list s3://{BUCKET}/{PREFIX}/ds-: ")
+    assert [form for key in (key_id, secret) for form in secret_forms(key) if form in text] == []
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_a_job_log_line_that_quotes_a_key_is_shown_redacted(world: World, json_mode: bool) -> None:
+    secret = "se&cr'et %+/=\nkéy"
+    world.state.secrets[SECRET_NAME]["AWS_SECRET_ACCESS_KEY"] = secret
+    session = world.session(json_mode)
+    with pytest.raises(ObjectStoreFailed):
+        session.list_backups("ds", verify=False)  # the keys are read, then refused by the server
+    world.out.truncate(0)
+    world.out.seek(0)
+    session.progress.log("restore", f"[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY={secret} and {secret!r}")
+    line = world.out.getvalue()
+    expected = '[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY=(redacted) and "(redacted)"'
+    assert (json.loads(line)["line"] if json_mode else line) == (expected if json_mode else f"    | {expected}\n")
 
 
 def test_backup_now_starts_a_job_from_the_cronjob_and_follows_it(world: World) -> None:

@@ -8,7 +8,9 @@ except those whose path ends with one of `suffixes`, which get the fault:
 - "stop": a PUT is cut off halfway through its body, and the server is gone from then on (every
   later connection is closed unanswered);
 - "refuse": a PUT is answered 403 with the S3 error `code`, as a full quota or a refused write is;
-- "slow": any request is passed on, but answered only after `delay` seconds.
+- "slow": any request is passed on, but answered only after `delay` seconds;
+- "unavailable": a request (of one of `methods`, any by default) is answered 503 ServiceUnavailable,
+  as an overloaded store answers; the path of a listing is the bucket's own (`/<bucket>`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from urllib.parse import urlsplit
 
 from tests.runtime.loopback import Handler, LoopbackServer
 
-Fault = Literal["corrupt", "stop", "refuse", "slow"]
+Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable"]
 
 
 class FaultyProxy(LoopbackServer):
     def __init__(self, upstream: str, fault: Fault, suffixes: tuple[str, ...], *, code: str = "AccessDenied",
-                 delay: float = 0) -> None:
+                 delay: float = 0, methods: tuple[str, ...] = ()) -> None:
         target = urlsplit(upstream)
         proxy = self
         self.hits: list[str] = []  # the paths that got the fault
@@ -36,8 +38,11 @@ class FaultyProxy(LoopbackServer):
         class ProxyHandler(Handler):
             def _forward(self) -> None:
                 path = urlsplit(self.path).path
-                hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
-                                                                                       else "PUT"))
+                if fault == "unavailable":
+                    hit = path.endswith(suffixes) and (not methods or self.command in methods)
+                else:
+                    hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
+                                                                                           else "PUT"))
                 length = int(self.headers.get("Content-Length") or 0)
                 if proxy.down or (hit and fault == "stop"):
                     self.rfile.read(length // 2)
@@ -47,11 +52,12 @@ class FaultyProxy(LoopbackServer):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 body = self.rfile.read(length) if length else None
-                if hit and fault == "refuse":
+                if hit and fault in ("refuse", "unavailable"):
                     proxy.hits.append(path)
-                    error = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{code}</Code><Message>refused by "
-                             f"the faulty proxy</Message><Resource>{path}</Resource></Error>")
-                    self.answer(403, error.encode(), [("Content-Type", "application/xml")])
+                    error_code, status = (code, 403) if fault == "refuse" else ("ServiceUnavailable", 503)
+                    error = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{error_code}</Code>"
+                             f"<Message>refused by the faulty proxy</Message><Resource>{path}</Resource></Error>")
+                    self.answer(status, error.encode(), [("Content-Type", "application/xml")])
                     return
                 connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
                 connection.request(self.command, self.path, body=body, headers=dict(self.headers.items()))

@@ -24,6 +24,10 @@ OBJECTS = {
 }
 
 
+OLD_SAFETY_DUMP = ("no metadata object (a safety dump taken before they had one, or not finished: download it and "
+                   "restore it as a local file with --unsafe-ignore-sgx-nodes)")
+
+
 def test_only_the_releases_backups_under_the_prefix_count() -> None:
     assert metadata_keys("ds", "p", OBJECTS) == ["p/ds-20261101T000000Z.sql.json",
                                                  "p/ds-20261102T000000Z.native.json"]
@@ -31,6 +35,7 @@ def test_only_the_releases_backups_under_the_prefix_count() -> None:
                                            "p/ds-20261102T000000Z.native.json": meta(12, "native")})
     assert [(b.name, b.size, b.problem) for b in found] == [
         ("ds-20261101T000000Z.sql", 10, None),
+        ("pre-restore-ds-20261101T000000Z.sql", 10, OLD_SAFETY_DUMP),
         ("ds-20261102T000000Z.native", 12, None),
         ("ds-20261103T000000Z.sql", 10, "no metadata object (the backup did not finish)"),
     ]
@@ -73,3 +78,39 @@ def test_recorded_nodes_and_their_absence() -> None:
     assert (with_nodes.manager_nodes, with_nodes.nodes_error) == (("a", "b"), None)
     assert (without.manager_nodes, without.nodes_error) == (None, "Forbidden")
     assert with_nodes.created == "2026-11-01T00:00:00Z"
+
+
+SAFETY = "pre-restore-ds-20261104T000000Z.sql"
+SAFETY_META = meta(10, kind="safety-dump", restoring="ds-20261101T000000Z.sql", restoreRunId="20261104-000000")
+
+
+@pytest.mark.parametrize(("name", "raw", "problem"), [
+    pytest.param(SAFETY, SAFETY_META, None, id="safety-dump"),
+    pytest.param(SAFETY, meta(10), 'its metadata object does not say "kind": "safety-dump"', id="safety-dump-no-kind"),
+    pytest.param(SAFETY, meta(10, kind="backup"), 'its metadata object does not say "kind": "safety-dump"',
+                 id="safety-dump-kind-backup"),
+    pytest.param(SAFETY, None, OLD_SAFETY_DUMP, id="safety-dump-without-metadata"),
+    pytest.param("ds-20261104T000000Z.sql", meta(10, kind="backup"), None, id="backup-kind-backup"),
+    pytest.param("ds-20261104T000000Z.sql", meta(10), None, id="backup-without-kind"),
+    pytest.param("ds-20261104T000000Z.sql", SAFETY_META,
+                 'its metadata object says kind "safety-dump": not a scheduled backup', id="backup-kind-safety-dump"),
+    pytest.param("ds-20261104T000000Z.sql", meta(10, kind="uploaded"),
+                 'its metadata object says kind "uploaded": not a scheduled backup', id="backup-other-kind"),
+])
+def test_a_safety_dump_is_known_by_its_name_and_its_metadata(name: str, raw: bytes | None,
+                                                             problem: str | None) -> None:
+    objects = {name: 10, **({f"{name}.json": 1} if raw is not None else {})}
+    assert metadata_keys("ds", "", objects) == ([f"{name}.json"] if raw is not None else [])
+    (backup,) = catalog("ds", "", objects, {f"{name}.json": raw} if raw is not None else {})
+    assert (backup.problem, backup.safety_dump) == (problem, name.startswith("pre-restore-"))
+
+
+def test_latest_is_never_a_safety_dump_but_its_name_restores_it() -> None:
+    objects = {"ds-20261101T000000Z.sql": 10, "ds-20261101T000000Z.sql.json": 1, SAFETY: 10, f"{SAFETY}.json": 1}
+    backups = catalog("ds", "", objects, {"ds-20261101T000000Z.sql.json": meta(10), f"{SAFETY}.json": SAFETY_META})
+    assert [b.name for b in backups] == ["ds-20261101T000000Z.sql", SAFETY]  # by time
+    assert choose(backups, "latest", "s3://b/").name == "ds-20261101T000000Z.sql"
+    assert choose(backups, SAFETY, "s3://b/").restoring == "ds-20261101T000000Z.sql"
+    with pytest.raises(Refused) as refused:
+        choose(backups[1:], "latest", "s3://b/")
+    assert refused.value.reasons == ["no complete backup in s3://b/ (see --list)"]

@@ -457,6 +457,49 @@ def test_other_values(path: str, value: Any, expected: list[str]) -> None:
     assert lines(with_value(path, value)) == expected
 
 
+KEY_CONTROL = "must not contain control characters such as a line break (an S3 object key)"
+NODES = 'must be Kubernetes node names separated by ","'
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    # Restore.Backup is an S3 object key (or "latest"): any UTF-8 text of at most 1024 bytes without
+    # control characters. Quotes and shell syntax are data, never code.
+    pytest.param(f"{RESTORE}.Backup", "latest", [], id="latest"),
+    pytest.param(f"{RESTORE}.Backup", "x';touch /tmp/INJECTED;'", [], id="quote-injection-is-a-key"),
+    pytest.param(f"{RESTORE}.Backup", '$(touch x) `id` "q" \\ & ? # % + = .sql', [], id="shell-syntax-is-a-key"),
+    pytest.param(f"{RESTORE}.Backup", "pre-restore-ds-20261124T000000Z.sql", [], id="safety-dump"),
+    pytest.param(f"{RESTORE}.Backup", "clé/ключ/鍵.sql", [], id="unicode"),
+    pytest.param(f"{RESTORE}.Backup", "é" * 512, [], id="1024-bytes"),
+    pytest.param(f"{RESTORE}.Backup", "é" * 512 + "x",
+                 [f'{RESTORE}.Backup: {json.dumps("é" * 512 + "x")}: is 1025 bytes as UTF-8; an S3 object key is '
+                  "at most 1024"], id="1025-bytes"),
+    pytest.param(f"{RESTORE}.Backup", "a" * 1025,
+                 [f'{RESTORE}.Backup: "{"a" * 1025}": must be at most 1024 characters'], id="1025-characters"),
+    pytest.param(f"{RESTORE}.Backup", "x\n';touch /tmp/INJECTED;'", [f"{RESTORE}.Backup: \"x\\n';touch "
+                 f"/tmp/INJECTED;'\": {KEY_CONTROL}"], id="newline"),
+    pytest.param(f"{RESTORE}.Backup", "tab\tkey", [f'{RESTORE}.Backup: "tab\\tkey": {KEY_CONTROL}'], id="tab"),
+    pytest.param(f"{RESTORE}.Backup", "nul\x00", [f'{RESTORE}.Backup: "nul\\u0000": {KEY_CONTROL}'], id="nul"),
+    pytest.param(f"{RESTORE}.Backup", "del\x7f", [f'{RESTORE}.Backup: "del\\u007f": {KEY_CONTROL}'], id="del"),
+    pytest.param(f"{RESTORE}.Backup", "c1\x85", [f'{RESTORE}.Backup: "c1\\u0085": {KEY_CONTROL}'], id="c1-control"),
+    pytest.param(f"{RESTORE}.Backup", "half\ud800", [f'{RESTORE}.Backup: "half\\ud800": must be UTF-8 text (an '
+                 "S3 object key)"], id="lone-surrogate"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "sgx-1,sgx-2.example.com", [], id="manager-nodes"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "", [], id="manager-nodes-unknown"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "sgx-1, sgx-2", [f'{RESTORE}.ManagerNodes: "sgx-1, sgx-2": {NODES}'],
+                 id="manager-nodes-space"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "a';b", [f'{RESTORE}.ManagerNodes: "a\';b": {NODES}'],
+                 id="manager-nodes-quote"),
+])
+def test_restore_values(path: str, value: Any, expected: list[str]) -> None:
+    assert lines(with_value(path, value, RESTORE_LATEST)) == expected
+
+
+def test_the_backup_key_counts_the_prefix() -> None:
+    values = with_value(f"{RESTORE}.Backup", "a" * 1000, with_value(PREFIX, "p" * 30, RESTORE_LATEST))
+    assert lines(values) == [f'{RESTORE}.Backup: "{"a" * 1000}": is 1031 bytes as UTF-8 with the prefix; an S3 '
+                             "object key is at most 1024"]
+
+
 def test_several_problems_at_once() -> None:
     values = with_value(BUCKET, "Acme_Backups", with_value(f"{BACKUP}.Retention", 0,
                                                            with_value(SCHEDULE, "61 * * * *")))
@@ -557,8 +600,7 @@ PATTERN_CHECKED = [
     (f"{BACKUP}.Resources.limits.cpu", "500m", "must be a CPU quantity such as 500m or 1"),
     (f"{BACKUP}.Resources.requests.memory", "256Mi", "must be a memory quantity such as 256Mi or 1Gi"),
     (f"{RESTORE}.RunId", "again-2", RUN_ID),
-    (f"{RESTORE}.Backup", "latest", "must not contain control characters such as a line break "
-                                    "(no backup this product writes has them)"),
+    (f"{RESTORE}.Backup", "latest", KEY_CONTROL),
 ]
 CONTROL = [("line-break", "\n"), ("crlf", "\r\n"), ("carriage-return", "\r"), ("tab", "\t"), ("nul", "\x00"),
            ("delete", "\x7f"), ("escape", "\x1b")]

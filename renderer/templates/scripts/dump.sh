@@ -1,6 +1,6 @@
 # Step "dump" (database client image): the database, with what the next step records and
-# checks: $WORK_DIR/dump.env (name, format, time, database version; size and SHA-256 of an
-# SQL dump) and $WORK_DIR/tables (rows per table). $BACKUP_FORMAT: "sql" (SQL text in
+# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version; size and sha256
+# of an SQL dump) and $WORK_DIR/tables (rows per table). $BACKUP_FORMAT: "sql" (SQL text in
 # $WORK_DIR) or "native" (CockroachDB's BACKUP writes straight into the bucket).
 # $DUMP_PREFIX names safety dumps.
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -34,12 +34,6 @@ else
   mv "$file.partial" "$file"
   size=$(size_of "$file") sha256=$(sha256_of "$file")
 fi
-{
-  echo "name='$name'"
-  echo "format='$format'"
-  echo "created='$now'"
-  echo "size='$size'"
-  echo "sha256='$sha256'"
-  printf "database_version='%s'\n" "$(printf '%s' "$version" | tr -d "'")"
-} > "$WORK_DIR/dump.env"
+put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
+  database_version "$version"
 log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"
