@@ -135,7 +135,7 @@ def test_json_output_is_one_event_a_line(world: World) -> None:
     assert steps == [(n, s) for n in range(1, 6) for s in ("started", "done")]
     assert events[-2] == {"event": "result", "release": "ds", "bucket": BUCKET, "replicas": 3,
                           "restored": f"{PREFIX}/{LATEST_COMPLETE}",
-                          "safetyDump": "s3://bucket/pre-restore-ds-20261124T010203Z.sql"}
+                          "safetyDump": "s3://bucket/pre-restore-ds-20261124T010203Z.sql", "safetyDumpKnown": True}
 
 
 @pytest.mark.parametrize(("asked", "replicas"), [({}, 3), ({"replicas": 5}, 5)])
@@ -186,18 +186,23 @@ def test_not_confirmed_changes_nothing(world: World) -> None:
 RETRY = "to retry the restore: run the same helm datashield-restore command again"
 BACK_WITHOUT = "to bring the manager back WITHOUT restoring: {back}"
 FINISH = "to finish: {back}"
+GOES_ON = (f"the Job ds-enclaveos-restore-{RUN_ID} goes on in the cluster: THE MANAGER IS AT 0 REPLICAS until it has "
+           f"ended and the manager is brought back (its state: kubectl get job ds-enclaveos-restore-{RUN_ID} "
+           "--namespace prod).")
+FOLLOW = "to follow the Job and finish the restore: run the same helm datashield-restore command again"
+BACK_ONCE_ENDED = BACK_WITHOUT + " (only once the Job has ended)"
 FAILURES = [
     ("upgrade-restore", "Error: UPGRADE FAILED: timed out",
      ["helm upgrade into restore mode failed: {upgrade} failed: Error: UPGRADE FAILED: timed out",
-      "the manager may be at 0 replicas now.", RETRY, BACK_WITHOUT], 3),
+      "THE MANAGER MAY BE AT 0 REPLICAS NOW.", RETRY, BACK_WITHOUT], 3),
     ("job failed", "",
      ["the restore Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
       "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.",
-      "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
+      "THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half restored.",
       RETRY, BACK_WITHOUT], 0),
     ("job hangs", "",
-     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 600 s",
-      RETRY, BACK_WITHOUT], 0),
+     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 600 s", GOES_ON,
+      FOLLOW, BACK_ONCE_ENDED], 0),
     ("upgrade-back", "Error: UPGRADE FAILED: another operation is in progress",
      ["helm upgrade out of restore mode failed: {back} failed: Error: UPGRADE FAILED: another operation is in "
       "progress",
