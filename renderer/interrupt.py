@@ -7,7 +7,7 @@ While a helm or kubectl command runs, the signal is passed on to it and the comm
 own way (`helm upgrade` cancels and records the release as failed instead of leaving it
 pending; `kubectl logs --follow` stops); after GRACE_SECONDS it is killed. Only then is
 `Interrupted` raised. Signals after the first are ignored, so that the message about the
-state left is printed whole: a second Ctrl-C never ends in a traceback.
+state left is printed whole: a second Ctrl-C never ends in a traceback nor changes the exit code.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ class Interrupts:
         if self.received is not None:
             return
         self.received, self.since = number, time.monotonic()
+        # Ignored from now on, by the kernel: unlike a Python handler, that also holds while the
+        # interpreter shuts down after printing the message (it puts back the default handlers).
+        for each in SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
         child = self._child
         if child is None:
             raise self.error()

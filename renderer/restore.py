@@ -201,7 +201,11 @@ def _ask(release: str) -> bool:
         raise InvalidArguments(NO_TERMINAL)
     print(f"This replaces database malbork of release {release} (a safety dump is taken first).", file=sys.stderr)
     print(f"Type the release name ({release}) to go on: ", end="", file=sys.stderr, flush=True)
-    return sys.stdin.readline().strip() == release
+    try:
+        return sys.stdin.readline().strip() == release
+    except Interrupted:
+        print(file=sys.stderr)  # the message of the interruption starts on a line of its own
+        raise
 
 
 @dataclass
