@@ -25,7 +25,8 @@ LONGEST_PAUSE = 15.0
 CREDENTIALS = re.compile(r"Unauthorized|You must be logged in|Forbidden|token (?:has |is )?expired|"
                          r"certificate has expired|provide credentials", re.IGNORECASE)
 PASSING = re.compile("|".join((
-    r"connection refused", r"connection reset", r"broken pipe", r"no route to host", r"network is unreachable",
+    r"connection refused", r"connection to the server \S+ was refused", r"connection reset", r"broken pipe",
+    r"no route to host", r"network is unreachable",
     r"i/o timeout", r"TLS handshake timeout", r"Client\.Timeout exceeded", r"context deadline exceeded",
     r"request timed out", r"etcdserver: (?:leader changed|too many requests|request timed out)",
     r"the server is currently unable to handle the request", r"the server was unable to return a response",

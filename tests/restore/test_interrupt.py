@@ -166,7 +166,7 @@ def test_json_output_has_an_event_for_the_interruption(world: World, tmp_path: P
     hang(world.state)
     running = Running(world, tmp_path, *restore_args("--output", "json"))
     running.printed('"line": "[fetch] the data before')
-    exit_code, stderr, stdout = running.stop(signal.SIGTERM)
+    exit_code, _, stdout = running.stop(signal.SIGTERM)
     event = json.loads(stdout.splitlines()[-1])
     assert (exit_code, event["event"], event["step"], event["status"], event["signal"], event["exitCode"]) == (
         143, "step", 3, "interrupted", "SIGTERM", 143)
