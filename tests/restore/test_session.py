@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from renderer.cluster import shown
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import BUCKET, LATEST_COMPLETE, NODES, PREFIX, RUN_ID, SECRET_NAME, World, request
@@ -395,11 +396,14 @@ def test_refused_credentials_are_not_retried_and_the_state_is_told(world: World,
 
 def test_an_api_that_stays_down_is_retried_for_a_bounded_time(world: World) -> None:
     world.state.fail_calls["get-job"] = {"2+": PASSING[0]}
+    session = world.session()
+    back = shown(session.preflight(request()).back)
     with pytest.raises(StepFailed) as failed:
-        world.session().restore(request(), dry_run=False, yes=True)
+        session.restore(request(), dry_run=False, yes=True)
     assert failed.value.lines() == [
         f"the restore Job failed: kubectl get job {JOB} --output json --namespace prod failed: {PASSING[0]} (still "
-        "failing after retrying for 300 s: the cluster's API does not answer)", GOES_ON, FOLLOW, BACK_ONCE_ENDED]
+        "failing after retrying for 300 s: the cluster's API does not answer)", GOES_ON, FOLLOW,
+        BACK_ONCE_ENDED.format(back=back)]
     assert world.state.manager and world.state.manager["replicas"] == 0
 
 
