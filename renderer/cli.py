@@ -7,6 +7,7 @@ turns errors into messages and exit codes:
     2  bad arguments            3  invalid values
     4  unusable manifests       1  any other failure the user can act on
     70 a bug (the traceback is shown with HELM_DEBUG=true)
+    128 + N  the restore command stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)
 
 Helm 4 throws a post-renderer's stderr away. Running as the Helm 4 plugin, the
 post-renderer therefore also prints its message to stdout as one YAML block
@@ -131,6 +132,9 @@ def _backup_parser() -> Any:
 
 
 def _restore(args: list[str]) -> int:
+    from .interrupt import INTERRUPTS
+
+    INTERRUPTS.install()  # first: a Ctrl-C from now on is told as the state it left, never as a traceback
     from .restore import run
 
     return run(args, _parser)
@@ -171,8 +175,11 @@ def _guarded(action: Any, helm4: bool) -> int:
             traceback.print_exc()
         lines, code = [f"unexpected error ({type(error).__name__}: {error}); "
                        "run with HELM_DEBUG=true for details and report it"], 70
-    for line in lines:
-        print(f"{PREFIX} {line}", file=sys.stderr)
+    try:
+        for line in lines:
+            print(f"{PREFIX} {line}", file=sys.stderr)
+    except OSError:  # stderr is gone (the terminal closed: SIGHUP): the exit code is all that is left to tell
+        pass
     if helm4:
         sys.stdout.write("|-\n" + "".join(f"  {PREFIX} {line}\n" for line in lines))
         return 0

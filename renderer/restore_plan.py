@@ -85,11 +85,42 @@ class Plan:
                 "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes)}
 
 
+LOCAL_FORMS = ("./", "../", "/", "~")
+FILE_SCHEME = "file:"
+BACKUP_SCHEME = "backup:"
+
+
 def is_local(source: str) -> bool:
-    """`--from` names a local file when it is a path (./x.sql, /x.sql, ~/x.sql) or an existing file."""
+    """`--from` names a local file only as a path (./x.sql, ../x.sql, /x.sql, ~/x.sql) or with
+    `file:`; anything else is a backup's name, whatever files there are (see source_argument)."""
+    return source.startswith((*LOCAL_FORMS, FILE_SCHEME))
+
+
+def local_path(source: str) -> str:
+    """The file a local `--from` names (`file:` taken off, `~` expanded)."""
     import os
 
-    return source.startswith(("./", "../", "/", "~")) or os.path.isfile(source)
+    return os.path.expanduser(source[len(FILE_SCHEME):] if source.startswith(FILE_SCHEME) else source)
+
+
+def source_argument(source: str) -> str:
+    """`--from` as the restore reads it: a local file's form kept, `backup:NAME` as NAME. A bare
+    name that is also a file here could mean either: refused, naming both (a partial download
+    must never be uploaded in place of the backup, nor the other way round)."""
+    import os
+
+    from .errors import InvalidArguments
+
+    name = source[len(BACKUP_SCHEME):] if source.startswith(BACKUP_SCHEME) else source
+    if name in ("", FILE_SCHEME):
+        raise InvalidArguments(f"--from {source!r} names neither a backup nor a file")
+    if name != source:
+        return name
+    if not is_local(source) and os.path.lexists(source):
+        raise InvalidArguments(
+            f"--from {source} is ambiguous: the backup {source} in the bucket, or the local file ./{source}; "
+            f"write --from backup:{source} for the backup, --from ./{source} for the file")
+    return source
 
 
 def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | None, release: str, namespace: str,

@@ -40,7 +40,8 @@ BACKUPS: dict[str, tuple[list[str] | None, str]] = {
 }
 LATEST_COMPLETE = "ds-20261123T000000Z.sql"
 # The newest object of all: a safety dump, restorable by its name but never "latest".
-SAFETY_DUMP = "pre-restore-ds-20261125T000000Z.sql"
+SAFETY_DUMP = "pre-restore-ds-20261125T000000Z.sql"  # an earlier run's, listed and restorable
+SAFETY = f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-20261124T010203Z.sql"  # where the fake restore Job's log saves it
 
 
 def s3_client(server: S3Server) -> Any:
