@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from . import libraries
+from .errors import InvalidManifests
 from .records import record
 from .settings import DATABASE_NAME, Settings
 from .stream import HELM4_FILENAME, Document
@@ -95,6 +96,12 @@ def manager_in_restore_mode(manager: Document) -> str:
     text = text[len(bom):]
     root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     spec, metadata = _entry(root, "spec"), _entry(root, "metadata")
+    ambiguous = _ambiguity(root, "") or _ambiguity(spec, "spec") or _ambiguity(metadata, "metadata") or \
+        _ambiguity(_entry(metadata, "annotations"), "metadata.annotations")
+    if ambiguous:
+        raise InvalidManifests(f'Deployment "{manager.name}": {ambiguous}: Kubernetes and this post-renderer may '
+                               "read its replicas differently, so restore mode could not be sure to stop the "
+                               "manager; render the manager without YAML merge keys (<<) or repeated keys")
     if not (_is_block_mapping(root) and _is_block_mapping(spec) and _is_block_mapping(metadata)):
         return _restore_mode_reserialised(manager)
     assert isinstance(spec, yaml.MappingNode) and isinstance(metadata, yaml.MappingNode)
@@ -129,6 +136,28 @@ def _entry(node: Any, key: str) -> Any:
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
                 return value_node
+    return None
+
+
+def _ambiguity(node: Any, path: str) -> str | None:
+    """What makes a mapping read differently by different YAML decoders, or None. PyYAML lets
+    an explicit key win over a merge key (`<<`) wherever it stands; Kubernetes' decoder
+    (go-yaml) applies them in order; and a repeated key is taken last by both, but edited
+    first here."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        where = f"{path}: " if path else ""
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            return f"{where}a YAML merge key (<<)"
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key is not None and key in seen:
+            return f"{where}the key {key!r} is given twice"
+        if key is not None:
+            seen.add(key)
     return None
 
 

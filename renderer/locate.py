@@ -55,7 +55,14 @@ class Targets:
 
 def find_carrier(documents: list[Document]) -> Carrier | None:
     """The values carrier, if the chart rendered one (at most one is allowed)."""
-    found = [d for d in documents if d.is_kind(CARRIER_KIND)]
+    # Our own chart spells the carrier's kind as it is: one spelt with escapes is not ours, passes
+    # through like the fast path of cli.py (no parsing without the word) and the cluster refuses it.
+    named = [d for d in documents if d.source.find(CARRIER_KIND.encode(), d.start, d.end) >= 0]
+    for document in named:  # our own object, broken: say so (Helm would refuse the stream anyway)
+        why = document.unreadable()
+        if why:
+            raise InvalidManifests(why)
+    found = [d for d in named if d.is_kind(CARRIER_KIND)]
     if not found:
         return None
     if len(found) > 1:
@@ -95,10 +102,20 @@ def _find(documents: list[Document], kind: str, name: str | None, release: str |
              and (d.name == exact if exact is not None else d.name.endswith(suffix))]
     if len(found) == 1:
         return found[0]
-    seen = ", ".join(f'"{d.name}"' for d in documents if d.is_kind(kind)) or "none"
+    seen = ", ".join(_shown_name(d) for d in documents if d.is_kind(kind)) or "none"
     problem = "found several" if found else "found none"
-    raise InvalidManifests(f"looked for a {kind} {wanted} and {problem} ({kind}s on stdin: {seen}); "
+    # A document the parser cannot read may be the one looked for: say so rather than "none".
+    unreadable = [f"{d.unreadable()}" for d in documents if d.mentions(exact or suffix) and d.unreadable()]
+    raise InvalidManifests(f"looked for a {kind} {wanted} and {problem} ({kind}s on stdin: {seen}"
+                           + "".join(f"; {why}" for why in unreadable) + "); "
                            f"point the post-renderer at it with --post-renderer-args={flag}=<name>")
+
+
+def _shown_name(document: Document) -> str:
+    """A found object's name for a message, with its namespace when it has one (two objects
+    may share a name in different namespaces)."""
+    namespace = _text(document.metadata().get("namespace"))
+    return f'"{document.name}"' + (f" (namespace {namespace})" if namespace else "")
 
 
 def _release_of(manager: Document) -> str:

@@ -51,20 +51,24 @@ class Document:
     def is_kind(self, kind: str) -> bool:
         """Whether the document's top-level `kind` is `kind`, as a YAML parser reads it.
 
-        JSON, flow style, indentation, quoting: whatever YAML allows is read by the parser.
-        Only a document that cannot spell `kind` at all (neither the word nor an escape) is
-        answered without parsing, which is most documents of a large stream. A document that
-        is not valid YAML raises InvalidManifests when it names `kind`; one that could only
-        spell it with an escape is not of that kind (Helm itself refuses such a stream).
+        JSON, flow style, indentation, quoting, escapes: whatever YAML allows is read by the
+        parser. Only a document that cannot spell `kind` at all (neither the word nor an escape)
+        is answered without parsing, which is most documents of a large stream. A document the
+        parser cannot read is of no kind (`unreadable` says why, for the messages that list
+        what was found): Helm and Kubernetes refuse a stream that really is not YAML.
         """
-        if self.source.find(kind.encode(), self.start, self.end) < 0:
-            if self.source.find(ESCAPE, self.start, self.end) < 0:
-                return False
-            try:
-                return self.kind == kind
-            except InvalidManifests:
-                return False
-        return self.kind == kind
+        if self.source.find(kind.encode(), self.start, self.end) < 0 and \
+                self.source.find(ESCAPE, self.start, self.end) < 0:
+            return False
+        return self.unreadable() is None and self.kind == kind
+
+    def unreadable(self) -> str | None:
+        """Why the parser cannot read the document, or None when it can."""
+        try:
+            self.data  # noqa: B018 (parsed for its error)
+        except InvalidManifests as error:
+            return str(error)
+        return None
 
     def mentions(self, word: str) -> bool:
         """Whether `word` occurs in the document's text, or an escape (backslash) that might spell it."""
@@ -87,7 +91,7 @@ class Document:
             import yaml  # only the documents that are read pay for the parser
 
             try:
-                self._data = yaml.load(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+                self._data = yaml.load(self.text, Loader=manifest_loader())
             except yaml.YAMLError as exc:
                 raise InvalidManifests(f"document {self.index + 1} on stdin is not valid YAML: "
                                        f"{describe_yaml_error(exc)}") from None
@@ -102,6 +106,33 @@ class Document:
     @property
     def name(self) -> str:
         return str(self.metadata().get("name", ""))
+
+
+_loader: list[Any] = []
+
+
+def manifest_loader() -> Any:
+    """PyYAML's safe loader (its C build when present), reading the values Kubernetes' own YAML
+    decoder (sigs.k8s.io/yaml) reads as strings where PyYAML's safe loader refuses them: a
+    value `=` (YAML 1.1's value key) and a value with a local tag (`!vault secret/x`, kept as
+    its plain value). Built once, on first use (PyYAML must be importable: see `libraries`)."""
+    if not _loader:
+        import yaml
+
+        class ManifestLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            pass
+
+        def untagged(loader: Any, _suffix: str, node: Any) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                return loader.construct_mapping(node)
+            if isinstance(node, yaml.SequenceNode):
+                return loader.construct_sequence(node)
+            return loader.construct_scalar(node)
+
+        ManifestLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+        ManifestLoader.add_multi_constructor("!", untagged)
+        _loader.append(ManifestLoader)
+    return _loader[0]
 
 
 def describe_yaml_error(exc: Exception) -> str:

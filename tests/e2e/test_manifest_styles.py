@@ -65,5 +65,6 @@ def test_found_none_lists_the_deployments_of_any_style(helm: Helm, tmp_path: Pat
                     "--post-renderer-args=--manager=em-manager", check=False)
     assert done.returncode != 0
     assert ('looked for a Deployment named "em-manager" and found none (Deployments on stdin: '
-            '"ds-enclaveos-manager"); point the post-renderer at it with --post-renderer-args=--manager=<name>'
+            '"ds-enclaveos-manager" (namespace prod)); point the post-renderer at it with '
+            '--post-renderer-args=--manager=<name>'
             in done.stderr + done.stdout)

@@ -147,3 +147,36 @@ def test_help_lists_every_exit_code(command: list[str], codes: set[int]) -> None
     assert done.returncode == 0
     assert exit_codes_in(done.stdout) == codes
     assert exit_codes_in((ROOT / "README.md").read_text(encoding="utf-8")) >= codes
+
+
+KUBERNETES_READS = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n"
+                    "    about: the Deployment ds-enclaveos-manager\ndata:\n  op: =\n  secret: !vault secret/x\n")
+
+
+def test_yaml_kubernetes_reads_in_other_documents_is_no_error() -> None:
+    """`=` and local tags, which PyYAML's safe loader alone refuses, in a document that names the
+    manager: it is read (as Kubernetes reads it), found not to be the manager, and passed on."""
+    result = run_postrenderer(GOLDEN_IN + KUBERNETES_READS)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert KUBERNETES_READS in result.stdout and "kind: CronJob" in result.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["--release=ds"]], ids=["no-arguments", "with-arguments"])
+def test_a_carrier_kind_spelt_with_escapes_is_not_ours_either_way(args: list[str]) -> None:
+    """Our chart spells the carrier's kind as it is; one spelt with escapes passes through unread,
+    with or without arguments (the cluster refuses that unknown kind, loudly)."""
+    escaped = GOLDEN_IN.replace("kind: DatashieldBackupValues", 'kind: "DatashieldBackupValue\\x73"')
+    escaped = escaped.replace("DatashieldBackupValues", "the carrier")  # no other mention of the word
+    assert escaped != GOLDEN_IN and "DatashieldBackupValues" not in escaped
+    result = run_postrenderer(escaped, *args)
+    assert (result.returncode, result.stdout, result.stderr) == (0, escaped, "")
+
+
+def test_found_none_names_a_document_that_could_not_be_read() -> None:
+    broken = "---\nkind: Deployment\nmetadata: {name: em-manager, labels: [unclosed\n"
+    result = run_postrenderer(GOLDEN_IN + broken, "--manager=em-manager")
+    assert result.returncode == 4 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith('[helm-datashield] looked for a Deployment named "em-manager" and found none '
+                           '(Deployments on stdin: "ds-enclaveos-manager" (namespace prod); document 7 on stdin is '
+                           "not valid YAML: line 4, column 1:")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from renderer.errors import InvalidManifests
 from renderer.inject import RESTORE_ANNOTATION, manager_in_restore_mode
 from renderer.stream import split
 
@@ -69,3 +70,28 @@ def test_restore_mode_flow_style_is_reserialised(text: str) -> None:
     data = yaml.safe_load(out)
     assert data["spec"]["replicas"] == 0
     assert data["metadata"] == {"name": "m", "annotations": {RESTORE_ANNOTATION: "2"}}
+
+
+AMBIGUOUS = ("render the manager without YAML merge keys (<<) or repeated keys")
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("kind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 1\n  <<: {replicas: 3}\n",
+     "spec: a YAML merge key (<<)"),
+    ("kind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 1\n  replicas: 3\n",
+     "spec: the key 'replicas' is given twice"),
+    ("kind: Deployment\nmetadata: {name: m}\nspec: {replicas: 1, replicas: 3}\n",
+     "spec: the key 'replicas' is given twice"),
+    ("base: &b {replicas: 3}\nkind: Deployment\nmetadata:\n  name: m\n<<: {spec: *b}\nspec:\n  replicas: 1\n",
+     "a YAML merge key (<<)"),
+    ("kind: Deployment\nmetadata:\n  name: m\n  annotations:\n    a: b\n    a: c\nspec:\n  replicas: 1\n",
+     "metadata.annotations: the key 'a' is given twice"),
+    ("kind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 1\nspec:\n  replicas: 3\n",
+     "the key 'spec' is given twice"),
+])
+def test_restore_mode_refuses_a_manager_decoders_read_differently(text: str, problem: str) -> None:
+    with pytest.raises(InvalidManifests) as refused:
+        restore_mode(text)
+    assert str(refused.value) == (f'Deployment "m": {problem}: Kubernetes and this post-renderer may read its '
+                                  "replicas differently, so restore mode could not be sure to stop the manager; "
+                                  + AMBIGUOUS)
