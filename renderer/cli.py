@@ -66,6 +66,7 @@ def _postrenderer(args: list[str]) -> int:
 
 
 def _postrender_stream(data: bytes, args: list[str]) -> int:
+    from . import values_file
     from .errors import InvalidManifests
     from .locate import Hints
     from .postrender import postrender
@@ -75,7 +76,7 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
     hints = Hints()
     if args:  # setting argparse up costs milliseconds: only when there is something to parse
         options = _backup_parser().parse_args(args)
-        values = [_read_values_file(path) for path in options.values]
+        values = [values_file.read(path) for path in options.values]
         hints = Hints(release=options.release, manager=options.manager, database=options.database)
     if not data.isascii():  # the check costs a decoded copy: only for streams that need it
         try:
@@ -88,34 +89,6 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
     for source, start, end in assemble(rendered.pieces):
         sys.stdout.buffer.write(memoryview(source)[start:end])
     return 0
-
-
-def _read_values_file(path: str) -> dict[str, Any]:
-    """The values in `path`: a file that cannot be read is a bad argument (exit 2), content
-    that is not a YAML mapping of values is invalid values (exit 3)."""
-    from . import libraries
-
-    libraries()
-    import yaml
-
-    from .errors import InvalidArguments, InvalidValues, Problem
-    from .stream import describe_yaml_error
-
-    where = f"--values {path}"
-    try:
-        with open(path, encoding="utf-8") as handle:
-            loaded = yaml.safe_load(handle)
-    except OSError as exc:
-        raise InvalidArguments(f"{where}: cannot read it: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidValues([Problem(where, None, "is not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        raise InvalidValues([Problem(where, None, f"is not valid YAML: {describe_yaml_error(exc)}")]) from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise InvalidValues([Problem(where, None, f"must be a mapping of values, not {type(loaded).__name__}")])
-    return loaded
 
 
 def _backup_parser() -> Any:
@@ -160,21 +133,25 @@ def _environment(name: str) -> str:
 
 
 def _guarded(action: Any, helm4: bool) -> int:
-    """Runs `action`; every error becomes lines on stderr (and on Helm 4, stdout) and an exit code."""
-    from .errors import DatashieldError
+    """Runs `action`; every error becomes lines on stderr (and on Helm 4, stdout) and an exit code.
+
+    Each line is made one line here, whatever a message holds (`errors.one_line`): a line break,
+    a terminal's escape sequence or any other character that is not printable is escaped."""
+    from .errors import DatashieldError, one_line
 
     try:
         code: int = action()
         return code
     except DatashieldError as error:
         lines, code = error.lines(), error.exit_code
+    except ModuleNotFoundError as error:
+        if (error.name or "renderer").partition(".")[0] == "renderer":
+            lines, code = _unexpected(error)
+        else:  # an install cut short: the venv is there, its packages are not (all of them, or some)
+            lines, code = [_incomplete_environment(f"no module {error.name}")], 1
     except Exception as error:  # a bug: say so plainly, never a bare traceback
-        if _environment("HELM_DEBUG").lower() in ("1", "true"):
-            import traceback
-
-            traceback.print_exc()
-        lines, code = [f"unexpected error ({type(error).__name__}: {error}); "
-                       "run with HELM_DEBUG=true for details and report it"], 70
+        lines, code = _unexpected(error)
+    lines = [one_line(line) for line in lines]
     try:
         for line in lines:
             print(f"{PREFIX} {line}", file=sys.stderr)
@@ -184,6 +161,24 @@ def _guarded(action: Any, helm4: bool) -> int:
         sys.stdout.write("|-\n" + "".join(f"  {PREFIX} {line}\n" for line in lines))
         return 0
     return code
+
+
+def _unexpected(error: Exception) -> tuple[list[str], int]:
+    if _environment("HELM_DEBUG").lower() in ("1", "true"):
+        import traceback
+
+        traceback.print_exc()
+    return [f"unexpected error ({type(error).__name__}: {error}); "
+            "run with HELM_DEBUG=true for details and report it"], 70
+
+
+def _incomplete_environment(what: str) -> str:
+    """The message for a plugin environment that lacks `what` (scripts/incomplete-environment says
+    the same for the launchers in bin/ when the venv's python itself is missing)."""
+    import shlex
+
+    plugin = __file__.rpartition("/")[0].rpartition("/")[0]
+    return f"the plugin's environment is incomplete ({what}): run {shlex.quote(plugin + '/scripts/install-env')}"
 
 
 if __name__ == "__main__":

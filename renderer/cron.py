@@ -6,7 +6,10 @@ contains "TZ". The rules below are read from that parser (parser.go):
 
 - Exactly five fields split at white space (Go's strings.Fields): minute 0-59, hour
   0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-6 or SUN-SAT (names in
-  any case; `JULY`, `WEDNESDAY` and day-of-week 7 are not accepted).
+  any case of ASCII letters, as Go's strings.ToLower lowers them: `sun` with U+017F (long s)
+  or `fri` with U+0131 (dotless i), which Python's str.upper() folds to SUN and FRI, are not
+  names; `FRI` with U+0130 (dotted capital I) is, Go lowering it to `i`; `JULY`, `WEDNESDAY`
+  and day-of-week 7 are not accepted).
 - A field is a comma-separated list; empty entries are dropped (`1,` is `1`), and a
   field of commas only matches nothing. An entry is `*` or `?`, a value, a range `a-b`,
   each optionally with a step `/n` (1 <= n <= 2^63-1); a value `a/n` runs to the field's
@@ -30,6 +33,7 @@ tells whether a schedule fires; it is given the schedule rewritten to plain numb
 from __future__ import annotations
 
 from . import libraries
+from .errors import show
 from .patterns import compiled
 from .records import record
 
@@ -63,6 +67,8 @@ FIELDS = (
     Field("day-of-week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
 )
 DAY_OF_MONTH, DAY_OF_WEEK = 2, 4
+# The non-ASCII runes that Go's unicode.ToLower maps into ASCII (Go's unicode/tables.go CaseRanges).
+GO_LOWER_TO_ASCII = {"\u0130": "i", "\u212a": "k"}
 
 
 def schedule_problems(schedule: str) -> list[str]:
@@ -118,7 +124,7 @@ def go_duration(text: str) -> int | str:
 
     `[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+` with the units of GO_UNITS, or "0" alone; at most 2^63-1 ns.
     """
-    invalid = f'"{text}" is not a duration Kubernetes reads (Go time.ParseDuration: such as 90m, 6h or 1h30m)'
+    invalid = f'{show(text)} is not a duration Kubernetes reads (Go time.ParseDuration: such as 90m, 6h or 1h30m)'
     rest, negative = text, text[:1] == "-"
     if rest[:1] in ("-", "+"):
         rest = rest[1:]
@@ -146,9 +152,9 @@ def go_duration(text: str) -> int | str:
         end = next((i for i, c in enumerate(rest) if c == "." or "0" <= c <= "9"), len(rest))
         unit, rest = rest[:end], rest[end:]
         if not unit:
-            return f'the duration "{text}" has no unit (ns, us, µs, ms, s, m, h), such as 90m'
+            return f'the duration {show(text)} has no unit (ns, us, µs, ms, s, m, h), such as 90m'
         if unit not in GO_UNITS:
-            return f'unknown unit "{unit}" in the duration "{text}" (Kubernetes reads ns, us, µs, ms, s, m, h)'
+            return f'unknown unit {show(unit)} in the duration {show(text)} (Kubernetes reads ns, us, µs, ms, s, m, h)'
         if value > 2**63 // GO_UNITS[unit]:
             return invalid
         value *= GO_UNITS[unit]
@@ -189,9 +195,9 @@ def _item(field: Field, item: str) -> tuple[str, list[str]]:
     if slash:
         number = _go_int(step_text)
         if not step_text:
-            return "", [f'{field.name} "{item}" has no step after /']
+            return "", [f"{field.name} {show(item)} has no step after /"]
         if number is None:
-            return "", [f'{field.name} step "{step_text}" is not a number']
+            return "", [f"{field.name} step {show(step_text)} is not a number"]
         if number > GO_INT_MAX:
             return "", [f"{field.name} step {step_text} is too large (Kubernetes reads at most {GO_INT_MAX})"]
         if number < 1:
@@ -200,8 +206,8 @@ def _item(field: Field, item: str) -> tuple[str, list[str]]:
     head = body.split("-")[0]
     if head in ("*", "?"):
         if head != body:
-            problems.append(f'{field.name} "{item}": refused by this product: Kubernetes reads it as "{head}" '
-                            f'and ignores "{body[1:]}"')
+            problems.append(f'{field.name} {show(item)}: refused by this product: Kubernetes reads it as "{head}" '
+                            f"and ignores {show(body[1:])}")
         return _rewritten(field.low, field.high, step, star=True), problems
     ends = body.split("-")
     if len(ends) > 2 or not all(ends):  # "-5", "1-", "1--2", "/5": quote what the user wrote
@@ -247,12 +253,25 @@ def _value(field: Field, text: str) -> int | str:
     number = _go_int(text)
     if number is not None:
         return f"{field.name} {text} is outside {field.low}-{field.high}" if number > GO_INT_MAX else number
-    upper = text.upper()
+    lowered = go_lower(text)
+    upper = lowered.upper() if lowered.isascii() else text  # non-ASCII names nothing: no str.upper() on it
     if upper in field.names:
         return field.low + field.names.index(upper)
     if _quartz_syntax(field, upper):
-        return f'{field.name} "{text}": L, W and # are not supported by Kubernetes CronJobs'
+        return f"{field.name} {show(text)}: L, W and # are not supported by Kubernetes CronJobs"
     return _not_a_value(field, text)
+
+
+def go_lower(text: str) -> str:
+    """`text` as Go's strings.ToLower lowers it, as far as names go: robfig/cron looks a name up as
+    `names[strings.ToLower(expr)]` (parser.go parseIntOrName), and Go lowers rune by rune by
+    Unicode's simple mapping (unicode.ToLower), under which only two non-ASCII letters become ASCII:
+    U+0130 (dotted capital I, to i) and U+212A (Kelvin sign, to k). Python's case mappings go
+    further (U+017F long s and U+0131 dotless i upper to S and I; U+0130 lowers to two characters):
+    other non-ASCII text is kept as it is, so it names nothing, as in Kubernetes."""
+    if text.isascii():
+        return text.lower()
+    return "".join(GO_LOWER_TO_ASCII.get(c, c.lower() if c.isascii() else c) for c in text)
 
 
 def _quartz_syntax(field: Field, upper: str) -> bool:
@@ -265,8 +284,8 @@ def _quartz_syntax(field: Field, upper: str) -> bool:
 
 def _not_a_value(field: Field, text: str) -> str:
     if field.names:
-        return f'{field.name} "{text}" is not a number or a name ({field.names[0]}-{field.names[-1]})'
-    return f'{field.name} "{text}" is not a number'
+        return f"{field.name} {show(text)} is not a number or a name ({field.names[0]}-{field.names[-1]})"
+    return f"{field.name} {show(text)} is not a number"
 
 
 def _firing_problems(fields: list[list[str]]) -> list[str]:

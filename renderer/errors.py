@@ -2,7 +2,57 @@
 
 from __future__ import annotations
 
+from . import json_text
 from .records import record
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+
+def show(value: Any) -> str:
+    """A value as a message quotes it: JSON, so strings are quoted, and everything that is not printable
+    ASCII is escaped (`"\\n"`, `"\\u001b"`): the value cannot break the message's line, whatever it holds.
+    Never raises: a value JSON cannot hold (a date, bytes, a list that holds itself) is shown as the
+    JSON string of its text, or by its type's name."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return json_text.quoted(value)
+    import json
+
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
+        return json.dumps(str(value))
+    except Exception:  # an object's own __str__ may raise anything; a message must still be made
+        return f"({type(value).__name__})"
+
+
+def value_path(parts: Iterable[Any]) -> str:
+    """Where a value is, as messages name it: `enclaveos-chart.Backup.ImagePullSecrets[0]` (mapping keys
+    joined by dots, list indexes in brackets). A key that is not printable ASCII text is shown
+    quoted (`show`), so that the path stays one line. Never raises."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            key = part if isinstance(part, str) and part.isascii() and part.isprintable() else show(part)
+            out += f".{key}" if out else key
+    return out
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped as JSON escapes it (a line break
+    as `\\n`, ESC as `\\u001b`): a message line cannot become two, nor drive the terminal, and is
+    always valid inside a YAML block scalar (Python's printable characters are a subset of YAML's)."""
+    if text.isprintable():
+        return text
+    import json
+
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 class DatashieldError(Exception):

@@ -4,10 +4,10 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
-from .errors import InvalidValues, Problem
+from .errors import InvalidValues, Problem, show
 from .locate import Targets
 from .records import record
-from .validate import endpoint_url, lookup, show, warnings
+from .validate import endpoint_url, lookup, warnings
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:

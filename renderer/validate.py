@@ -25,9 +25,9 @@ warning that the check could not be made.
 
 from __future__ import annotations
 
-from . import json_text, libraries
+from . import libraries
 from .cron import schedule_problems
-from .errors import Problem
+from .errors import Problem, show, value_path
 from .patterns import compiled
 from .schema_tools import conforms, load_schema, resolve
 
@@ -95,15 +95,6 @@ def lookup(values: dict[str, Any], *keys: str) -> Any:
 def is_configured(values: dict[str, Any]) -> bool:
     """True when any value asks for backups or a restore (empty strings and false count as unset)."""
     return any(lookup(values, *keys) not in (None, "", False) for keys in TRIGGERS)
-
-
-def show(value: Any) -> str:
-    """A value as it appears in a message: JSON, so strings are quoted (and ASCII: escapes show what is odd)."""
-    if isinstance(value, str) and value.isascii() and value.isprintable():
-        return json_text.quoted(value)
-    import json
-
-    return json.dumps(value)
 
 
 def problems(values: dict[str, Any]) -> list[Problem]:
@@ -188,26 +179,19 @@ def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
             yield from _explain(schema, error)
 
 
-def _path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _explain(schema: dict[str, Any], error: ValidationError) -> Iterator[Problem]:
-    path = _path(error.absolute_path)
+    path = value_path(error.absolute_path)
     node = error.schema if isinstance(error.schema, dict) else {}
     custom = node.get("x-messages", {}).get(error.validator)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         import difflib
 
         known = sorted(resolve(schema, node).get("properties", {}))
-        for key in sorted(set(error.instance) - set(known)):
-            close = difflib.get_close_matches(key, known, n=1)
+        for key in sorted(set(error.instance) - set(known), key=str):  # keys of any type: str orders them all
+            close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
             hint = f"did you mean {close[0]}?" if close else f"known here: {', '.join(known)}"
             # The value itself is not shown: a misplaced key may well hold a secret.
-            yield Problem(_path([*error.absolute_path, key]), None, f"unknown value; {hint}")
+            yield Problem(value_path([*error.absolute_path, key]), None, f"unknown value; {hint}")
         return
     reason: str
     if custom:

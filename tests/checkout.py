@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 # The clone's folder has the name of the last part of its origin's path, as after
@@ -56,3 +57,19 @@ def fresh_clone(root: Path, base: Path) -> tuple[Path, Path]:
     clone = base / NAME
     git("clone", "--quiet", str(source), str(clone), cwd=base)
     return source, clone
+
+
+def plugin_cut_short(root: Path, folder: Path, venv: bool) -> Path:
+    """A plugin folder as an install cut short leaves it: the launchers (bin/, copied: they find
+    the plugin by their own path), the code of `root` (linked), and a .venv made with no packages
+    and no .pth (`venv=False`: no .venv at all). Returns `folder`."""
+    (folder / "bin").mkdir(parents=True)
+    for launcher in (root / "bin").iterdir():
+        shutil.copy2(launcher, folder / "bin" / launcher.name)
+    for name in ("renderer", "schemas", "scripts", "requirements.txt"):
+        (folder / name).symlink_to(root / name)
+    if venv:
+        # The real interpreter under the tests' own venv (a venv made from a venv's python breaks with it).
+        base = os.path.realpath(sys.executable)
+        subprocess.run([base, "-m", "venv", "--without-pip", str(folder / ".venv")], check=True, timeout=120)
+    return folder

@@ -104,7 +104,17 @@ def test_restore_mode_scales_the_manager_to_zero_and_adds_the_job(helm: Helm) ->
       "starting and ending with a letter or digit",
       '[helm-datashield] enclaveos-chart.Backup.TimeZone: "Mars/Olympus": unknown IANA time zone; '
       'for example "UTC" or "Europe/Berlin"']),
-], ids=["cron", "two-problems"])
+    # Control characters in a value: escaped in the message, which stays one line (on Helm 4: valid YAML).
+    (("--set-string", "enclaveos-chart.Backup.CronSchedule=@every 6h\n"),
+     ['[helm-datashield] enclaveos-chart.Backup.CronSchedule: "@every 6h\\n": unknown unit "h\\n" in the duration '
+      '"6h\\n" (Kubernetes reads ns, us, µs, ms, s, m, h)']),
+    (("--set-string", "enclaveos-chart.Backup.CronSchedule=0 0 * * 1\x1c"),
+     ['[helm-datashield] enclaveos-chart.Backup.CronSchedule: "0 0 * * 1\\u001c": day-of-week "1\\u001c" is not a '
+      "number or a name (SUN-SAT)"]),
+    (("--set-string", "enclaveos-chart.Backup.CronSchedule=0 0 * * \x1b[31mMON"),
+     ['[helm-datashield] enclaveos-chart.Backup.CronSchedule: "0 0 * * \\u001b[31mMON": day-of-week '
+      '"\\u001b[31mMON" is not a number or a name (SUN-SAT)']),
+], ids=["cron", "two-problems", "line-break", "file-separator", "escape-sequence"])
 def test_bad_values_reach_the_user(helm: Helm, sets: tuple[str, ...], lines: list[str]) -> None:
     result = helm.template(*BACKUP_SETS, *sets, *helm.post_renderer(), check=False)
     assert result.returncode != 0
@@ -113,6 +123,7 @@ def test_bad_values_reach_the_user(helm: Helm, sets: tuple[str, ...], lines: lis
     for line in lines:
         assert line in shown
     assert "Traceback" not in result.stderr
+    assert all(line.isprintable() for line in result.stderr.splitlines())
 
 
 def test_half_a_configuration_names_what_is_missing(helm: Helm) -> None:

@@ -16,7 +16,8 @@ Masterminds/vcs git.go, and seen here):
 - `helm plugin uninstall` removes the link only: the clone and its .venv stay.
 
 One clone per Helm version for the module (its venv build takes a pip install of the
-runtime requirements); the tests run in file order on it.
+runtime requirements), in a folder whose path has a space, as its Helm home's has; the tests
+run in file order on it.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def install_commands(major: str, clone: Path) -> list[list[str]]:
 @pytest.fixture(scope="module", params=HELM_VERSIONS, ids=lambda m: f"helm{m}")
 def install(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Install:
     major = str(request.param)
-    base = tmp_path_factory.mktemp(f"install-helm{major}")
+    # A space in the Helm home and the clone's path: Helm runs the hooks through `sh -c`, and
+    # HELM_PLUGIN_DIR (under HELM_DATA_HOME) must reach scripts/install-env as one word.
+    base = tmp_path_factory.mktemp(f"install helm{major}")
     source, clone = fresh_clone(ROOT, base)
     venv_before = (clone / ".venv").exists()
     helm = Helm(major, helm_binary(major), helm_env(base / "home"), clone)

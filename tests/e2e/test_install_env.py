@@ -11,18 +11,22 @@ where /proc does not exist.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
 
-TOOLS = ("dirname", "sha256sum", "cut", "cat", "grep", "rm")
+TOOLS = ("dirname", "sha256sum", "cut", "cat", "grep", "rm", "mktemp", "timeout", "sleep")
+NO_TIMEOUT = tuple(tool for tool in TOOLS if tool != "timeout")  # as on macOS
 NEEDS_PYTHON = ("[helm-datashield] install: needs Python 3.10 or newer on PATH "
                 "(or DATASHIELD_PYTHON=/path/to/python3)\n")
 REQUIREMENTS = "# nothing to install: these tests are about the interpreter\n"
@@ -70,12 +74,13 @@ def plugin_folder(tmp: Path) -> Path:
     return plugin
 
 
-def search_path(tmp: Path, pythons: dict[str, str | None], before: tuple[Path, ...] = ()) -> str:
-    """A PATH of `before`, then a folder with the script's tools and each name in `pythons`
-    linked to that interpreter (names in search order)."""
+def search_path(tmp: Path, pythons: dict[str, str | None], before: tuple[Path, ...] = (),
+                tools: tuple[str, ...] = TOOLS) -> str:
+    """A PATH of `before`, then a folder with `tools` and each name in `pythons` linked to that
+    interpreter (names in search order)."""
     bin_dir = tmp / "bin"
     bin_dir.mkdir()
-    for tool in TOOLS:
+    for tool in tools:
         (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
     for name, target in pythons.items():
         assert target is not None
@@ -83,10 +88,11 @@ def search_path(tmp: Path, pythons: dict[str, str | None], before: tuple[Path, .
     return os.pathsep.join([*map(str, before), str(bin_dir)])
 
 
-def install_env(plugin: Path, path: str, maps: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+def install_env(plugin: Path, path: str, maps: str | None, *args: str,
+                extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATASHIELD_PYTHON", "DATASHIELD_PROC_MAPS",
                                                              "VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")}
-    env["PATH"] = path
+    env.update(extra or {}, PATH=path)
     if maps is not None:
         env["DATASHIELD_PROC_MAPS"] = maps
     return subprocess.run([shutil.which("bash") or "/bin/bash", str(plugin / "scripts" / "install-env"), *args],
@@ -167,3 +173,81 @@ def test_install_env_refuses_an_unknown_argument(tmp_path: Path) -> None:
     done = install_env(plugin_folder(tmp_path), search_path(tmp_path, {}), None, "--devel")
     assert (done.returncode, done.stdout, done.stderr) == (
         2, "", '[helm-datashield] install-env: unknown argument "--devel" (use --dev, --which-python or nothing)\n')
+
+
+PROBE_SECONDS = 2
+
+
+def script(path: Path, text: str, mode: int = 0o755) -> str:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return str(path)
+
+
+def old_python() -> str | None:
+    """A real Python older than 3.10 on this machine (on PATH, or a pyenv build), if any."""
+    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[6-9]*/bin/python3.[6-9]")), reverse=True)
+    for found in [*filter(None, (shutil.which(f"python3.{minor}") for minor in range(9, 5, -1))), *pyenv]:
+        done = subprocess.run([found, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
+                              check=False, timeout=60)
+        if done.returncode == 0:
+            return done.stdout.strip()
+    return None
+
+
+OLD = old_python()
+HANGS = "#!/bin/sh\nexec sleep 60\n"  # a python3.x that never answers
+
+
+# (what DATASHIELD_PYTHON names, made in the test's folder, and why it is refused)
+@pytest.mark.parametrize("make,reason", [
+    pytest.param(lambda tmp: script(tmp / "false", "#!/bin/sh\nexit 1\n"),
+                 "it exited with status 1 without printing its version", id="exits-1"),
+    pytest.param(lambda tmp: str(tmp / "nonexistent" / "python"), "not found", id="missing"),
+    pytest.param(lambda tmp: script(tmp / "python3", "print('x')\n", mode=0o644), "it cannot be run",
+                 id="not-executable"),
+    pytest.param(lambda tmp: script(tmp / "python3", "#!/bin/sh\nexit 0\n"), "it printed no version",
+                 id="silent"),
+    pytest.param(lambda tmp: script(tmp / "python3", HANGS), f"it did not answer within {PROBE_SECONDS} s",
+                 id="hangs"),
+    pytest.param(lambda tmp: OLD, f"it is Python {OLD.split('python')[-1] if OLD else ''}", id="python-3.9",
+                 marks=pytest.mark.skipif(OLD is None, reason="needs a Python older than 3.10")),
+])
+@pytest.mark.parametrize("args", [(), ("--which-python",)], ids=["install", "which-python"])
+def test_install_env_refuses_a_datashield_python_it_cannot_use(tmp_path: Path, make: Any, reason: str,
+                                                               args: tuple[str, ...]) -> None:
+    plugin = plugin_folder(tmp_path)
+    python = make(tmp_path)
+    if "Python 3" in reason:  # the version the interpreter itself says
+        reason = "it is Python " + subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                                                  capture_output=True, text=True, check=True).stdout.strip()
+    done = install_env(plugin, search_path(tmp_path, {"python3.12": STATIC}), None, *args,
+                       extra={"DATASHIELD_PYTHON": python, "DATASHIELD_PROBE_SECONDS": str(PROBE_SECONDS)})
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", f"[helm-datashield] install: DATASHIELD_PYTHON={python} is not Python 3.10 or newer ({reason})\n")
+    assert not (plugin / ".venv").exists()
+
+
+def test_install_env_takes_a_datashield_python_that_is_new_enough(tmp_path: Path) -> None:
+    plugin = plugin_folder(tmp_path)
+    python = STATIC or os.path.realpath(sys.executable)
+    done = install_env(plugin, search_path(tmp_path, {}), None, "--which-python", extra={"DATASHIELD_PYTHON": python})
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{python}\n", "")
+
+
+@pytest.mark.parametrize("tools", [TOOLS, NO_TIMEOUT], ids=["timeout", "no-timeout-command"])
+def test_install_env_passes_over_a_python_that_hangs(tmp_path: Path, tools: tuple[str, ...]) -> None:
+    """A python3.13 on PATH that never answers is passed over after DATASHIELD_PROBE_SECONDS, with
+    coreutils' `timeout` or, where there is none (macOS), the script's own background kill."""
+    plugin = plugin_folder(tmp_path)
+    hanging = tmp_path / "hanging"
+    hanging.mkdir()
+    script(hanging / "python3.13", HANGS)
+    path = search_path(tmp_path, {"python3.12": STATIC}, before=(hanging,), tools=tools)
+    started = time.monotonic()
+    done = install_env(plugin, path, None, "--which-python", extra={"DATASHIELD_PROBE_SECONDS": str(PROBE_SECONDS)})
+    assert time.monotonic() - started < 30
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, f"{tmp_path / 'bin' / 'python3.12'}\n",
+        f"[helm-datashield] install: passed over {hanging / 'python3.13'}: it did not answer within "
+        f"{PROBE_SECONDS} s\n")

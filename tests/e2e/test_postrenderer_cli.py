@@ -4,6 +4,7 @@ every kind gives clear lines on stderr, a non-zero exit, nothing on stdout, no t
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 
 from renderer import errors
 from renderer.validate import DOTTED_BUCKET
+from tests.checkout import plugin_cut_short
 from tests.conftest import ROOT, run_postrenderer
 
 GOLDEN_IN = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
@@ -36,18 +38,101 @@ def test_bad_input_gives_one_clear_line(stdin: str, args: list[str], code: int, 
     assert (result.returncode, result.stdout, result.stderr.splitlines()) == (code, "", [message])
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"- a\n- b\n", "must be a mapping of values, not list"),
-    (b"just a scalar\n", "must be a mapping of values, not str"),
-    (b"a: [\n", "is not valid YAML: line 2, column 1: expected the node content, but found '<stream end>'"),
-    (b"a: \xff\n", "is not UTF-8 text"),
-], ids=["not-a-mapping", "a-scalar", "invalid-yaml", "not-utf8"])
-def test_bad_values_file_is_invalid_values(tmp_path: Path, content: bytes, message: str) -> None:
+BACKUP = b"enclaveos-chart:\n  Backup:\n"
+JSON_ONLY = "values are strings, numbers, true/false, null, lists and mappings"
+QUOTE_IT = "quote it to make it a string"
+
+
+@pytest.mark.parametrize("content,messages", [
+    (b"- a\n- b\n", [": must be a mapping of values, not list"]),
+    (b"just a scalar\n", [": must be a mapping of values, not str"]),
+    (b"a: [\n", [": is not valid YAML: line 2, column 1: expected the node content, but found '<stream end>'"]),
+    (b"a: \xff\n", [": is not UTF-8 text"]),
+    (b"[" * 100000, [": is nested too deeply to read"]),
+    # What YAML reads but JSON (Helm's values) cannot hold: refused, never guessed at.
+    (BACKUP + b"    CronSchedule: 2001-12-14\n",
+     [f": enclaveos-chart.Backup.CronSchedule: is a date to YAML (an unquoted yyyy-mm-dd): {QUOTE_IT}"]),
+    (BACKUP + b"    CronSchedule: 2001-12-14 00:00:00\n",
+     [f": enclaveos-chart.Backup.CronSchedule: is a timestamp to YAML (an unquoted date and time): {QUOTE_IT}"]),
+    (BACKUP + b"    Images: {Database: {Tag: !!binary dGFn}}\n",
+     [f": enclaveos-chart.Backup.Images.Database.Tag: is binary data (!!binary); {JSON_ONLY}"]),
+    (b"global: {S3: {Bucket: !!set {a, b}}}\n", [": global.S3.Bucket: is a set (!!set): use a list"]),
+    (BACKUP + b"    Resources: !!omap [{limits: {}}]\n",
+     [": enclaveos-chart.Backup.Resources[0]: is a pair (!!omap or !!pairs): use a mapping"]),
+    (BACKUP + b"    Retention: .nan\n", [": enclaveos-chart.Backup.Retention: is not a finite number (.nan or .inf): "
+                                         "JSON has none"]),
+    (BACKUP + b"    ImagePullSecrets: &a [*a]\n",
+     [": enclaveos-chart.Backup.ImagePullSecrets[0]: contains itself (an alias inside its own anchor)"]),
+    (b"global: {S3: {1: x, Bucket: abc}}\n", [": global.S3: the key 1 is a number to YAML, not a string: quote it"]),
+    (b"yes: 1\n", [": the key true is true/false to YAML (unquoted yes, no, on, off, true, false), not a string: "
+                   "quote it"]),
+    (b"~: 1\n", [": the key null is null to YAML (an unquoted ~ or null), not a string: quote it"]),
+    (b"2001-12-14: 1\n", [': the key "2001-12-14" is a date to YAML, not a string: quote it']),
+    # Every problem at once, in the file's order.
+    (b"a: 2001-12-14\nb: {1.5: x}\nc: [!!binary dGFn]\n",
+     [f": a: is a date to YAML (an unquoted yyyy-mm-dd): {QUOTE_IT}",
+      ": b: the key 1.5 is a number to YAML, not a string: quote it",
+      f": c[0]: is binary data (!!binary); {JSON_ONLY}"]),
+], ids=["not-a-mapping", "a-scalar", "invalid-yaml", "not-utf8", "nested-too-deeply", "date", "timestamp", "binary",
+        "set", "ordered-map", "not-a-number", "alias-inside-its-anchor", "number-key", "yes-key", "null-key",
+        "date-key", "several"])
+def test_bad_values_file_is_invalid_values(tmp_path: Path, content: bytes, messages: list[str]) -> None:
     path = tmp_path / "values.yaml"
     path.write_bytes(content)
     result = run_postrenderer(GOLDEN_IN, "--values", str(path))
-    assert result.returncode == 3 and result.stdout == ""
-    assert result.stderr.splitlines() == [f"[helm-datashield] --values {path}: {message}"]
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr.splitlines() == [f"[helm-datashield] --values {path}{message}" for message in messages]
+
+
+@pytest.mark.parametrize("name,value,rendered", [
+    ("Retention", "7.0", 7), ("Retention", "7.0e+0", 7), ("Retention", "7", 7),
+    ("StartingDeadlineSeconds", "600.0", 600), ("StartingDeadlineSeconds", "6.0e+2", 600),
+])
+def test_integral_numbers_of_a_values_file_are_integers(tmp_path: Path, name: str, value: str, rendered: int) -> None:
+    """As Helm's JSON round trip writes them: 7.0 is 7 (the pod's shell arithmetic fails on "7.0")."""
+    values = tmp_path / "values.yaml"
+    values.write_text(f"enclaveos-chart:\n  Backup:\n    {name}: {value}\n", encoding="utf-8")
+    result = run_postrenderer(GOLDEN_IN, f"--values={values}")
+    assert (result.returncode, result.stderr) == (0, "")
+    [cronjob] = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "CronJob"]
+    if name == "StartingDeadlineSeconds":
+        assert cronjob["spec"]["startingDeadlineSeconds"] == rendered
+        return
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [env] = [e for c in pod["initContainers"] + pod["containers"] for e in c["env"] if e["name"] == "RETENTION"]
+    assert env["value"] == str(rendered)
+
+
+def test_a_fraction_where_an_integer_is_needed_is_still_refused(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("enclaveos-chart:\n  Backup:\n    Retention: 7.5\n", encoding="utf-8")
+    result = run_postrenderer(GOLDEN_IN, f"--values={values}")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3, "", "[helm-datashield] enclaveos-chart.Backup.Retention: 7.5: must be an integer\n")
+
+
+INCOMPLETE = "[helm-datashield] the plugin's environment is incomplete ({}): run '{}/scripts/install-env'"
+
+
+@pytest.mark.parametrize("helm4", [False, True], ids=["helm3", "helm4"])
+@pytest.mark.parametrize("venv,missing", [(True, "no module yaml"), (False, "no .venv/bin/python")],
+                         ids=["venv-without-packages", "no-venv"])
+def test_an_environment_cut_short_says_how_to_rebuild_it(tmp_path: Path, venv: bool, missing: str,
+                                                          helm4: bool) -> None:
+    """An install interrupted (or a hook that failed) leaves a venv without its packages, or none:
+    the one line says what is missing and the command that builds it; Helm 4 gets it as YAML."""
+    plugin = plugin_cut_short(ROOT, tmp_path / "plug in", venv)  # a space: the command is quoted
+    restore = GOLDEN_IN.replace('"Restore":{}', '"Restore":{"Enabled":true,"Backup":"latest"}')  # needs PyYAML
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
+    if helm4:
+        env["HELM_PLUGIN_NAME"] = "datashield-backup"
+    done = subprocess.run([str(plugin / "bin" / "datashield-backup")], input=restore, capture_output=True,
+                          text=True, env=env, check=False, timeout=60)
+    line = INCOMPLETE.format(missing, plugin)
+    assert (done.returncode, done.stderr) == (0 if helm4 else 1, f"{line}\n")
+    assert done.stdout == (f"|-\n  {line}\n" if helm4 else "")
+    if helm4:
+        assert yaml.safe_load(done.stdout) == line
 
 
 def test_not_utf8_stdin() -> None:

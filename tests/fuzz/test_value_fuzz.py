@@ -2,7 +2,8 @@
 validator on generated cron schedules and bucket names matches the rule.
 
 Cron: schedules are generated field by field from Kubernetes' grammar (robfig/cron v3.0.1's
-ParseStandard: signed numbers, empty list entries dropped, `@every <Go duration>`), each piece
+ParseStandard: signed numbers, empty list entries dropped, names in any case and with the letters
+Python's case mapping folds but Go's does not (U+017F, long s), `@every <Go duration>`), each piece
 knowing whether Kubernetes accepts it and whether this product refuses it anyway (`*-5`, @every
 under 1m), so the expected decision comes from construction, not from croniter. Values get control
 characters at their ends and inside (Python's `$` matches before a final line break). Days of the
@@ -31,6 +32,10 @@ FIELDS = [(0, 59, 59, ()), (0, 23, 23, ()), (1, 28, 31, ()),
           (0, 6, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))]
 # Refused by Kubernetes (robfig/cron's parser), or by this product ("*-5", which Kubernetes reads as "*").
 BAD_ITEMS = ["L", "W", "5#2", "7L", "-", "1-", "*/0", "*/-1", "x", "1.5", "٣", "²", "*-5", "?-1", "++1", "+"]
+# Letters that Python's str.upper() folds to an ASCII one, and whether Kubernetes reads them so: its names
+# are looked up by Go's strings.ToLower, which lowers U+0130 (dotted capital I) to "i" but leaves U+017F
+# (long s) and U+0131 (dotless i) as they are.
+LOOKALIKES = {"S": [("\u017f", False)], "I": [("\u0131", False), ("\u0130", True)]}
 # Characters that end or break a value; Python's `$` matches before a final "\n".
 CONTROL = ["\n", "\r\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028"]
 
@@ -53,8 +58,12 @@ def item(draw: st.DrawFn, low: int, high: int, limit: int, names: tuple[str, ...
     if kind == "value":  # Go's strconv.Atoi, which robfig/cron uses, takes a leading "+"
         return draw(st.sampled_from(["", "", "", "+"])) + str(draw(value)), True
     if kind == "name" and names:
-        name = draw(st.sampled_from(names))
-        return (name if draw(st.booleans()) else name.lower()), True
+        name = "".join(c.lower() if draw(st.booleans()) else c for c in draw(st.sampled_from(names)))
+        swaps = [(i, look) for i, c in enumerate(name) for look in LOOKALIKES.get(c.upper(), ())]
+        if swaps and draw(st.integers(0, 2)) == 0:
+            at, (look, good) = draw(st.sampled_from(swaps))
+            return name[:at] + look + name[at + 1:], good
+        return name, True
     if kind == "range":
         a, b = draw(value), draw(value)
         return f"{a}-{b}", a <= b
@@ -255,7 +264,7 @@ def time_zones(draw: st.DrawFn) -> tuple[str, bool]:
     change = draw(st.sampled_from(["none", "none", "suffix", "prefix", "lower", "space", "offset"]))
     return {"none": (zone, True), "suffix": (zone + "x9", False), "prefix": ("/" + zone, False),
             "lower": (zone.lower(), zone.lower() == zone), "space": (f" {zone}", False),
-            "offset": (zone + "+1", False)}[change]
+            "offset": (zone + "+1", zone + "+1" in ZONES)}[change]  # "Etc/GMT" + "+1" is a zone too
 
 
 def test_time_zone_decisions_match_the_iana_names() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.checkout import plugin_cut_short
 from tests.conftest import CHART, ROOT
 from tests.fake_cluster import State
 from tests.restore.conftest import BUCKET, HELM3, LATEST_COMPLETE, PREFIX, World
@@ -19,16 +20,29 @@ from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 FAKE = ROOT / "tests" / "fixtures" / "fake-cluster"
 
 
-def restore_cli(world: World, tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def restore_cli(world: World, tmp_path: Path, *args: str, stdin: str = "",
+                plugin: Path = ROOT) -> subprocess.CompletedProcess[str]:
     state_file = tmp_path / "cluster.json"
     world.state.save(state_file)
     env = {**os.environ, "HELM_BIN": str(FAKE / "helm"), "KUBECTL_BIN": str(FAKE / "kubectl"),
            "HELM_NAMESPACE": "prod", "HELM_KUBECONTEXT": "ops-cluster", "FAKE_CLUSTER_STATE": str(state_file),
            "FAKE_REAL_HELM": HELM3}
-    done = subprocess.run([str(ROOT / "bin" / "datashield-restore"), *args], env=env, input=stdin,
+    done = subprocess.run([str(plugin / "bin" / "datashield-restore"), *args], env=env, input=stdin,
                           capture_output=True, text=True, check=False, timeout=120)
     world.state = State.load(state_file)
     return done
+
+
+@pytest.mark.parametrize("venv,missing", [(True, "no module botocore"), (False, "no .venv/bin/python")],
+                         ids=["venv-without-packages", "no-venv"])
+def test_an_environment_cut_short_says_how_to_rebuild_it(world: World, tmp_path: Path, venv: bool,
+                                                          missing: str) -> None:
+    """The plugin's venv without its packages (an install interrupted), or with none: one line, exit 1."""
+    plugin = plugin_cut_short(ROOT, tmp_path / "plug in", venv)
+    done = restore_cli(world, tmp_path, "ds", "--list", plugin=plugin)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", f"[helm-datashield] the plugin's environment is incomplete ({missing}): "
+               f"run '{plugin}/scripts/install-env'\n")
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(world: World, tmp_path: Path) -> None:

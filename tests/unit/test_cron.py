@@ -69,6 +69,10 @@ HUGE = "1" * 5000  # int() refuses more than 4300 digits
     pytest.param("0 0 , * MON", id="empty-day-of-month-beside-a-restricted-day-of-week"),  # either day field
     pytest.param("0 0 1 * ,", id="empty-day-of-week-beside-a-restricted-day-of-month"),
     pytest.param("0 0 1 JAN/3 *", id="name-with-step"),
+    pytest.param("0 0 1 jAn-DeC *", id="month-names-mixed-case"),
+    # Go's unicode.ToLower maps U+0130 (İ) to "i": robfig/cron reads FRİ as fri.
+    pytest.param("0 0 * * FR\u0130", id="dotted-capital-i-fri"),
+    pytest.param("0 0 * * mon-fr\u0130", id="dotted-capital-i-in-a-range"),
     pytest.param("@every 1m", id="every-1m-the-minimum"),
     pytest.param("@every 60s", id="every-60s"),
     pytest.param("@every 6h", id="every-6h"),
@@ -127,8 +131,8 @@ def test_good_schedule(schedule: str) -> None:
     pytest.param("CRON_TZ=Europe/Berlin 0 0 * * *", [TZ_INSIDE], id="CRON_TZ-prefix"),
     pytest.param("x * * * *", ['minute "x" is not a number'], id="not-a-number"),
     pytest.param("hello * * * *", ['minute "hello" is not a number'], id="word-with-L"),
-    pytest.param("² * * * *", ['minute "²" is not a number'], id="superscript-digit"),
-    pytest.param("*/² * * * *", ['minute step "²" is not a number'], id="superscript-digit-step"),
+    pytest.param("² * * * *", ['minute "\\u00b2" is not a number'], id="superscript-digit"),
+    pytest.param("*/² * * * *", ['minute step "\\u00b2" is not a number'], id="superscript-digit-step"),
     pytest.param("0 0 * FOO *", [f'month "FOO" {NOT_A_MONTH}'], id="bad-month-name"),
     pytest.param("0 0 * JULY *", [f'month "JULY" {NOT_A_MONTH}'], id="month-full-name"),
     pytest.param("0 0 * * FOO", [f'day-of-week "FOO" {NOT_A_WEEKDAY}'], id="bad-day-of-week-name"),
@@ -179,6 +183,25 @@ def test_good_schedule(schedule: str) -> None:
     pytest.param("@every\t6h", ['Kubernetes reads "@every", one space and the duration, with no other white space'],
                  id="every-tab"),
     pytest.param("@daily\n", ["white space around a macro is rejected by Kubernetes"], id="macro-trailing-line-break"),
+    # What the user wrote is quoted as JSON: a control character cannot break the message's line.
+    pytest.param("@every 6h\n",
+                 ['unknown unit "h\\n" in the duration "6h\\n" (Kubernetes reads ns, us, µs, ms, s, m, h)'],
+                 id="every-trailing-line-break"),
+    pytest.param("@every \x1b[2J", [f'"\\u001b[2J" {NOT_A_DURATION}'], id="every-escape-sequence"),
+    pytest.param("0 0 * * 1\x1c", [f'day-of-week "1\\u001c" {NOT_A_WEEKDAY}'], id="file-separator"),
+    pytest.param("*\x00 0 * * *", ['minute "*\\u0000" is not a number'], id="nul"),
+    pytest.param("0 0 * * MON\x9b", [f'day-of-week "MON\\u009b" {NOT_A_WEEKDAY}'], id="c1-control"),
+    pytest.param("1\x7f/ * * * *", ['minute "1\\u007f/" has no step after /'], id="delete-before-slash"),
+    pytest.param("*/\x1b * * * *", ['minute step "\\u001b" is not a number'], id="escape-as-step"),
+    pytest.param("*-\x00 * * * *", [f'minute "*-\\u0000": {IGNORED} "-\\u0000"'], id="nul-after-star"),
+    pytest.param("0 0 * * 1#\x1b", [f'day-of-week "1#\\u001b": {NO_LWH}'], id="escape-after-hash"),
+    # Names as Go's strings.ToLower reads them (robfig/cron): ASCII letters in any case; Python's
+    # str.upper() would fold U+017F (long s) to S and U+0131 (dotless i) to I, Go does not.
+    pytest.param("0 0 * * \u017fun", [f'day-of-week "\\u017fun" {NOT_A_WEEKDAY}'], id="long-s-sun"),
+    pytest.param("0 0 * * fr\u0131", [f'day-of-week "fr\\u0131" {NOT_A_WEEKDAY}'], id="dotless-i-fri"),
+    pytest.param("0 0 * \u017fep *", [f'month "\\u017fep" {NOT_A_MONTH}'], id="long-s-sep"),
+    pytest.param("0 0 * \uff2a\uff21\uff2e *", [f'month "\\uff2a\\uff21\\uff2e" {NOT_A_MONTH}'], id="fullwidth-jan"),
+    pytest.param("0 0 * * mon-\u017fat", [f'day-of-week "\\u017fat" {NOT_A_WEEKDAY}'], id="long-s-in-a-range"),
 ])
 def test_bad_schedule(schedule: str, expected: list[str]) -> None:
     assert schedule_problems(schedule) == expected
