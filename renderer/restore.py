@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backups import METADATA_SUFFIX, Backup, catalog, choose, metadata_keys
+from .backups import METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from .cluster import Cluster, ProcessRunner, Release, shown
 from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
 from .objectstore import ObjectStore, file_sha256
@@ -318,14 +318,15 @@ class Session:
         if why or secret is None:
             return config, None, []
         store = self.store = self.open_store(config, secret)
-        return config, store, self._catalog(store, release.name, config)
+        return config, store, self._catalog(store, release, config)
 
     @staticmethod
-    def _catalog(store: ObjectStore, release: str, config: BackupConfig) -> list[Backup]:
-        base = f"{config.prefix}/" if config.prefix else ""
-        objects = store.keys(f"{base}{release}-")
-        return catalog(release, config.prefix, objects, {key: store.read(key) for key in
-                                                          metadata_keys(release, config.prefix, objects)})
+    def _catalog(store: ObjectStore, release: Release, config: BackupConfig) -> list[Backup]:
+        objects: dict[str, int] = {}
+        for listed in listing_prefixes(release.name, release.namespace, config.prefix):
+            objects.update(store.keys(listed))
+        keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
+        return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys})
 
     def _manager(self, release: Release) -> tuple[str, str]:
         """The manager Deployment's name and pod selector, from the release's own manifest."""

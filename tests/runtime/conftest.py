@@ -195,3 +195,35 @@ def secure_site(s3_server: S3Server, secure_postgres_server: PostgresServer, kub
     client = ("ca.crt", f"client.{PG_USER}.crt", f"client.{PG_USER}.key")
     site.secret_volumes[CERTS_SECRET] = {name: certs["trusted"][name] for name in client}
     return site
+
+
+def metadata_text(fields: dict[str, object]) -> bytes:
+    """A metadata object laid out as the upload step writes it: one top-level field a line, "tables" last."""
+    tables = fields.get("tables", {})
+    assert isinstance(tables, dict)
+    lines = [f"  {json.dumps(k)}: {json.dumps(v, separators=(', ', ': '))}," for k, v in fields.items() if k != "tables"]
+    rows = ",\n".join(f"    {json.dumps(t)}: {n}" for t, n in tables.items())
+    return ("{\n" + "\n".join(lines) + '\n  "tables": {\n' + (rows + "\n" if rows else "") + "  }\n}\n").encode()
+
+
+def put_backup(site: Site, key: str, data: bytes = b"-- a backup\n", release: str = "ds", namespace: str = "prod",
+               **fields: object) -> dict[str, object]:
+    """A complete backup pair of `release` in `namespace` at `key` (data, then metadata as the upload
+    step writes it); `fields` override or add metadata fields (None removes one). Returns the metadata."""
+    import hashlib
+    import re as regex
+
+    stamp = regex.search(r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z", key)
+    created = "{}-{}-{}T{}:{}:{}Z".format(*stamp.groups()) if stamp else "2026-01-01T00:00:00Z"
+    metadata: dict[str, object] = {
+        "writer": "helm-datashield", "format": key.rsplit(".", 1)[1], "object": key, "files": 1, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "created": created, "release": release, "namespace": namespace,
+        "database": "malbork", "tables": {"enclaves": 3}}
+    cluster = regex.search(r"\dZ-([A-Za-z0-9-]+)\.(sql|native)$", key)
+    if cluster:
+        metadata.update({"kind": "backup", "cluster": cluster.group(1)})
+    metadata.update(fields)
+    metadata = {k: v for k, v in metadata.items() if v is not None}
+    site.write(key, data, "writer=helm-datashield", f"release={release}")
+    site.write(f"{key}.json", metadata_text(metadata), "writer=helm-datashield", f"release={release}")
+    return metadata

@@ -21,10 +21,11 @@ from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 
 STAMP = r"\d{8}T\d{6}Z"
+CLUSTER = r"\d+"  # the stand-in's cluster identity: PostgreSQL's system identifier
 
 
 def backup_keys(site: Site) -> list[str]:
-    return [k for k in site.objects() if re.fullmatch(rf"ds-{STAMP}\.sql", k)]
+    return [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
 
 
 def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
@@ -37,12 +38,14 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
     assert metadata == {
         "writer": "helm-datashield", "format": "sql", "object": key, "files": 1, "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(), "created": metadata["created"], "release": "ds",
-        "namespace": "prod", "database": "malbork", "databaseVersion": metadata["databaseVersion"],
+        "namespace": "prod", "kind": "backup", "cluster": metadata["cluster"], "database": "malbork",
+        "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": ["sgx-node-1", "sgx-node-2", "sgx-node-3"]},
         "tables": {"audit": 500, "enclaves": 3},
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
-    assert key == f"ds-{metadata['created'].replace('-', '').replace(':', '')}.sql"
+    assert metadata["cluster"] == site.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
+    assert key == f"prod/ds-{metadata['created'].replace('-', '').replace(':', '')}-{metadata['cluster']}.sql"
     assert metadata["databaseVersion"].startswith("15.")
     assert f"[upload] backup complete: s3://{site.bucket}/{key} ({len(data)} bytes" in run.log
 
@@ -50,8 +53,8 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
 def test_backup_under_a_prefix(site: Site) -> None:
     run = site.backup(S3Prefix="prod/enclave-manager")
     assert run.returncode == 0, run.log
-    assert [re.sub(STAMP, "STAMP", k) for k in site.objects()] == [
-        "prod/enclave-manager/ds-STAMP.sql", "prod/enclave-manager/ds-STAMP.sql.json"]
+    assert [re.sub(f"{STAMP}-{CLUSTER}", "STAMP", k) for k in site.objects()] == [
+        "prod/enclave-manager/prod/ds-STAMP.sql", "prod/enclave-manager/prod/ds-STAMP.sql.json"]
 
 
 def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(site: Site) -> None:
@@ -126,15 +129,15 @@ def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
 
 
 @pytest.mark.parametrize("case,message", [
-    pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/ds-", id="wrong-secret"),
-    pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/ds-", id="missing-bucket"),
+    pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/prod/ds-", id="wrong-secret"),
+    pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/prod/ds-", id="missing-bucket"),
     pytest.param("dump-fails-halfway", "[dump] FAILED: the dump of malbork failed (exit 1); nothing was uploaded",
                  id="dump-fails-halfway"),
     pytest.param("database-down", "[dump] FAILED: cannot reach database malbork at 127.0.0.1:1: ",
                  id="database-down"),
     # A dump that writes nothing and exits 0 (the seam's TEST_DUMP_FAULT=empty; pg_dump never does).
     pytest.param("empty-dump", "[dump] FAILED: the dump of malbork is empty; nothing was uploaded", id="empty-dump"),
-    pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/ds-",
+    pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/prod/ds-",
                  id="empty-native-backup"),
 ])
 def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str, message: str) -> None:
@@ -248,7 +251,7 @@ def test_the_node_lookup_asks_for_the_release_pods_only(site: Site) -> None:
 
 
 def native_keys(site: Site) -> list[str]:
-    return sorted({m.group(0) for k in site.objects() if (m := re.match(rf"ds-{STAMP}\.native", k))})
+    return sorted({m.group(0) for k in site.objects() if (m := re.match(rf"prod/ds-{STAMP}-{CLUSTER}\.native", k))})
 
 
 def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:

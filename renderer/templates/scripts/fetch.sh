@@ -20,14 +20,25 @@ else
   fail "no safety dump of the current data in $WORK_DIR: refusing to restore"
 fi
 if [ "$RESTORE_BACKUP" = latest ]; then
-  key=$(complete_backups | tail -n 1)
-  [ -n "$key" ] || fail "no complete backup of $RELEASE in s3://$S3_BUCKET/$(key_of "")"
+  latest_backup
+  key=$(cat "$WORK_DIR/latest")
 else
   key=$(key_of "$RESTORE_BACKUP")
 fi
 log "restoring s3://$S3_BUCKET/$key"
 out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$key.json" "$WORK_DIR/restore.json" 2>&1) ||
   fail "the metadata object s3://$S3_BUCKET/$key.json is missing or unreadable, so $key cannot be verified: $out"
+# The metadata must describe this key of this release: a pair copied over another key, or another
+# release's or namespace's backup, is refused before anything is read or dropped.
+for field in object release namespace; do
+  case $field in object) want=$key ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac
+  got=$(meta_field "$field" "$WORK_DIR/restore.json")
+  [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$key.json names $field \"$got\", not \"$want\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to restore it"
+done
+written_by=$(meta_field cluster "$WORK_DIR/restore.json")
+this_cluster=$(cat "$WORK_DIR/cluster-id" 2>/dev/null || true)
+[ -z "$written_by" ] || [ "$written_by" = "$this_cluster" ] ||
+  log "WARNING: $key was written by database cluster $written_by; this database is cluster ${this_cluster:-(unknown)}: restoring it as asked (a new cluster after a disaster?)"
 expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")
 expected_size=$(meta_field size "$WORK_DIR/restore.json")
 format=$(meta_field format "$WORK_DIR/restore.json")
@@ -45,6 +56,13 @@ esac
   fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"
 if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
   meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.
+  if [ "$format" = sql ]; then
+    sed 's/^"\(.*\)": [0-9]*$/\1/' "$WORK_DIR/expected-tables" | while IFS= read -r table; do
+      grep -q "^CREATE TABLE \([^ ]*\.\)\{0,1\}\"\{0,1\}$table\"\{0,1\} (" "$WORK_DIR/restore.sql" ||
+        fail "s3://$S3_BUCKET/$key creates no table \"$table\", which its metadata counts: the backup is damaged"
+    done
+  fi
 else
   log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
 fi

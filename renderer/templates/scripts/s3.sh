@@ -36,16 +36,125 @@ native_digest() {
   sha256=$(sha256_of "$WORK_DIR/native.sha256")
   rm -rf "$WORK_DIR/native"
 }
-# complete_backups: the data keys of this release's complete backups, oldest first.
-complete_backups() {
-  base=$(key_of "")
-  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$base$RELEASE-" --query 'Contents[].Key' \
-    --output text 2>&1) || fail "cannot list s3://$S3_BUCKET/$base: $listed"
-  for key in $listed; do
-    case ${key#"$base"} in
-      "$RELEASE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.sql.json | \
-      "$RELEASE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.native.json)
-        printf '%s\n' "${key%.json}" ;;
+# Backups of this release, named as this tool names them (a backup's identity is its namespace,
+# release and database cluster; the metadata object must say the same as the key):
+#   <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql|.native    (written now)
+#   <prefix>/<release>-<yyyymmddThhmmssZ>.sql|.native                         (the earlier layout: still
+#                                                                              read, restored and retained)
+# each with <key>.json beside it. Only the listing's JSON is read, one key a line: a key with a space,
+# a newline or any other character this tool never writes is JSON-escaped on its line, so it can
+# never look like one of ours (it is reported when it starts like our names).
+STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
+# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
+# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
+CLOCK_SKEW_SECONDS=600
+# listing PREFIX: appends "<size> <key>" lines to $WORK_DIR/listing for the objects under PREFIX whose
+# keys use only the characters of our names (letters, digits and !_.*'()/-); counts the others in $odd_keys.
+OUR_KEY_LINE='s/^ *"\([0-9][0-9]*\) \([A-Za-z0-9!_.*()\/'"'"'-]*\)",\{0,1\}$/\1 \2/p'
+listing() {
+  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1" --output json \
+    --query "Contents[].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$1: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing.part"
+  odd_keys=$((odd_keys + $(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing.part" || true)))
+  cat "$WORK_DIR/listing.part" >> "$WORK_DIR/listing"
+}
+# stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
+stamp_iso() {
+  iso=$(printf '%s' "$1" | sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3T\4:\5:\6Z/')
+  [ "$(date -u -d "$iso" +%Y%m%dT%H%M%SZ 2>/dev/null)" = "$1" ] && printf '%s' "$iso"
+}
+# meta_problem FILE KEY FORMAT CLUSTER: why the metadata object FILE does not describe this release's
+# scheduled backup KEY (nothing when it does). CLUSTER "-": a key of the earlier layout, which names no
+# cluster. The metadata must be laid out as the upload step writes it (one field a line), which is
+# all of JSON this image can check without a JSON parser.
+meta_problem() {
+  if ! [ -s "$1" ] || [ "$(head -n 1 "$1")" != "{" ] || [ "$(tail -n 1 "$1")" != "}" ] ||
+    sed '1d;$d' "$1" | grep -qv -e '^  "[A-Za-z0-9]*": \("\([^"\\]\|\\.\)*"\|[0-9][0-9]*\|{.*}\|null\),$' \
+      -e '^  "tables": {$' -e '^    "\([^"\\]\|\\.\)*": [0-9][0-9]*,\{0,1\}$' -e '^  }$'; then
+    echo "the metadata object is not valid JSON as this tool writes it"
+    return
+  fi
+  [ "$(meta_field writer "$1")" = helm-datashield ] || { echo "not written by helm-datashield"; return; }
+  b_kind=$(meta_field kind "$1")
+  [ -z "$b_kind" ] || [ "$b_kind" = backup ] || { echo "a $b_kind, not a scheduled backup"; return; }
+  for b_field in release namespace object format; do
+    case $b_field in release) b_want=$RELEASE ;; namespace) b_want=$NAMESPACE ;; object) b_want=$2 ;; format) b_want=$3 ;; esac
+    b_got=$(meta_field "$b_field" "$1")
+    [ "$b_got" = "$b_want" ] || { echo "its metadata names $b_field \"$b_got\", not \"$b_want\""; return; }
+  done
+  b_got=$(meta_field cluster "$1")
+  [ "$4" = - ] || [ "$b_got" = "$4" ] || { echo "its metadata names cluster \"$b_got\", the key \"$4\""; return; }
+  [ "$4" != - ] || [ -z "$b_got" ] || { echo "its metadata names cluster \"$b_got\", the key none"; return; }
+  [ -n "$(meta_field size "$1")" ] && [ -n "$(meta_field sha256 "$1")" ] ||
+    { echo "the metadata object records no size or SHA-256"; return; }
+}
+# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
+# "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
+# future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of
+# ours whose data is gone or short) go to $WORK_DIR/half-deleted.
+our_backups() {
+  b_base=$(key_of "")
+  odd_keys=0
+  b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)
+  : > "$WORK_DIR/listing"
+  listing "$b_base$RELEASE-"
+  listing "$b_base$NAMESPACE/$RELEASE-"
+  [ "$odd_keys" = 0 ] ||
+    log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"
+  : > "$WORK_DIR/backups.unsorted"
+  : > "$WORK_DIR/half-deleted"
+  while read -r _ b_meta; do
+    case $b_meta in *.json) ;; *) continue ;; esac
+    b_key=${b_meta%.json} b_rel=${b_meta#"$b_base"}
+    b_rel=${b_rel%.json}
+    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal
+    case $b_rel in
+      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native)
+        b_rest=${b_rel#"$RELEASE"-} b_cluster=- ;;
+      "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
+        b_rest=${b_rel#"$NAMESPACE/$RELEASE"-} b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-}
+        b_cluster=${b_cluster%.*} ;;
+      *) continue ;;
     esac
-  done | sort
+    b_stamp=${b_rest%%[.-]*} b_format=${b_rel##*.}
+    case $b_cluster in '' | *[!A-Za-z0-9-]*) log "WARNING: ignoring s3://$S3_BUCKET/$b_key: not a name this tool writes"; continue ;; esac
+    b_iso=$(stamp_iso "$b_stamp") || { log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_stamp is not a time"; continue; }
+    if [ "$(printf '%s' "$b_stamp" | tr -d TZ)" -gt "$b_limit" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: dated $b_iso, later than this pod's clock allows ($CLOCK_SKEW_SECONDS s of skew): never trusted for ordering, never deleted"
+      continue
+    fi
+    b_out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$b_meta" "$WORK_DIR/candidate.json" 2>&1) ||
+      fail "cannot read s3://$S3_BUCKET/$b_meta: $b_out"
+    b_problem=$(meta_problem "$WORK_DIR/candidate.json" "$b_key" "$b_format" "$b_cluster")
+    [ -n "$b_problem" ] || [ "$(meta_field created "$WORK_DIR/candidate.json")" = "$b_iso" ] ||
+      b_problem="its metadata says it was created at $(meta_field created "$WORK_DIR/candidate.json"), its name $b_iso"
+    if [ -n "$b_problem" ]; then log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_problem"; continue; fi
+    b_size=0 b_parts=0
+    while read -r b_object_size b_object; do
+      case $b_object in "$b_key" | "$b_key"/*) [ "$b_format" = native ] || [ "$b_object" = "$b_key" ] || continue
+        b_size=$((b_size + b_object_size)) b_parts=$((b_parts + 1)) ;;
+      esac
+    done < "$WORK_DIR/listing"
+    b_recorded=$(meta_field size "$WORK_DIR/candidate.json")
+    if [ "$b_parts" = 0 ] || [ "$b_size" != "$b_recorded" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: its data has $b_size bytes in $b_parts object(s), its metadata records $b_recorded"
+      printf '%s %s %s\n' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/half-deleted"
+      continue
+    fi
+    printf '%s %s %s\n' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/backups.unsorted"
+  done < "$WORK_DIR/listing"
+  LC_ALL=C sort "$WORK_DIR/backups.unsorted" > "$WORK_DIR/backups"
+}
+# latest_backup: the key of the newest of this release's complete scheduled backups (our_backups), the
+# one rule that the restore command applies too (renderer/backups.py). Fails when there is none, or
+# when they come from more than one database cluster (two clusters must never be mixed silently).
+latest_backup() {
+  our_backups
+  [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"
+  b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
+  if [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ]; then
+    b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
+    fail "backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
+  fi
+  tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
 }

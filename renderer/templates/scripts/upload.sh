@@ -1,7 +1,7 @@
 # Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by
 # SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata
 # object (written last: it marks the backup complete), then retention.
-name='' format='' created='' size='' sha256='' database_version=''
+name='' format='' created='' size='' sha256='' cluster='' database_version=''
 # shellcheck source=/dev/null  # written by the dump step
 . "$WORK_DIR/dump.env"
 key=$(key_of "$name")
@@ -28,6 +28,7 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   printf '  "object": %s,\n' "$(json_string "$key")"
   printf '  "files": %s,\n  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$files" "$size" "$sha256" "$created"
   printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
+  printf '  "kind": "backup",\n  "cluster": %s,\n' "$(json_string "$cluster")"
   printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
     "$(json_string "$database_version")"
   printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
@@ -38,22 +39,41 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
 } > "$WORK_DIR/$name.json"
 put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
-# Retention: keep the newest $RETENTION complete backups of this release; older ones go,
-# metadata first (a half-deleted backup is then incomplete, never complete without data).
-# Only objects named as this tool names them and marked writer=helm-datashield are touched.
-all=$(complete_backups)
-count=$(printf '%s\n' "$all" | grep -c . || true)
+# Retention, the last and most careful step: keeps the newest $RETENTION complete backups of this
+# release, namespace and database cluster (our_backups: only what the metadata proves ours; backups of
+# the earlier layout, which name no cluster, count too) and deletes older ones, data first and
+# metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose
+# data is gone) is finished by the next run. The backup just written is never deleted by its own
+# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
+stamp=$(printf '%s' "$created" | tr -d ':-')
+our_backups
+grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
+grep -qx "$stamp $cluster $key" "$WORK_DIR/retained" ||
+  fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"
+count=$(grep -c . "$WORK_DIR/retained" || true)
 excess=$((count - RETENTION))
-[ "$excess" -gt 0 ] || { log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"; exit 0; }
-for old in $(printf '%s\n' "$all" | head -n "$excess"); do
-  writer=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$old.json" --query Metadata.writer --output text 2>&1) ||
-    fail "retention: cannot read s3://$S3_BUCKET/$old.json: $writer"
-  if [ "$writer" != helm-datashield ]; then log "retention: keeping $old (not written by helm-datashield)"; continue; fi
-  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old.json" 2>&1) ||
-    fail "retention: cannot delete s3://$S3_BUCKET/$old.json: $out"
-  case $old in
-    *.native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$old/" 2>&1) ;;
-    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old" 2>&1) ;;
-  esac || fail "retention: cannot delete s3://$S3_BUCKET/$old: $out"
+# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the metadata object.
+delete_pair() {
+  case $2 in
+    native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$1/" 2>&1) ;;
+    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1) ;;
+  esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"
+  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1.json" 2>&1) ||
+    fail "retention: deleted s3://$S3_BUCKET/$1 but not its metadata object (the next run finishes it): $out"
+}
+while read -r half_stamp half_cluster half_key; do
+  # Metadata of ours whose data is gone or short, older than this backup: a deletion cut short.
+  case $half_cluster in "$cluster" | -) ;; *) continue ;; esac
+  [ "$(printf '%s' "$half_stamp" | tr -d TZ)" -lt "$(printf '%s' "$stamp" | tr -d TZ)" ] || continue
+  delete_pair "$half_key" "${half_key##*.}"
+  log "retention: finished deleting $half_key (a deletion cut short earlier)"
+done < "$WORK_DIR/half-deleted"
+if [ "$excess" -le 0 ]; then
+  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
+  exit 0
+fi
+head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
+  [ "$old" != "$key" ] || continue
+  delete_pair "$old" "${old##*.}"
   log "retention: deleted $old"
 done
