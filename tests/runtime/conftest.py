@@ -201,7 +201,8 @@ def metadata_text(fields: dict[str, object]) -> bytes:
     """A metadata object laid out as the upload step writes it: one top-level field a line, "tables" last."""
     tables = fields.get("tables", {})
     assert isinstance(tables, dict)
-    lines = [f"  {json.dumps(k)}: {json.dumps(v, separators=(', ', ': '))}," for k, v in fields.items() if k != "tables"]
+    lines = [f"  {json.dumps(k)}: {json.dumps(v, separators=(', ', ': '))},"
+             for k, v in fields.items() if k != "tables"]
     rows = ",\n".join(f"    {json.dumps(t)}: {n}" for t, n in tables.items())
     return ("{\n" + "\n".join(lines) + '\n  "tables": {\n' + (rows + "\n" if rows else "") + "  }\n}\n").encode()
 

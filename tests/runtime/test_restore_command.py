@@ -21,7 +21,8 @@ def test_the_command_reads_what_the_backup_pod_wrote(site: Site) -> None:
     assert site.backup().returncode == 0
     bucket = store(site)
     objects = {k: v for listed in listing_prefixes("ds", "prod", "") for k, v in bucket.keys(listed).items()}
-    (backup,) = catalog("ds", "prod", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)})
+    read = {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)}
+    (backup,) = catalog("ds", "prod", "", objects, read)
     assert backup.complete, backup.problem
     assert backup.manager_nodes == ("sgx-node-1", "sgx-node-2")
     assert bucket.digest([backup.key]) == backup.sha256
