@@ -116,10 +116,10 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
     base, pattern = base_of(prefix), _name_pattern(release, namespace)
     limit = (now or datetime.now(timezone.utc)) + CLOCK_SKEW
     found: list[Backup] = []
-    for meta_key in metadata_keys(release, namespace, prefix, objects):
-        key = meta_key[:-len(METADATA_SUFFIX)]
+    for key in sorted({data_key for listed in objects if (data_key := _data_key(listed, base, pattern))}):
+        meta_key = key + METADATA_SUFFIX
         match = pattern.fullmatch(key[len(base):])
-        assert match, "metadata_keys matched it"
+        assert match, "_data_key matched it"
         stamp = match["stamp"] or match["stamp2"]
         parts = [size for k, size in objects.items()
                  if k == key or (match["format"] == "native" and k.startswith(key + "/"))]
@@ -137,6 +137,20 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
         found.append(Backup(name=backup.name, key=key, format=backup.format, size=backup.size, metadata=metadata_read,
                             problem=problem, cluster=backup.cluster))
     return sorted(found, key=lambda b: (b.created_stamp, b.cluster or "-", b.key))
+
+
+def _data_key(key: str, base: str, pattern: re.Pattern[str]) -> str | None:
+    """The backup that the listed `key` belongs to (its data, a native backup's part, or its
+    metadata object), None when it is no part of one of the release's backups."""
+    if not key.startswith(base):
+        return None
+    name = key[len(base):]
+    for candidate in (name, name.removesuffix(METADATA_SUFFIX), name.split("/", 2)[0],
+                      "/".join(name.split("/", 2)[:2])):
+        match = pattern.fullmatch(candidate)
+        if match and (candidate in (name, name.removesuffix(METADATA_SUFFIX)) or match["format"] == "native"):
+            return base + candidate
+    return None
 
 
 def _created(stamp: str) -> datetime | None:

@@ -48,26 +48,36 @@ STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0
 # A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
 # trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
 CLOCK_SKEW_SECONDS=600
-# listing PREFIX: appends "<size> <key>" lines to $WORK_DIR/listing for the objects under PREFIX whose
-# keys use only the characters of our names (letters, digits and !_.*'()/-); counts the others in $odd_keys.
+# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release's
+# backups do, in either layout, and use only the characters of our names (letters, digits and
+# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
+# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no
+# backquote, S3Prefix's rule).
 OUR_KEY_LINE='s/^ *"\([0-9][0-9]*\) \([A-Za-z0-9!_.*()\/'"'"'-]*\)",\{0,1\}$/\1 \2/p'
 listing() {
-  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1" --output json \
-    --query "Contents[].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$1: $listed"
-  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing.part"
-  odd_keys=$((odd_keys + $(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing.part" || true)))
-  cat "$WORK_DIR/listing.part" >> "$WORK_DIR/listing"
+  l_base=$(key_of "")
+  l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
+  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
+    --query "Contents[?$l_filter].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"
+  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
 stamp_iso() {
   iso=$(printf '%s' "$1" | sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3T\4:\5:\6Z/')
   [ "$(date -u -d "$iso" +%Y%m%dT%H%M%SZ 2>/dev/null)" = "$1" ] && printf '%s' "$iso"
 }
-# meta_problem FILE KEY FORMAT CLUSTER: why the metadata object FILE does not describe this release's
-# scheduled backup KEY (nothing when it does). CLUSTER "-": a key of the earlier layout, which names no
-# cluster. The metadata must be laid out as the upload step writes it (one field a line), which is
-# all of JSON this image can check without a JSON parser.
-meta_problem() {
+# shown VALUE: VALUE quoted, or null when empty (as the restore command shows a missing field).
+shown() { if [ -n "$1" ]; then printf '"%s"' "$1"; else printf null; fi; }
+# backup_problem FILE KEY FORMAT CLUSTER STAMP: why the metadata object FILE does not describe this
+# release's scheduled backup KEY, named with FORMAT, CLUSTER ("-": the earlier layout, which names
+# none) and STAMP (nothing when it does; renderer/backups.py applies the same rules). The metadata
+# must be laid out as the upload step writes it (one field a line), which is all of JSON this image
+# can check without a JSON parser.
+backup_problem() {
+  b_iso=$(stamp_iso "$5") || { echo "$5 is not a time"; return; }
+  [ "$(printf '%s' "$5" | tr -d TZ)" -le "$b_limit" ] ||
+    { echo "dated $b_iso, later than this pod's clock allows ($CLOCK_SKEW_SECONDS s of skew): never trusted for ordering, never deleted"; return; }
   if ! [ -s "$1" ] || [ "$(head -n 1 "$1")" != "{" ] || [ "$(tail -n 1 "$1")" != "}" ] ||
     sed '1d;$d' "$1" | grep -qv -e '^  "[A-Za-z0-9]*": \("\([^"\\]\|\\.\)*"\|[0-9][0-9]*\|{.*}\|null\),$' \
       -e '^  "tables": {$' -e '^    "\([^"\\]\|\\.\)*": [0-9][0-9]*,\{0,1\}$' -e '^  }$'; then
@@ -80,27 +90,37 @@ meta_problem() {
   for b_field in release namespace object format; do
     case $b_field in release) b_want=$RELEASE ;; namespace) b_want=$NAMESPACE ;; object) b_want=$2 ;; format) b_want=$3 ;; esac
     b_got=$(meta_field "$b_field" "$1")
-    [ "$b_got" = "$b_want" ] || { echo "its metadata names $b_field \"$b_got\", not \"$b_want\""; return; }
+    [ "$b_got" = "$b_want" ] || { echo "its metadata names $b_field $(shown "$b_got"), not \"$b_want\""; return; }
   done
-  b_got=$(meta_field cluster "$1")
-  [ "$4" = - ] || [ "$b_got" = "$4" ] || { echo "its metadata names cluster \"$b_got\", the key \"$4\""; return; }
-  [ "$4" != - ] || [ -z "$b_got" ] || { echo "its metadata names cluster \"$b_got\", the key none"; return; }
+  b_got=$(meta_field cluster "$1") b_want=${4#-}
+  [ "$b_got" = "$b_want" ] || { echo "its metadata names cluster $(shown "$b_got"), the key $(shown "$b_want")"; return; }
   [ -n "$(meta_field size "$1")" ] && [ -n "$(meta_field sha256 "$1")" ] ||
     { echo "the metadata object records no size or SHA-256"; return; }
+  b_got=$(meta_field created "$1")
+  [ "$b_got" = "$b_iso" ] || echo "its metadata says it was created at $b_got, its name $b_iso"
 }
 # our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
 # "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
 # future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of
-# ours whose data is gone or short) go to $WORK_DIR/half-deleted.
+# ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the
+# bucket holds (each costs a second or more of start-up): one listing and one download of every
+# metadata object named like ours.
 our_backups() {
   b_base=$(key_of "")
-  odd_keys=0
   b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)
-  : > "$WORK_DIR/listing"
-  listing "$b_base$RELEASE-"
-  listing "$b_base$NAMESPACE/$RELEASE-"
+  listing
   [ "$odd_keys" = 0 ] ||
     log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"
+  # Bytes and objects of each backup's data: an object, or the objects under a native backup's key.
+  awk '{ key = substr($0, index($0, " ") + 1); at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6)
+    size[key] += $1; parts[key]++ } END { for (key in size) print key, size[key], parts[key] }' \
+    "$WORK_DIR/listing" > "$WORK_DIR/data-sizes"
+  # No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key the
+  # local file system cannot hold is read on its own below, if it is one of ours at all.
+  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
+  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude '*' \
+    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
+    > /dev/null 2>&1 || true
   : > "$WORK_DIR/backups.unsorted"
   : > "$WORK_DIR/half-deleted"
   while read -r _ b_meta; do
@@ -109,35 +129,28 @@ our_backups() {
     b_rel=${b_rel%.json}
     # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal
     case $b_rel in
-      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native)
-        b_rest=${b_rel#"$RELEASE"-} b_cluster=- ;;
+      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;
       "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
-        b_rest=${b_rel#"$NAMESPACE/$RELEASE"-} b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-}
-        b_cluster=${b_cluster%.*} ;;
+        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*} ;;
       *) continue ;;
     esac
-    b_stamp=${b_rest%%[.-]*} b_format=${b_rel##*.}
-    case $b_cluster in '' | *[!A-Za-z0-9-]*) log "WARNING: ignoring s3://$S3_BUCKET/$b_key: not a name this tool writes"; continue ;; esac
-    b_iso=$(stamp_iso "$b_stamp") || { log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_stamp is not a time"; continue; }
-    if [ "$(printf '%s' "$b_stamp" | tr -d TZ)" -gt "$b_limit" ]; then
-      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: dated $b_iso, later than this pod's clock allows ($CLOCK_SKEW_SECONDS s of skew): never trusted for ordering, never deleted"
+    b_stamp=${b_rel#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${b_rel##*.}
+    b_file="$WORK_DIR/metadata/${b_meta#"$b_base"}"
+    if ! [ -f "$b_file" ]; then
+      b_file="$WORK_DIR/candidate.json"
+      b_out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$b_meta" "$b_file" 2>&1) ||
+        fail "cannot read s3://$S3_BUCKET/$b_meta: $b_out"
+    fi
+    b_problem=$(backup_problem "$b_file" "$b_key" "$b_format" "$b_cluster" "$b_stamp")
+    if [ -n "$b_problem" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_problem"
       continue
     fi
-    b_out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$b_meta" "$WORK_DIR/candidate.json" 2>&1) ||
-      fail "cannot read s3://$S3_BUCKET/$b_meta: $b_out"
-    b_problem=$(meta_problem "$WORK_DIR/candidate.json" "$b_key" "$b_format" "$b_cluster")
-    [ -n "$b_problem" ] || [ "$(meta_field created "$WORK_DIR/candidate.json")" = "$b_iso" ] ||
-      b_problem="its metadata says it was created at $(meta_field created "$WORK_DIR/candidate.json"), its name $b_iso"
-    if [ -n "$b_problem" ]; then log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_problem"; continue; fi
-    b_size=0 b_parts=0
-    while read -r b_object_size b_object; do
-      case $b_object in "$b_key" | "$b_key"/*) [ "$b_format" = native ] || [ "$b_object" = "$b_key" ] || continue
-        b_size=$((b_size + b_object_size)) b_parts=$((b_parts + 1)) ;;
-      esac
-    done < "$WORK_DIR/listing"
-    b_recorded=$(meta_field size "$WORK_DIR/candidate.json")
-    if [ "$b_parts" = 0 ] || [ "$b_size" != "$b_recorded" ]; then
-      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: its data has $b_size bytes in $b_parts object(s), its metadata records $b_recorded"
+    b_recorded=$(meta_field size "$b_file")
+    b_data=$(awk -v key="$b_key" '$1 == key { print $2, $3 }' "$WORK_DIR/data-sizes")
+    b_data=${b_data:-0 0}
+    if [ "${b_data% *}" != "$b_recorded" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: its data has ${b_data% *} bytes in ${b_data#* } object(s), its metadata records $b_recorded"
       printf '%s %s %s\n' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/half-deleted"
       continue
     fi
