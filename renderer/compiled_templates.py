@@ -718,7 +718,7 @@ SCRIPTS = {
         "# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download\n"
         '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no\n'
         "# backquote, S3Prefix's rule).\n"
-        'OUR_KEY_LINE=\'s/^ *"\\([0-9][0-9]*\\) \\([A-Za-z0-9!_.*()\\/\'"\'"\'-]*\\)",\\{0,1\\}$/\\1 \\2/p\'\n'
+        'OUR_KEY_LINE=\'s|^ *"\\([0-9][0-9]*\\) \\([A-Za-z0-9!_.*()/\'"\'"\'-]*\\)",\\{0,1\\}$|\\1 \\2|p\'\n'
         'listing() {\n'
         '  l_base=$(key_of "")\n'
         '  l_filter="starts_with(Key, \\`$(json_string "$l_base$RELEASE-")\\`) || starts_with(Key, \\`$(json_string "$l_base$NAMESPACE/$RELEASE-")\\`)"\n'

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backups import METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
+from .backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from .cluster import Cluster, ProcessRunner, Release, shown
 from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
 from .objectstore import ObjectStore, file_sha256
@@ -274,6 +274,9 @@ class Session:
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
                                            request.unsafe_sgx)
             reasons += sgx_reasons
+            if request.source == LATEST:  # what `latest` passed over, newest first, as the restore Job logs it
+                notes = [f"skipped the newer {b.name}: {b.problem}" for b in reversed(found)
+                         if b.problem and b.created_stamp > backup.created_stamp] + notes
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
         post = post_renderer(helm_major, self.plugin_dir)

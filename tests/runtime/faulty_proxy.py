@@ -8,7 +8,9 @@ except those whose path ends with one of `suffixes`, which get the fault:
 - "stop": a PUT is cut off halfway through its body, and the server is gone from then on (every
   later connection is closed unanswered);
 - "refuse": a PUT is answered 403 with the S3 error `code`, as a full quota or a refused write is;
-- "slow": any request is passed on, but answered only after `delay` seconds.
+- "slow": any request is passed on, but answered only after `delay` seconds;
+- "unavailable": a DELETE is passed on (the server does it) but answered 503 ServiceUnavailable, as a
+  gateway whose backend answered too late: to the client the object may or may not be gone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from urllib.parse import urlsplit
 
 from tests.runtime.loopback import Handler, LoopbackServer
 
-Fault = Literal["corrupt", "stop", "refuse", "slow"]
+Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable"]
+METHOD = {"corrupt": "GET", "stop": "PUT", "refuse": "PUT", "unavailable": "DELETE"}  # "slow": any
 
 
 class FaultyProxy(LoopbackServer):
@@ -36,8 +39,7 @@ class FaultyProxy(LoopbackServer):
         class ProxyHandler(Handler):
             def _forward(self) -> None:
                 path = urlsplit(self.path).path
-                hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
-                                                                                       else "PUT"))
+                hit = path.endswith(suffixes) and self.command == METHOD.get(fault, self.command)
                 length = int(self.headers.get("Content-Length") or 0)
                 if proxy.down or (hit and fault == "stop"):
                     self.rfile.read(length // 2)
@@ -64,6 +66,12 @@ class FaultyProxy(LoopbackServer):
                 elif hit and fault == "slow":
                     proxy.hits.append(path)
                     time.sleep(delay)
+                elif hit and fault == "unavailable":
+                    proxy.hits.append(path)
+                    error = ("<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>ServiceUnavailable</Code><Message>"
+                             f"answered 503 by the faulty proxy</Message><Resource>{path}</Resource></Error>")
+                    self.answer(503, error.encode(), [("Content-Type", "application/xml")])
+                    return
                 headers = [(name, value) for name, value in answer.getheaders()
                            if name.lower() not in ("transfer-encoding", "connection", "content-length")]
                 head_length = int(answer.getheader("Content-Length") or 0) if self.command == "HEAD" else None

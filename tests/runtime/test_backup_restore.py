@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.runtime.conftest import SECRET, Site
+from tests.runtime.conftest import SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 
@@ -44,7 +44,7 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
         "tables": {"audit": 500, "enclaves": 3},
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
-    assert metadata["cluster"] == site.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
+    assert metadata["cluster"] == cluster_id(site)
     assert key == f"prod/ds-{metadata['created'].replace('-', '').replace(':', '')}-{metadata['cluster']}.sql"
     assert metadata["databaseVersion"].startswith("15.")
     assert f"[upload] backup complete: s3://{site.bucket}/{key} ({len(data)} bytes" in run.log
@@ -95,27 +95,33 @@ def test_restore_of_an_empty_database_needs_no_safety_dump(site: Site) -> None:
 OURS = ("writer=helm-datashield", "release=ds")
 
 
+def cluster_id(site: Site) -> str:
+    """The stand-in's database cluster identity, as the dump step reads it."""
+    return site.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
+
+
 def test_retention_deletes_only_the_oldest_of_ours(site: Site) -> None:
-    old_metadata = b'{\n  "writer": "helm-datashield",\n  "format": "sql"\n}\n'
-    site.write("ds-20200101T000000Z.sql", b"oldest", *OURS)
-    site.write("ds-20200101T000000Z.sql.json", old_metadata, *OURS)
-    site.write("ds-20200102T000000Z.sql", b"older", *OURS)
-    site.write("ds-20200102T000000Z.sql.json", old_metadata, *OURS)
-    site.write("ds-20200101T120000Z.sql", b"someone else's")  # same naming, not written by us
-    site.write("ds-20200101T120000Z.sql.json", b"{}")
-    site.write("ds-prod-20200101T000000Z.sql", b"another release", *OURS)
-    site.write("ds-prod-20200101T000000Z.sql.json", old_metadata, *OURS)
+    here = cluster_id(site)
+    put_backup(site, "ds-20200101T000000Z.sql", b"oldest")  # the earlier layout: ours, counted
+    put_backup(site, "ds-20200102T000000Z.sql", b"older")
+    put_backup(site, f"prod/ds-20200103T000000Z-{here}.sql", b"old")
+    put_backup(site, "ds-20200101T120000Z.sql", b"someone else's", writer=None)  # same naming, not ours
+    put_backup(site, "prod/ds-20200104T000000Z-999.sql", b"another cluster's")  # never counted here
+    put_backup(site, f"staging/ds-20200105T000000Z-{here}.sql", b"staging's", namespace="staging")
+    put_backup(site, "ds-prod-20200101T000000Z.sql", release="ds-prod")  # another release
     site.write("ds-20190101T000000Z.sql", b"incomplete: no metadata", *OURS)
     site.write("ds-notes.txt", b"not a backup")
+    before = site.objects()
     run = site.backup(Retention=2)
     assert run.returncode == 0, run.log
-    [new] = [k for k in backup_keys(site) if not k.startswith(("ds-2019", "ds-2020"))]
-    assert site.objects() == sorted([
-        "ds-20190101T000000Z.sql", "ds-20200101T120000Z.sql", "ds-20200101T120000Z.sql.json",
-        "ds-20200102T000000Z.sql", "ds-20200102T000000Z.sql.json", new, f"{new}.json", "ds-notes.txt",
-        "ds-prod-20200101T000000Z.sql", "ds-prod-20200101T000000Z.sql.json"])
+    [new] = [k for k in backup_keys(site) if "2020" not in k]
+    gone = ["ds-20200101T000000Z.sql", "ds-20200101T000000Z.sql.json", "ds-20200102T000000Z.sql",
+            "ds-20200102T000000Z.sql.json"]
+    assert site.objects() == sorted({*before, new, f"{new}.json"} - set(gone))
     assert "[upload] retention: deleted ds-20200101T000000Z.sql" in run.log
-    assert "[upload] retention: keeping ds-20200101T120000Z.sql (not written by helm-datashield)" in run.log
+    assert "[upload] retention: deleted ds-20200102T000000Z.sql" in run.log
+    assert (f"[upload] WARNING: ignoring s3://{site.bucket}/ds-20200101T120000Z.sql: not written by "
+            "helm-datashield") in run.log
 
 
 def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
@@ -178,7 +184,8 @@ WRONG_SECRET = "W" * 40
                  "the backup is damaged", id="truncated-object"),
     pytest.param("no-metadata", "[fetch] FAILED: the metadata object s3://{bucket}/{key}.json is missing or "
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
-    pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in s3://{bucket}/", id="no-backup-at-all"),
+    pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in namespace prod in s3://{bucket}/",
+                 id="no-backup-at-all"),
     pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/pre-restore-ds-", id="wrong-secret"),
     pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
                  'this restore Job reads "sql"', id="unknown-format"),
@@ -193,16 +200,18 @@ def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Sit
         site.write(key, bytes([data[0] ^ 1]) + data[1:], *OURS)
     elif damage == "truncate":
         site.write(key, data[:100], *OURS)
+        which = key  # "latest" passes over a backup whose size differs from its metadata's (tests/latest_cases.py)
     elif damage == "no-metadata":
-        site.s3.aws("s3api", "delete-object", "--bucket", site.bucket, "--key", f"{key}.json")
+        site.delete(f"{key}.json")
         which = key  # "latest" only ever picks complete backups
     elif damage == "no-backup":
-        site.s3.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{site.bucket}")
+        site.delete(key, f"{key}.json")
     elif damage == "wrong-secret":
         secret = {**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}
     elif damage == "other-format":
         metadata = site.read(f"{key}.json").replace(b'"format": "sql"', b'"format": "cockroach-backup"')
         site.write(f"{key}.json", metadata, *OURS)
+        which = key  # as "truncate"
     site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
     before = site.data()
     run = site.restore(which, secret=secret)

@@ -25,7 +25,8 @@ from tests.runtime.test_restore_command import store
 from tests.services import TOOLS_BIN, PostgresServer, S3Server
 
 ROOT_PREFIX = "latest-cases"
-Verdict = tuple[int, str, "Backup | Refused"]
+# The pod's exit code, its log, the files of its one download of the metadata objects; the command's choice.
+Verdict = tuple[int, str, list[str], "Backup | Refused"]
 
 
 def build(site: Site, base: str, objects: dict[str, object]) -> None:
@@ -50,7 +51,7 @@ def build(site: Site, base: str, objects: dict[str, object]) -> None:
                 site.write(f"{key}.json", what[4:].encode("latin-1"))
 
 
-def pod_latest(site: Site, prefix: str, work: Path) -> tuple[int, str]:
+def pod_latest(site: Site, prefix: str, work: Path) -> tuple[int, str, list[str]]:
     """Runs the pod's own `latest_backup` (lib.sh + s3.sh as the fetch container has them)."""
     work.mkdir()
     script = "STEP=fetch\n" + SCRIPTS["lib.sh"] + SCRIPTS["s3.sh"] + 'latest_backup\ncat "$WORK_DIR/latest"\n'
@@ -59,7 +60,8 @@ def pod_latest(site: Site, prefix: str, work: Path) -> tuple[int, str]:
            "AWS_DEFAULT_REGION": "us-east-1", "PATH": f"{TOOLS_BIN}:/usr/bin:/bin", **SECRET}
     done = subprocess.run(["/bin/sh", "-ec", script], env=env, text=True, capture_output=True, check=False,
                           timeout=300)
-    return done.returncode, done.stdout + done.stderr
+    fetched = sorted(str(f.relative_to(work / "metadata")) for f in (work / "metadata").rglob("*") if f.is_file())
+    return done.returncode, done.stdout + done.stderr, fetched
 
 
 def command_latest(site: Site, prefix: str) -> Backup | Refused:
@@ -93,7 +95,7 @@ def verdicts(s3_server: S3Server, postgres_server: PostgresServer, kube_api: Kub
 @pytest.mark.parametrize("name,expected", [pytest.param(name, e, id=name) for name, _, e in CASES])
 def test_latest_is_the_same_rule_in_the_pod_and_the_command(verdicts: dict[str, Verdict], name: str,
                                                             expected: str) -> None:
-    code, log, command = verdicts[name]
+    code, log, fetched, command = verdicts[name]
     base = f"{ROOT_PREFIX}/{[n for n, _, _ in CASES].index(name)}/"
     if expected.startswith("REFUSE:"):
         assert code == 1, log
@@ -105,5 +107,6 @@ def test_latest_is_the_same_rule_in_the_pod_and_the_command(verdicts: dict[str, 
         assert code == 0, log
         assert log.splitlines()[-1] == base + expected, log
         assert isinstance(command, Backup) and command.key == base + expected, command
+        assert f"{expected}.json" in fetched, fetched  # read in the one download, not a call of its own
     for line in log.splitlines()[:-1]:
         assert line.startswith("[fetch] "), log  # every report is one line of the log
