@@ -29,7 +29,7 @@ from .errors import Refused
 
 STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 FORMAT = r"\.(?P<format>sql|native)"
-CLUSTER = r"-(?P<cluster>[A-Za-z0-9-]+)"
+CLUSTER = r"-(?P<cluster>[A-Za-z0-9][A-Za-z0-9-]*)"  # as the dump step checks it (dump.sh)
 METADATA_SUFFIX = ".json"
 LATEST = "latest"
 CLOCK_SKEW = timedelta(minutes=10)  # a name dated later than now plus this cannot be right (s3.sh: CLOCK_SKEW_SECONDS)

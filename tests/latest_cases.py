@@ -38,6 +38,8 @@ CASES: list[Case] = [
     ("odd keys: spaces, a newline, unicode", {NEW: "pair", f"{NEWER}.json (copy)": "raw:{}", f"{NEWER} (copy)": "data",
                                               "prod/ds-20260104T000000Z-111.sql\n.json": "raw:{}",
                                               "ds-20260105T000000Zé.sql.json": "raw:{}"}, NEW),
+    ("a cluster this tool never names", {NEW: "pair", "prod/ds-20260103T000000Z-a.b.sql": {"cluster": "a.b"},
+                                         "prod/ds-20260104T000000Z--1.sql": {"cluster": "-1"}}, NEW),
     ("two database clusters", {NEW: "pair", "prod/ds-20260103T000000Z-222.sql": "pair"},
      "REFUSE:from more than one database cluster"),
     ("two clusters and the earlier layout", {OLD: "pair", NEW: "pair"}, NEW),

@@ -20,7 +20,11 @@ db_exists() {
   printf '%s\n' "$out" | grep -qx "$DATABASE_NAME"
 }
 # The database cluster's identity: the system identifier initdb gave it (a new cluster gets a new one).
-db_cluster_id() { pg -At -d postgres -c "SELECT system_identifier FROM pg_control_system()"; }
+# TEST_CLUSTER_ID, when set, is answered instead (an identity no database here would give).
+db_cluster_id() {
+  if [ -n "${TEST_CLUSTER_ID+set}" ]; then printf '%s\n' "$TEST_CLUSTER_ID"; return; fi
+  pg -At -d postgres -c "SELECT system_identifier FROM pg_control_system()"
+}
 # The counts describe the dump itself: they are counted in it (its COPY blocks, one row a line), so rows
 # written meanwhile are in neither (CockroachDB: both AS OF SYSTEM TIME one timestamp).
 copy_counts() {

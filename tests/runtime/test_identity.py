@@ -61,6 +61,15 @@ def test_a_backup_taken_while_the_database_is_written_restores_with_its_counts(s
     assert audit_rows(site) == recorded["audit"]
 
 
+@pytest.mark.parametrize("identity", ["", "a.b", "-1", "a b", "x" * 65, "é"])
+def test_a_cluster_identity_that_cannot_name_a_backup_fails_the_dump(site: Site, identity: str) -> None:
+    run = site.backup(env={"TEST_CLUSTER_ID": identity})
+    assert (run.returncode, run.failed_container) == (1, "dump"), run.log
+    assert (f"[dump] FAILED: the database cluster at 127.0.0.1:{site.db.port} gave an identity that is not 1-64 "
+            f'letters, digits and "-" (the first a letter or digit): "{identity}"') in run.log.splitlines()
+    assert site.objects() == []
+
+
 def odd_objects(site: Site) -> None:
     for key in ("ds-20990101T000000Z.sql", f"prod/ds-20990101T000000Z-{cluster_id(site)}.sql"):
         put_backup(site, key)  # a node whose clock said 2099 once

@@ -12,11 +12,10 @@ version=$(db_version 2>&1) && [ -n "$version" ] ||
 # a backup's name) and lets a restore see that a backup comes from another cluster.
 cluster=$(db_cluster_id 2>&1) ||
   fail "cannot read the identity of the database cluster at $DATABASE_HOST:$DATABASE_PORT: $cluster"
-case $cluster in
-  '' | *[!A-Za-z0-9-]*) fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\": \"$cluster\"" ;;
-esac
-[ "${#cluster}" -le 64 ] ||
-  fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\": \"$cluster\""
+# It must be a name this tool writes and reads back (renderer/backups.py CLUSTER; s3.sh our_backups).
+case $cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) cluster_ok=no ;; *) cluster_ok=yes ;; esac
+[ "$cluster_ok" = yes ] && [ "${#cluster}" -le 64 ] ||
+  fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\" (the first a letter or digit): \"$cluster\""
 printf '%s\n' "$cluster" > "$WORK_DIR/cluster-id"
 stamp=$(printf '%s' "$now" | tr -d ':-')
 if [ -n "${DUMP_PREFIX:-}" ]; then

@@ -131,7 +131,9 @@ our_backups() {
     case $b_rel in
       "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;
       "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
-        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*} ;;
+        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*}
+        # A cluster as the dump step names it (dump.sh), else not a name of ours (renderer/backups.py CLUSTER).
+        case $b_cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) continue ;; esac ;;
       *) continue ;;
     esac
     b_stamp=${b_rel#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${b_rel##*.}

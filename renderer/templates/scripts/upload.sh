@@ -48,7 +48,7 @@ log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
 stamp=$(printf '%s' "$created" | tr -d ':-')
 our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
-grep -qx "$stamp $cluster $key" "$WORK_DIR/retained" ||
+grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||
   fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"
 count=$(grep -c . "$WORK_DIR/retained" || true)
 excess=$((count - RETENTION))
