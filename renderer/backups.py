@@ -14,6 +14,12 @@ database (and by `--list --verify`).
 `latest` is one rule, the same as the restore Job's (renderer/templates/scripts/s3.sh,
 `latest_backup`; tests/latest_cases.py runs both against one table): the newest complete backup;
 refused when there is none, or when the complete backups come from more than one database cluster.
+
+The restore Job's safety dumps, `<prefix>/pre-restore-<release>-<yyyymmddThhmmssZ>.<format>`, have
+a metadata object too, written by the same writer (s3.sh `metadata_json`), with `"kind":
+"safety-dump"`, the restore run and the backup being restored: they are listed, marked, and
+restorable by name once their metadata describes them as above (a safety dump's name names no
+cluster), but never `latest` and never retention's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ METADATA_SUFFIX = ".json"
 LATEST = "latest"
 CLOCK_SKEW = timedelta(minutes=10)  # a name dated later than now plus this cannot be right (s3.sh: CLOCK_SKEW_SECONDS)
 WRITER = "helm-datashield"
+SAFETY_PREFIX = "pre-restore-"  # the restore Job's safety dumps: pre-restore-<release>-<time>.<format>
+SAFETY_KIND = "safety-dump"  # their metadata's "kind"; scheduled backups have none
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,16 @@ class Backup:
         return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z"
 
     @property
+    def safety_dump(self) -> bool:
+        """A safety dump the restore Job took of the data it replaced (never `latest`, never retention's)."""
+        return self.name.startswith(SAFETY_PREFIX)
+
+    @property
+    def restoring(self) -> str | None:
+        """For a safety dump: the backup whose restore it was taken before."""
+        return _text(self.metadata, "restoring")
+
+    @property
     def sha256(self) -> str | None:
         return _text(self.metadata, "sha256")
 
@@ -90,15 +108,16 @@ def base_of(prefix: str) -> str:
 
 
 def listing_prefixes(release: str, namespace: str, prefix: str) -> list[str]:
-    """The prefixes to list: the earlier layout's and the namespace's."""
+    """The prefixes to list: the earlier layout's, the namespace's and the safety dumps'."""
     base = base_of(prefix)
-    return [f"{base}{release}-", f"{base}{namespace}/{release}-"]
+    return [f"{base}{release}-", f"{base}{namespace}/{release}-", f"{base}{SAFETY_PREFIX}{release}-"]
 
 
 def _name_pattern(release: str, namespace: str) -> re.Pattern[str]:
     earlier = rf"{re.escape(release)}-{STAMP}"
     now = rf"{re.escape(namespace + '/' + release)}-{STAMP.replace('stamp', 'stamp2')}{CLUSTER}"
-    return re.compile(rf"(?:{earlier}|{now}){FORMAT}")
+    safety = rf"{re.escape(SAFETY_PREFIX + release)}-{STAMP.replace('stamp', 'stamp3')}"
+    return re.compile(rf"(?:{earlier}|{now}|{safety}){FORMAT}")
 
 
 def metadata_keys(release: str, namespace: str, prefix: str, objects: Mapping[str, int]) -> list[str]:
@@ -120,7 +139,7 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
         meta_key = key + METADATA_SUFFIX
         match = pattern.fullmatch(key[len(base):])
         assert match, "_data_key matched it"
-        stamp = match["stamp"] or match["stamp2"]
+        stamp = match["stamp"] or match["stamp2"] or match["stamp3"]
         parts = [size for k, size in objects.items()
                  if k == key or (match["format"] == "native" and k.startswith(key + "/"))]
         backup = Backup(name=key[len(base):], key=key, format=match["format"], size=sum(parts) if parts else None,
@@ -134,6 +153,9 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
                        f"({int(CLOCK_SKEW.total_seconds())} s of skew)")
         elif problem is None and metadata_read is not None:
             problem = _check(metadata_read, backup, release, namespace, _iso(created))
+        elif metadata_read is None and backup.safety_dump and meta_key not in metadata:
+            problem = ("no metadata object (a safety dump taken before they had one, or not finished: download it "
+                       "and restore it as a local file with --unsafe-ignore-sgx-nodes)")
         found.append(Backup(name=backup.name, key=key, format=backup.format, size=backup.size, metadata=metadata_read,
                             problem=problem, cluster=backup.cluster))
     return sorted(found, key=lambda b: (b.created_stamp, b.cluster or "-", b.key))
@@ -179,17 +201,20 @@ def _parse(raw: bytes | str | None) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _check(metadata: dict[str, Any], backup: Backup, release: str, namespace: str, created: str) -> str | None:
-    """Why `metadata` does not describe this release's scheduled backup `backup` (None when it does)."""
+    """Why `metadata` does not describe this release's scheduled backup or safety dump `backup` (None
+    when it does). A safety dump's name names no cluster: its metadata's is not checked against it."""
     if metadata.get("writer") != WRITER:
         return "not written by helm-datashield"
     kind = metadata.get("kind")
-    if kind not in (None, "backup"):
+    if backup.safety_dump and kind != SAFETY_KIND:
+        return f'its metadata object does not say "kind": "{SAFETY_KIND}"'
+    if not backup.safety_dump and kind not in (None, "backup"):
         return f"a {kind}, not a scheduled backup"
     for field, want in (("release", release), ("namespace", namespace), ("object", backup.key),
                         ("format", backup.format)):
         if metadata.get(field) != want:
             return f"its metadata names {field} {json.dumps(metadata.get(field))}, not {json.dumps(want)}"
-    if metadata.get("cluster") != backup.cluster:
+    if not backup.safety_dump and metadata.get("cluster") != backup.cluster:
         return f"its metadata names cluster {json.dumps(metadata.get('cluster'))}, the key {json.dumps(backup.cluster)}"
     recorded = metadata.get("size")
     if not isinstance(recorded, int) or isinstance(recorded, bool) or not _text(metadata, "sha256"):
@@ -204,10 +229,11 @@ def _check(metadata: dict[str, Any], backup: Backup, release: str, namespace: st
 
 
 def choose(backups: list[Backup], source: str, where: str) -> Backup:
-    """The backup that `--from` names: `latest` (the newest complete one) or a name under the
-    prefix (the full key is accepted too). Refused when there is none or it is not complete."""
+    """The backup that `--from` names: `latest` (the newest complete scheduled backup) or a name
+    under the prefix, a safety dump's too (the full key is accepted too). Refused when there is
+    none or it is not complete."""
     if source == LATEST:
-        complete = [b for b in backups if b.complete]
+        complete = [b for b in backups if b.complete and not b.safety_dump]
         if not complete:
             raise Refused([f"no complete backup in {where} (see --list)"])
         clusters = sorted({b.cluster for b in complete if b.cluster})

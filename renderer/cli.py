@@ -7,6 +7,7 @@ turns errors into messages and exit codes:
     2  bad arguments            3  invalid values
     4  unusable manifests       1  any other failure the user can act on
     70 a bug (the traceback is shown with HELM_DEBUG=true)
+    128 + N  the restore command stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)
 
 Helm 4 throws a post-renderer's stderr away. Running as the Helm 4 plugin, the
 post-renderer therefore also prints its message to stdout as one YAML block
@@ -34,7 +35,12 @@ Without backup values the manifests pass through unchanged.
 Helm 3:  helm install ds ./chart --post-renderer <plugin dir>/bin/datashield-backup
 Helm 4:  helm install ds ./chart --post-renderer datashield-backup
 A chart that does not render the backup values (the vendor's):
-         ... --post-renderer-args=--values=backup-values.yaml"""
+         ... --post-renderer-args=--values=backup-values.yaml
+
+Exit codes: 0 done, 2 bad arguments (an unknown option, a --values file that cannot be
+read), 3 invalid values (the chart's or a --values file's), 4 unusable manifests on stdin,
+1 any other failure, 70 a bug (traceback with HELM_DEBUG=true). As the Helm 4 plugin it
+exits 0 and prints the message as YAML for Helm 4 to show (Helm 4 drops stderr)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,27 +91,30 @@ def _postrender_stream(data: bytes, args: list[str]) -> int:
 
 
 def _read_values_file(path: str) -> dict[str, Any]:
+    """The values in `path`: a file that cannot be read is a bad argument (exit 2), content
+    that is not a YAML mapping of values is invalid values (exit 3)."""
     from . import libraries
 
     libraries()
     import yaml
 
-    from .errors import DatashieldError
+    from .errors import InvalidArguments, InvalidValues, Problem
     from .stream import describe_yaml_error
 
+    where = f"--values {path}"
     try:
         with open(path, encoding="utf-8") as handle:
             loaded = yaml.safe_load(handle)
     except OSError as exc:
-        raise DatashieldError(f"--values {path}: cannot read it: {exc.strerror}") from None
+        raise InvalidArguments(f"{where}: cannot read it: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise DatashieldError(f"--values {path}: is not UTF-8 text") from None
+        raise InvalidValues([Problem(where, None, "is not UTF-8 text")]) from None
     except yaml.YAMLError as exc:
-        raise DatashieldError(f"--values {path}: is not valid YAML: {describe_yaml_error(exc)}") from None
+        raise InvalidValues([Problem(where, None, f"is not valid YAML: {describe_yaml_error(exc)}")]) from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise DatashieldError(f"--values {path}: must be a mapping of values, not {type(loaded).__name__}")
+        raise InvalidValues([Problem(where, None, f"must be a mapping of values, not {type(loaded).__name__}")])
     return loaded
 
 
@@ -123,6 +132,9 @@ def _backup_parser() -> Any:
 
 
 def _restore(args: list[str]) -> int:
+    from .interrupt import INTERRUPTS
+
+    INTERRUPTS.install()  # first: a Ctrl-C from now on is told as the state it left, never as a traceback
     from .restore import run
 
     return run(args, _parser)
@@ -163,8 +175,11 @@ def _guarded(action: Any, helm4: bool) -> int:
             traceback.print_exc()
         lines, code = [f"unexpected error ({type(error).__name__}: {error}); "
                        "run with HELM_DEBUG=true for details and report it"], 70
-    for line in lines:
-        print(f"{PREFIX} {line}", file=sys.stderr)
+    try:
+        for line in lines:
+            print(f"{PREFIX} {line}", file=sys.stderr)
+    except OSError:  # stderr is gone (the terminal closed: SIGHUP): the exit code is all that is left to tell
+        pass
     if helm4:
         sys.stdout.write("|-\n" + "".join(f"  {PREFIX} {line}\n" for line in lines))
         return 0

@@ -12,12 +12,13 @@ import json
 import re
 import shlex
 import subprocess
-import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import ClusterCallFailed
+from .interrupt import INTERRUPTS
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,9 @@ class Runner(Protocol):
     def run(self, argv: Sequence[str]) -> Completed:
         """Runs a command to its end."""
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> int:
-        """Runs a command, handing each line of its stdout to `on_line` as it comes; its exit code."""
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+        """Runs a command, handing each line of its stdout to `on_line` as it comes; its exit code
+        and stderr (stdout is empty: it went to `on_line`)."""
 
 
 class ProcessRunner:
@@ -40,19 +42,25 @@ class ProcessRunner:
 
     def run(self, argv: Sequence[str]) -> Completed:
         try:
-            done = subprocess.run(list(argv), capture_output=True, text=True, errors="replace", check=False)
+            with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  errors="replace") as process, INTERRUPTS.child(process):
+                stdout, stderr = INTERRUPTS.communicate(process)
         except OSError as exc:
             raise ClusterCallFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
-        return Completed(done.returncode, done.stdout, done.stderr)
+        return Completed(process.returncode, stdout, stderr)
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> int:
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+        # stderr goes to a file, not a pipe: a pipe read only after stdout ends could fill up and stall.
         try:
-            with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
-                                  errors="replace") as process:
-                assert process.stdout is not None
-                for line in process.stdout:
-                    on_line(line.rstrip("\n"))
-                return process.wait()
+            with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+                with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=errors, text=True,
+                                      errors="replace") as process, INTERRUPTS.child(process):
+                    assert process.stdout is not None
+                    for line in process.stdout:
+                        on_line(line.rstrip("\n"))
+                    code = process.wait()
+                errors.seek(0)
+                return Completed(code, "", errors.read())
         except OSError as exc:
             raise ClusterCallFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
 
@@ -109,7 +117,7 @@ class Cluster:
             return done.stdout
         if not_found and re.search(r"not ?found", done.stderr, re.IGNORECASE):
             return None
-        raise ClusterCallFailed(f"{shown(argv)} failed: {last_line(done.stderr) or f'exit {done.code}'}")
+        raise failed(argv, done)
 
     def _json(self, argv: list[str], not_found: bool = False) -> Any:
         out = self.call(argv, not_found)
@@ -218,9 +226,13 @@ class Cluster:
         return str(pod["metadata"]["name"]), [(name, states.get(name, "waiting")) for name in order]
 
     def follow_log(self, pod: str, container: str, on_line: Callable[[str], None]) -> None:
+        """Hands each line of a container's log to `on_line` until the container ends; raises
+        when kubectl fails (the lines it gave before have been handed on)."""
         argv = self.kubectl_argv("logs", pod, "--container", container, "--follow")
         self.calls.append(argv)
-        self.runner.stream(argv, on_line)
+        done = self.runner.stream(argv, on_line)
+        if done.code != 0:
+            raise failed(argv, done)
 
     def run_to_end(self, argv: list[str]) -> None:
         """Runs a planned command (helm upgrade, kubectl rollout status, ...); raises on failure."""
@@ -230,6 +242,11 @@ class Cluster:
 def shown(argv: Sequence[str]) -> str:
     """A command as the user could paste it."""
     return shlex.join(argv)
+
+
+def failed(argv: Sequence[str], done: Completed) -> ClusterCallFailed:
+    """The error of a command that exited non-zero: the command and the last line of its stderr."""
+    return ClusterCallFailed(f"{shown(argv)} failed: {last_line(done.stderr) or f'exit {done.code}'}")
 
 
 def last_line(text: str) -> str:

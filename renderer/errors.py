@@ -84,3 +84,27 @@ class StepFailed(DatashieldError):
 
     def lines(self) -> list[str]:
         return [str(self), *self.advice]
+
+
+class Interrupted(DatashieldError):
+    """The command was stopped by a signal (Ctrl-C, SIGTERM, a closed terminal): handled like a
+    failure of the step it stopped, with the state left and what to run. The exit code is the
+    shell's for that signal, 128 + its number (130 SIGINT, 143 SIGTERM, 129 SIGHUP)."""
+
+    def __init__(self, signal_name: str, signal_number: int, during: str = "", advice: tuple[str, ...] = ()) -> None:
+        super().__init__(f"interrupted by {signal_name}" + (f" during {during}" if during else ""))
+        self.signal_name = signal_name
+        self.signal_number = signal_number
+        self.during = during
+        self.advice = list(advice)
+        self.exit_code = 128 + signal_number
+
+    def at(self, during: str, advice: list[str]) -> Interrupted:
+        """The same interruption, told with the step it stopped and the state it left (the
+        innermost step that knows it wins: an interruption already told is kept)."""
+        if self.during:
+            return self
+        return Interrupted(self.signal_name, self.signal_number, during, tuple(advice))
+
+    def lines(self) -> list[str]:
+        return [str(self), *self.advice]

@@ -24,6 +24,7 @@ RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 
 DATABASE_SEAM = "db-cockroach.sh"
+KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
 
 
 @record(frozen=True)
@@ -75,7 +76,8 @@ def restore_job(settings: Settings, filename: str | None) -> str:
 def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...]) -> str:
     from .compiled_templates import RENDER
 
-    return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME})
+    return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME,
+                             "kept_exit": KEPT_EXIT})
 
 
 def manager_in_restore_mode(manager: Document) -> str:
@@ -88,6 +90,9 @@ def manager_in_restore_mode(manager: Document) -> str:
     import yaml
 
     text = manager.text
+    # A byte-order mark is not counted in the parser's marks (libyaml skips it): edit after it.
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
     root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     spec, metadata = _entry(root, "spec"), _entry(root, "metadata")
     if not (_is_block_mapping(root) and _is_block_mapping(spec) and _is_block_mapping(metadata)):
@@ -113,7 +118,7 @@ def manager_in_restore_mode(manager: Document) -> str:
         edits.append(_insert_before_first_key(annotations, record))
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
-    return text
+    return bom + text
 
 
 def _entry(node: Any, key: str) -> Any:
@@ -141,7 +146,9 @@ def _insert_before_first_key(mapping: Any, *lines: str) -> tuple[int, int, str]:
 
 
 def _restore_mode_reserialised(manager: Document) -> str:
-    """Restore mode for a manager written in flow style: the object re-serialised (comments are lost)."""
+    """Restore mode for a manager that is not all block style (JSON, flow style): the object
+    re-serialised in block style, after the document's own `---` and comment lines (Helm 3's
+    `# Source:`); comments inside the object are lost."""
     import copy
 
     import yaml
@@ -152,7 +159,13 @@ def _restore_mode_reserialised(manager: Document) -> str:
     annotations.setdefault(RESTORE_ANNOTATION, str(spec.get("replicas", 1)))
     metadata["annotations"] = annotations
     spec["replicas"] = 0
-    return "---\n" + yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
+    head = []
+    for line in manager.text.splitlines(keepends=True):
+        if line.rstrip() != "---" and line.strip() and not line.lstrip().startswith("#"):
+            break
+        head.append(line)
+    start = "" if head and head[0].rstrip() == "---" else "---\n"
+    return start + "".join(head) + yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
 
 
 def filename_beside(document: Document, name: str) -> str | None:

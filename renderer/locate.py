@@ -55,7 +55,7 @@ class Targets:
 
 def find_carrier(documents: list[Document]) -> Carrier | None:
     """The values carrier, if the chart rendered one (at most one is allowed)."""
-    found = [d for d in documents if d.kind == CARRIER_KIND]
+    found = [d for d in documents if d.is_kind(CARRIER_KIND)]
     if not found:
         return None
     if len(found) > 1:
@@ -87,21 +87,15 @@ def find_targets(documents: list[Document], hints: Hints, carrier: Carrier | Non
 
 def _find(documents: list[Document], kind: str, name: str | None, release: str | None,
           suffix: str, flag: str) -> Document:
-    candidates = [d for d in documents if d.kind == kind]
+    exact = name if name is not None else (release + suffix if release is not None else None)
+    wanted = f'named "{exact}"' if exact is not None else f'whose name ends in "{suffix}"'
     # Only a document that mentions the name can bear it: the others are never parsed,
     # which is most of the cost of a large stream.
-    if name is not None:
-        wanted = f'named "{name}"'
-        found = [d for d in candidates if d.mentions(name) and d.name == name]
-    elif release is not None:
-        wanted = f'named "{release}{suffix}"'
-        found = [d for d in candidates if d.mentions(release + suffix) and d.name == f"{release}{suffix}"]
-    else:
-        wanted = f'whose name ends in "{suffix}"'
-        found = [d for d in candidates if d.mentions(suffix) and d.name.endswith(suffix)]
+    found = [d for d in documents if d.mentions(exact or suffix) and d.is_kind(kind)
+             and (d.name == exact if exact is not None else d.name.endswith(suffix))]
     if len(found) == 1:
         return found[0]
-    seen = ", ".join(f'"{d.name}"' for d in candidates) or "none"
+    seen = ", ".join(f'"{d.name}"' for d in documents if d.is_kind(kind)) or "none"
     problem = "found several" if found else "found none"
     raise InvalidManifests(f"looked for a {kind} {wanted} and {problem} ({kind}s on stdin: {seen}); "
                            f"point the post-renderer at it with --post-renderer-args={flag}=<name>")

@@ -1,6 +1,7 @@
 """Reading the bucket from the operator's machine (boto3), with the HMAC keys of the
 release's Secret. Path-style addressing and checksums only when required (IBM COS).
-No message of this module ever holds a key: errors are redacted before they leave.
+No message of this module ever holds a key: errors are redacted (renderer/redaction.py, by the
+keys' exact values in every form) before they leave.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ObjectStoreFailed
+from .redaction import redacted
 
 REGION = "us-east-1"  # IBM COS and most S3-compatible stores ignore it; SigV4 needs one
 
@@ -100,10 +102,7 @@ class ObjectStore:
             raise ObjectStoreFailed(self._redacted(f"{what}: {exc}")) from None
 
     def _redacted(self, text: str) -> str:
-        for secret in (self.secret_access_key, self.access_key_id):
-            if secret:
-                text = text.replace(secret, "(redacted)")
-        return text
+        return redacted(text, (self.secret_access_key, self.access_key_id))
 
 
 def file_sha256(path: str) -> str:

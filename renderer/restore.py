@@ -17,20 +17,30 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from .backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
-from .cluster import Cluster, ProcessRunner, Release, shown
-from .errors import DatashieldError, InvalidArguments, Refused, StepFailed
-from .objectstore import ObjectStore, file_sha256
+from .cluster import Cluster, JobState, ProcessRunner, Release, shown
+from .errors import (
+    ClusterCallFailed,
+    DatashieldError,
+    Interrupted,
+    InvalidArguments,
+    ObjectStoreFailed,
+    Refused,
+    StepFailed,
+)
+from .local_file import read_local
+from .objectstore import ObjectStore
+from .redaction import redacted
 from .restore_plan import (
     BackupConfig,
     Plan,
@@ -42,13 +52,17 @@ from .restore_plan import (
     describe,
     is_local,
     local_backup,
+    local_path,
     post_renderer,
     release_reasons,
     replicas_to_restore,
     restore_sets,
     secret_reasons,
     sgx_check,
+    source_argument,
 )
+from .retry import Retry
+from .safety import Saved, from_bucket, from_log, listing_prefix
 
 PLUGIN_DIR = str(Path(__file__).resolve().parent.parent)
 DESCRIPTION = """\
@@ -58,7 +72,8 @@ back to the manager's recorded replica count. Nothing changes before the confirm
 
   helm datashield-restore RELEASE --chart CHART --from latest           newest complete backup
   helm datashield-restore RELEASE --chart CHART --from <backup name>    a chosen backup (see --list)
-  helm datashield-restore RELEASE --chart CHART --from ./backup.sql     a local SQL file (uploaded first)
+  helm datashield-restore RELEASE --chart CHART --from ./backup.sql     a local SQL file (uploaded first;
+                                                                        a path or file:NAME, never a bare name)
   helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
   helm datashield-restore RELEASE --list [--verify]                     the release's backups
   helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
@@ -68,13 +83,30 @@ The manager must be restored onto the nodes that ran it before: its data is seal
 their SGX hardware. Honours HELM_NAMESPACE (-n), HELM_KUBECONTEXT, KUBECONFIG, HELM_BIN
 and KUBECTL_BIN.
 
-Exit codes: 0 done, 1 a step failed (the message says what state it left), 2 bad
-arguments, 5 refused by preflight (nothing changed)."""
+Interrupted (Ctrl-C, SIGTERM, a closed terminal), it stops like a failed step: it says what
+state it left and what to run. A restore Job already started goes on in the cluster; the
+same command run again follows it.
+
+Exit codes: 0 done, 1 a step failed or a helm, kubectl or bucket call failed (the message
+says what state it left), 2 bad arguments, 5 refused by preflight (nothing changed),
+70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
+SIGTERM, 129 by SIGHUP (the terminal closed)."""
 STEPS = 5
 NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
                "(nothing was changed)")
 POLL_SECONDS = 3.0
-SAFETY_DUMP_LOG = re.compile(r"the data before this restore is saved as (s3://\S+)")
+DROPPED = "[restore] dropping "  # the restore Job's log line before its DROP (renderer/templates/scripts/restore.sh)
+
+
+def _scrubbed(value: Any, hidden: tuple[str, ...]) -> Any:
+    """`value` (JSON data) with the keys redacted from every string in it, before JSON escapes them."""
+    if isinstance(value, str):
+        return redacted(value, hidden)
+    if isinstance(value, list):
+        return [_scrubbed(item, hidden) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, hidden) for key, item in value.items()}
+    return value
 
 
 def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
@@ -87,7 +119,8 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
     session = Session(cluster=cluster, progress=Progress(json_mode=options.output == "json", out=sys.stdout),
                       open_store=_open_store(options.s3_endpoint), confirm=_ask)
     if options.list:
-        return session.list_backups(options.release, options.verify)
+        with _failing("--list", ["nothing was changed."], interrupts_only=True):
+            return session.list_backups(options.release, options.verify)
     if options.backup_now:
         return session.backup_now(options.release, options.timeout)
     if not options.source or not options.chart:
@@ -95,7 +128,7 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
                                "(or --list, --backup-now; see --help)")
     if not options.yes and not options.dry_run and not sys.stdin.isatty():
         raise InvalidArguments(NO_TERMINAL)
-    request = Request(release=options.release, source=options.source, chart=options.chart,
+    request = Request(release=options.release, source=source_argument(options.source), chart=options.chart,
                       chart_version=options.version, unsafe_sgx=options.unsafe_ignore_sgx_nodes,
                       replicas=options.replicas, timeout=options.timeout,
                       run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()),
@@ -109,8 +142,9 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser.add_argument("release", metavar="RELEASE", help="the Helm release of the enclave manager")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--from", dest="source", metavar="BACKUP",
-                      help="`latest` (the newest complete backup), a backup's name from --list, or a local "
-                           "SQL file (./file.sql; its metadata, if any, beside it as ./file.sql.json)")
+                      help="`latest` (the newest complete backup), a backup's name from --list (backup:NAME "
+                           "if a file of that name is here), or a local SQL file named as a path (./file.sql, "
+                           "/x, ~/x) or file:NAME; its metadata, if any, beside it as ./file.sql.json")
     mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
     mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
     parser.add_argument("--chart", metavar="CHART", help="the chart the release runs (path, repo/name or oci://)")
@@ -131,6 +165,30 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser.add_argument("--output", choices=("text", "json"), default="text",
                         help="text, or JSON lines (one event a line) for automation")
     return parser
+
+
+def _again(request: Request) -> str:
+    """The command that runs this restore again (or follows its Job), as the user can paste it."""
+    return shown(request.again) if request.again else "run the same helm datashield-restore command again"
+
+
+@contextmanager
+def _failing(what: str, advice: list[str] | Callable[[], list[str]],
+             interrupts_only: bool = False) -> Iterator[None]:
+    """An error of `what` (or an interruption) ends the run as a failure of it, told with
+    `advice`: the state left and the commands to run. With `interrupts_only`, other errors
+    pass as they are (preflight keeps its refusals and their exit code)."""
+    told = advice if callable(advice) else lambda: advice
+    try:
+        yield
+    except Interrupted as interrupted:
+        raise interrupted.at(what, told()) from None
+    except StepFailed:
+        raise
+    except DatashieldError as error:
+        if interrupts_only:
+            raise
+        raise StepFailed(what, str(error), told()) from None
 
 
 def _positive(text: str) -> int:
@@ -156,7 +214,11 @@ def _ask(release: str) -> bool:
         raise InvalidArguments(NO_TERMINAL)
     print(f"This replaces database malbork of release {release} (a safety dump is taken first).", file=sys.stderr)
     print(f"Type the release name ({release}) to go on: ", end="", file=sys.stderr, flush=True)
-    return sys.stdin.readline().strip() == release
+    try:
+        return sys.stdin.readline().strip() == release
+    except Interrupted:
+        print(file=sys.stderr)  # the message of the interruption starts on a line of its own
+        raise
 
 
 @dataclass
@@ -168,9 +230,13 @@ class Progress:
     total: int = STEPS
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=0.0)
+    hidden: tuple[str, ...] = ()  # the HMAC keys, once read: never printed, in any form (the Job's log too)
 
     def emit(self, event: dict[str, Any], text: str) -> None:
-        print(json.dumps(event, sort_keys=True) if self.json_mode else text, file=self.out, flush=True)
+        shown_text = json.dumps(_scrubbed(event, self.hidden), sort_keys=True) if self.json_mode else text
+        # A closed terminal or pipe must not stop the run midway: it still ends in a state it can report.
+        with suppress(OSError):
+            print(redacted(shown_text, self.hidden), file=self.out, flush=True)
 
     @contextmanager
     def step(self, number: int, title: str) -> Iterator[None]:
@@ -181,15 +247,23 @@ class Progress:
                   f"[{number}/{self.total}] {title} ...")
         try:
             yield
+        except Interrupted as error:
+            self._stopped(number, title, begin, error, f"INTERRUPTED by {error.signal_name}",
+                          {"status": "interrupted", "signal": error.signal_name, "exitCode": error.exit_code})
+            raise
         except DatashieldError as error:
-            self.emit({"event": "step", "step": number, "of": self.total, "title": title, "status": "failed",
-                       "seconds": self._since(begin), "message": error.lines()},
-                      f"[{number}/{self.total}] {title}: FAILED after {self._since(begin)} s")
+            self._stopped(number, title, begin, error, "FAILED", {"status": "failed"})
             raise
         self.emit({"event": "step", "step": number, "of": self.total, "title": title, "status": "done",
                    "seconds": self._since(begin)},
                   f"[{number}/{self.total}] {title}: done in {self._since(begin)} s "
                   f"(total {self._since(self.started)} s)")
+
+    def _stopped(self, number: int, title: str, begin: float, error: DatashieldError, shown_status: str,
+                 event: dict[str, Any]) -> None:
+        self.emit({"event": "step", "step": number, "of": self.total, "title": title, "seconds": self._since(begin),
+                   "message": error.lines(), **event},
+                  f"[{number}/{self.total}] {title}: {shown_status} after {self._since(begin)} s")
 
     def info(self, line: str, **data: Any) -> None:
         self.emit({"event": "info", "message": line, **data}, f"    {line}")
@@ -214,12 +288,24 @@ class Session:
     plugin_dir: str = PLUGIN_DIR
     store: ObjectStore | None = None  # the release's bucket, once preflight has opened it
 
+    @property
+    def retry(self) -> Retry:
+        """Runs the read-only calls of a wait, retrying the API's passing failures (told in the progress)."""
+        return Retry(sleep=self.sleep, now=self.now, tell=self.progress.info)
+
     # -- restore -------------------------------------------------------------------------
     def restore(self, request: Request, dry_run: bool, yes: bool) -> int:
-        with self.progress.step(1, "preflight (read-only)"):
+        nothing = ["nothing was changed."]
+        with self.progress.step(1, "preflight (read-only)"), _failing("preflight", nothing, interrupts_only=True):
             plan = self.preflight(request)
+            earlier = self._earlier_job(plan) if plan.resumed else None
+            if earlier:
+                plan = replace(plan, job=earlier)
             for line in describe(plan):
                 self.progress.info(line)
+            if earlier:
+                self.progress.info(f"the restore Job {earlier} of an earlier run restores this backup: "
+                                   "following it (no new restore)")
             if dry_run:
                 self._check_rendering(plan, request)
         if dry_run:
@@ -227,19 +313,44 @@ class Session:
                                "dry run: nothing was changed. The restore would run:\n" +
                                "\n".join(f"  {shown(argv)}" for argv in (plan.restore_mode, plan.back, plan.rollout)))
             return 0
-        with self.progress.step(2, "confirmation"):
+        with self.progress.step(2, "confirmation"), _failing("confirmation", nothing, interrupts_only=True):
             if not yes and not self.confirm(request.release):
                 raise DatashieldError("not confirmed: nothing was changed")
-        safety = self._restore_mode(plan, request)
+        safety = self._restore_mode(plan, request, follow=bool(earlier))
         self._back(plan, safety)
-        with self.progress.step(5, "report"):
+        with self.progress.step(5, "report"), _failing("the report", [
+                f"the restore is done: {plan.manager} runs {plan.replicas} replicas again.", *safety.lines()],
+                interrupts_only=True):
             self.progress.emit(
                 {"event": "result", "restored": plan.backup.key, "bucket": plan.bucket, "release": plan.release.name,
-                 "replicas": plan.replicas, "safetyDump": safety},
+                 "replicas": plan.replicas, "safetyDump": safety.location, "safetyDumpKnown": safety.known,
+                 **({"safetyDumpUnknown": safety.why} if not safety.known else {})},
                 f"restored {plan.release.name} from s3://{plan.bucket}/{plan.backup.key}; the manager runs "
-                f"{plan.replicas} replicas; the data from before the restore: "
-                f"{safety or 'none (the database was empty)'}")
+                f"{plan.replicas} replicas; the data from before the restore: {safety.text()}")
         return 0
+
+    def _earlier_job(self, plan: Plan) -> str | None:
+        """In a run resumed from restore mode: the earlier run's restore Job when it still runs or
+        completed, restoring the backup asked for now (it is followed, not replaced: a new upgrade
+        would delete it midway); None when a new restore must start. Refused when that Job still
+        runs but restores another backup."""
+        from .validate import lookup
+
+        values = self.cluster.values(plan.release.name, computed=False)
+        run_id, restoring = (lookup(values, "enclaveos-chart", "Restore", key) for key in ("RunId", "Backup"))
+        if not run_id:
+            return None
+        job = f"{plan.release.name}-enclaveos-restore-{run_id}"
+        state: JobState | None = self.retry(lambda: self.cluster.job_state(job))
+        if state is None or state.failed:
+            return None
+        if str(restoring) != plan.backup.name:
+            if state.done:
+                return None
+            raise Refused([f"the restore Job {job} of an earlier run still runs, restoring {restoring}: wait for it "
+                           f"to end ({shown(self.cluster.kubectl_argv('get', 'job', job))}), or run this command "
+                           f"with --from backup:{restoring} to follow it"])
+        return job
 
     def preflight(self, request: Request) -> Plan:
         """Reads everything the restore depends on; refuses with every reason found."""
@@ -269,33 +380,29 @@ class Session:
                 backup = choose(found, request.source, config.where())
         except Refused as refused:
             reasons += refused.reasons
+        running = cluster.pod_nodes(selector) if selector else ()
         if backup is not None:
-            running = cluster.pod_nodes(selector) if selector else ()
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
                                            request.unsafe_sgx)
             reasons += sgx_reasons
             if request.source == LATEST:  # what `latest` passed over, newest first, as the restore Job logs it
                 notes = [f"skipped the newer {b.name}: {b.problem}" for b in reversed(found)
-                         if b.problem and b.created_stamp > backup.created_stamp] + notes
+                         if b.problem and not b.safety_dump and b.created_stamp > backup.created_stamp] + notes
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
         post = post_renderer(helm_major, self.plugin_dir)
-        restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name)
+        manager_nodes = None if resumed else running
+        restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name, manager_nodes)
         return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
-                    notes=tuple(notes), upload=upload)
+                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes)
 
     @staticmethod
     def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:
         """A local SQL file (and the metadata object beside it, if any) as the backup to restore."""
-        path = os.path.expanduser(request.source)
-        try:
-            size, sha256 = os.path.getsize(path), file_sha256(path)
-        except OSError as exc:
-            raise Refused([f"--from {request.source}: cannot read it: {exc.strerror}"]) from None
-        if size == 0:
-            raise Refused([f"--from {request.source}: the file is empty"])
+        path = local_path(request.source)
+        size, sha256 = read_local(path, f"--from {request.source}")
         beside = None
         if os.path.isfile(path + ".json"):
             try:
@@ -320,6 +427,7 @@ class Session:
         reasons += why
         if why or secret is None:
             return config, None, []
+        self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
         store = self.store = self.open_store(config, secret)
         return config, store, self._catalog(store, release, config)
 
@@ -353,7 +461,7 @@ class Session:
             values_file.chmod(0o600)
             text = self.cluster.call(self.cluster.helm_argv(
                 "template", plan.release.name, *chart_args(request), "--values", str(values_file),
-                *restore_sets(plan.backup, request.run_id), *plan.post_renderer)) or ""
+                *restore_sets(plan.backup, request.run_id, plan.manager_nodes), *plan.post_renderer)) or ""
         kinds = [(d.get("kind"), (d.get("metadata") or {}).get("name"), d)
                  for d in yaml.safe_load_all(text) if isinstance(d, dict)]
         jobs = [name for kind, name, _ in kinds if kind == "Job"]
@@ -362,85 +470,163 @@ class Session:
         self.progress.info(f"restore mode renders: {len(kinds)} objects, {plan.manager} replicas {replicas}, "
                            f"Job {', '.join(str(j) for j in jobs) or 'none'}")
 
-    def _restore_mode(self, plan: Plan, request: Request) -> str | None:
+    def _restore_mode(self, plan: Plan, request: Request, follow: bool) -> Saved:
         advice = self._advice(plan, request)
         with self.progress.step(3, f"restore mode: {plan.manager} to 0 replicas (recorded: {plan.replicas}), "
                                    f"Job {plan.job}"):
-            if plan.upload is not None:
+            if plan.upload is not None and not follow:
                 assert self.store is not None, "preflight opened the bucket"
-                self.store.put_verified(plan.upload.path, plan.upload.key)
-                self.store.put_verified(plan.upload.metadata, plan.upload.key + METADATA_SUFFIX)
+                with _failing(f"the upload of {plan.upload.path}", ["the cluster was not changed.", advice[0]],
+                                   interrupts_only=True):
+                    self.store.put_verified(plan.upload.path, plan.upload.key)
+                    self.store.put_verified(plan.upload.metadata, plan.upload.key + METADATA_SUFFIX)
                 self.progress.info(f"uploaded {plan.upload.path} as s3://{plan.bucket}/{plan.upload.key}, "
                                    "read back and verified")
-            try:
-                self.cluster.run_to_end(plan.restore_mode)
-            except DatashieldError as error:
-                raise StepFailed("helm upgrade into restore mode", str(error),
-                                 ["the manager may be at 0 replicas now.", *advice]) from None
-            return self._wait_for_job(plan.job, request.timeout, "the restore Job", advice)
+            if not follow:
+                with _failing("helm upgrade into restore mode", ["THE MANAGER MAY BE AT 0 REPLICAS NOW.",
+                                                                      *advice]):
+                    self.cluster.run_to_end(plan.restore_mode)
+            run_id = plan.job.rsplit("-enclaveos-restore-", 1)[-1]
+            return self._wait_for_restore(plan, request, run_id, advice)
 
-    def _back(self, plan: Plan, safety: str | None) -> None:
-        saved = [f"the data from before the restore is in {safety}."] if safety else []
+    def _wait_for_restore(self, plan: Plan, request: Request, run_id: str, advice: list[str]) -> Saved:
+        """The restore Job followed to its end; where it saved the data from before."""
+        job_state = shown(self.cluster.kubectl_argv("get", "job", plan.job))
+
+        def left(lines: list[str], failed: bool) -> list[str]:
+            saved = from_log(lines)
+            dropped = self._after_drop(plan, request, lines, saved)
+            if failed:
+                state = ["THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half "
+                         "restored."]
+            else:
+                state = [f"the Job {plan.job} goes on in the cluster: THE MANAGER IS AT 0 REPLICAS until it has "
+                         f"ended and the manager is brought back (its state: {job_state})."]
+            # After the DROP, bringing the manager back without restoring would start it on an empty database.
+            back = [] if dropped else [advice[1] + ("" if failed else " (only once the Job has ended)")]
+            return [*(saved.lines() if saved else []), *(dropped or []), *state,
+                    advice[0] if failed else f"to follow the Job and finish the restore: {_again(request)}", *back]
+
+        lines, unread = self._wait_for_job(plan.job, request.timeout, "the restore Job", left)
+        saved = from_log(lines)
+        if saved is None or unread:
+            saved = self._safety_in_bucket(plan, run_id, "the Job's log " + (
+                f"could not be read ({unread})" if unread else "did not say"))
+        return saved
+
+    def _safety_in_bucket(self, plan: Plan, run_id: str, why: str) -> Saved:
+        assert self.store is not None, "preflight opened the bucket"
+        prefix = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)].strip("/")
+        try:
+            keys = self.store.keys(listing_prefix(prefix, plan.release.name))
+        except ObjectStoreFailed as error:
+            return Saved(None, False, f"{why}, and the bucket could not be listed: {error}")
+        return from_bucket(plan.bucket, prefix, plan.release.name, run_id, keys, why)
+
+    def _back(self, plan: Plan, safety: Saved) -> None:
         with self.progress.step(4, f"back out of restore mode: {plan.manager} to {plan.replicas} replicas"):
-            for argv, what in ((plan.back, "helm upgrade out of restore mode"),
-                               (plan.rollout, f"waiting for {plan.manager} to be ready")):
-                try:
-                    self.cluster.run_to_end(argv)
-                except DatashieldError as error:
-                    raise StepFailed(what, str(error), [
+            # The rollout only reads: retried like the Job's wait. The upgrade changes the release: not.
+            for argv, what, retried in ((plan.back, "helm upgrade out of restore mode", False),
+                                        (plan.rollout, f"waiting for {plan.manager} to be ready", True)):
+                with _failing(what, [
                         f"the database was restored from {plan.backup.key}, but {plan.manager} may still be at "
-                        "0 replicas: THE MANAGER IS DOWN until this is fixed.", *saved,
-                        f"to finish: {shown(plan.back)}"]) from None
+                        "0 replicas: THE MANAGER IS DOWN until this is fixed.", *safety.lines(),
+                        f"to finish: {shown(plan.back)}"]):
+                    call = partial(self.cluster.run_to_end, argv)
+                    self.retry(call) if retried else call()
 
     @staticmethod
     def _advice(plan: Plan, request: Request) -> list[str]:
-        return [f"to retry the restore: {shown(request.again)}" if request.again
-                else "to retry the restore: run the same helm datashield-restore command again",
+        return [f"to retry the restore: {_again(request)}",
                 f"to bring the manager back WITHOUT restoring: {shown(plan.back)}"]
 
-    def _wait_for_job(self, job: str, timeout: int, what: str, advice: list[str]) -> str | None:
-        """Streams the Job's containers' logs in run order until it completes; raises if it fails.
-        Returns where the safety dump went, when the log says so."""
+    def _after_drop(self, plan: Plan, request: Request, lines: list[str], saved: Saved | None) -> list[str] | None:
+        """When the restore Job's log shows its DROP: what that leaves and the one command that
+        puts the safety dump back (None before the DROP: the database is as it was)."""
+        if not any(line.startswith(DROPPED) for line in lines):
+            return None
+        base = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)]
+        location = saved.location if saved else None
+        key = location.removeprefix(f"s3://{plan.bucket}/") if location else None
+        if key is None or not key.startswith(base):
+            put_back = ("the database was empty or missing before the restore: there is no data from before to put back"
+                        if saved and saved.known else
+                        "where the data from before was saved is unknown: see the Job's log and --list")
+        else:
+            put_back = f"to put the data from before back: {shown(self._put_back(request, key[len(base):]))}"
+        return ["the database malbork was dropped: it no longer holds the data from before.", put_back]
+
+    def _put_back(self, request: Request, name: str) -> list[str]:
+        """This command, restoring the safety dump `name` (a name under the prefix)."""
+        cluster = self.cluster
+        return ["helm", "datashield-restore", request.release, "--namespace", cluster.namespace,
+                *(["--kube-context", cluster.context] if cluster.context else []), "--chart", request.chart,
+                *(["--version", request.chart_version] if request.chart_version else []), "--from", name, "--yes"]
+
+    def _wait_for_job(self, job: str, timeout: int, what: str,
+                      left: Callable[[list[str], bool], list[str]]) -> tuple[list[str], str]:
+        """Streams the Job's containers' logs in run order until it completes; raises if it fails,
+        if it cannot be followed (after retrying the API's passing failures) or on interruption,
+        with `left(log lines so far, the Job failed)`: the state it leaves and what to run.
+        Returns the log lines and why a log could not be read ("" when every log was read)."""
         deadline = self.now() + timeout
         followed: set[str] = set()
         lines: list[str] = []
-
-        def on_line(container: str) -> Callable[[str], None]:
-            def keep(line: str) -> None:
-                lines.append(line)
-                self.progress.log(container, line)
-            return keep
-
-        while True:
-            state = self.cluster.job_state(job)
-            if state is None:
-                raise StepFailed(what, f"Job {job} does not exist", advice)
-            pod = self.cluster.job_containers(job)
-            progressed = False
-            if pod is not None:
-                name, containers = pod
-                for container, status in containers:
-                    if container in followed or status == "waiting":
-                        continue
-                    followed.add(container)
-                    self.cluster.follow_log(name, container, on_line(container))
-                    progressed = True
+        unread: list[str] = []
+        with _failing(what, lambda: left(lines, False)):
+            while True:
+                state = self.retry(lambda: self.cluster.job_state(job))
+                if state is None:
+                    raise StepFailed(what, f"Job {job} does not exist", left(lines, False))
+                pod = self.retry(lambda: self.cluster.job_containers(job))
+                progressed = False
+                if pod is not None:
+                    name, containers = pod
+                    for container, status in containers:
+                        if container in followed or status == "waiting":
+                            continue
+                        followed.add(container)
+                        self._follow(name, container, lines, unread)
+                        progressed = True
+                        break
+                if state.done and not progressed:
                     break
-            if state.done and not progressed:
-                break
-            if self.now() > deadline:
-                raise StepFailed(what, f"Job {job} did not finish within {timeout} s", advice)
-            if not progressed:
-                self.sleep(POLL_SECONDS)
-        safety = next((m.group(1) for m in map(SAFETY_DUMP_LOG.search, lines) if m), None)
+                if self.now() > deadline:
+                    raise StepFailed(what, f"Job {job} did not finish within {timeout} s", left(lines, False))
+                if not progressed:
+                    self.sleep(POLL_SECONDS)
         if state.failed:
             failures = [line for line in lines if "FAILED:" in line]
-            reason = failures[-1] if failures else f"Job {job} failed ({state.reason})"
-            raise StepFailed(what, reason, [
-                *([f"the data from before the restore is in {safety}."] if safety else []),
-                "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
-                *advice])
-        return safety
+            raise StepFailed(what, failures[-1] if failures else f"Job {job} failed ({state.reason})",
+                             left(lines, True))
+        return lines, "; ".join(unread)
+
+    def _follow(self, pod: str, container: str, lines: list[str], unread: list[str]) -> None:
+        """One container's log to its end, into `lines` and the progress. A log that breaks off is
+        read again (retrying passing failures) without showing twice what was shown; one that
+        cannot be read is said so, in the progress and in `unread`: the Job's outcome does not
+        depend on it (it is read from the Job), what the report says does."""
+        count = 0  # lines of this container shown so far
+
+        def read() -> None:
+            index = 0
+
+            def keep(line: str) -> None:
+                nonlocal index, count
+                index += 1
+                if index > count:
+                    count = index
+                    lines.append(line)
+                    self.progress.log(container, line)
+
+            self.cluster.follow_log(pod, container, keep)
+
+        try:
+            self.retry(read)
+        except ClusterCallFailed as error:
+            unread.append(f"{container}: {error}")
+            self.progress.info(f"the log of {container} could not be read: {error}; the Job's outcome is read "
+                               "from the Job itself")
 
     # -- list and backup now ---------------------------------------------------------------
     def list_backups(self, release_name: str, verify: bool) -> int:
@@ -459,7 +645,9 @@ class Session:
                 state = "verified" if store.digest(keys) == backup.sha256 else "DAMAGED: SHA-256 differs"
             rows.append({"name": backup.name, "created": backup.created, "size": backup.size,
                          "format": backup.format, "state": state, "sha256": backup.sha256,
-                         "managerNodes": backup.manager_nodes})
+                         "managerNodes": backup.manager_nodes,
+                         "kind": "safety-dump" if backup.safety_dump else "backup",
+                         **({"restoring": backup.restoring} if backup.safety_dump else {})})
         if self.progress.json_mode:
             print(json.dumps({"bucket": config.where(), "backups": rows}, sort_keys=True), file=self.progress.out)
             return 0
@@ -467,8 +655,10 @@ class Session:
         print(f"backups of {release_name} in {config.where()} (newest first):", file=out)
         for row in rows:
             nodes = ",".join(row["managerNodes"] or ["(nodes not recorded)"])
+            marked = (f"  SAFETY DUMP taken before restoring {row['restoring'] or '(not recorded)'}"
+                      if row["kind"] == "safety-dump" else "")
             print(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
-                  f"{row['format']:6}  {nodes}  {row['state']}", file=out)
+                  f"{row['format']:6}  {nodes}  {row['state']}{marked}", file=out)
         if not rows:
             print("  (none)", file=out)
         return 0
@@ -477,9 +667,13 @@ class Session:
         cronjob = f"{release_name}-enclaveos-backup"
         job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
         self.progress.total = 2
-        with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"):
+        logs = f"its whole log: {shown(self.cluster.kubectl_argv('logs', f'job/{job}', '--all-containers'))}"
+        state = shown(self.cluster.kubectl_argv("get", "job", job))
+        goes_on = f"the backup Job goes on in the cluster (its state: {state})."
+        with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"), _failing(
+                f"the start of Job {job}", [goes_on.replace("goes on", "may have started")], interrupts_only=True):
             self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
         with self.progress.step(2, f"wait for Job {job}"):
-            logs = self.cluster.kubectl_argv("logs", f"job/{job}", "--all-containers")
-            self._wait_for_job(job, timeout, "the backup Job", [f"its whole log: {shown(logs)}"])
+            self._wait_for_job(job, timeout, "the backup Job", lambda lines, failed: [*([] if failed else [goes_on]),
+                                                                                      logs])
         return 0

@@ -74,6 +74,7 @@ class Plan:
     post_renderer: list[str]
     notes: tuple[str, ...]
     upload: Upload | None = None
+    manager_nodes: tuple[str, ...] | None = None  # where the manager runs now; None: keep the recorded ones
 
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release.name, "namespace": self.release.namespace, "chart": self.release.chart,
@@ -84,11 +85,42 @@ class Plan:
                 "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes)}
 
 
+LOCAL_FORMS = ("./", "../", "/", "~")
+FILE_SCHEME = "file:"
+BACKUP_SCHEME = "backup:"
+
+
 def is_local(source: str) -> bool:
-    """`--from` names a local file when it is a path (./x.sql, /x.sql, ~/x.sql) or an existing file."""
+    """`--from` names a local file only as a path (./x.sql, ../x.sql, /x.sql, ~/x.sql) or with
+    `file:`; anything else is a backup's name, whatever files there are (see source_argument)."""
+    return source.startswith((*LOCAL_FORMS, FILE_SCHEME))
+
+
+def local_path(source: str) -> str:
+    """The file a local `--from` names (`file:` taken off, `~` expanded)."""
     import os
 
-    return source.startswith(("./", "../", "/", "~")) or os.path.isfile(source)
+    return os.path.expanduser(source[len(FILE_SCHEME):] if source.startswith(FILE_SCHEME) else source)
+
+
+def source_argument(source: str) -> str:
+    """`--from` as the restore reads it: a local file's form kept, `backup:NAME` as NAME. A bare
+    name that is also a file here could mean either: refused, naming both (a partial download
+    must never be uploaded in place of the backup, nor the other way round)."""
+    import os
+
+    from .errors import InvalidArguments
+
+    name = source[len(BACKUP_SCHEME):] if source.startswith(BACKUP_SCHEME) else source
+    if name in ("", FILE_SCHEME):
+        raise InvalidArguments(f"--from {source!r} names neither a backup nor a file")
+    if name != source:
+        return name
+    if not is_local(source) and os.path.lexists(source):
+        raise InvalidArguments(
+            f"--from {source} is ambiguous: the backup {source} in the bucket, or the local file ./{source}; "
+            f"write --from backup:{source} for the backup, --from ./{source} for the file")
+    return source
 
 
 def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | None, release: str, namespace: str,
@@ -219,20 +251,25 @@ def post_renderer(helm_major: int, plugin_dir: str) -> list[str]:
     return ["--post-renderer", HELM4_POSTRENDERER if helm_major >= 4 else f"{plugin_dir}/bin/datashield-backup"]
 
 
-def restore_sets(backup: Backup, run_id: str) -> list[str]:
+def restore_sets(backup: Backup, run_id: str, manager_nodes: tuple[str, ...] | None) -> list[str]:
+    """The values of restore mode. `manager_nodes`: where the manager runs as restore mode begins (the
+    safety dump's metadata records them); None keeps what the release has (a resumed run: the
+    manager is already stopped)."""
+    nodes = [] if manager_nodes is None else [
+        "--set-string", f"enclaveos-chart.Restore.ManagerNodes={_escaped(','.join(manager_nodes))}"]
     return ["--set", "enclaveos-chart.Restore.Enabled=true",
             "--set-string", f"enclaveos-chart.Restore.Backup={_escaped(backup.name)}",
-            "--set-string", f"enclaveos-chart.Restore.RunId={run_id}"]
+            "--set-string", f"enclaveos-chart.Restore.RunId={run_id}", *nodes]
 
 
 def commands(cluster: Cluster, request: Request, post: list[str], backup: Backup, replicas: int,
-             manager: str) -> tuple[list[str], list[str], list[str]]:
+             manager: str, manager_nodes: tuple[str, ...] | None) -> tuple[list[str], list[str], list[str]]:
     """The helm upgrade into restore mode, the one back out of it, and the wait for the manager.
     Both upgrades keep the release's values (--reuse-values, the same chart version) and run
     the post-renderer, which adds the restore Job and keeps the backup CronJob."""
     chart = chart_args(request)
     restore_mode = cluster.helm_argv("upgrade", request.release, *chart, "--reuse-values",
-                                     *restore_sets(backup, request.run_id), *post)
+                                     *restore_sets(backup, request.run_id, manager_nodes), *post)
     back = cluster.helm_argv(
         "upgrade", request.release, *chart, "--reuse-values", "--set", "enclaveos-chart.Restore.Enabled=false",
         "--set", f"enclaveos-chart.Manager.ReplicaCount={replicas}", *post)

@@ -61,6 +61,8 @@ class Settings:
     service_account: str
     restore_enabled: bool
     restore_backup: str
+    restore_run_id: str  # the restore Job's name ends with it
+    restore_manager_nodes: str  # "node,node": where the manager ran when restore mode began ("" unknown)
     restore_job_name: str
     warnings: tuple[str, ...]  # shown on stderr and kept as an annotation of the injected objects
 
@@ -101,6 +103,8 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         service_account=f"{release}-enclaveos-backup",
         restore_enabled=restore["Enabled"],
         restore_backup=restore_backup,
+        restore_run_id=suffix,
+        restore_manager_nodes=str(restore.get("ManagerNodes", "")),
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
         warnings=tuple(str(w) for w in warnings(values)),
     )

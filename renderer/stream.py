@@ -20,21 +20,18 @@ if TYPE_CHECKING:
 SEPARATOR = b"\n---"
 SEPARATOR_ENDS = frozenset(b" \t\r\n")  # and a \r only before \n or the end
 CR, LF = ord("\r"), ord("\n")
-UNKNOWN: Any = object()
-KIND = b"kind:"
-KIND_CHARACTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+ESCAPE = b"\\"  # a YAML double-quoted scalar can spell any word with escapes
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 
 
 class Document:
     """One document of the stream: where its exact bytes are in the stream, and its position for messages."""
 
-    __slots__ = ("_data", "_kind", "end", "index", "source", "start")
+    __slots__ = ("_data", "end", "index", "source", "start")
 
     def __init__(self, source: bytes, start: int, end: int, index: int) -> None:
         self.source, self.start, self.end, self.index = source, start, end, index
         self._data: Any = None
-        self._kind: Any = UNKNOWN
 
     def __repr__(self) -> str:
         return f"Document(start={self.start}, end={self.end}, index={self.index})"
@@ -46,15 +43,32 @@ class Document:
 
     @property
     def kind(self) -> str | None:
-        """The top-level `kind`, read without parsing the document."""
-        if self._kind is UNKNOWN:
-            self._kind = _top_level_kind(self.source, self.start, self.end)
-        kind: str | None = self._kind
-        return kind
+        """The top-level `kind` as a YAML parser reads it (the document is parsed), or None."""
+        data = self.data
+        kind = data.get("kind") if isinstance(data, dict) else None
+        return kind if isinstance(kind, str) else None
+
+    def is_kind(self, kind: str) -> bool:
+        """Whether the document's top-level `kind` is `kind`, as a YAML parser reads it.
+
+        JSON, flow style, indentation, quoting: whatever YAML allows is read by the parser.
+        Only a document that cannot spell `kind` at all (neither the word nor an escape) is
+        answered without parsing, which is most documents of a large stream. A document that
+        is not valid YAML raises InvalidManifests when it names `kind`; one that could only
+        spell it with an escape is not of that kind (Helm itself refuses such a stream).
+        """
+        if self.source.find(kind.encode(), self.start, self.end) < 0:
+            if self.source.find(ESCAPE, self.start, self.end) < 0:
+                return False
+            try:
+                return self.kind == kind
+            except InvalidManifests:
+                return False
+        return self.kind == kind
 
     def mentions(self, word: str) -> bool:
         """Whether `word` occurs in the document's text, or an escape (backslash) that might spell it."""
-        return any(self.source.find(needle, self.start, self.end) >= 0 for needle in (word.encode(), b"\\"))
+        return any(self.source.find(needle, self.start, self.end) >= 0 for needle in (word.encode(), ESCAPE))
 
     @property
     def data(self) -> Any:
@@ -88,26 +102,6 @@ class Document:
     @property
     def name(self) -> str:
         return str(self.metadata().get("name", ""))
-
-
-def _top_level_kind(source: bytes, start: int, end: int) -> str | None:
-    """The value of the first line `kind: <Name>` at column 0 (quotes allowed), without parsing."""
-    line = KIND if source.startswith(KIND, start, end) else b"\n" + KIND
-    at = source.find(line, start, end)
-    while at >= 0:
-        first = at + len(line)
-        while first < end and source[first] in b" \t":
-            first += 1
-        if first < end and source[first] in b"'\"":
-            first += 1
-        last = first
-        while last < end and source[last] in KIND_CHARACTERS:
-            last += 1
-        if last > first:
-            return source[first:last].decode("ascii")
-        line = b"\n" + KIND
-        at = source.find(line, first, end)
-    return None
 
 
 def describe_yaml_error(exc: Exception) -> str:

@@ -2,8 +2,25 @@
 
 Rules come from `schemas/values.schema.json` (types, bucket and secret names,
 prefix, images, ...) and from code for what a schema cannot say: the cron
-schedule (renderer/cron.py), the time zone, the endpoint URL, and which values
-must come together. Nothing here raises or prints: it returns `Problem`s.
+schedule (renderer/cron.py), the time zone, the endpoint URL, which values
+must come together, and which backup format works with which CockroachDB image.
+Nothing here raises or prints: it returns `Problem`s.
+
+Backup format and CockroachDB version (cockroachdb/docs: release notes v20.2.0,
+v20.2.0-alpha.3, v21.1.0-beta.1, v21.1.14, v21.2.3, and the v20.1-v21.2 pages
+`cockroach dump`, BACKUP and RESTORE):
+
+- `sql` runs `cockroach dump`: deprecated in v20.2.0; from v21.1 it dumps schemas
+  only (`--dump-mode=schema`), and v21.2 removed it. So: up to v20.2.x.
+- `native` runs `BACKUP ... INTO` (added in v20.2.0-alpha.3; before v20.2 BACKUP and
+  RESTORE needed an enterprise license, since v20.2 a full backup and every RESTORE
+  do not) and, to restore, `RESTORE ... FROM LATEST IN`, which works from v21.1.14
+  (#75437), v21.2.3 (#73454) and every v22.1 and later. So: v21.1.14+, v21.2.3+, v22.1+.
+
+The version is read from `Images.Database.Tag` when it is a CockroachDB release tag
+(`v20.1.17`, also with a pre-release suffix or an `@sha256:` digest); a combination
+that cannot work is refused. Any other tag (`latest`, a mirror's own tag) gets a
+warning that the check could not be made.
 """
 
 from __future__ import annotations
@@ -48,6 +65,19 @@ HINTS = {
 TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
               "object": "a mapping", "array": "a list", "number": "a number"}
 
+FORMAT_PATH = f"{BACKUP_PATH}.Format"
+TAG_PATH = f"{BACKUP_PATH}.Images.Database.Tag"
+SQL_BEFORE = (21, 1, 0)  # `cockroach dump` dumps no data from v21.1 on
+FORMAT_NEEDS = {
+    "sql": "cockroach dump, which dumps data only up to CockroachDB v20.2.x (deprecated in v20.2, "
+           "schemas only in v21.1, removed in v21.2)",
+    "native": "BACKUP ... INTO (CockroachDB v20.2+) and, to restore, RESTORE ... FROM LATEST IN "
+              "(v21.1.14+, v21.2.3+ or v22.1+)",
+}
+ONLY_OTHER_FORMAT = {"sql": "use Format native", "native": "use Format sql"}
+NEITHER_FORMAT = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14+, v21.2.3+ or v22.1+ (Format native)"
+
+S3_KEY_BYTES = 1024
 HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
 _zone_names: list[frozenset[str]] = []
 
@@ -89,8 +119,50 @@ def problems(values: dict[str, Any]) -> list[Problem]:
 
 def warnings(values: dict[str, Any]) -> list[Problem]:
     """What works but deserves the user's attention (values that passed `problems`)."""
+    found = []
     bucket = lookup(values, "global", "S3", "Bucket")
-    return [Problem(f"{S3_PATH}.Bucket", show(bucket), DOTTED_BUCKET)] if "." in str(bucket or "") else []
+    if "." in str(bucket or ""):
+        found.append(Problem(f"{S3_PATH}.Bucket", show(bucket), DOTTED_BUCKET))
+    backup_format, tag = _format_and_tag(values)
+    if backup_format in FORMAT_NEEDS and isinstance(tag, str) and cockroach_version(tag) is None:
+        found.append(Problem(TAG_PATH, show(tag), "is not a CockroachDB release tag (such as v20.1.17), so whether "
+                             f"Format {backup_format} works with it was not checked: {backup_format} needs "
+                             f"{FORMAT_NEEDS[backup_format]}"))
+    return found
+
+
+def cockroach_version(tag: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a CockroachDB release tag: `v20.1.17`, `v21.2.0-beta.1`, `v20.1.17@sha256:...`
+    (a pre-release counts as its release); None for any other tag, such as `latest` or a mirror's own."""
+    name = tag.partition("@")[0]
+    parts = name[1:].partition("-")[0].split(".")
+    if name[:1] != "v" or len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def format_problem(backup_format: str, tag: str) -> str | None:
+    """Why Format `backup_format` cannot work with the CockroachDB image tagged `tag`; None if it can,
+    or if the tag names no version (see `warnings`). The versions are in this module's docstring."""
+    version = cockroach_version(tag)
+    if version is None or backup_format not in FORMAT_NEEDS:
+        return None
+    native = version >= (22, 1, 0) or (21, 2, 3) <= version < (22, 0, 0) or (21, 1, 14) <= version < (21, 2, 0)
+    works = {"sql": version < SQL_BEFORE, "native": native}
+    if works[backup_format]:
+        return None
+    other = "native" if backup_format == "sql" else "sql"
+    advice = ONLY_OTHER_FORMAT[backup_format] if works[other] else NEITHER_FORMAT
+    return f'cannot work with {TAG_PATH} {show(tag)}: {backup_format} needs {FORMAT_NEEDS[backup_format]}; {advice}'
+
+
+def _format_and_tag(values: dict[str, Any]) -> tuple[Any, Any]:
+    """Format and Images.Database.Tag as given, else the schema's defaults."""
+    backup = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]
+    backup_format = lookup(values, "enclaveos-chart", "Backup", "Format")
+    tag = lookup(values, "enclaveos-chart", "Backup", "Images", "Database", "Tag")
+    return (backup["Format"]["default"] if backup_format is None else backup_format,
+            backup["Images"]["properties"]["Database"]["default"]["Tag"] if tag is None else tag)
 
 
 def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -166,6 +238,16 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
         zone_problem = time_zone_problem(zone)
         if zone_problem:
             yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), zone_problem)
+    backup_format, tag = _format_and_tag(values)
+    if isinstance(backup_format, str) and isinstance(tag, str):
+        mismatch = format_problem(backup_format, tag)
+        if mismatch:
+            yield Problem(FORMAT_PATH, show(backup_format), mismatch)
+    backup = lookup(values, "enclaveos-chart", "Restore", "Backup")
+    if isinstance(backup, str):
+        key_problem = object_key_problem(backup, lookup(values, "enclaveos-chart", "Backup", "S3Prefix"))
+        if key_problem:
+            yield Problem(f"{RESTORE_PATH}.Backup", show(backup), key_problem)
     endpoint = lookup(values, "global", "S3", "Endpoint")
     if isinstance(endpoint, str):
         allow_http = lookup(values, "global", "S3", "AllowHttp") is True
@@ -186,6 +268,20 @@ def _missing(values: dict[str, Any]) -> Iterator[Problem]:
         if lookup(values, *keys) in (None, ""):
             path = ".".join(keys)
             yield Problem(path, None, f"missing: {purpose} (--set {path}={HINTS[path]})")
+
+
+def object_key_problem(name: str, prefix: Any) -> str | None:
+    """Why `<prefix>/<name>` cannot be an S3 object key, or None. The schema forbids control
+    characters; S3 (AWS and IBM COS documentation) limits a key to 1024 bytes of UTF-8."""
+    key = f"{prefix.strip('/')}/{name}" if isinstance(prefix, str) and prefix.strip("/") else name
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "must be UTF-8 text (an S3 object key)"
+    if size > S3_KEY_BYTES:
+        with_prefix = " with the prefix" if key != name else ""
+        return f"is {size} bytes as UTF-8{with_prefix}; an S3 object key is at most {S3_KEY_BYTES}"
+    return None
 
 
 def time_zone_problem(zone: str) -> str | None:

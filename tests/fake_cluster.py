@@ -36,9 +36,9 @@ CHART_VALUES: dict[str, Any] = yaml.safe_load((ROOT / "chart" / "values.yaml").r
 RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 CONTAINERS = ("safety-dump", "fetch", "restore")
 GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
-            "fetch": ["[fetch] the data before this restore is saved as s3://bucket/pre-restore-ds-20261124T010203Z.sql",
-                      "[fetch] verified ds-20261123T000000Z.sql"],
-            "restore": ["[restore] restored malbork: 2 tables, row counts as recorded"]}
+            "fetch": ["[fetch] verified ds-20261123T000000Z.sql",
+                      "[fetch] the data before this restore is saved as s3://{bucket}/{base}pre-restore-ds-20261124T010203Z.sql"],
+            "restore": ["[restore] dropping malbork", "[restore] restored malbork: 2 tables, row counts as recorded"]}
 
 
 @dataclass
@@ -57,6 +57,14 @@ class State:
     failing_container: str = "restore"
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail: dict[str, str] = field(default_factory=dict)  # call name -> stderr of a failure
+    # Failures of the N-th call of a kind (see call_kind): kind -> {"N": stderr} for that call,
+    # {"N+": stderr} for it and every later one.
+    fail_calls: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Calls of a kind that take this many seconds (as the executable: touches <state file>.<kind>.started first,
+    # so that a test knows the call is under way).
+    slow: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # calls so far, by kind
+    logs: dict[str, list[str]] = field(default_factory=dict)  # container -> its log lines, instead of GOOD_LOG
     calls: list[list[str]] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
@@ -84,14 +92,21 @@ class FakeCluster:
         args, _ = _without_flag(args, "--context")
         if namespace not in (None, self.state.namespace):
             return _fail(f'Error: namespaces "{namespace}" not found')
+        kind = call_kind(tool, args)
+        number = self.state.counts[kind] = self.state.counts.get(kind, 0) + 1
+        planned = self.state.fail_calls.get(kind, {})
+        failure = planned.get(str(number)) or next((stderr for at, stderr in planned.items()
+                                                    if at.endswith("+") and number >= int(at[:-1])), None)
+        if failure is not None:
+            return _fail(failure)
         handler = self._helm if tool.startswith("helm") else self._kubectl
         return handler(args)
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> int:
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
         done = self.run(argv)
         for line in done.stdout.splitlines():
             on_line(line)
-        return done.code
+        return Completed(done.code, "", done.stderr)
 
     # -- helm ----------------------------------------------------------------------------
     def _helm(self, args: list[str]) -> Completed:
@@ -211,7 +226,10 @@ class FakeCluster:
         return _ok(json.dumps({"status": {"conditions": conditions}}))
 
     def _logs(self, pod: str, container: str) -> Completed:
-        lines = list(GOOD_LOG.get(container, []))
+        s3 = self.state.user_values.get("global", {}).get("S3", {})
+        prefix = self.state.user_values.get("enclaveos-chart", {}).get("Backup", {}).get("S3Prefix", "")
+        where = {"bucket": s3.get("Bucket", "bucket"), "base": f"{prefix}/" if prefix else ""}
+        lines = [line.format(**where) for line in self.state.logs.get(container, GOOD_LOG.get(container, []))]
         if self.state.job_outcome == "failed" and container == self.state.failing_container:
             lines = [*lines[:1], f"[{container}] FAILED: the import failed (exit 1): ERROR: syntax error"]
         return _ok("".join(f"{line}\n" for line in lines))
@@ -219,6 +237,17 @@ class FakeCluster:
     def _create_job(self, args: list[str]) -> Completed:
         self.state.jobs[args[2]] = {"polls": 0}
         return _ok(f"job.batch/{args[2]} created")
+
+
+def call_kind(tool: str, args: list[str]) -> str:
+    """The kind of a call, for State.fail_calls and State.slow: `upgrade-restore`, `upgrade-back`,
+    other helm calls by their verb (`list`, `get-values`); kubectl `get-job`, `get-pods`, `logs`,
+    `rollout`, `create-job`, ..."""
+    if tool.startswith("helm"):
+        if args[0] == "upgrade":
+            return "upgrade-restore" if "enclaveos-chart.Restore.Enabled=true" in args else "upgrade-back"
+        return "-".join(args[:2]) if args[0] == "get" else args[0]
+    return args[0] if args[0] in ("logs", "rollout") else "-".join(args[:2])
 
 
 def _without_flag(args: list[str], flag: str) -> tuple[list[str], str | None]:
@@ -247,9 +276,14 @@ def main(argv: list[str]) -> int:
     file $FAKE_CLUSTER_STATE between calls; $FAKE_REAL_HELM answers what needs no cluster."""
     import os
     import sys
+    import time
 
     path = Path(os.environ["FAKE_CLUSTER_STATE"])
     state = State.load(path)
+    kind = call_kind(argv[0], argv[1:])
+    if kind in state.slow:
+        path.with_name(f"{path.name}.{kind}.started").touch()
+        time.sleep(state.slow[kind])
     done = FakeCluster(state, os.environ["FAKE_REAL_HELM"]).run(argv)
     state.save(path)
     sys.stdout.write(done.stdout)

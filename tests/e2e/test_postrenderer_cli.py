@@ -4,12 +4,14 @@ every kind gives clear lines on stderr, a non-zero exit, nothing on stdout, no t
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from renderer import errors
 from renderer.validate import DOTTED_BUCKET
 from tests.conftest import ROOT, run_postrenderer
 
@@ -19,28 +21,32 @@ GOLDEN_IN = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encodin
 @pytest.mark.parametrize("stdin,args,code,message", [
     (GOLDEN_IN, ["--bogus"], 2,
      "[helm-datashield] datashield-backup: unrecognized arguments: --bogus (see datashield-backup --help)"),
-    (GOLDEN_IN, ["--values", "/nonexistent/values.yaml"], 1,
+    (GOLDEN_IN, ["--values", "/nonexistent/values.yaml"], 2,
      "[helm-datashield] --values /nonexistent/values.yaml: cannot read it: No such file or directory"),
+    (GOLDEN_IN, ["--values", "/"], 2, "[helm-datashield] --values /: cannot read it: Is a directory"),
     ("kind: DatashieldBackupValues\nspec: [unclosed\n", [], 4,
      "[helm-datashield] document 1 on stdin is not valid YAML: line 3, column 1: did not find expected ',' or ']'"),
     ("apiVersion: v1\nkind: DatashieldBackupValues\nmetadata: {name: x}\nspec: {values: '{not json'}\n", [], 4,
      "[helm-datashield] DatashieldBackupValues 'x': spec.values is not JSON: "
      "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
-], ids=["unknown-argument", "missing-values-file", "invalid-yaml", "carrier-not-json"])
+], ids=["unknown-argument", "missing-values-file", "values-file-is-a-directory", "invalid-yaml",
+        "carrier-not-json"])
 def test_bad_input_gives_one_clear_line(stdin: str, args: list[str], code: int, message: str) -> None:
     result = run_postrenderer(stdin, *args)
     assert (result.returncode, result.stdout, result.stderr.splitlines()) == (code, "", [message])
 
 
 @pytest.mark.parametrize("content,message", [
-    ("- a\n- b\n", "must be a mapping of values, not list"),
-    ("a: [\n", "is not valid YAML: line 2, column 1: expected the node content, but found '<stream end>'"),
-], ids=["not-a-mapping", "invalid-yaml"])
-def test_bad_values_file(tmp_path: Path, content: str, message: str) -> None:
+    (b"- a\n- b\n", "must be a mapping of values, not list"),
+    (b"just a scalar\n", "must be a mapping of values, not str"),
+    (b"a: [\n", "is not valid YAML: line 2, column 1: expected the node content, but found '<stream end>'"),
+    (b"a: \xff\n", "is not UTF-8 text"),
+], ids=["not-a-mapping", "a-scalar", "invalid-yaml", "not-utf8"])
+def test_bad_values_file_is_invalid_values(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "values.yaml"
-    path.write_text(content)
+    path.write_bytes(content)
     result = run_postrenderer(GOLDEN_IN, "--values", str(path))
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 3 and result.stdout == ""
     assert result.stderr.splitlines() == [f"[helm-datashield] --values {path}: {message}"]
 
 
@@ -120,3 +126,24 @@ def test_restore_mode_is_the_one_render_that_needs_pyyaml() -> None:
     restore = GOLDEN_IN.replace('"Restore":{}', '"Restore":{"Enabled":true,"Backup":"latest"}')
     assert restore != GOLDEN_IN
     assert "yaml" in imported_modules(restore, {})
+
+
+def exit_codes_in(text: str) -> set[int]:
+    """The codes of the `Exit codes:` paragraph of a --help text (or the README)."""
+    paragraph = text[text.index("Exit codes:"):].split("\n\n", maxsplit=1)[0]
+    return {int(code) for code in re.findall(r"(?<![\w-])(\d+) (?=[a-z])", paragraph)}
+
+
+ERROR_CODES = {cls.exit_code for cls in vars(errors).values()
+               if isinstance(cls, type) and issubclass(cls, errors.DatashieldError)}
+
+
+@pytest.mark.parametrize("command,codes", [
+    (["bin/datashield-backup", "--help"], ERROR_CODES - {5} | {0, 70}),  # 5: the restore's preflight only
+    (["bin/datashield-restore", "--help"], {0, 1, 2, 5, 70, 129, 130, 143}),  # 128 + SIGHUP, SIGINT, SIGTERM
+], ids=["post-renderer", "restore"])
+def test_help_lists_every_exit_code(command: list[str], codes: set[int]) -> None:
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0
+    assert exit_codes_in(done.stdout) == codes
+    assert exit_codes_in((ROOT / "README.md").read_text(encoding="utf-8")) >= codes

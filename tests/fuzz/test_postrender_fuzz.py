@@ -11,12 +11,14 @@ executable, as Helm 3 runs it. Each test prints how many inputs it tried (pytest
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +32,7 @@ class Release:
 
     carrier: str
     manager: str
+    database: str
     others: list[str]
     restore_from: str  # the carrier's empty Restore, and what restore mode makes of it
     restore_to: str
@@ -40,8 +43,10 @@ def release(golden: str, restore_from: str, restore_to: str) -> Release:
     docs = [doc for doc in re.split(r"(?m)^---\n", text) if doc.strip()]
     carrier = next(d for d in docs if "kind: DatashieldBackupValues" in d)
     manager = next(d for d in docs if "kind: Deployment" in d)
+    database = next(d for d in docs if "kind: StatefulSet" in d)
     assert restore_from in carrier
-    return Release(carrier, manager, [d for d in docs if d not in (carrier, manager)], restore_from, restore_to)
+    return Release(carrier, manager, database, [d for d in docs if d not in (carrier, manager, database)],
+                   restore_from, restore_to)
 
 
 RELEASES = {False: release("backup", '"Restore":{}', '"Restore":{"Enabled":true,"Backup":"latest"}'),
@@ -66,17 +71,43 @@ AWKWARD = [
 ]
 
 
+def manager_forms(manager: str) -> list[str]:
+    """The manager Deployment as the chart writes it, and the same object as JSON, in flow style
+    and indented: all of it YAML that a parser reads as the same Deployment."""
+    comments = "".join(line + "\n" for line in manager.splitlines() if line.startswith("#"))
+    data = yaml.safe_load(manager)
+    forms = [manager, comments + json.dumps(data, indent=2) + "\n", comments + json.dumps(data) + "\n",
+             comments + yaml.safe_dump(data, default_flow_style=True, width=70),
+             comments + "".join(("   " + line if line.strip() else line) + "\n"
+                                for line in manager.splitlines() if not line.startswith("#"))]
+    assert all(yaml.safe_load(form) == data for form in forms)
+    return forms
+
+
+MANAGER_FORMS = {helm4: manager_forms(chart.manager) for helm4, chart in RELEASES.items()}
+
+
 @dataclass(frozen=True)
 class Stream:
     data: bytes
     untouched: list[bytes]  # documents that must come out byte for byte
     configured: bool  # carries backup values
+    restore: bool  # in restore mode: the manager, in whatever form it came, must end at 0 replicas
+    valid: bool  # UTF-8 YAML with the chart's manager: rendering it must succeed
 
 
 def text_document(others: list[str]) -> st.SearchStrategy[str]:
     free = st.text(st.characters(codec="utf-8"), max_size=60).map(
         lambda s: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gen}\ndata: {k: " + repr(s) + "}\n")
     return st.one_of(st.sampled_from(AWKWARD), st.sampled_from(others), free)
+
+
+def is_yaml(text: str) -> bool:
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 @st.composite
@@ -87,7 +118,8 @@ def streams(draw: st.DrawFn) -> Stream:
     configured = draw(st.booleans())
     restore = configured and draw(st.booleans())
     carrier = chart.carrier.replace(chart.restore_from, chart.restore_to) if restore else chart.carrier
-    for position, doc in enumerate([chart.manager, *([carrier] if configured else [])]):
+    manager = draw(st.sampled_from(MANAGER_FORMS[helm4]))
+    for position, doc in enumerate([manager, chart.database, *([carrier] if configured else [])]):
         docs.insert(draw(st.integers(0, len(docs))) if docs else position, doc)
     parts = [d if d.startswith("---") else ("---\n" if helm4 else "---\n# Source: x/y.yaml\n") + d for d in docs]
     text = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
@@ -98,12 +130,14 @@ def streams(draw: st.DrawFn) -> Stream:
     if draw(st.booleans()):
         data = b"\xef\xbb\xbf" + data  # a byte-order mark
     untouched = [(p if not crlf else p.replace("\n", "\r\n")).encode()
-                 for p, d in zip(parts, docs, strict=True) if d not in (chart.manager, carrier) and d.strip()]
+                 for p, d in zip(parts, docs, strict=True) if d not in (manager, chart.database, carrier) and d.strip()]
+    valid = all(is_yaml(doc) for doc in docs)
     if draw(st.integers(0, 9)) == 0:
+        valid = False
         cut = draw(st.integers(0, len(data)))
         data = data[:cut] + b"\xff\xfe" + data[cut:]  # not UTF-8: pass-through or one error, nothing between
         untouched = []
-    return Stream(data, untouched, configured)
+    return Stream(data, untouched, configured, restore, valid)
 
 
 def run_in_process(data: bytes) -> tuple[int, bytes, str]:
@@ -124,6 +158,7 @@ def run_in_process(data: bytes) -> tuple[int, bytes, str]:
 
 def check(stream: Stream, code: int, out: bytes, err: str) -> None:
     assert code != 70 and "Traceback" not in err, err
+    assert code == 0 or not stream.valid, err
     if code == 0:
         if not stream.configured:
             assert out == stream.data
@@ -132,6 +167,10 @@ def check(stream: Stream, code: int, out: bytes, err: str) -> None:
             found = out.find(doc.rstrip(b"\r\n"), position)
             assert found >= 0, f"an untouched document changed or went missing: {doc[:80]!r}"
             position = found
+        if stream.configured and stream.valid:
+            [manager] = [d for d in yaml.safe_load_all(out.decode("utf-8-sig")) if isinstance(d, dict)
+                         and d.get("kind") == "Deployment" and d["metadata"]["name"] == "ds-enclaveos-manager"]
+            assert manager["spec"]["replicas"] == (0 if stream.restore else 1)
     else:
         assert out == b""
         lines = err.splitlines()

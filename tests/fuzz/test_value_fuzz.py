@@ -1,12 +1,15 @@
-"""Value fuzzing against the documented rules (../shared/FACTS.md): every accept/reject
-decision of the validator on generated cron schedules and bucket names matches the rule.
+"""Value fuzzing against the documented rules (../shared/FACTS.md): every accept/reject decision of the
+validator on generated cron schedules and bucket names matches the rule.
 
-Cron: schedules are generated field by field from Kubernetes' grammar (robfig/cron's
-standard parser), each piece knowing whether Kubernetes accepts it, so the expected
-decision comes from construction, not from croniter. Days of the month stay at most 28,
-so every accepted schedule also fires. Buckets, Secret names, prefixes and endpoints: a
-direct transcription of the rules. Time zones: names that Python's zoneinfo and the pinned
-tzdata both know, and changes of them that no IANA name has. Each test prints how many values it tried (pytest -s).
+Cron: schedules are generated field by field from Kubernetes' grammar (robfig/cron v3.0.1's
+ParseStandard: signed numbers, empty list entries dropped, `@every <Go duration>`), each piece
+knowing whether Kubernetes accepts it and whether this product refuses it anyway (`*-5`, @every
+under 1m), so the expected decision comes from construction, not from croniter. Values get control
+characters at their ends and inside (Python's `$` matches before a final line break). Days of the
+month stay at most 28, so every accepted schedule also fires. Buckets, Secret names, prefixes and
+endpoints: a direct transcription of the rules. Time zones: names that Python's zoneinfo and the
+pinned tzdata both know, and changes of them that no IANA name has. Each test prints how many values
+it tried (pytest -s).
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ EXAMPLES = 400
 FIELDS = [(0, 59, 59, ()), (0, 23, 23, ()), (1, 28, 31, ()),
           (1, 12, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
           (0, 6, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))]
-BAD_ITEMS = ["L", "W", "5#2", "7L", "-", "1-", "*/0", "x", "1.5", "٣", "²"]
+# Refused by Kubernetes (robfig/cron's parser), or by this product ("*-5", which Kubernetes reads as "*").
+BAD_ITEMS = ["L", "W", "5#2", "7L", "-", "1-", "*/0", "*/-1", "x", "1.5", "٣", "²", "*-5", "?-1", "++1", "+"]
+# Characters that end or break a value; Python's `$` matches before a final "\n".
+CONTROL = ["\n", "\r\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028"]
 
 
 def values(schedule: str = "0 0 * * *", bucket: str = "acme-backups") -> dict[str, Any]:
@@ -44,8 +50,8 @@ def item(draw: st.DrawFn, low: int, high: int, limit: int, names: tuple[str, ...
     # Mostly good pieces: one bad piece rejects the whole schedule.
     kind = draw(st.sampled_from(["value"] * 12 + ["name", "range", "step", "star"] * 4 + ["bad", "out"]))
     value = st.integers(low, high)
-    if kind == "value":
-        return str(draw(value)), True
+    if kind == "value":  # Go's strconv.Atoi, which robfig/cron uses, takes a leading "+"
+        return draw(st.sampled_from(["", "", "", "+"])) + str(draw(value)), True
     if kind == "name" and names:
         name = draw(st.sampled_from(names))
         return (name if draw(st.booleans()) else name.lower()), True
@@ -69,7 +75,9 @@ def schedules(draw: st.DrawFn) -> tuple[str, bool]:
     count = draw(st.sampled_from([5] * 18 + [4, 6]))
     for low, high, limit, names in (FIELDS * 2)[:count]:
         items = draw(st.lists(item(low, high, limit, names), min_size=1, max_size=2))
-        fields.append(",".join(text for text, _ in items))
+        # Empty list entries are dropped by robfig/cron ("1," is "1"); the field keeps a real item.
+        commas = draw(st.sampled_from([("", "")] * 6 + [(",", ""), ("", ","), ("", ",,")]))
+        fields.append(commas[0] + ",".join(text for text, _ in items) + commas[1])
         ok = ok and all(good for _, good in items)
     separator = draw(st.sampled_from([" ", "  ", "\t"]))
     return separator.join(fields), ok and count == 5
@@ -89,21 +97,42 @@ def tried_both_ways(name: str, strategy: st.SearchStrategy[Any], decide: Any) ->
     assert min(seen.values()) >= EXAMPLES // 10, seen
 
 
-def test_cron_decisions_match_kubernetes_grammar() -> None:
-    def decide(case: tuple[str, bool]) -> bool:
-        schedule, accepted = case
-        assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
-        return accepted
+def schedule_decided(case: tuple[str, bool]) -> bool:
+    """Checks that the validator decides a generated (schedule, accepted) case as its rule says."""
+    schedule, accepted = case
+    assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=schedule)) is not accepted, schedule
+    return accepted
 
-    tried_both_ways("cron schedules", schedules(), decide)
+
+def test_cron_decisions_match_kubernetes_grammar() -> None:
+    tried_both_ways("cron schedules", schedules(), schedule_decided)
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.sampled_from(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
-                        "@reboot", "@every 5m", "@DAILY", "@ daily", "@", "@dailyy"]))
+                        "@reboot", "@DAILY", "@ daily", "@", "@dailyy", "@every", "@every ", "@daily\n"]))
 def test_cron_macros(macro: str) -> None:
     accepted = macro in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
     assert rejected("enclaveos-chart.Backup.CronSchedule", values(schedule=macro)) is not accepted
+
+
+UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+@st.composite
+def every(draw: st.DrawFn) -> tuple[str, bool]:
+    """`@every <duration>`: accepted when Go's time.ParseDuration reads it (whole numbers and units here)
+    and it is at least 1 minute (this product's minimum; Kubernetes takes down to 1s)."""
+    parts = draw(st.lists(st.tuples(st.integers(0, 5000), st.sampled_from([*UNITS] * 3 + ["d", "H"])), min_size=1,
+                          max_size=3))
+    bare = draw(st.sampled_from(["", "", "", "", "7"]))  # a number without a unit: "missing unit"
+    text = "".join(f"{number}{unit}" for number, unit in parts) + bare
+    readable = all(unit in UNITS for _, unit in parts) and not bare
+    return f"@every {text}", readable and sum(n * UNITS.get(u, 0) for n, u in parts) >= 60 * 10**9
+
+
+def test_cron_every_decisions() -> None:
+    tried_both_ways("@every schedules", every(), schedule_decided)
 
 
 def bucket_rule(name: str) -> bool:
@@ -123,6 +152,7 @@ BUCKETS = st.one_of(
               st.sampled_from(["-s3alias", "--ol-s3", ".mrap", "--x-s3", "z"])),
     st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){2,4}", fullmatch=True),
     st.text(max_size=70),
+    st.builds(lambda s, c: s + c, st.from_regex(r"[a-z0-9]{3,20}", fullmatch=True), st.sampled_from(CONTROL)),
 )
 
 
@@ -149,10 +179,19 @@ def prefix_rule(prefix: str) -> bool:
             and not any(s in (".", "..") for s in segments))
 
 
-SECRETS = st.one_of(st.from_regex(r"[a-z0-9.\-]{1,20}", fullmatch=True), st.text(max_size=20),
-                    st.builds(lambda n: "a" * n, st.integers(250, 256)))
-PREFIXES = st.one_of(st.from_regex(r"[A-Za-z0-9!_.*'()/\-]{0,20}", fullmatch=True), st.text(max_size=20),
-                     st.sampled_from(["backups/em", "a/./b", "../x", "x/..", "/abs", "a//b", "x" * 513, "ok/"]))
+def with_control(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Values of `strategy` with a control character at the end, the start or inside."""
+    return st.builds(lambda v, c, at: v[:at] + c + v[at:] if at <= len(v) else v + c, strategy,
+                     st.sampled_from(CONTROL), st.sampled_from([0, 1, 99]))
+
+
+SECRET_LIKE = st.from_regex(r"[a-z0-9.\-]{1,20}", fullmatch=True)
+PREFIX_LIKE = st.from_regex(r"[A-Za-z0-9!_.*'()/\-]{0,20}", fullmatch=True)
+SECRETS = st.one_of(SECRET_LIKE, st.text(max_size=20), st.builds(lambda n: "a" * n, st.integers(250, 256)),
+                    with_control(SECRET_LIKE))
+PREFIXES = st.one_of(PREFIX_LIKE, st.text(max_size=20),
+                     st.sampled_from(["backups/em", "a/./b", "../x", "x/..", "/abs", "a//b", "x" * 513, "ok/"]),
+                     with_control(PREFIX_LIKE))
 
 
 def test_secret_name_decisions_match_kubernetes() -> None:

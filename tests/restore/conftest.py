@@ -39,6 +39,9 @@ BACKUPS: dict[str, tuple[list[str] | None, str]] = {
     "ds-20261118T000000Z.sql": (NODES, "bytes differ"),
 }
 LATEST_COMPLETE = "ds-20261123T000000Z.sql"
+# The newest object of all: a safety dump, restorable by its name but never "latest".
+SAFETY_DUMP = "pre-restore-ds-20261125T000000Z.sql"  # an earlier run's, listed and restorable
+SAFETY = f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-20261124T010203Z.sql"  # where the fake restore Job's log saves it
 
 
 def s3_client(server: S3Server) -> Any:
@@ -72,9 +75,12 @@ def bucket(s3_server: S3Server) -> str:
     """The backups of BACKUPS (and one of another release) under PREFIX, written once."""
     s3 = s3_client(s3_server)
     s3.create_bucket(Bucket=BUCKET)
-    for name, (nodes, flaw) in {**BACKUPS, "other-20261123T000000Z.sql": (NODES, "")}.items():
+    for name, (nodes, flaw) in {**BACKUPS, "other-20261123T000000Z.sql": (NODES, ""), SAFETY_DUMP: (NODES, "")}.items():
         data = f"-- dump {name}\nCREATE TABLE enclaves (id int);\n".encode()
         meta = metadata(name, data, nodes)
+        if name == SAFETY_DUMP:
+            meta.update(kind="safety-dump", release="ds", restoreRunId="20261125-000000",
+                        restoring=f"{PREFIX}/{LATEST_COMPLETE}")
         if flaw == "size differs":
             meta["size"] += 1
         if flaw == "bytes differ":

@@ -85,7 +85,11 @@ def test_a_failed_job_exits_1_and_names_the_step(world: World, tmp_path: Path) -
     lines = done.stderr.splitlines()
     assert lines[0] == ("[helm-datashield] the restore Job failed: [restore] FAILED: the import failed (exit 1): "
                         "ERROR: syntax error")
-    assert lines[3].startswith("[helm-datashield] to retry the restore: helm datashield-restore ds --from latest "
+    # The Job failed after its DROP: the one command that puts the safety dump back comes first.
+    assert lines[3] == ("[helm-datashield] to put the data from before back: helm datashield-restore ds --namespace "
+                        f"prod --kube-context ops-cluster --chart {CHART} --from pre-restore-ds-20261124T010203Z.sql "
+                        "--yes")
+    assert lines[5].startswith("[helm-datashield] to retry the restore: helm datashield-restore ds --from latest "
                                f"--chart {CHART} --yes")
 
 
@@ -94,6 +98,7 @@ def test_list_as_json(world: World, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
     assert listed["bucket"] == f"s3://{BUCKET}/{PREFIX}/"
-    assert next(b["name"] for b in listed["backups"] if b["state"] == "complete") == LATEST_COMPLETE
+    assert next(b["name"] for b in listed["backups"] if b["state"] == "complete" and b["kind"] == "backup") \
+        == LATEST_COMPLETE
     for secret in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY):
         assert secret not in done.stdout + done.stderr

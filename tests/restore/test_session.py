@@ -10,14 +10,28 @@ from typing import Any
 
 import pytest
 
+from renderer.cluster import shown
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
-from tests.fake_cluster import RESTORE_ANNOTATION, FakeCluster, State
-from tests.restore.conftest import BUCKET, LATEST_COMPLETE, NODES, PREFIX, RUN_ID, SECRET_NAME, World, request
+from tests.conftest import CHART
+from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
+from tests.restore.conftest import (
+    BUCKET,
+    LATEST_COMPLETE,
+    NODES,
+    PREFIX,
+    RUN_ID,
+    SAFETY,
+    SAFETY_DUMP,
+    SECRET_NAME,
+    World,
+    request,
+)
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
 UPGRADE_RESTORE = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=true "
                    "--set-string enclaveos-chart.Restore.Backup={backup} --set-string "
-                   f"enclaveos-chart.Restore.RunId={RUN_ID} --post-renderer {{root}}/bin/datashield-backup")
+                   f"enclaveos-chart.Restore.RunId={RUN_ID} --set-string "
+                   "enclaveos-chart.Restore.ManagerNodes={nodes} --post-renderer {root}/bin/datashield-backup")
 UPGRADE_BACK = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=false "
                 "--set enclaveos-chart.Manager.ReplicaCount={replicas} --post-renderer {root}/bin/datashield-backup")
 ROLLOUT = "kubectl rollout status deployment/ds-enclaveos-manager --timeout=600s"
@@ -27,7 +41,8 @@ SGX_HINT = " (to restore anyway, knowing the data may be unreadable: --unsafe-ig
 def expected(template: str, **fields: Any) -> str:
     from tests.conftest import CHART, ROOT
 
-    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3, **fields})
+    return template.format(chart=CHART, root=ROOT, **{"backup": LATEST_COMPLETE, "replicas": 3,
+                                                      "nodes": "sgx-1\\,sgx-2", **fields})
 
 
 def changes(state: State, change: str) -> None:
@@ -124,7 +139,7 @@ def test_a_full_restore_runs_the_steps_in_order(world: World) -> None:
                  "    | [restore] restored malbork: 2 tables, row counts as recorded",
                  "[4/5] back out of restore mode: ds-enclaveos-manager to 3 replicas: done in 0.0 s (total 0.0 s)",
                  f"restored ds from s3://{BUCKET}/{PREFIX}/{LATEST_COMPLETE}; the manager runs 3 replicas; the data "
-                 "from before the restore: s3://bucket/pre-restore-ds-20261124T010203Z.sql"]:
+                 f"from before the restore: {SAFETY}"]:
         assert line in out.splitlines()
 
 
@@ -135,7 +150,7 @@ def test_json_output_is_one_event_a_line(world: World) -> None:
     assert steps == [(n, s) for n in range(1, 6) for s in ("started", "done")]
     assert events[-2] == {"event": "result", "release": "ds", "bucket": BUCKET, "replicas": 3,
                           "restored": f"{PREFIX}/{LATEST_COMPLETE}",
-                          "safetyDump": "s3://bucket/pre-restore-ds-20261124T010203Z.sql"}
+                          "safetyDump": SAFETY, "safetyDumpKnown": True}
 
 
 @pytest.mark.parametrize(("asked", "replicas"), [({}, 3), ({"replicas": 5}, 5)])
@@ -186,38 +201,52 @@ def test_not_confirmed_changes_nothing(world: World) -> None:
 RETRY = "to retry the restore: run the same helm datashield-restore command again"
 BACK_WITHOUT = "to bring the manager back WITHOUT restoring: {back}"
 FINISH = "to finish: {back}"
+GOES_ON = (f"the Job ds-enclaveos-restore-{RUN_ID} goes on in the cluster: THE MANAGER IS AT 0 REPLICAS until it has "
+           f"ended and the manager is brought back (its state: kubectl get job ds-enclaveos-restore-{RUN_ID} "
+           "--namespace prod).")
+FOLLOW = "to follow the Job and finish the restore: run the same helm datashield-restore command again"
+BACK_ONCE_ENDED = BACK_WITHOUT + " (only once the Job has ended)"
 FAILURES = [
     ("upgrade-restore", "Error: UPGRADE FAILED: timed out",
      ["helm upgrade into restore mode failed: {upgrade} failed: Error: UPGRADE FAILED: timed out",
-      "the manager may be at 0 replicas now.", RETRY, BACK_WITHOUT], 3),
+      "THE MANAGER MAY BE AT 0 REPLICAS NOW.", RETRY, BACK_WITHOUT], 3),
+    # After the DROP: the one command that puts the safety dump back, never "without restoring".
     ("job failed", "",
      ["the restore Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.",
-      "the manager stays at 0 replicas: it must not start on a database that may be half restored.",
+      f"the data from before the restore is in {SAFETY}.",
+      "the database malbork was dropped: it no longer holds the data from before.",
+      f"to put the data from before back: helm datashield-restore ds --namespace prod --chart {CHART} --from "
+      "pre-restore-ds-20261124T010203Z.sql --yes",
+      "THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half restored.", RETRY], 0),
+    # Before it (the fetch step): the database is as it was.
+    ("fetch failed", "",
+     ["the restore Job failed: [fetch] FAILED: the import failed (exit 1): ERROR: syntax error",
+      "THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half restored.",
       RETRY, BACK_WITHOUT], 0),
     ("job hangs", "",
-     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 600 s",
-      RETRY, BACK_WITHOUT], 0),
+     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 600 s", GOES_ON,
+      FOLLOW, BACK_ONCE_ENDED], 0),
     ("upgrade-back", "Error: UPGRADE FAILED: another operation is in progress",
      ["helm upgrade out of restore mode failed: {back} failed: Error: UPGRADE FAILED: another operation is in "
       "progress",
       f"the database was restored from {PREFIX}/{LATEST_COMPLETE}, but ds-enclaveos-manager may still be at 0 "
       "replicas: THE MANAGER IS DOWN until this is fixed.",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.", FINISH], 0),
+      f"the data from before the restore is in {SAFETY}.", FINISH], 0),
     ("rollout", 'error: deployment "ds-enclaveos-manager" exceeded its progress deadline',
      ['waiting for ds-enclaveos-manager to be ready failed: {rollout} failed: error: deployment '
       '"ds-enclaveos-manager" exceeded its progress deadline',
       f"the database was restored from {PREFIX}/{LATEST_COMPLETE}, but ds-enclaveos-manager may still be at 0 "
       "replicas: THE MANAGER IS DOWN until this is fixed.",
-      "the data from before the restore is in s3://bucket/pre-restore-ds-20261124T010203Z.sql.", FINISH], 3),
+      f"the data from before the restore is in {SAFETY}.", FINISH], 3),
 ]
 
 
 @pytest.mark.parametrize(("failing", "stderr", "lines", "replicas"), FAILURES, ids=[f[0] for f in FAILURES])
 def test_a_failing_step_says_what_it_left_and_what_to_run(world: World, failing: str, stderr: str,
                                                          lines: list[str], replicas: int) -> None:
-    if failing == "job failed":
+    if failing in ("job failed", "fetch failed"):
         world.state.job_outcome = "failed"
+        world.state.failing_container = {"job failed": "restore", "fetch failed": "fetch"}[failing]
     elif failing == "job hangs":
         world.state.job_outcome = "hang"
     else:
@@ -268,6 +297,8 @@ def test_list_shows_every_backup_newest_first_with_its_state(world: World) -> No
     world.session().list_backups("ds", verify=True)
     assert world.out.getvalue().splitlines() == [
         f"backups of ds in s3://{BUCKET}/{PREFIX}/ (newest first):",
+        f"  {SAFETY_DUMP}  2026-11-25T00:00:00Z            76  sql     sgx-1,sgx-2  verified  SAFETY DUMP taken "
+        f"before restoring {PREFIX}/{LATEST_COMPLETE}",
         "  ds-20261124T000000Z.sql  2026-11-24T00:00:00Z            64  sql     sgx-1,sgx-2  incomplete: 64 bytes in "
         "the bucket, the metadata records 65: damaged",
         "  ds-20261123T000000Z.sql  2026-11-23T00:00:00Z            64  sql     sgx-1,sgx-2  verified",
@@ -278,6 +309,48 @@ def test_list_shows_every_backup_newest_first_with_its_state(world: World) -> No
         "  ds-20261119T000000Z.sql  2026-11-19T00:00:00Z            64  sql     (nodes not recorded)  verified",
         "  ds-20261118T000000Z.sql  2026-11-18T00:00:00Z            64  sql     sgx-1,sgx-2  DAMAGED: SHA-256 differs",
     ]
+
+
+def test_a_safety_dump_is_listed_as_one_and_restored_by_its_name(world: World) -> None:
+    world.session(json_mode=True).list_backups("ds", verify=False)
+    rows = json.loads(world.out.getvalue())["backups"]
+    assert [(r["name"], r["kind"], r.get("restoring")) for r in rows][:2] == [
+        (SAFETY_DUMP, "safety-dump", f"{PREFIX}/{LATEST_COMPLETE}"), ("ds-20261124T000000Z.sql", "backup", None)]
+    assert world.session().restore(request(source=SAFETY_DUMP), dry_run=False, yes=True) == 0
+    assert expected(UPGRADE_RESTORE, backup=SAFETY_DUMP) in world.calls()
+
+
+@pytest.mark.parametrize("key_id,secret", [
+    pytest.param(S3_ACCESS_KEY_ID + "\n", S3_SECRET_ACCESS_KEY, id="key-id-with-trailing-newline"),
+    pytest.param(S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY + "\n", id="secret-with-trailing-newline"),
+    pytest.param("AK&I'D %+/=\né", "se&cr'et %+/=\nkéy", id="every-character"),
+])
+def test_an_error_never_shows_a_key_in_any_form(world: World, key_id: str, secret: str) -> None:
+    """botocore quotes a header holding a key with a newline as bytes (`...AKID\\n/...`): the
+    restore command's message must hold no form of either key."""
+    from renderer.redaction import secret_forms
+
+    world.state.secrets[SECRET_NAME] = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
+    with pytest.raises(ObjectStoreFailed) as failed:
+        world.session().list_backups("ds", verify=False)
+    text = world.out.getvalue() + "\n".join(failed.value.lines())
+    assert text.startswith(f"cannot list s3://{BUCKET}/{PREFIX}/ds-: ")
+    assert [form for key in (key_id, secret) for form in secret_forms(key) if form in text] == []
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_a_job_log_line_that_quotes_a_key_is_shown_redacted(world: World, json_mode: bool) -> None:
+    secret = "se&cr'et %+/=\nkéy"
+    world.state.secrets[SECRET_NAME]["AWS_SECRET_ACCESS_KEY"] = secret
+    session = world.session(json_mode)
+    with pytest.raises(ObjectStoreFailed):
+        session.list_backups("ds", verify=False)  # the keys are read, then refused by the server
+    world.out.truncate(0)
+    world.out.seek(0)
+    session.progress.log("restore", f"[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY={secret} and {secret!r}")
+    line = world.out.getvalue()
+    expected = '[restore] FAILED: RESTORE failed: ?AWS_SECRET_ACCESS_KEY=(redacted) and "(redacted)"'
+    assert (json.loads(line)["line"] if json_mode else line) == (expected if json_mode else f"    | {expected}\n")
 
 
 def test_backup_now_starts_a_job_from_the_cronjob_and_follows_it(world: World) -> None:
@@ -351,3 +424,178 @@ def test_on_helm_4_the_post_renderer_plugin_must_be_installed(world: World, tmp_
         session.restore(request(), dry_run=True, yes=False)
     assert refused.value.reasons == ["the post-renderer plugin datashield-backup is not installed "
                                      "(helm plugin install <plugin dir>/plugins/datashield-backup)"]
+
+
+# -- a cluster API that fails for a moment, or for good, while the restore waits ---------------
+PASSING = ["The connection to the server 10.0.0.1:6443 was refused - did you specify the right host or port?",
+           "Unable to connect to the server: net/http: TLS handshake timeout",
+           "Error from server (ServiceUnavailable): the server is currently unable to handle the request",
+           "Error from server: etcdserver: request timed out",
+           "Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout"]
+REFUSED = ["error: You must be logged in to the server (Unauthorized)",
+           'Error from server (Forbidden): jobs.batch "x" is forbidden: User "ops" cannot get resource "jobs"']
+NOT_RETRIED = ("the cluster refused the credentials, which waiting does not mend, so it was not retried: log in "
+               "again (renew the token), then run the command again")
+JOB = f"ds-enclaveos-restore-{RUN_ID}"
+
+
+@pytest.mark.parametrize("stderr", PASSING)
+@pytest.mark.parametrize("kind", ["get-job", "get-pods", "logs", "rollout"])
+def test_a_passing_api_failure_while_waiting_is_retried(world: World, kind: str, stderr: str) -> None:
+    first = 1 if kind == "rollout" else 2  # the rollout is called once; the others' first call is before the wait
+    world.state.fail_calls[kind] = {str(first): stderr, str(first + 1): stderr}
+    assert world.session().restore(request(), dry_run=False, yes=True) == 0
+    out = world.out.getvalue().splitlines()
+    retries = [line for line in out if "a passing failure of the cluster's API" in line]
+    assert [line.rsplit(", retrying in ", 1)[1] for line in retries] == ["1 s", "2 s"]
+    assert all(f"failed: {stderr}: a passing failure" in line for line in retries)
+    assert out.count("    | [fetch] verified ds-20261123T000000Z.sql") == 1  # a log read again is not shown twice
+    assert world.state.manager and world.state.manager["replicas"] == 3
+
+
+@pytest.mark.parametrize("stderr", REFUSED)
+def test_refused_credentials_are_not_retried_and_the_state_is_told(world: World, stderr: str) -> None:
+    world.state.fail_calls["get-job"] = {"2+": stderr}
+    with pytest.raises(StepFailed) as failed:
+        world.session().restore(request(), dry_run=False, yes=True)
+    lines = failed.value.lines()
+    assert lines[0] == f"the restore Job failed: kubectl get job {JOB} --output json --namespace prod failed: " \
+                       f"{stderr} ({NOT_RETRIED})"
+    assert lines[1] == GOES_ON
+    assert "a passing failure" not in world.out.getvalue()
+
+
+def test_an_api_that_stays_down_is_retried_for_a_bounded_time(world: World) -> None:
+    world.state.fail_calls["get-job"] = {"2+": PASSING[0]}
+    session = world.session()
+    back = shown(session.preflight(request()).back)
+    with pytest.raises(StepFailed) as failed:
+        session.restore(request(), dry_run=False, yes=True)
+    assert failed.value.lines() == [
+        f"the restore Job failed: kubectl get job {JOB} --output json --namespace prod failed: {PASSING[0]} (still "
+        "failing after retrying for 300 s: the cluster's API does not answer)", GOES_ON, FOLLOW,
+        BACK_ONCE_ENDED.format(back=back)]
+    assert world.state.manager and world.state.manager["replicas"] == 0
+
+
+# -- the report tells only what is known ---------------------------------------------------------
+LOG_FAILS = "Error from server: Get \"https://node-1:10250/containerLogs/prod/x/fetch\": remote error: tls: bad cert"
+UNREAD = ("the Job's log could not be read (fetch: kubectl logs ds-enclaveos-restore-20261201-000000-pod --container "
+          f"fetch --follow --namespace prod failed: {LOG_FAILS})")
+
+
+def test_a_log_that_cannot_be_read_is_said_and_the_bucket_tells_the_safety_dump(world: World, s3: Any) -> None:
+    for earlier in (f"{PREFIX}/{SAFETY_DUMP}", f"{PREFIX}/{SAFETY_DUMP}.json"):  # made after RUN_ID: not this run's
+        s3.delete_object(Bucket=BUCKET, Key=earlier)
+    key = f"{PREFIX}/pre-restore-ds-20261124T010530Z.sql"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"-- the data before\n")
+    world.state.fail_calls["logs"] = {"2": LOG_FAILS}
+    assert world.session(json_mode=True).restore(request(), dry_run=False, yes=True) == 0
+    events = [json.loads(line) for line in world.out.getvalue().splitlines()]
+    assert {"event": "info", "message": f"the log of fetch could not be read: kubectl logs {JOB}-pod --container "
+                                        f"fetch --follow --namespace prod failed: {LOG_FAILS}; the Job's outcome is "
+                                        "read from the Job itself"} in events
+    assert events[-2]["safetyDump"] == f"s3://{BUCKET}/{key}"
+
+
+@pytest.mark.parametrize(("log", "failing", "told"), [
+    (["[fetch] no safety dump: the database was missing or empty"], False, "none (the database was empty)"),
+    (["[fetch] verified"], False, f"unknown (the Job's log did not say, and no safety dump of this run is in "
+                                  f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-* : the database may have been empty, or "
+                                  "the dump is elsewhere)"),
+    (GOOD_LOG["fetch"], True, f"unknown ({UNREAD}, and no safety dump of this run is in "
+                              f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-* : the database may have been empty, or the "
+                              "dump is elsewhere)"),
+])
+def test_the_report_says_none_only_when_the_job_said_so(world: World, log: list[str], failing: bool,
+                                                        told: str) -> None:
+    world.state.logs["fetch"] = log
+    if failing:
+        world.state.fail_calls["logs"] = {"2": LOG_FAILS}
+    later = "20261201-000000"  # no safety dump of another test is this recent
+    assert world.session().restore(request(run_id=later), dry_run=False, yes=True) == 0
+    assert world.out.getvalue().splitlines()[-2].split("the data from before the restore: ")[1] == \
+        told.replace("* :", "*:")
+
+
+# -- what --from names --------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "files", "message"), [
+    ("ds-20261123T000000Z.sql", ["ds-20261123T000000Z.sql"],
+     "--from ds-20261123T000000Z.sql is ambiguous: the backup ds-20261123T000000Z.sql in the bucket, or the local "
+     "file ./ds-20261123T000000Z.sql; write --from backup:ds-20261123T000000Z.sql for the backup, --from "
+     "./ds-20261123T000000Z.sql for the file"),
+    ("latest", ["latest"], "--from latest is ambiguous: the backup latest in the bucket, or the local file ./latest; "
+                           "write --from backup:latest for the backup, --from ./latest for the file"),
+    ("uploaded/x.sql", ["uploaded/x.sql"],
+     "--from uploaded/x.sql is ambiguous: the backup uploaded/x.sql in the bucket, or the local file "
+     "./uploaded/x.sql; write --from backup:uploaded/x.sql for the backup, --from ./uploaded/x.sql for the file"),
+    ("backup:", [], "--from 'backup:' names neither a backup nor a file"),
+    ("file:", [], "--from 'file:' names neither a backup nor a file"),
+])
+def test_an_argument_that_could_name_a_file_or_a_backup_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  source: str, files: list[str], message: str) -> None:
+    from renderer.errors import InvalidArguments
+    from renderer.restore_plan import source_argument
+
+    monkeypatch.chdir(tmp_path)
+    for name in files:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("stale partial download")
+    with pytest.raises(InvalidArguments) as refused:
+        source_argument(source)
+    assert (str(refused.value), refused.value.exit_code) == (message, 2)
+
+
+@pytest.mark.parametrize(("source", "restore_reads"), [
+    ("backup:ds-20261123T000000Z.sql", "ds-20261123T000000Z.sql"),
+    ("ds-20261123T000000Z.sql", "ds-20261123T000000Z.sql"),  # no such file here: a backup's name
+    ("./ds-20261123T000000Z.sql", "./ds-20261123T000000Z.sql"),
+    ("file:ds-20261123T000000Z.sql", "file:ds-20261123T000000Z.sql"),
+])
+def test_a_name_is_a_backup_and_a_path_or_file_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        source: str, restore_reads: str) -> None:
+    from renderer.restore_plan import is_local, local_path, source_argument
+
+    monkeypatch.chdir(tmp_path)
+    if source.startswith(("backup:", "./", "file:")):
+        (tmp_path / "ds-20261123T000000Z.sql").write_text("a file")
+    assert source_argument(source) == restore_reads
+    assert is_local(restore_reads) == (restore_reads != "ds-20261123T000000Z.sql")
+    if is_local(restore_reads):
+        assert Path(local_path(restore_reads)).read_text() == "a file"
+
+
+def special_file(tmp_path: Path, kind: str) -> str:
+    import os
+
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe")
+        return str(tmp_path / "pipe")
+    if kind == "directory":
+        return str(tmp_path)
+    return kind
+
+
+@pytest.mark.parametrize(("kind", "what"), [
+    ("/dev/zero", "a character device"), ("/dev/urandom", "a character device"), ("fifo", "a FIFO (named pipe)"),
+    ("directory", "a directory"),
+])
+def test_only_a_regular_file_is_read(world: World, tmp_path: Path, kind: str, what: str) -> None:
+    path = special_file(tmp_path, kind)
+    with pytest.raises(Refused) as refused:
+        world.session().restore(request(source=path, unsafe_sgx=True), dry_run=True, yes=True)
+    assert refused.value.reasons == [f"--from {path}: {what}, not a regular file: give a backup file"]
+
+
+def test_hashing_a_large_file_shows_progress(tmp_path: Path) -> None:
+    import hashlib
+    import io
+
+    from renderer.local_file import read_local
+
+    data = bytes(range(256)) * (1 << 18)  # 64 MiB
+    (tmp_path / "big.sql").write_bytes(data)
+    progress = io.StringIO()
+    assert read_local(str(tmp_path / "big.sql"), "--from ./big.sql", progress) == (
+        len(data), hashlib.sha256(data).hexdigest())
+    assert progress.getvalue().endswith("\rhashing --from ./big.sql: 64 of 64 MiB (100%)\n")

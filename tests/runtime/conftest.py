@@ -44,6 +44,7 @@ INSERT INTO enclaves VALUES (1, 'payments', '\\x00ff'), (2, 'it''s "quoted"', NU
 INSERT INTO audit (entry) SELECT 'entry ' || n FROM generate_series(1, 500) AS n;
 """
 _serial = itertools.count(1)
+NATIVE_TAG = "v22.1.0"  # the first CockroachDB release line whose every version has RESTORE ... FROM LATEST IN
 
 
 @dataclass
@@ -58,12 +59,15 @@ class Site:
     endpoint: str = ""  # where the pods reach the object store (default: the S3 server itself)
     secret_volumes: dict[str, dict[str, bytes]] = field(default_factory=dict)  # Secret name -> its files
 
-    def values(self, restore: str | None, backup: dict[str, object]) -> Path:
+    def values(self, restore: str | None, backup: dict[str, object], restore_values: dict[str, object]) -> Path:
         """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
-        restore mode from `restore` (an object key or "latest") when given."""
+        restore mode from `restore` (an object key or "latest") with Restore.<key> values when given."""
+        if backup.get("Format") == "native" and "Images" not in backup:
+            # The pods run the PostgreSQL stand-in whatever the tag; the tag must be one native backups accept.
+            backup = {**backup, "Images": {"Database": {"Tag": NATIVE_TAG}}}
         chart: dict[str, object] = {"Backup": backup}
         if restore is not None:
-            chart["Restore"] = {"Enabled": True, "Backup": restore}
+            chart["Restore"] = {"Enabled": True, "Backup": restore, **restore_values}
         endpoint = self.endpoint or self.s3.endpoint
         values = {"global": {"S3": {"Endpoint": endpoint, "AllowHttp": True, "Bucket": self.bucket}},
                   "enclaveos-chart": chart}
@@ -71,9 +75,11 @@ class Site:
         path.write_text(json.dumps(values), encoding="utf-8")
         return path
 
-    def render(self, restore: str | None = None, backup: dict[str, object] | None = None) -> str:
+    def render(self, restore: str | None = None, backup: dict[str, object] | None = None,
+               restore_values: dict[str, object] | None = None) -> str:
         """The manifests from the real post-renderer, with this site's values (restore mode if asked)."""
-        done = run_postrenderer(RELEASE_INPUT, "--values", str(self.values(restore, backup or {})))
+        values = self.values(restore, backup or {}, restore_values or {})
+        done = run_postrenderer(RELEASE_INPUT, "--values", str(values))
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -83,9 +89,12 @@ class Site:
         return self._run(pod_spec(self.render(backup=backup), "CronJob"), secret, env or {})
 
     def restore(self, which: str = "latest", secret: dict[str, str] = SECRET,
-                env: dict[str, str] | None = None, backup: dict[str, object] | None = None) -> PodRun:
-        """Runs the restore Job's pod, restore mode with Restore.Backup=`which` (and Backup.<key> values)."""
-        return self._run(pod_spec(self.render(restore=which, backup=backup), "Job"), secret, env or {})
+                env: dict[str, str] | None = None, backup: dict[str, object] | None = None,
+                **restore_values: object) -> PodRun:
+        """Runs the restore Job's pod, restore mode with Restore.Backup=`which` (and Backup.<key>,
+        Restore.<key> values)."""
+        return self._run(pod_spec(self.render(restore=which, backup=backup, restore_values=restore_values), "Job"),
+                         secret, env or {})
 
     def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
         serial = next(_serial)

@@ -53,10 +53,11 @@ db_import() { pg -d "$DATABASE_NAME" -f "$1"; }
 # (BACKUP ... INTO 's3://bucket/key?AWS_ENDPOINT=...&AWS_ACCESS_KEY_ID=...'), one dated
 # folder per BACKUP, and RESTORE ... FROM LATEST IN reads the newest. PostgreSQL cannot, so
 # these two do the same with pg_dump -Fd and the AWS CLI, taking bucket, key, endpoint and
-# keys from that same URL: the URL the scripts build, percent-encoding included, is what is used.
+# keys from that same URL: the URL the scripts build, percent-encoding included, is what is used
+# (the path decoded, as Go's url.Parse, which CockroachDB uses, decodes it).
 url_part() {
   python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); q = dict(u.parse_qsl(p.query))
-print({"bucket": p.netloc, "key": p.path.lstrip("/")}.get(sys.argv[2]) or q[sys.argv[2]])' "$1" "$2"
+print({"bucket": p.netloc, "key": u.unquote(p.path).lstrip("/")}.get(sys.argv[2]) or q[sys.argv[2]])' "$1" "$2"
 }
 url_aws() {
   AWS_ACCESS_KEY_ID=$(url_part "$url" AWS_ACCESS_KEY_ID) AWS_SECRET_ACCESS_KEY=$(url_part "$url" AWS_SECRET_ACCESS_KEY) \

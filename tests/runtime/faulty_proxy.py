@@ -9,8 +9,11 @@ except those whose path ends with one of `suffixes`, which get the fault:
   later connection is closed unanswered);
 - "refuse": a PUT is answered 403 with the S3 error `code`, as a full quota or a refused write is;
 - "slow": any request is passed on, but answered only after `delay` seconds;
-- "unavailable": a DELETE is passed on (the server does it) but answered 503 ServiceUnavailable, as a
-  gateway whose backend answered too late: to the client the object may or may not be gone.
+- "unavailable": a request (of one of `methods`, any by default) is answered 503 ServiceUnavailable,
+  as an overloaded store answers; the path of a listing is the bucket's own (`/<bucket>`).
+- "unavailable-after": a request (of one of `methods`, any by default) is passed on (the server does
+  it) but answered 503 ServiceUnavailable, as a gateway whose backend answered too late: to the client
+  a deleted object may or may not be gone.
 """
 
 from __future__ import annotations
@@ -24,13 +27,12 @@ from urllib.parse import urlsplit
 
 from tests.runtime.loopback import Handler, LoopbackServer
 
-Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable"]
-METHOD = {"corrupt": "GET", "stop": "PUT", "refuse": "PUT", "unavailable": "DELETE"}  # "slow": any
+Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable", "unavailable-after"]
 
 
 class FaultyProxy(LoopbackServer):
     def __init__(self, upstream: str, fault: Fault, suffixes: tuple[str, ...], *, code: str = "AccessDenied",
-                 delay: float = 0) -> None:
+                 delay: float = 0, methods: tuple[str, ...] = ()) -> None:
         target = urlsplit(upstream)
         proxy = self
         self.hits: list[str] = []  # the paths that got the fault
@@ -39,7 +41,11 @@ class FaultyProxy(LoopbackServer):
         class ProxyHandler(Handler):
             def _forward(self) -> None:
                 path = urlsplit(self.path).path
-                hit = path.endswith(suffixes) and self.command == METHOD.get(fault, self.command)
+                if fault in ("unavailable", "unavailable-after"):
+                    hit = path.endswith(suffixes) and (not methods or self.command in methods)
+                else:
+                    hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
+                                                                                           else "PUT"))
                 length = int(self.headers.get("Content-Length") or 0)
                 if proxy.down or (hit and fault == "stop"):
                     self.rfile.read(length // 2)
@@ -49,11 +55,12 @@ class FaultyProxy(LoopbackServer):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 body = self.rfile.read(length) if length else None
-                if hit and fault == "refuse":
+                if hit and fault in ("refuse", "unavailable"):
                     proxy.hits.append(path)
-                    error = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{code}</Code><Message>refused by "
-                             f"the faulty proxy</Message><Resource>{path}</Resource></Error>")
-                    self.answer(403, error.encode(), [("Content-Type", "application/xml")])
+                    error_code, status = (code, 403) if fault == "refuse" else ("ServiceUnavailable", 503)
+                    error = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{error_code}</Code>"
+                             f"<Message>refused by the faulty proxy</Message><Resource>{path}</Resource></Error>")
+                    self.answer(status, error.encode(), [("Content-Type", "application/xml")])
                     return
                 connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
                 connection.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
@@ -66,7 +73,7 @@ class FaultyProxy(LoopbackServer):
                 elif hit and fault == "slow":
                     proxy.hits.append(path)
                     time.sleep(delay)
-                elif hit and fault == "unavailable":
+                elif hit and fault == "unavailable-after":
                     proxy.hits.append(path)
                     error = ("<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>ServiceUnavailable</Code><Message>"
                              f"answered 503 by the faulty proxy</Message><Resource>{path}</Resource></Error>")

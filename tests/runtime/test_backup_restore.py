@@ -67,9 +67,10 @@ def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-")]
+    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
     assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", safety)
     assert b"after the backup" in site.read(safety)
+    assert json.loads(site.read(f"{safety}.json"))["kind"] == "safety-dump"
     assert "[restore] restored malbork: 2 tables, row counts as recorded" in run.log
 
 
@@ -234,9 +235,10 @@ def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (1, "restore"), run.log
     assert "[restore] FAILED: the import failed (exit 3): " in run.log
-    assert "(the safety dump is in the bucket)" in run.log
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-")]
+    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
     assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
+    assert f"; to put it back: helm datashield-restore ds -n prod --chart <the chart ds runs> --from {safety}\n" \
+        in run.log
 
 
 def test_without_the_nodes_the_backup_is_kept_and_says_why(site: Site) -> None:
@@ -277,8 +279,11 @@ def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
     assert f"[restore] RESTORE DATABASE malbork FROM LATEST IN s3://{site.bucket}/{key}" in run.log
-    [safety] = {k.split("/")[0] for k in site.objects() if k.startswith("pre-restore-")}
+    [safety] = {k.split("/")[0] for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")}
     assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.native", safety)
+    safety_metadata = json.loads(site.read(f"{safety}.json"))
+    assert (safety_metadata["kind"], safety_metadata["format"]) == ("safety-dump", "native")
+    assert safety_metadata["files"] == len([k for k in site.objects() if k.startswith(f"{safety}/")])
     assert SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log
 
 

@@ -180,19 +180,22 @@ def test_a_deletion_cut_short_is_finished_by_the_next_run(site: Site) -> None:
     """The data DELETE of the oldest backup is done by the server but answered 503: that run fails
     saying so and keeps the metadata; the next run deletes it, and keeps every backup it should."""
     put_backup(site, "ds-20240101T000000Z.sql")
-    proxy = FaultyProxy(site.s3.endpoint, "unavailable", ("ds-20240101T000000Z.sql",))
+    proxy = FaultyProxy(site.s3.endpoint, "unavailable-after", ("ds-20240101T000000Z.sql",), methods=("DELETE",))
     site.endpoint = proxy.url
     try:
         run = site.backup(Retention=1)
     finally:
         proxy.stop()
         site.endpoint = ""
-    assert (run.returncode, run.failed_container) == (1, "upload"), run.log
+    # The backup of this run is complete: exit 3 (no retry), the reason and the kept backup on one line.
+    assert (run.returncode, run.failed_container) == (3, "upload"), run.log
+    [first] = backup_keys(site)
     [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
     assert failed.startswith(f"[upload] FAILED: retention: cannot delete s3://{site.bucket}/ds-20240101T000000Z.sql "
                              "(its metadata object is kept, the next run tries again): "), failed
-    assert "ServiceUnavailable" in run.log
-    [first] = backup_keys(site)
+    assert "ServiceUnavailable" in failed
+    assert failed.endswith(f"; THE BACKUP s3://{site.bucket}/{first} IS COMPLETE AND KEPT: only what follows it "
+                           "failed, and the Job is not tried again (exit 3)"), failed
     assert "ds-20240101T000000Z.sql.json" in site.objects() and "ds-20240101T000000Z.sql" not in site.objects()
     time.sleep(1)
     run = site.backup(Retention=1)

@@ -28,8 +28,9 @@ UNREACHABLE = "[dump] FAILED: cannot reach database malbork at 127.0.0.1:{port}:
     'at "127.0.0.1", port {port} failed: '
 
 
+# The database's reason on the failure's one line (its runs of white space made single spaces).
 @pytest.mark.parametrize("case,message", [
-    pytest.param("no-certs-secret", UNREACHABLE + "FATAL:  connection requires a valid client certificate",
+    pytest.param("no-certs-secret", UNREACHABLE + "FATAL: connection requires a valid client certificate",
                  id="no-certs-secret"),
     pytest.param("client-cert-of-another-ca", UNREACHABLE + "SSL error: tlsv1 alert unknown ca",
                  id="client-cert-of-another-ca"),

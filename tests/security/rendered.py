@@ -20,7 +20,8 @@ from tests.conftest import ROOT, run_postrenderer
 
 GOLDEN = ROOT / "tests" / "golden"
 GENERATED_BY = "datashield.ibm.com/generated-by"
-NATIVE: dict[str, Any] = {"enclaveos-chart": {"Backup": {"Format": "native"}}}
+NATIVE: dict[str, Any] = {"enclaveos-chart": {"Backup": {"Format": "native",
+                                                        "Images": {"Database": {"Tag": "v22.1.0"}}}}}
 SECURE: dict[str, Any] = {"enclaveos-chart": {"Backup": {"Database": {"CertsSecret": "cockroachdb-client-root"}}}}
 SECRET_NAME = "enclave-manager-backup-credentials"  # global.S3.HmacSecretName of the golden inputs
 

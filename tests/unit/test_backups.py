@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -17,7 +18,7 @@ EARLIER = "ds-20261101T000000Z.sql"  # the earlier layout
 
 def meta(key: str, size: int, /, **fields: object) -> bytes:
     """The metadata the upload step writes for `key` of ds in prod; `fields` override (None removes)."""
-    stamp = key.rsplit("/", 1)[-1].split("-")[1][:16]
+    stamp = re.findall(r"\d{8}T\d{6}Z|$", key)[0] or key.rsplit("/", 1)[-1].split("-")[1][:16]
     created = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
     name = key.rsplit("/", 1)[-1]
     cluster = {"kind": "backup", "cluster": name.split("Z-", 1)[1].rsplit(".", 1)[0]} if "Z-" in name else {}
@@ -39,8 +40,12 @@ OBJECTS = {
 }
 
 
+OLD_SAFETY_DUMP = ("no metadata object (a safety dump taken before they had one, or not finished: download it and "
+                   "restore it as a local file with --unsafe-ignore-sgx-nodes)")
+
+
 def test_only_the_releases_backups_under_the_prefix_count() -> None:
-    assert listing_prefixes("ds", "prod", "/p/") == ["p/ds-", "p/prod/ds-"]
+    assert listing_prefixes("ds", "prod", "/p/") == ["p/ds-", "p/prod/ds-", "p/pre-restore-ds-"]
     assert metadata_keys("ds", "prod", "p", OBJECTS) == ["p/ds-20261101T000000Z.sql.json",
                                                          "p/prod/ds-20261102T000000Z-111.native.json"]
     found = catalog("ds", "prod", "/p/", OBJECTS, {
@@ -48,6 +53,7 @@ def test_only_the_releases_backups_under_the_prefix_count() -> None:
         "p/prod/ds-20261102T000000Z-111.native.json": meta("p/prod/ds-20261102T000000Z-111.native", 12)}, NOW)
     assert [(b.name, b.size, b.cluster, b.problem) for b in found] == [
         ("ds-20261101T000000Z.sql", 10, None, None),
+        ("pre-restore-ds-20261101T000000Z.sql", 10, None, OLD_SAFETY_DUMP),
         ("prod/ds-20261102T000000Z-111.native", 12, "111", None),
         ("prod/ds-20261103T000000Z-111.sql", 10, "111", "no metadata object (the backup did not finish)"),
     ]
@@ -134,3 +140,50 @@ def test_recorded_nodes_and_their_absence() -> None:
     assert (with_nodes.manager_nodes, with_nodes.nodes_error) == (("a", "b"), None)
     assert (without.manager_nodes, without.nodes_error) == (None, "Forbidden")
     assert with_nodes.created == "2026-11-01T00:00:00Z"
+
+
+SAFETY = "pre-restore-ds-20261104T000000Z.sql"
+SAFETY_META = meta(SAFETY, 10, kind="safety-dump", cluster="111", restoring="ds-20261101T000000Z.sql",
+                   restoreRunId="20261104-000000")
+BACKUP = "ds-20261104T000000Z.sql"
+
+
+# A safety dump is checked as a backup is (writer, release, namespace, object, format, created, size), but
+# its kind must say so and its name names no cluster.
+@pytest.mark.parametrize(("name", "raw", "problem"), [
+    pytest.param(SAFETY, SAFETY_META, None, id="safety-dump"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump"), None, id="safety-dump-no-cluster"),
+    pytest.param(SAFETY, meta(SAFETY, 10), 'its metadata object does not say "kind": "safety-dump"',
+                 id="safety-dump-no-kind"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="backup"), 'its metadata object does not say "kind": "safety-dump"',
+                 id="safety-dump-kind-backup"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump", namespace="staging"),
+                 'its metadata names namespace "staging", not "prod"', id="safety-dump-other-namespace"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump", object=BACKUP),
+                 f'its metadata names object "{BACKUP}", not "{SAFETY}"', id="safety-dump-other-object"),
+    pytest.param(SAFETY, None, OLD_SAFETY_DUMP, id="safety-dump-without-metadata"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="backup"), None, id="backup-kind-backup"),
+    pytest.param(BACKUP, meta(BACKUP, 10), None, id="backup-without-kind"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="safety-dump"), "a safety-dump, not a scheduled backup",
+                 id="backup-kind-safety-dump"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="uploaded"), "a uploaded, not a scheduled backup",
+                 id="backup-other-kind"),
+])
+def test_a_safety_dump_is_known_by_its_name_and_its_metadata(name: str, raw: bytes | None,
+                                                             problem: str | None) -> None:
+    objects = {name: 10, **({f"{name}.json": 1} if raw is not None else {})}
+    assert metadata_keys("ds", "prod", "", objects) == ([f"{name}.json"] if raw is not None else [])
+    (backup,) = catalog("ds", "prod", "", objects, {f"{name}.json": raw} if raw is not None else {}, NOW)
+    assert (backup.problem, backup.safety_dump) == (problem, name.startswith("pre-restore-"))
+
+
+def test_latest_is_never_a_safety_dump_but_its_name_restores_it() -> None:
+    objects = {EARLIER: 10, f"{EARLIER}.json": 1, SAFETY: 10, f"{SAFETY}.json": 1}
+    backups = catalog("ds", "prod", "", objects, {f"{EARLIER}.json": meta(EARLIER, 10), f"{SAFETY}.json": SAFETY_META},
+                      NOW)
+    assert [b.name for b in backups] == [EARLIER, SAFETY]  # by time
+    assert choose(backups, "latest", "s3://b/").name == EARLIER
+    assert choose(backups, SAFETY, "s3://b/").restoring == EARLIER
+    with pytest.raises(Refused) as refused:
+        choose(backups[1:], "latest", "s3://b/")
+    assert refused.value.reasons == ["no complete backup in s3://b/ (see --list)"]

@@ -40,6 +40,16 @@ def restore_mode(text: str) -> str:
         'kind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: "2"\n',
         "kind: Deployment\nmetadata:\n  annotations:\n    " + RECORD + '"2"\n  name: m\nspec:\n  replicas: 0\n',
         id="quoted-replicas"),
+    pytest.param(
+        "\ufeff---\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 3\n",
+        "\ufeff---\nkind: Deployment\nmetadata:\n  annotations:\n    " + RECORD + '"3"\n  name: m\nspec:\n'
+        "  replicas: 0\n",
+        id="byte-order-mark-before-the-document"),
+    pytest.param(
+        "  kind: Deployment\n  metadata:\n    name: m\n  spec:\n    replicas: 3\n",
+        "  kind: Deployment\n  metadata:\n    annotations:\n      " + RECORD + '"3"\n    name: m\n  spec:\n'
+        "    replicas: 0\n",
+        id="whole-document-indented"),
 ])
 def test_restore_mode_edits_two_lines(before: str, after: str) -> None:
     assert restore_mode(before) == after
@@ -47,10 +57,15 @@ def test_restore_mode_edits_two_lines(before: str, after: str) -> None:
 
 @pytest.mark.parametrize("text", [
     pytest.param("kind: Deployment\nmetadata: {name: m}\nspec: {replicas: 2}\n", id="flow-style"),
+    pytest.param('{"kind": "Deployment", "metadata": {"name": "m"}, "spec": {"replicas": 2}}\n', id="json"),
+    pytest.param('---\n# Source: c/m.json\n{\n  "kind": "Deployment",\n  "metadata": {"name": "m"},\n'
+                 '  "spec": {"replicas": 2}\n}\n', id="json-after-a-source-comment"),
     pytest.param("kind: Deployment\nmetadata:\n  name: m\n  annotations: {}\nspec:\n  replicas: 2\n",
                  id="empty-annotations"),
 ])
 def test_restore_mode_flow_style_is_reserialised(text: str) -> None:
-    data = yaml.safe_load(restore_mode(text))
+    out = restore_mode(text)
+    assert out.startswith("---\n# Source: c/m.json\n" if "# Source:" in text else "---\nkind: Deployment\n")
+    data = yaml.safe_load(out)
     assert data["spec"]["replicas"] == 0
     assert data["metadata"] == {"name": "m", "annotations": {RESTORE_ANNOTATION: "2"}}

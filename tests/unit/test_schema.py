@@ -181,7 +181,10 @@ def test_chart_values_document_the_schema_defaults() -> None:
 PROBES: tuple[Any, ...] = (None, True, False, 0, 1, 9, 10, 1000, 1001, -1, 7.0, 7.5, "", "a", "ab", "abc", "UTC",
                            "sql", "native", "Never", "x" * 64, "x" * 254, "a..b", "a--b", "-ab", "ab-", "192.168.1.1",
                            "xn--ab", "ab-s3alias", "Acme", "/root", "a//b", "a/./b", "100m", "1.5", "256Mi", "1Gi",
-                           "img:tag", "v1.2@sha256:" + "a" * 64, "ds-1", [], ["creds"], ["Bad"], {}, {"x": 1})
+                           "img:tag", "v1.2@sha256:" + "a" * 64, "ds-1", [], ["creds"], ["Bad"], {}, {"x": 1},
+                           # Python's `$` matches before a final line break: each must still be refused.
+                           "\n", "abc\n", "creds\n", "ds-1\r\n", "ab\x00c", "100m\n", "1Gi\n", "v1.2\n", "latest\n",
+                           ["creds\n"])
 
 
 def leaf_paths(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -211,3 +214,12 @@ def test_conforms_agrees_with_jsonschema() -> None:
     disagreements = [case for case in cases if conforms(case) != validator.is_valid(case)]
     assert disagreements == []
     assert sum(validator.is_valid(case) for case in cases) > 50  # both answers are well covered
+
+
+def test_patterns_anchor_at_the_true_end() -> None:
+    """A `$` in a schema pattern is followed by `(?!\\n)`: in Python's re (jsonschema's and conforms'
+    re.search) a bare `$` also matches before a final line break, so "name\\n" would pass."""
+    from renderer.pattern_compiler import schema_patterns
+
+    bare = [p for p in schema_patterns(load_schema()) if p.count("$") != p.count("$(?!\\n)")]
+    assert bare == []

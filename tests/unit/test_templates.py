@@ -12,7 +12,7 @@ import jinja2
 import pytest
 
 from renderer import compiled_templates
-from renderer.inject import BACKUP_STEPS, RESTORE_STEPS
+from renderer.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
 from renderer.settings import DATABASE_NAME, Image, Settings
 from renderer.template_compiler import TEMPLATES, Unsupported, environment, generate
 from renderer.template_runtime import FILTERS, UndefinedError
@@ -27,7 +27,7 @@ BASE = Settings(
     resources={"requests": {"cpu": "100m", "memory": "128Mi"}}, database_host="ds-db-0.ds-db", database_port=26257,
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
-    restore_job_name="ds-enclaveos-restore-1", warnings=())
+    restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=())
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:
@@ -49,7 +49,7 @@ def jinja2_render(template: str, **context: Any) -> str:
     env = environment()
     env.loader, env.undefined = jinja2.FileSystemLoader(TEMPLATES), jinja2.StrictUndefined
     env.filters.update(FILTERS)
-    text: str = env.get_template(template).render(database_name=DATABASE_NAME, **context)
+    text: str = env.get_template(template).render(database_name=DATABASE_NAME, kept_exit=KEPT_EXIT, **context)
     return text
 
 
@@ -67,7 +67,8 @@ def test_every_template_is_compiled() -> None:
 @pytest.mark.parametrize("template", sorted(STEPS))
 def test_compiled_renders_what_jinja2_renders(template: str, settings: Settings, filename: str | None) -> None:
     context = {"s": settings, "filename": filename, "steps": STEPS[template]}
-    compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME})
+    compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME,
+                                                    "kept_exit": KEPT_EXIT})
     assert compiled == jinja2_render(template, **context)
 
 
@@ -86,3 +87,17 @@ def test_unsupported_jinja2_stops_the_compiler(tmp_path: Path, source: str, mess
 def test_an_undefined_name_is_an_error_as_with_strict_undefined() -> None:
     with pytest.raises(UndefinedError, match="'steps' is undefined"):
         compiled_templates.RENDER["restore-job.yaml.j2"]({"s": BASE, "filename": None})
+
+
+def test_a_complete_backup_whose_clean_up_failed_fails_the_job_without_another_try() -> None:
+    """upload.sh exits with KEPT_EXIT once its backup is complete; the CronJob's podFailurePolicy
+    fails the Job on that code in that container (each try would write another backup)."""
+    import yaml
+
+    from renderer.inject import backup_cronjob
+
+    job = yaml.safe_load(backup_cronjob(BASE, None))["spec"]["jobTemplate"]["spec"]
+    assert job["podFailurePolicy"] == {"rules": [{"action": "FailJob", "onExitCodes": {
+        "containerName": "upload", "operator": "In", "values": [KEPT_EXIT]}, "onPodConditions": []}]}
+    assert job["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy requires it
+    assert f"\nKEPT_EXIT={KEPT_EXIT}\n" in (TEMPLATES / "scripts" / "upload.sh").read_text(encoding="utf-8")

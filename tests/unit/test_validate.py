@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
+import json
 import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from renderer.schema_tools import with_defaults
 from renderer.validate import DOTTED_BUCKET, endpoint_url, is_configured, problems, time_zone_problem, warnings
 
 BASE: dict[str, Any] = {
@@ -96,6 +98,9 @@ def test_base_is_valid() -> None:
     pytest.param("61 24 * * *", [f'{SCHEDULE}: "61 24 * * *": minute 61 is outside 0-59',
                                  f'{SCHEDULE}: "61 24 * * *": hour 24 is outside 0-23'], id="two-fields-wrong"),
     pytest.param("", [f'{SCHEDULE}: missing: backups need it (--set {SCHEDULE}="0 0 * * *")'], id="empty"),
+    pytest.param("@every 6h", [], id="every"),
+    pytest.param("@every 30s", [f'{SCHEDULE}: "@every 30s": intervals under 1m are refused by this product '
+                                "(Kubernetes would start a backup every 30 seconds)"], id="every-under-a-minute"),
 ])
 def test_cron_schedule(schedule: str, expected: list[str]) -> None:
     assert lines(with_value(SCHEDULE, schedule)) == expected
@@ -433,8 +438,8 @@ def test_configured_by_any_trigger(path: str, value: Any) -> None:
                  [f'{BACKUP}.Resources.limits.memory: "1GB": must be a memory quantity such as 256Mi or 1Gi'],
                  id="memory"),
     pytest.param(f"{BACKUP}.StartingDeadlineSeconds", 5,
-                 [f"{BACKUP}.StartingDeadlineSeconds: 5: must be at least 10 (Kubernetes checks CronJobs every "
-                  "10 seconds)"], id="starting-deadline"),
+                 [f"{BACKUP}.StartingDeadlineSeconds: 5: must be at least 10 (the Kubernetes documentation warns "
+                  "that a CronJob with less may not be scheduled at all)"], id="starting-deadline"),
     pytest.param(f"{BACKUP}.Database.CertsSecret", "cockroachdb.client.root", [], id="certs-secret-ok"),
     pytest.param(f"{BACKUP}.Database.CertsSecret", "", [], id="certs-secret-empty-is-insecure"),
     pytest.param(f"{BACKUP}.Database.CertsSecret", "CockroachDB_Certs",
@@ -450,6 +455,49 @@ def test_configured_by_any_trigger(path: str, value: Any) -> None:
 ])
 def test_other_values(path: str, value: Any, expected: list[str]) -> None:
     assert lines(with_value(path, value)) == expected
+
+
+KEY_CONTROL = "must not contain control characters such as a line break (an S3 object key)"
+NODES = 'must be Kubernetes node names separated by ","'
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    # Restore.Backup is an S3 object key (or "latest"): any UTF-8 text of at most 1024 bytes without
+    # control characters. Quotes and shell syntax are data, never code.
+    pytest.param(f"{RESTORE}.Backup", "latest", [], id="latest"),
+    pytest.param(f"{RESTORE}.Backup", "x';touch /tmp/INJECTED;'", [], id="quote-injection-is-a-key"),
+    pytest.param(f"{RESTORE}.Backup", '$(touch x) `id` "q" \\ & ? # % + = .sql', [], id="shell-syntax-is-a-key"),
+    pytest.param(f"{RESTORE}.Backup", "pre-restore-ds-20261124T000000Z.sql", [], id="safety-dump"),
+    pytest.param(f"{RESTORE}.Backup", "clé/ключ/鍵.sql", [], id="unicode"),
+    pytest.param(f"{RESTORE}.Backup", "é" * 512, [], id="1024-bytes"),
+    pytest.param(f"{RESTORE}.Backup", "é" * 512 + "x",
+                 [f'{RESTORE}.Backup: {json.dumps("é" * 512 + "x")}: is 1025 bytes as UTF-8; an S3 object key is '
+                  "at most 1024"], id="1025-bytes"),
+    pytest.param(f"{RESTORE}.Backup", "a" * 1025,
+                 [f'{RESTORE}.Backup: "{"a" * 1025}": must be at most 1024 characters'], id="1025-characters"),
+    pytest.param(f"{RESTORE}.Backup", "x\n';touch /tmp/INJECTED;'", [f"{RESTORE}.Backup: \"x\\n';touch "
+                 f"/tmp/INJECTED;'\": {KEY_CONTROL}"], id="newline"),
+    pytest.param(f"{RESTORE}.Backup", "tab\tkey", [f'{RESTORE}.Backup: "tab\\tkey": {KEY_CONTROL}'], id="tab"),
+    pytest.param(f"{RESTORE}.Backup", "nul\x00", [f'{RESTORE}.Backup: "nul\\u0000": {KEY_CONTROL}'], id="nul"),
+    pytest.param(f"{RESTORE}.Backup", "del\x7f", [f'{RESTORE}.Backup: "del\\u007f": {KEY_CONTROL}'], id="del"),
+    pytest.param(f"{RESTORE}.Backup", "c1\x85", [f'{RESTORE}.Backup: "c1\\u0085": {KEY_CONTROL}'], id="c1-control"),
+    pytest.param(f"{RESTORE}.Backup", "half\ud800", [f'{RESTORE}.Backup: "half\\ud800": must be UTF-8 text (an '
+                 "S3 object key)"], id="lone-surrogate"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "sgx-1,sgx-2.example.com", [], id="manager-nodes"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "", [], id="manager-nodes-unknown"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "sgx-1, sgx-2", [f'{RESTORE}.ManagerNodes: "sgx-1, sgx-2": {NODES}'],
+                 id="manager-nodes-space"),
+    pytest.param(f"{RESTORE}.ManagerNodes", "a';b", [f'{RESTORE}.ManagerNodes: "a\';b": {NODES}'],
+                 id="manager-nodes-quote"),
+])
+def test_restore_values(path: str, value: Any, expected: list[str]) -> None:
+    assert lines(with_value(path, value, RESTORE_LATEST)) == expected
+
+
+def test_the_backup_key_counts_the_prefix() -> None:
+    values = with_value(f"{RESTORE}.Backup", "a" * 1000, with_value(PREFIX, "p" * 30, RESTORE_LATEST))
+    assert lines(values) == [f'{RESTORE}.Backup: "{"a" * 1000}": is 1031 bytes as UTF-8 with the prefix; an S3 '
+                             "object key is at most 1024"]
 
 
 def test_several_problems_at_once() -> None:
@@ -469,3 +517,107 @@ def test_several_problems_at_once() -> None:
 def test_warnings(bucket: str, expected: list[str]) -> None:
     values = with_value(BUCKET, bucket)
     assert (lines(values), [str(w) for w in warnings(values)]) == ([], expected)
+
+
+FORMAT = f"{BACKUP}.Format"
+TAG = f"{BACKUP}.Images.Database.Tag"
+SQL_NEEDS = ("cockroach dump, which dumps data only up to CockroachDB v20.2.x (deprecated in v20.2, schemas only in "
+             "v21.1, removed in v21.2)")
+NATIVE_NEEDS = ("BACKUP ... INTO (CockroachDB v20.2+) and, to restore, RESTORE ... FROM LATEST IN "
+                "(v21.1.14+, v21.2.3+ or v22.1+)")
+NEITHER = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14+, v21.2.3+ or v22.1+ (Format native)"
+DIGEST = "@sha256:" + "0" * 64
+
+
+def refused(backup_format: str, tag: str, advice: str) -> list[str]:
+    needs = SQL_NEEDS if backup_format == "sql" else NATIVE_NEEDS
+    return [f'{FORMAT}: "{backup_format}": cannot work with {TAG} "{tag}": {backup_format} needs {needs}; {advice}']
+
+
+def unchecked(backup_format: str, tag: str) -> list[str]:
+    needs = SQL_NEEDS if backup_format == "sql" else NATIVE_NEEDS
+    return [f'{TAG}: "{tag}": is not a CockroachDB release tag (such as v20.1.17), so whether Format {backup_format} '
+            f"works with it was not checked: {backup_format} needs {needs}"]
+
+
+@pytest.mark.parametrize("backup_format,tag,expected", [
+    pytest.param(None, None, [], id="defaults-sql-v20.1.17"),
+    pytest.param("sql", "v20.2.19", [], id="sql-last-v20.2"),
+    pytest.param("sql", "v21.1.0", refused("sql", "v21.1.0", NEITHER), id="sql-first-v21.1"),
+    pytest.param("sql", "v21.1.0-alpha.1", refused("sql", "v21.1.0-alpha.1", NEITHER), id="sql-v21.1-pre-release"),
+    pytest.param("sql", "v21.1.14", refused("sql", "v21.1.14", "use Format native"), id="sql-v21.1.14"),
+    pytest.param("sql", "v23.1.0", refused("sql", "v23.1.0", "use Format native"), id="sql-v23.1"),
+    pytest.param("sql", "v21.2.5" + DIGEST, refused("sql", "v21.2.5" + DIGEST, "use Format native"),
+                 id="sql-tag-with-digest"),
+    pytest.param("native", None, refused("native", "v20.1.17", "use Format sql"), id="native-default-image"),
+    pytest.param("native", "v20.2.0", refused("native", "v20.2.0", "use Format sql"), id="native-v20.2-no-latest-in"),
+    pytest.param("native", "v21.1.13", refused("native", "v21.1.13", NEITHER), id="native-v21.1.13"),
+    pytest.param("native", "v21.1.14", [], id="native-v21.1.14"),
+    pytest.param("native", "v21.1.21", [], id="native-last-v21.1"),
+    pytest.param("native", "v21.2.2", refused("native", "v21.2.2", NEITHER), id="native-v21.2.2"),
+    pytest.param("native", "v21.2.3", [], id="native-v21.2.3"),
+    pytest.param("native", "v22.1.0", [], id="native-v22.1.0"),
+    pytest.param("native", "v22.1.0" + DIGEST, [], id="native-tag-with-digest"),
+    pytest.param("native", "latest", [], id="native-unreadable-tag-is-a-warning"),
+    pytest.param("xml", "v21.2.3", [f'{FORMAT}: "xml": must be one of sql, native'], id="unknown-format"),
+])
+def test_format_and_image(backup_format: str | None, tag: str | None, expected: list[str]) -> None:
+    values = BASE if backup_format is None else with_value(FORMAT, backup_format)
+    values = values if tag is None else with_value(f"{BACKUP}.Images", {"Database": {"Tag": tag}}, values)
+    assert lines(values) == expected
+
+
+@pytest.mark.parametrize("backup_format,tag,expected", [
+    pytest.param("sql", "v20.1.17", [], id="release-tag"),
+    pytest.param("sql", "v20.1.17" + DIGEST, [], id="release-tag-with-digest"),
+    pytest.param("sql", "latest", unchecked("sql", "latest"), id="latest"),
+    pytest.param("native", "latest-v23.1", unchecked("native", "latest-v23.1"), id="latest-of-a-line"),
+    pytest.param("sql", "latest" + DIGEST, unchecked("sql", "latest" + DIGEST), id="digest-of-latest"),
+    pytest.param("sql", "20.1.17", unchecked("sql", "20.1.17"), id="mirror-tag-without-v"),
+    pytest.param("native", "v23.1", unchecked("native", "v23.1"), id="no-patch-version"),
+    pytest.param("sql", "prod-2024", unchecked("sql", "prod-2024"), id="mirror-own-tag"),
+])
+def test_format_warnings(backup_format: str, tag: str, expected: list[str]) -> None:
+    values = with_value(f"{BACKUP}.Images", {"Database": {"Tag": tag}}, with_value(FORMAT, backup_format))
+    assert (lines(values), [str(w) for w in warnings(with_defaults(values))]) == ([], expected)
+
+
+SECRET_RULE = ('must be a Kubernetes Secret name: lowercase letters, digits, "-" and ".", starting and ending with a '
+               "letter or digit")
+TAG_RULE = 'must be an image tag (letters, digits, "_", ".", "-"), optionally with @sha256:<digest>'
+# Every value checked by a pattern, with a valid value and the message a bad one gets.
+PATTERN_CHECKED = [
+    (BUCKET, "acme-backups", BUCKET_CHARS),
+    (SECRET, "creds", SECRET_RULE),
+    (PREFIX, "backups/em", 'may contain only letters, digits, "/" and the characters !_.*\'()-'),
+    (PREFIX, "", 'may contain only letters, digits, "/" and the characters !_.*\'()-'),
+    (f"{BACKUP}.Database.CertsSecret", "cockroach-certs",
+     "must be a Kubernetes Secret name, or empty for an insecure cluster"),
+    (f"{BACKUP}.Images.Database.Repository", "cockroachdb/cockroach",
+     "must be an image repository such as registry.example.com/team/image"),
+    (TAG, "v20.1.17", TAG_RULE),
+    (TAG, "v20.1.17" + DIGEST, TAG_RULE),
+    (f"{BACKUP}.Resources.limits.cpu", "500m", "must be a CPU quantity such as 500m or 1"),
+    (f"{BACKUP}.Resources.requests.memory", "256Mi", "must be a memory quantity such as 256Mi or 1Gi"),
+    (f"{RESTORE}.RunId", "again-2", RUN_ID),
+    (f"{RESTORE}.Backup", "latest", KEY_CONTROL),
+]
+CONTROL = [("line-break", "\n"), ("crlf", "\r\n"), ("carriage-return", "\r"), ("tab", "\t"), ("nul", "\x00"),
+           ("delete", "\x7f"), ("escape", "\x1b")]
+
+
+def restore_values(path: str, value: str) -> dict[str, Any]:
+    return with_value(path, value, RESTORE_LATEST if path.startswith(RESTORE) else BASE)
+
+
+@pytest.mark.parametrize("path,good,reason", [pytest.param(*case, id=f"{case[0]}={case[1]!r}")
+                                               for case in PATTERN_CHECKED])
+@pytest.mark.parametrize("where", ["end", "start", "middle"])
+@pytest.mark.parametrize("name,control", CONTROL, ids=[name for name, _ in CONTROL])
+def test_control_characters_are_refused(path: str, good: str, reason: str, where: str, name: str,
+                                        control: str) -> None:
+    """Python's `$` (jsonschema's re.search too) matches before a final line break: every pattern
+    anchors at the true end, so a valid value with a control character anywhere is refused."""
+    assert lines(restore_values(path, good)) == []
+    bad = {"end": good + control, "start": control + good, "middle": good[:1] + control + good[1:]}[where]
+    assert lines(restore_values(path, bad)) == [f"{path}: {json.dumps(bad)}: {reason}"]

@@ -1,8 +1,8 @@
 # Step "dump" (database client image): the database, with what the next step records and
-# checks: $WORK_DIR/dump.env (name, format, time, database version, database cluster; size and
-# SHA-256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself:
-# the manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or
-# "native" (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.
+# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and
+# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the
+# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"
+# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 format=${BACKUP_FORMAT:-sql}
 log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"
@@ -16,7 +16,8 @@ cluster=$(db_cluster_id 2>&1) ||
 case $cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) cluster_ok=no ;; *) cluster_ok=yes ;; esac
 [ "$cluster_ok" = yes ] && [ "${#cluster}" -le 64 ] ||
   fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\" (the first a letter or digit): \"$cluster\""
-printf '%s\n' "$cluster" > "$WORK_DIR/cluster-id"
+# Recorded now: the restore pod's fetch step reads it even when there is nothing to save.
+put_values dump cluster "$cluster"
 stamp=$(printf '%s' "$now" | tr -d ':-')
 if [ -n "${DUMP_PREFIX:-}" ]; then
   name="$DUMP_PREFIX$RELEASE-$stamp.$format"
@@ -52,13 +53,6 @@ else
   mv "$file.partial" "$file"
   size=$(size_of "$file") sha256=$(sha256_of "$file")
 fi
-{
-  echo "name='$name'"
-  echo "format='$format'"
-  echo "created='$now'"
-  echo "size='$size'"
-  echo "sha256='$sha256'"
-  echo "cluster='$cluster'"
-  printf "database_version='%s'\n" "$(printf '%s' "$version" | tr -d "'")"
-} > "$WORK_DIR/dump.env"
+put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
+  database_version "$version"
 log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

@@ -1,27 +1,103 @@
 # lib: shared by every step of the backup and restore pods (POSIX sh, run with -e).
-# Every line is logged as "[<step>] ..."; fail names the step and why, and exits 1.
-log() { printf '[%s] %s\n' "$STEP" "$*"; }
-fail() { printf '[%s] FAILED: %s\n' "$STEP" "$*" >&2; exit 1; }
+# Every line is logged as "[<step>] ..." on ONE line with its whole reason (AWS CLI v1 starts its
+# errors with a newline) and the HMAC keys redacted; fail names the step and why (and $fail_note) and
+# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh).
+log() { printf '[%s] %s\n' "$STEP" "$(one_line "$*")"; }
+fail() { printf '[%s] FAILED: %s\n' "$STEP" "$(one_line "$*${fail_note:-}")" >&2; exit "${fail_code:-1}"; }
+one_line() { redacted "$1" | tr '\t\r\n' '   ' | tr -s ' ' | sed 's/^ //; s/ $//'; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 size_of() { wc -c < "$1" | tr -d ' '; }
-# Object names: <prefix>/<release>-<yyyymmddThhmmssZ>.sql (one object) or .native (the
-# folder a CockroachDB BACKUP writes), with <name>.json beside it, written last: a backup is
-# complete when its metadata object exists.
-key_of() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
-# Every byte percent-encoded (valid in a URL query whatever the key holds: "/", "+", "=").
-urlencode() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n' | sed 's/../%&/g'; }
-# backup_url KEY: where a native BACKUP writes (and RESTORE reads), with the HMAC keys in it as
-# CockroachDB wants them. It holds the secret key: never log it (see redacted).
-backup_url() {
-  printf 's3://%s/%s?AWS_ENDPOINT=%s&AWS_REGION=%s&AWS_ACCESS_KEY_ID=%s&AWS_SECRET_ACCESS_KEY=%s' "$S3_BUCKET" "$1" \
-    "$(urlencode "$S3_ENDPOINT")" "${AWS_DEFAULT_REGION:-us-east-1}" "$(urlencode "$AWS_ACCESS_KEY_ID")" \
-    "$(urlencode "$AWS_SECRET_ACCESS_KEY")"
+# Values handed from one step to the next: one file a value under $WORK_DIR/<set>/, read back as
+# data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.
+put_values() {
+  set_dir="$WORK_DIR/$1" && shift && mkdir -p "$set_dir"
+  while [ $# -ge 2 ]; do printf '%s' "$2" > "$set_dir/$1" && shift 2; done
 }
-# redacted TEXT: TEXT without the keys of a backup URL that a database error may quote.
+value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
+# Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or
+# .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh
+# our_backups: when a backup is complete and ours); safety dumps <prefix>/pre-restore-<release>-<time>.<format>.
+key_of() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
+UNRESERVED=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~
+# percent TEXT KEEP: TEXT percent-encoded byte by byte (upper-case hex), but for the ASCII characters in KEEP.
+percent() {
+  printf '%s' "$1" | od -An -v -tu1 | LC_ALL=C awk -v keep="$2" \
+    '{ for (i = 1; i <= NF; i++) { c = sprintf("%c", $i); if ($i < 128 && index(keep, c)) printf "%s", c; else printf "%%%02X", $i } }'
+}
+# Every byte percent-encoded (valid in a URL query whatever the key holds: "/", "+", "=").
+urlencode() { percent "$1" ""; }
+# backup_url KEY: where a native BACKUP writes (and RESTORE reads), with the HMAC keys in it as
+# CockroachDB wants them. It holds the secret key: never log it (every logged line is redacted).
+backup_url() {
+  printf 's3://%s/%s?AWS_ENDPOINT=%s&AWS_REGION=%s&AWS_ACCESS_KEY_ID=%s&AWS_SECRET_ACCESS_KEY=%s' "$S3_BUCKET" \
+    "$(percent "$1" "$UNRESERVED/")" "$(urlencode "$S3_ENDPOINT")" "${AWS_DEFAULT_REGION:-us-east-1}" \
+    "$(urlencode "$AWS_ACCESS_KEY_ID")" "$(urlencode "$AWS_SECRET_ACCESS_KEY")"
+}
+# secret_forms SECRET: the ways a program may quote SECRET, one a line (none holds a newline):
+# percent-encoded (every byte, lower and upper case hex; or RFC 3986 style, "/" kept or not, space as
+# %20 or "+"), and escaped as Python's repr (str and bytes, either quote), JSON and Go's %q do
+# ("\\", "\n", "\t", "\r", "\xNN", "\u00NN", "\'", "\""; JSON's ASCII-only "\uXXXX" too).
+secret_forms() {
+  urlencode "$1" | tr 'A-F' 'a-f' && echo && urlencode "$1" && echo
+  for keep in "$UNRESERVED" "$UNRESERVED/"; do
+    form=$(percent "$1" "$keep") && printf '%s\n' "$form" | sed 's/%20/+/g' && printf '%s\n' "$form"
+  done
+  printf '%s' "$1" | od -An -v -tu1 | LC_ALL=C awk '
+    function esc(b, quote, raw, u) {
+      if (b == 92) return "\\\\"; if (b == 10) return "\\n"; if (b == 13) return "\\r"; if (b == 9) return "\\t"
+      if (b == quote) return "\\" sprintf("%c", b)
+      if (b < 32 || b == 127 || (b >= 128 && !raw)) return u ? sprintf("\\u%04x", b) : sprintf("\\x%02x", b)
+      return sprintf("%c", b)
+    }
+    { for (i = 1; i <= NF; i++) bytes[n++] = $i }
+    END {
+      split("39 0 0|34 0 0|39 1 0|34 1 0|34 1 1|0 1 0", modes, "|")
+      for (m = 1; m <= 6; m++) {
+        split(modes[m], mode, " "); line = ""
+        for (i = 0; i < n; i++) line = line esc(bytes[i], mode[1] + 0, mode[2] + 0, mode[3] + 0)
+        print line
+      }
+      # JSON with ASCII only: a non-ASCII character as \uXXXX (UTF-16, so a surrogate pair beyond U+FFFF).
+      line = ""
+      for (i = 0; i < n; i++) {
+        b = bytes[i]
+        if (b < 192) { line = line esc(b, 34, 0, 1); continue }
+        more = b >= 240 ? 3 : b >= 224 ? 2 : 1; cp = b - (more == 3 ? 240 : more == 2 ? 224 : 192)
+        for (k = 0; k < more; k++) cp = cp * 64 + bytes[++i] - 128
+        if (cp > 65535) { cp -= 65536; line = line sprintf("\\u%04x\\u%04x", 55296 + int(cp / 1024), 56320 + cp % 1024) }
+        else line = line sprintf("\\u%04x", cp)
+      }
+      print line
+    }'
+}
+# replaced TEXT NEEDLE: TEXT with every NEEDLE (taken literally) replaced by "(redacted)".
+replaced() {
+  rest=$1 done_=''
+  [ -n "$2" ] || { printf '%s' "$1"; return; }
+  while :; do
+    case $rest in
+      *"$2"*) done_="$done_${rest%%"$2"*}(redacted)" && rest=${rest#*"$2"} ;;
+      *) break ;;
+    esac
+  done
+  printf '%s' "$done_$rest"
+}
+# redacted TEXT: TEXT without the HMAC keys, found by their exact values in every form above, raw
+# and with surrounding white space trimmed (a Secret written with a trailing newline), and without
+# the values of a backup URL's key parameters, whatever they hold.
 redacted() {
-  out=$(printf '%s' "$1" | sed 's/\(AWS_[A-Z_]*KEY[A-Z_]*=\)[^&'"'"' ]*/\1redacted/g')
-  case $out in *"${AWS_SECRET_ACCESS_KEY:-no secret}"*) out="(the message quoted the secret key: withheld)" ;; esac
-  printf '%s' "$out"
+  out=$1
+  for secret in "${AWS_SECRET_ACCESS_KEY:-}" "${AWS_ACCESS_KEY_ID:-}"; do
+    [ -n "$secret" ] || continue
+    forms=$(secret_forms "$secret")
+    while IFS= read -r form; do out=$(replaced "$out" "$form"; printf .) && out=${out%.}; done <<FORMS
+$forms
+FORMS
+    trimmed=$(printf '%s' "$secret" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+    out=$(replaced "$out" "$secret"; printf .) && out=${out%.}
+    out=$(replaced "$out" "$trimmed"; printf .) && out=${out%.}
+  done
+  printf '%s' "$out" | sed 's/\(AWS_[A-Z_]*KEY[A-Z_]*=\)[^&'"'"' ]*/\1redacted/g'
 }
 # A JSON string (our own values only: names, versions, timestamps).
 json_string() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }

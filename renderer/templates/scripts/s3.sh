@@ -4,8 +4,17 @@
 # running until the Job's activeDeadlineSeconds kills the pod without a word.
 s3() {
   s3_status=0
-  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" || s3_status=$?
-  [ "$s3_status" != 124 ] || printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
+  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$WORK_DIR/s3.stderr" || s3_status=$?
+  if [ "$s3_status" = 0 ]; then
+    cat "$WORK_DIR/s3.stderr" >&2
+  elif [ "$s3_status" = 124 ]; then
+    printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
+  else
+    # The reason on one line, never empty: callers put it after "FAILED: <what>: ".
+    reason=$(one_line "$(cat "$WORK_DIR/s3.stderr")")
+    printf '%s\n' "${reason:-the AWS CLI exited with code $s3_status and gave no reason}" >&2
+  fi
+  rm -f "$WORK_DIR/s3.stderr"
   return "$s3_status"
 }
 # put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.
@@ -172,4 +181,24 @@ latest_backup() {
     fail "backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
   fi
   tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
+}
+# metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or
+# safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,
+# $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts
+# in $WORK_DIR/tables, and LINEs ('  "field": <JSON>,', such as "kind").
+metadata_json() {
+  printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$2"
+  printf '  "object": %s,\n' "$(json_string "$1")"
+  printf '  "files": %s,\n  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$3" "$4" "$5" "$6"
+  shift 6
+  for line in "$@"; do printf '%s\n' "$line"; done
+  printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
+  printf '  "cluster": %s,\n' "$(json_string "$cluster")"
+  printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
+    "$(json_string "$database_version")"
+  printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
+  [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
+  printf '  "tables": {\n'
+  tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
+  printf '  }\n}\n'
 }

@@ -1,9 +1,9 @@
 # Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by
 # SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata
 # object (written last: it marks the backup complete), then retention.
-name='' format='' created='' size='' sha256='' cluster='' database_version=''
-# shellcheck source=/dev/null  # written by the dump step
-. "$WORK_DIR/dump.env"
+name=$(value dump name) format=$(value dump format) created=$(value dump created) size=$(value dump size)
+sha256=$(value dump sha256) cluster=$(value dump cluster) database_version=$(value dump database_version)
+[ -n "$name" ] || fail "no dump values in $WORK_DIR/dump: the dump step did not finish"
 key=$(key_of "$name")
 files=1
 if [ "$format" = native ]; then
@@ -23,22 +23,15 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }
 [ -z "$nodes_error" ] ||
   log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
-{
-  printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$format"
-  printf '  "object": %s,\n' "$(json_string "$key")"
-  printf '  "files": %s,\n  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$files" "$size" "$sha256" "$created"
-  printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
-  printf '  "kind": "backup",\n  "cluster": %s,\n' "$(json_string "$cluster")"
-  printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
-    "$(json_string "$database_version")"
-  printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
-  [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
-  printf '  "tables": {\n'
-  tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
-  printf '  }\n}\n'
-} > "$WORK_DIR/$name.json"
+metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" '  "kind": "backup",' > "$WORK_DIR/$name.json"
 put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
+# From here on the backup is complete: a failure keeps it, says so, and exits with KEPT_EXIT, on
+# which the Job's podFailurePolicy fails the Job without another try (every try writes another backup).
+KEPT_EXIT=3
+fail_code=$KEPT_EXIT
+fail_note="; THE BACKUP s3://$S3_BUCKET/$key IS COMPLETE AND KEPT: only what follows it failed, and the Job is \
+not tried again (exit $KEPT_EXIT)"
 # Retention, the last and most careful step: keeps the newest $RETENTION complete backups of this
 # release, namespace and database cluster (our_backups: only what the metadata proves ours; backups of
 # the earlier layout, which name no cluster, count too) and deletes older ones, data first and

@@ -1,0 +1,169 @@
+"""scripts/install-env's choice of interpreter, run for real: the script itself, in a plugin
+folder of its own whose requirements.txt is empty, with PATH holding only chosen
+interpreters and the tools the script calls. The table asks for the choice alone
+(`--which-python`, the same code up to the choice); one case builds the venv with it
+(building a venv costs about 10 s here: ensurepip).
+
+The no-/proc case (macOS) runs on Linux through the script's documented seam
+DATASHIELD_PROC_MAPS: pointed at a missing file, the probe cannot read the maps, as
+where /proc does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+TOOLS = ("dirname", "sha256sum", "cut", "cat", "grep", "rm")
+NEEDS_PYTHON = ("[helm-datashield] install: needs Python 3.10 or newer on PATH "
+                "(or DATASHIELD_PYTHON=/path/to/python3)\n")
+REQUIREMENTS = "# nothing to install: these tests are about the interpreter\n"
+
+
+def maps_libpython(python: str) -> bool:
+    """Whether `python` maps libpython as a shared library (read from its real /proc/self/maps;
+    False where there is no /proc: the cases that need both kinds are then skipped)."""
+    if not os.path.exists("/proc/self/maps"):
+        return False
+    done = subprocess.run([python, "-c", 'print(any("libpython" in line for line in open("/proc/self/maps")))'],
+                          capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip() == "True"
+
+
+def real_interpreters() -> dict[bool, str]:
+    """One real (not venv, not shim) interpreter >= 3.10 of each kind found here, by whether it
+    maps libpython: the base of the running venv, and what python3.1x on PATH runs."""
+    found: dict[bool, str] = {}
+    candidates = [os.path.realpath(sys.executable)]
+    for minor in range(10, 14):
+        shim = shutil.which(f"python3.{minor}")
+        if shim:
+            done = subprocess.run([shim, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
+                                  check=False, timeout=60)
+            if done.returncode == 0:
+                candidates.append(done.stdout.strip())
+    for python in candidates:
+        found.setdefault(maps_libpython(python), python)
+    return found
+
+
+INTERPRETERS = real_interpreters()
+STATIC = INTERPRETERS.get(False)
+SHARED = INTERPRETERS.get(True)
+
+
+def plugin_folder(tmp: Path) -> Path:
+    """A plugin folder holding the real scripts/install-env and empty requirements."""
+    plugin = tmp / "plugin"
+    (plugin / "scripts").mkdir(parents=True)
+    shutil.copy2(ROOT / "scripts" / "install-env", plugin / "scripts" / "install-env")
+    (plugin / "requirements.txt").write_text(REQUIREMENTS, encoding="utf-8")
+    (plugin / "requirements-dev.txt").write_text("-r requirements.txt\n", encoding="utf-8")
+    return plugin
+
+
+def search_path(tmp: Path, pythons: dict[str, str | None], before: tuple[Path, ...] = ()) -> str:
+    """A PATH of `before`, then a folder with the script's tools and each name in `pythons`
+    linked to that interpreter (names in search order)."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir()
+    for tool in TOOLS:
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    for name, target in pythons.items():
+        assert target is not None
+        (bin_dir / name).symlink_to(target)
+    return os.pathsep.join([*map(str, before), str(bin_dir)])
+
+
+def install_env(plugin: Path, path: str, maps: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATASHIELD_PYTHON", "DATASHIELD_PROC_MAPS",
+                                                             "VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")}
+    env["PATH"] = path
+    if maps is not None:
+        env["DATASHIELD_PROC_MAPS"] = maps
+    return subprocess.run([shutil.which("bash") or "/bin/bash", str(plugin / "scripts" / "install-env"), *args],
+                          env=env, capture_output=True, text=True, check=False, timeout=300)
+
+
+def needs(*pythons: str | None) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(None in pythons, reason="needs a Python >= 3.10 that maps libpython and one that "
+                                                      f"does not; found {INTERPRETERS}")
+
+
+# (interpreters linked on PATH in search order, whether the probe can read the maps (False: as
+# without /proc), the name whose interpreter is chosen)
+CASES = [
+    pytest.param({"python3.12": STATIC, "python3.11": STATIC}, False, "python3.12", id="no-proc-first-found"),
+    pytest.param({"python3": STATIC}, False, "python3", id="no-proc-plain-python3"),
+    pytest.param({"python3.13": SHARED, "python3.11": STATIC}, False, "python3.13",
+                 id="no-proc-no-preference", marks=needs(SHARED, STATIC)),
+    pytest.param({"python3.13": SHARED, "python3.11": STATIC}, True, "python3.11",
+                 id="proc-prefers-no-libpython", marks=needs(SHARED, STATIC)),
+    pytest.param({"python3.13": SHARED, "python3.10": SHARED}, True, "python3.13",
+                 id="proc-all-shared-first-found", marks=needs(SHARED)),
+    pytest.param({"python3.11": STATIC, "python3.10": SHARED}, True, "python3.11",
+                 id="proc-first-without-libpython", marks=needs(SHARED, STATIC)),
+]
+
+
+def maps_file(tmp: Path, readable: bool) -> str | None:
+    """DATASHIELD_PROC_MAPS for a case: unset (the real /proc/self/maps), or a missing file."""
+    return None if readable else str(tmp / "no-proc" / "self" / "maps")
+
+
+@pytest.mark.parametrize("pythons,readable,chosen", CASES)
+def test_install_env_chooses_the_interpreter(tmp_path: Path, pythons: dict[str, str | None], readable: bool,
+                                             chosen: str) -> None:
+    plugin = plugin_folder(tmp_path)
+    done = install_env(plugin, search_path(tmp_path, pythons), maps_file(tmp_path, readable), "--which-python")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{tmp_path / 'bin' / chosen}\n", "")
+    assert not (plugin / ".venv").exists()
+
+
+def test_install_env_without_proc_builds_the_venv(tmp_path: Path) -> None:
+    """The whole install where the probe cannot read /proc (the fault of issue 13: every
+    interpreter was skipped, and the install failed); then again, with nothing to do."""
+    plugin = plugin_folder(tmp_path)
+    path = search_path(tmp_path, {"python3.12": STATIC, "python3.11": STATIC})
+    python = tmp_path / "bin" / "python3.12"
+    done = install_env(plugin, path, maps_file(tmp_path, False))
+    assert (done.returncode, done.stderr.splitlines()[:1]) == (0, [f"[helm-datashield] creating {plugin}/.venv "
+                                                                   f"with {python}"])
+    runtime = hashlib.sha256(REQUIREMENTS.encode()).hexdigest()
+    assert (plugin / ".venv" / ".datashield-stamp").read_text() == f"python:{python}\nruntime:{runtime}\n"
+    rerun = install_env(plugin, path, maps_file(tmp_path, False))
+    assert (rerun.returncode, rerun.stdout, rerun.stderr) == (0, "", "")
+
+
+def test_install_env_passes_over_a_venv_interpreter(tmp_path: Path) -> None:
+    """The running tests' venv comes first on PATH (as when it is activated): its python3.x is
+    not chosen (a venv built from it breaks when it goes), the real interpreter after it is."""
+    plugin = plugin_folder(tmp_path)
+    venv_bin = Path(sys.executable).parent
+    assert (venv_bin.parent / "pyvenv.cfg").exists()
+    name = f"python3.{sys.version_info.minor}"
+    path = search_path(tmp_path, {name: STATIC or os.path.realpath(sys.executable)}, before=(venv_bin,))
+    done = install_env(plugin, path, None, "--which-python")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{tmp_path / 'bin' / name}\n", "")
+
+
+@pytest.mark.parametrize("args", [(), ("--which-python",)], ids=["install", "which-python"])
+def test_install_env_without_a_python_says_what_it_needs(tmp_path: Path, args: tuple[str, ...]) -> None:
+    plugin = plugin_folder(tmp_path)
+    done = install_env(plugin, search_path(tmp_path, {}), maps_file(tmp_path, False), *args)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", NEEDS_PYTHON)
+    assert not (plugin / ".venv").exists()
+
+
+def test_install_env_refuses_an_unknown_argument(tmp_path: Path) -> None:
+    done = install_env(plugin_folder(tmp_path), search_path(tmp_path, {}), None, "--devel")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", '[helm-datashield] install-env: unknown argument "--devel" (use --dev, --which-python or nothing)\n')

@@ -1,0 +1,201 @@
+"""The data path under real conditions (issue 14, sections 5-8), on the real pods, S3 server, AWS
+CLI and database: values are data, never code; a safety dump is restorable by the tool that
+made it; every failure keeps its reason on one line, and "could not look" is never "nothing
+found"; a backup that is complete stays complete (and the Job is not retried) when what
+follows it fails."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+
+from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
+from renderer.inject import KEPT_EXIT
+from tests.runtime.conftest import Site
+from tests.runtime.faulty_proxy import FaultyProxy
+from tests.runtime.test_faults import write_earlier_backups
+from tests.runtime.test_restore_command import store
+
+STAMP = r"\d{8}T\d{6}Z"
+CLUSTER = r"[A-Za-z0-9][A-Za-z0-9-]*"  # the database cluster's identity, in the key and the metadata
+OURS = ("writer=helm-datashield", "release=ds")
+
+
+def backup_key(site: Site) -> str:
+    [key] = [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
+    return key
+
+
+def one_line_each(log: str) -> None:
+    """Every line of the pod's log is a step's own line: no reason spilled onto a line of its own."""
+    assert [line for line in log.splitlines() if not re.match(r"\[[a-z-]+\] ", line)] == []
+
+
+def copy_backup(site: Site, key: str, to: str) -> None:
+    """The backup pair at `key` written again at `to`, its metadata naming its new key."""
+    site.write(to, site.read(key), *OURS)
+    metadata = site.read(f"{key}.json").decode().replace(f'"object": "{key}"',
+                                                          f'"object": {json.dumps(to, ensure_ascii=False)}')
+    site.write(f"{to}.json", metadata.encode(), *OURS)
+
+
+@pytest.mark.parametrize("which", [
+    pytest.param("x';touch {marker};'", id="quote-closes-the-value"),
+    pytest.param("$(touch {marker})", id="command-substitution"),
+])
+def test_a_restore_value_that_names_no_backup_runs_nothing(site: Site, which: str) -> None:
+    marker = site.work / "INJECTED"
+    before = site.data()
+    run = site.restore(which.format(marker=marker))
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    key = which.format(marker=marker)
+    assert (f"[fetch] FAILED: the metadata object s3://{site.bucket}/{key}.json is missing or unreadable, so {key} "
+            "cannot be verified: ") in run.log
+    assert not marker.exists()
+    assert site.data() == before
+    one_line_each(run.log)
+
+
+def test_a_backup_whose_key_holds_quotes_and_shell_syntax_is_restored_as_data(site: Site) -> None:
+    marker = site.work / "INJECTED"
+    assert site.backup().returncode == 0
+    original = site.data()
+    odd = f"it's $(touch {marker}) `touch {marker}` \"q\" \\ & ?#% + = é ✓.sql"
+    copy_backup(site, backup_key(site), odd)
+    site.db.psql("DELETE FROM audit", "malbork")
+    run = site.restore(odd)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert f"[fetch] verified {odd}: " in run.log
+    assert site.data() == original
+    assert not marker.exists()
+
+
+def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_restores(site: Site) -> None:
+    assert site.backup().returncode == 0
+    key = backup_key(site)
+    site.db.psql("DELETE FROM enclaves WHERE id = 2; INSERT INTO audit (entry) VALUES ('after the backup')", "malbork")
+    changed = site.data()
+    run = site.restore("latest", RunId="first", ManagerNodes="sgx-node-1,sgx-node-2")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [safety] = [k for k in site.objects() if re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", k)]
+    assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
+    data = site.read(safety)
+    metadata = json.loads(site.read(f"{safety}.json"))
+    assert metadata == {
+        "writer": "helm-datashield", "kind": "safety-dump", "restoreRunId": "first", "restoring": key,
+        "format": "sql", "object": safety, "files": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        "created": metadata["created"], "release": "ds", "namespace": "prod",
+        "cluster": json.loads(site.read(f"{key}.json"))["cluster"], "database": "malbork",
+        "databaseVersion": metadata["databaseVersion"],
+        "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": None},
+        "nodesError": "database pods: not read by the restore Job",
+        "tables": {"audit": 501, "enclaves": 2}}
+
+    # The restore command sees it as a safety dump: complete, never "latest", restorable by its name.
+    bucket = store(site)
+    objects = {k: v for prefix in listing_prefixes("ds", "prod", "") for k, v in bucket.keys(prefix).items()}
+    backups = catalog("ds", "prod", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)})
+    assert [(b.name, b.complete, b.safety_dump) for b in backups] == [(key, True, False), (safety, True, True)]
+    assert choose(backups, "latest", "").name == key
+    assert choose(backups, safety, "").manager_nodes == ("sgx-node-1", "sgx-node-2")
+    assert bucket.digest([safety]) == metadata["sha256"]
+
+    # The restore Job puts it back, like any backup (taking a safety dump of its own first).
+    run = site.restore(safety, RunId="back")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert "[restore] restored malbork: 2 tables, row counts as recorded" in run.log
+    assert site.data() == changed
+
+    # Retention never counts or deletes it.
+    run = site.backup(Retention=1)
+    assert run.returncode == 0, run.log
+    assert {safety, f"{safety}.json"} <= set(site.objects())
+
+
+def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_the_data_back(site: Site) -> None:
+    assert site.backup().returncode == 0
+    key = backup_key(site)
+    broken = site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n"
+    text = site.read(f"{key}.json").decode()
+    metadata = json.loads(text)
+    text = text.replace(f'"size": {metadata["size"]},', f'"size": {len(broken)},')
+    site.write(key, broken, *OURS)
+    site.write(f"{key}.json", text.replace(metadata["sha256"], hashlib.sha256(broken).hexdigest()).encode(), *OURS)
+    site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
+    before = site.data()
+    run = site.restore("latest", ManagerNodes="sgx-node-1")
+    assert (run.returncode, run.failed_container) == (1, "restore"), run.log
+    [safety] = [k for k in site.objects() if re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", k)]
+    [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
+    assert re.fullmatch(
+        r"\[restore\] FAILED: the import failed \(exit 3\): .*ERROR: +relation \"no_such_table\" does not exist.*; "
+        rf"malbork holds part of {key} \(the import stopped\); the data from before is "
+        rf"s3://{site.bucket}/{safety}; to put it back: helm datashield-restore ds -n prod --chart <the chart ds "
+        rf"runs> --from {safety}", failed), failed
+    one_line_each(run.log)
+    assert site.data() != before
+    # The command it names works: the safety dump goes back in.
+    run = site.restore(safety)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert site.data() == before
+
+
+def unavailable(site: Site, suffixes: tuple[str, ...], methods: tuple[str, ...] = ()) -> FaultyProxy:
+    proxy = FaultyProxy(site.s3.endpoint, "unavailable", suffixes, methods=methods)
+    site.endpoint = proxy.url
+    return proxy
+
+
+LIST_FAILED = ("cannot list s3://{bucket}/: An error occurred (ServiceUnavailable) when calling the ListObjectsV2 "
+               "operation (reached max retries: ")
+
+
+def test_a_listing_that_fails_is_not_an_empty_bucket(site: Site) -> None:
+    """503 on every listing: the restore says it could not look, with the reason on the same line,
+    never "no complete backup" (backups exist); the database is untouched."""
+    assert site.backup().returncode == 0
+    before = site.data()
+    proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",))
+    try:
+        run = site.restore("latest")
+    finally:
+        proxy.stop()
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
+    assert failed.startswith("[fetch] FAILED: " + LIST_FAILED.format(bucket=site.bucket)), failed
+    assert "no complete backup" not in run.log
+    one_line_each(run.log)
+    assert site.data() == before
+
+
+@pytest.mark.parametrize("fault", ["listing", "data-delete"])
+def test_a_complete_backup_whose_retention_fails_is_kept_and_fails_the_job_without_a_retry(
+        site: Site, fault: str) -> None:
+    """The backup is complete before retention runs: a 503 there keeps it, says so loudly, and exits
+    with KEPT_EXIT, on which the CronJob's podFailurePolicy fails the Job without another try."""
+    earlier = write_earlier_backups(site)
+    if fault == "listing":
+        proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",))
+        reason = LIST_FAILED.format(bucket=site.bucket)
+    else:
+        proxy = unavailable(site, (".sql",), ("DELETE",))
+        reason = (f"retention: cannot delete s3://{site.bucket}/ds-20200101T000000Z.sql (its metadata object is "
+                  "kept, the next run tries again): An error occurred (ServiceUnavailable) when calling the "
+                  "DeleteObject operation (reached max retries: ")
+    try:
+        run = site.backup(Retention=1)
+    finally:
+        proxy.stop()
+    assert (run.returncode, run.failed_container) == (KEPT_EXIT, "upload"), run.log
+    [key] = re.findall(rf"\[upload\] backup complete: s3://{site.bucket}/(prod/ds-{STAMP}-{CLUSTER}\.sql) ", run.log)
+    [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
+    assert failed.startswith(f"[upload] FAILED: {reason}"), failed
+    assert failed.endswith(f"; THE BACKUP s3://{site.bucket}/{key} IS COMPLETE AND KEPT: only what follows it "
+                           f"failed, and the Job is not tried again (exit {KEPT_EXIT})"), failed
+    one_line_each(run.log)
+    assert {key, f"{key}.json"} <= set(site.objects())
+    # Data first, then metadata: a data DELETE refused leaves the whole pair, still provably ours.
+    assert set(earlier) <= set(site.objects())
