@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backups import METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
+from .backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from .cluster import Cluster, JobState, ProcessRunner, Release, shown
 from .errors import (
     ClusterCallFailed,
@@ -385,6 +385,9 @@ class Session:
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
                                            request.unsafe_sgx)
             reasons += sgx_reasons
+            if request.source == LATEST:  # what `latest` passed over, newest first, as the restore Job logs it
+                notes = [f"skipped the newer {b.name}: {b.problem}" for b in reversed(found)
+                         if b.problem and not b.safety_dump and b.created_stamp > backup.created_stamp] + notes
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
         post = post_renderer(helm_major, self.plugin_dir)
@@ -426,14 +429,15 @@ class Session:
             return config, None, []
         self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
         store = self.store = self.open_store(config, secret)
-        return config, store, self._catalog(store, release.name, config)
+        return config, store, self._catalog(store, release, config)
 
     @staticmethod
-    def _catalog(store: ObjectStore, release: str, config: BackupConfig) -> list[Backup]:
-        objects = {key: size for prefix in listing_prefixes(release, config.prefix)
-                   for key, size in store.keys(prefix).items()}
-        return catalog(release, config.prefix, objects, {key: store.read(key) for key in
-                                                          metadata_keys(release, config.prefix, objects)})
+    def _catalog(store: ObjectStore, release: Release, config: BackupConfig) -> list[Backup]:
+        objects: dict[str, int] = {}
+        for listed in listing_prefixes(release.name, release.namespace, config.prefix):
+            objects.update(store.keys(listed))
+        keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
+        return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys})
 
     def _manager(self, release: Release) -> tuple[str, str]:
         """The manager Deployment's name and pod selector, from the release's own manifest."""

@@ -52,9 +52,11 @@ def s3_client(server: S3Server) -> Any:
 
 def metadata(name: str, data: bytes, nodes: list[str] | None) -> dict[str, Any]:
     """A metadata object as renderer/templates/scripts/upload.sh writes it."""
+    release, s = name.rsplit("-", 1)[0], name.rsplit("-", 1)[1]
     meta: dict[str, Any] = {
         "writer": "helm-datashield", "format": "sql", "object": f"{PREFIX}/{name}", "files": 1, "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(), "created": "2026-11-23T00:00:00Z", "release": "ds",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "created": f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z", "release": release,
         "namespace": "prod", "database": "malbork", "databaseVersion": "v20.2.19",
         "nodes": {"manager": nodes, "database": ["db-1"] if nodes else None}, "tables": {"public.enclaves": 3}}
     if nodes is None:
@@ -77,7 +79,8 @@ def bucket(s3_server: S3Server) -> str:
         data = f"-- dump {name}\nCREATE TABLE enclaves (id int);\n".encode()
         meta = metadata(name, data, nodes)
         if name == SAFETY_DUMP:
-            meta.update(kind="safety-dump", restoreRunId="20261125-000000", restoring=f"{PREFIX}/{LATEST_COMPLETE}")
+            meta.update(kind="safety-dump", release="ds", restoreRunId="20261125-000000",
+                        restoring=f"{PREFIX}/{LATEST_COMPLETE}")
         if flaw == "size differs":
             meta["size"] += 1
         if flaw == "bytes differ":

@@ -273,6 +273,10 @@ def test_dry_run_renders_restore_mode_from_the_recorded_values_and_changes_nothi
     assert ("    restore mode renders: 10 objects, ds-enclaveos-manager replicas 0, "
             f"Job ds-enclaveos-restore-{RUN_ID}") in lines
     assert "dry run: nothing was changed. The restore would run:" in lines
+    # `latest` passed over the newer backups that are not complete, and the plan says so.
+    assert [line for line in lines if "skipped" in line] == [
+        "    note    skipped the newer ds-20261124T000000Z.sql: 64 bytes in the bucket, the metadata records 65: "
+        "damaged"]
 
 
 @pytest.mark.parametrize("json_mode", [False, True])

@@ -4,6 +4,7 @@ database per test; the backup and restore pods rendered by the real post-rendere
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
+from botocore.config import Config
 
 from tests.conftest import ROOT, run_postrenderer
 from tests.runtime.certs import certificates
@@ -103,22 +106,28 @@ class Site:
                      "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin"}
         return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}")
 
+    @property
+    def client(self) -> Any:
+        """A boto3 client of the S3 server (the tests' own reads and writes: no CLI start-up per call)."""
+        return s3_client(self.s3)
+
     def objects(self) -> list[str]:
         """The keys of every object in the bucket, sorted."""
-        listed = self.s3.aws("s3api", "list-objects-v2", "--bucket", self.bucket, "--query", "Contents[].Key",
-                             "--output", "json").stdout
-        return sorted(json.loads(listed) or [])
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     def read(self, key: str) -> bytes:
-        target = self.work / "read"
-        self.s3.aws("s3", "cp", "--only-show-errors", f"s3://{self.bucket}/{key}", str(target))
-        return target.read_bytes()
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
 
     def write(self, key: str, data: bytes, *metadata: str) -> None:
-        source = self.work / "write"
-        source.write_bytes(data)
-        extra = ["--metadata", ",".join(metadata)] if metadata else []
-        self.s3.aws("s3", "cp", "--only-show-errors", *extra, str(source), f"s3://{self.bucket}/{key}")
+        """Puts `data` at `key`, with user metadata given as "name=value" strings."""
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                               Metadata=dict(pair.split("=", 1) for pair in metadata))
+
+    def delete(self, *keys: str) -> None:
+        for key in keys:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def data(self) -> str:
         """Everything in the database, in a stable order (what "identical" means here)."""
@@ -156,9 +165,24 @@ def kube_api() -> Iterator[KubeApi]:
         api.stop()
 
 
+@functools.cache
+def s3_client(server: S3Server) -> Any:
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=S3_ACCESS_KEY_ID, aws_secret_access_key=S3_SECRET_ACCESS_KEY,
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def empty(s3: S3Server, bucket: str, prefix: str = "") -> None:
+    """Deletes every object under `prefix` in `bucket`."""
+    client = s3_client(s3)
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+
+
 def fresh_site(s3: S3Server, db: PostgresServer, kube: KubeApi, bucket: str, work: Path) -> Site:
     """An empty bucket and a freshly seeded database."""
-    s3.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{bucket}")
+    empty(s3, bucket)
     db.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     db.create_database(DATABASE)
     db.psql(SEED, DATABASE)
@@ -204,3 +228,36 @@ def secure_site(s3_server: S3Server, secure_postgres_server: PostgresServer, kub
     client = ("ca.crt", f"client.{PG_USER}.crt", f"client.{PG_USER}.key")
     site.secret_volumes[CERTS_SECRET] = {name: certs["trusted"][name] for name in client}
     return site
+
+
+def metadata_text(fields: dict[str, object]) -> bytes:
+    """A metadata object laid out as the upload step writes it: one top-level field a line, "tables" last."""
+    tables = fields.get("tables", {})
+    assert isinstance(tables, dict)
+    lines = [f"  {json.dumps(k)}: {json.dumps(v, separators=(', ', ': '))},"
+             for k, v in fields.items() if k != "tables"]
+    rows = ",\n".join(f"    {json.dumps(t)}: {n}" for t, n in tables.items())
+    return ("{\n" + "\n".join(lines) + '\n  "tables": {\n' + (rows + "\n" if rows else "") + "  }\n}\n").encode()
+
+
+def put_backup(site: Site, key: str, data: bytes = b"-- a backup\n", release: str = "ds", namespace: str = "prod",
+               **fields: object) -> dict[str, object]:
+    """A complete backup pair of `release` in `namespace` at `key` (data, then metadata as the upload
+    step writes it); `fields` override or add metadata fields (None removes one). Returns the metadata."""
+    import hashlib
+    import re as regex
+
+    stamp = regex.search(r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z", key)
+    created = "{}-{}-{}T{}:{}:{}Z".format(*stamp.groups()) if stamp else "2026-01-01T00:00:00Z"
+    metadata: dict[str, object] = {
+        "writer": "helm-datashield", "format": key.rsplit(".", 1)[1], "object": key, "files": 1, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "created": created, "release": release, "namespace": namespace,
+        "database": "malbork", "tables": {"enclaves": 3}}
+    cluster = regex.search(r"\dZ-([A-Za-z0-9-]+)\.(sql|native)$", key)
+    if cluster:
+        metadata.update({"kind": "backup", "cluster": cluster.group(1)})
+    metadata.update(fields)
+    metadata = {k: v for k, v in metadata.items() if v is not None}
+    site.write(key, data, "writer=helm-datashield", f"release={release}")
+    site.write(f"{key}.json", metadata_text(metadata), "writer=helm-datashield", f"release={release}")
+    return metadata

@@ -11,6 +11,9 @@ except those whose path ends with one of `suffixes`, which get the fault:
 - "slow": any request is passed on, but answered only after `delay` seconds;
 - "unavailable": a request (of one of `methods`, any by default) is answered 503 ServiceUnavailable,
   as an overloaded store answers; the path of a listing is the bucket's own (`/<bucket>`).
+- "unavailable-after": a request (of one of `methods`, any by default) is passed on (the server does
+  it) but answered 503 ServiceUnavailable, as a gateway whose backend answered too late: to the client
+  a deleted object may or may not be gone.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from urllib.parse import urlsplit
 
 from tests.runtime.loopback import Handler, LoopbackServer
 
-Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable"]
+Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable", "unavailable-after"]
 
 
 class FaultyProxy(LoopbackServer):
@@ -38,7 +41,7 @@ class FaultyProxy(LoopbackServer):
         class ProxyHandler(Handler):
             def _forward(self) -> None:
                 path = urlsplit(self.path).path
-                if fault == "unavailable":
+                if fault in ("unavailable", "unavailable-after"):
                     hit = path.endswith(suffixes) and (not methods or self.command in methods)
                 else:
                     hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
@@ -70,6 +73,12 @@ class FaultyProxy(LoopbackServer):
                 elif hit and fault == "slow":
                     proxy.hits.append(path)
                     time.sleep(delay)
+                elif hit and fault == "unavailable-after":
+                    proxy.hits.append(path)
+                    error = ("<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>ServiceUnavailable</Code><Message>"
+                             f"answered 503 by the faulty proxy</Message><Resource>{path}</Resource></Error>")
+                    self.answer(503, error.encode(), [("Content-Type", "application/xml")])
+                    return
                 headers = [(name, value) for name, value in answer.getheaders()
                            if name.lower() not in ("transfer-encoding", "connection", "content-length")]
                 head_length = int(answer.getheader("Content-Length") or 0) if self.command == "HEAD" else None

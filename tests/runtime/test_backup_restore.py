@@ -16,15 +16,16 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.runtime.conftest import SECRET, Site
+from tests.runtime.conftest import SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 
 STAMP = r"\d{8}T\d{6}Z"
+CLUSTER = r"\d+"  # the stand-in's cluster identity: PostgreSQL's system identifier
 
 
 def backup_keys(site: Site) -> list[str]:
-    return [k for k in site.objects() if re.fullmatch(rf"ds-{STAMP}\.sql", k)]
+    return [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
 
 
 def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
@@ -37,12 +38,14 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
     assert metadata == {
         "writer": "helm-datashield", "format": "sql", "object": key, "files": 1, "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(), "created": metadata["created"], "release": "ds",
-        "namespace": "prod", "database": "malbork", "databaseVersion": metadata["databaseVersion"],
+        "namespace": "prod", "kind": "backup", "cluster": metadata["cluster"], "database": "malbork",
+        "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": ["sgx-node-1", "sgx-node-2", "sgx-node-3"]},
         "tables": {"audit": 500, "enclaves": 3},
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
-    assert key == f"ds-{metadata['created'].replace('-', '').replace(':', '')}.sql"
+    assert metadata["cluster"] == cluster_id(site)
+    assert key == f"prod/ds-{metadata['created'].replace('-', '').replace(':', '')}-{metadata['cluster']}.sql"
     assert metadata["databaseVersion"].startswith("15.")
     assert f"[upload] backup complete: s3://{site.bucket}/{key} ({len(data)} bytes" in run.log
 
@@ -50,8 +53,8 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
 def test_backup_under_a_prefix(site: Site) -> None:
     run = site.backup(S3Prefix="prod/enclave-manager")
     assert run.returncode == 0, run.log
-    assert [re.sub(STAMP, "STAMP", k) for k in site.objects()] == [
-        "prod/enclave-manager/ds-STAMP.sql", "prod/enclave-manager/ds-STAMP.sql.json"]
+    assert [re.sub(f"{STAMP}-{CLUSTER}", "STAMP", k) for k in site.objects()] == [
+        "prod/enclave-manager/prod/ds-STAMP.sql", "prod/enclave-manager/prod/ds-STAMP.sql.json"]
 
 
 def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(site: Site) -> None:
@@ -93,27 +96,33 @@ def test_restore_of_an_empty_database_needs_no_safety_dump(site: Site) -> None:
 OURS = ("writer=helm-datashield", "release=ds")
 
 
+def cluster_id(site: Site) -> str:
+    """The stand-in's database cluster identity, as the dump step reads it."""
+    return site.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
+
+
 def test_retention_deletes_only_the_oldest_of_ours(site: Site) -> None:
-    old_metadata = b'{\n  "writer": "helm-datashield",\n  "format": "sql"\n}\n'
-    site.write("ds-20200101T000000Z.sql", b"oldest", *OURS)
-    site.write("ds-20200101T000000Z.sql.json", old_metadata, *OURS)
-    site.write("ds-20200102T000000Z.sql", b"older", *OURS)
-    site.write("ds-20200102T000000Z.sql.json", old_metadata, *OURS)
-    site.write("ds-20200101T120000Z.sql", b"someone else's")  # same naming, not written by us
-    site.write("ds-20200101T120000Z.sql.json", b"{}")
-    site.write("ds-prod-20200101T000000Z.sql", b"another release", *OURS)
-    site.write("ds-prod-20200101T000000Z.sql.json", old_metadata, *OURS)
+    here = cluster_id(site)
+    put_backup(site, "ds-20200101T000000Z.sql", b"oldest")  # the earlier layout: ours, counted
+    put_backup(site, "ds-20200102T000000Z.sql", b"older")
+    put_backup(site, f"prod/ds-20200103T000000Z-{here}.sql", b"old")
+    put_backup(site, "ds-20200101T120000Z.sql", b"someone else's", writer=None)  # same naming, not ours
+    put_backup(site, "prod/ds-20200104T000000Z-999.sql", b"another cluster's")  # never counted here
+    put_backup(site, f"staging/ds-20200105T000000Z-{here}.sql", b"staging's", namespace="staging")
+    put_backup(site, "ds-prod-20200101T000000Z.sql", release="ds-prod")  # another release
     site.write("ds-20190101T000000Z.sql", b"incomplete: no metadata", *OURS)
     site.write("ds-notes.txt", b"not a backup")
+    before = site.objects()
     run = site.backup(Retention=2)
     assert run.returncode == 0, run.log
-    [new] = [k for k in backup_keys(site) if not k.startswith(("ds-2019", "ds-2020"))]
-    assert site.objects() == sorted([
-        "ds-20190101T000000Z.sql", "ds-20200101T120000Z.sql", "ds-20200101T120000Z.sql.json",
-        "ds-20200102T000000Z.sql", "ds-20200102T000000Z.sql.json", new, f"{new}.json", "ds-notes.txt",
-        "ds-prod-20200101T000000Z.sql", "ds-prod-20200101T000000Z.sql.json"])
+    [new] = [k for k in backup_keys(site) if "2020" not in k]
+    gone = ["ds-20200101T000000Z.sql", "ds-20200101T000000Z.sql.json", "ds-20200102T000000Z.sql",
+            "ds-20200102T000000Z.sql.json"]
+    assert site.objects() == sorted({*before, new, f"{new}.json"} - set(gone))
     assert "[upload] retention: deleted ds-20200101T000000Z.sql" in run.log
-    assert "[upload] retention: keeping ds-20200101T120000Z.sql (not written by helm-datashield)" in run.log
+    assert "[upload] retention: deleted ds-20200102T000000Z.sql" in run.log
+    assert (f"[upload] WARNING: ignoring s3://{site.bucket}/ds-20200101T120000Z.sql: not written by "
+            "helm-datashield") in run.log
 
 
 def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
@@ -127,15 +136,15 @@ def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
 
 
 @pytest.mark.parametrize("case,message", [
-    pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/ds-", id="wrong-secret"),
-    pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/ds-", id="missing-bucket"),
+    pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/prod/ds-", id="wrong-secret"),
+    pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/prod/ds-", id="missing-bucket"),
     pytest.param("dump-fails-halfway", "[dump] FAILED: the dump of malbork failed (exit 1); nothing was uploaded",
                  id="dump-fails-halfway"),
     pytest.param("database-down", "[dump] FAILED: cannot reach database malbork at 127.0.0.1:1: ",
                  id="database-down"),
     # A dump that writes nothing and exits 0 (the seam's TEST_DUMP_FAULT=empty; pg_dump never does).
     pytest.param("empty-dump", "[dump] FAILED: the dump of malbork is empty; nothing was uploaded", id="empty-dump"),
-    pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/ds-",
+    pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/prod/ds-",
                  id="empty-native-backup"),
 ])
 def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str, message: str) -> None:
@@ -176,7 +185,8 @@ WRONG_SECRET = "W" * 40
                  "the backup is damaged", id="truncated-object"),
     pytest.param("no-metadata", "[fetch] FAILED: the metadata object s3://{bucket}/{key}.json is missing or "
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
-    pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in s3://{bucket}/", id="no-backup-at-all"),
+    pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in namespace prod in s3://{bucket}/",
+                 id="no-backup-at-all"),
     pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/pre-restore-ds-", id="wrong-secret"),
     pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
                  'this restore Job reads "sql"', id="unknown-format"),
@@ -191,16 +201,18 @@ def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Sit
         site.write(key, bytes([data[0] ^ 1]) + data[1:], *OURS)
     elif damage == "truncate":
         site.write(key, data[:100], *OURS)
+        which = key  # "latest" passes over a backup whose size differs from its metadata's (tests/latest_cases.py)
     elif damage == "no-metadata":
-        site.s3.aws("s3api", "delete-object", "--bucket", site.bucket, "--key", f"{key}.json")
+        site.delete(f"{key}.json")
         which = key  # "latest" only ever picks complete backups
     elif damage == "no-backup":
-        site.s3.aws("s3", "rm", "--recursive", "--only-show-errors", f"s3://{site.bucket}")
+        site.delete(key, f"{key}.json")
     elif damage == "wrong-secret":
         secret = {**SECRET, "AWS_SECRET_ACCESS_KEY": WRONG_SECRET}
     elif damage == "other-format":
         metadata = site.read(f"{key}.json").replace(b'"format": "sql"', b'"format": "cockroach-backup"')
         site.write(f"{key}.json", metadata, *OURS)
+        which = key  # as "truncate"
     site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
     before = site.data()
     run = site.restore(which, secret=secret)
@@ -250,7 +262,7 @@ def test_the_node_lookup_asks_for_the_release_pods_only(site: Site) -> None:
 
 
 def native_keys(site: Site) -> list[str]:
-    return sorted({m.group(0) for k in site.objects() if (m := re.match(rf"ds-{STAMP}\.native", k))})
+    return sorted({m.group(0) for k in site.objects() if (m := re.match(rf"prod/ds-{STAMP}-{CLUSTER}\.native", k))})
 
 
 def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -21,11 +20,12 @@ from tests.runtime.test_faults import write_earlier_backups
 from tests.runtime.test_restore_command import store
 
 STAMP = r"\d{8}T\d{6}Z"
+CLUSTER = r"[A-Za-z0-9][A-Za-z0-9-]*"  # the database cluster's identity, in the key and the metadata
 OURS = ("writer=helm-datashield", "release=ds")
 
 
 def backup_key(site: Site) -> str:
-    [key] = [k for k in site.objects() if re.fullmatch(rf"ds-{STAMP}\.sql", k)]
+    [key] = [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
     return key
 
 
@@ -87,7 +87,8 @@ def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_r
     assert metadata == {
         "writer": "helm-datashield", "kind": "safety-dump", "restoreRunId": "first", "restoring": key,
         "format": "sql", "object": safety, "files": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-        "created": metadata["created"], "release": "ds", "namespace": "prod", "database": "malbork",
+        "created": metadata["created"], "release": "ds", "namespace": "prod",
+        "cluster": json.loads(site.read(f"{key}.json"))["cluster"], "database": "malbork",
         "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": None},
         "nodesError": "database pods: not read by the restore Job",
@@ -95,8 +96,8 @@ def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_r
 
     # The restore command sees it as a safety dump: complete, never "latest", restorable by its name.
     bucket = store(site)
-    objects = {k: v for prefix in listing_prefixes("ds", "") for k, v in bucket.keys(prefix).items()}
-    backups = catalog("ds", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "", objects)})
+    objects = {k: v for prefix in listing_prefixes("ds", "prod", "") for k, v in bucket.keys(prefix).items()}
+    backups = catalog("ds", "prod", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)})
     assert [(b.name, b.complete, b.safety_dump) for b in backups] == [(key, True, False), (safety, True, True)]
     assert choose(backups, "latest", "").name == key
     assert choose(backups, safety, "").manager_nodes == ("sgx-node-1", "sgx-node-2")
@@ -172,27 +173,29 @@ def test_a_listing_that_fails_is_not_an_empty_bucket(site: Site) -> None:
 
 @pytest.mark.parametrize("fault", ["listing", "data-delete"])
 def test_a_complete_backup_whose_retention_fails_is_kept_and_fails_the_job_without_a_retry(
-        site: Site, tmp_path: Path, fault: str) -> None:
+        site: Site, fault: str) -> None:
     """The backup is complete before retention runs: a 503 there keeps it, says so loudly, and exits
     with KEPT_EXIT, on which the CronJob's podFailurePolicy fails the Job without another try."""
-    earlier = write_earlier_backups(site, tmp_path / "earlier")
+    earlier = write_earlier_backups(site)
     if fault == "listing":
         proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",))
         reason = LIST_FAILED.format(bucket=site.bucket)
     else:
         proxy = unavailable(site, (".sql",), ("DELETE",))
-        reason = (f"retention: cannot delete s3://{site.bucket}/ds-20200101T000000Z.sql: An error occurred "
-                  "(ServiceUnavailable) when calling the DeleteObject operation (reached max retries: ")
+        reason = (f"retention: cannot delete s3://{site.bucket}/ds-20200101T000000Z.sql (its metadata object is "
+                  "kept, the next run tries again): An error occurred (ServiceUnavailable) when calling the "
+                  "DeleteObject operation (reached max retries: ")
     try:
         run = site.backup(Retention=1)
     finally:
         proxy.stop()
     assert (run.returncode, run.failed_container) == (KEPT_EXIT, "upload"), run.log
-    [key] = re.findall(rf"\[upload\] backup complete: s3://{site.bucket}/(ds-{STAMP}\.sql) ", run.log)
+    [key] = re.findall(rf"\[upload\] backup complete: s3://{site.bucket}/(prod/ds-{STAMP}-{CLUSTER}\.sql) ", run.log)
     [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
     assert failed.startswith(f"[upload] FAILED: {reason}"), failed
     assert failed.endswith(f"; THE BACKUP s3://{site.bucket}/{key} IS COMPLETE AND KEPT: only what follows it "
                            f"failed, and the Job is not tried again (exit {KEPT_EXIT})"), failed
     one_line_each(run.log)
     assert {key, f"{key}.json"} <= set(site.objects())
-    assert set(earlier) - {"ds-20200101T000000Z.sql.json"} <= set(site.objects())
+    # Data first, then metadata: a data DELETE refused leaves the whole pair, still provably ours.
+    assert set(earlier) <= set(site.objects())

@@ -9,12 +9,11 @@ from tests/runtime/faulty_proxy.py in front of it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.runtime.conftest import SECRET, Site
+from tests.runtime.conftest import SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.services import S3_READONLY_ACCESS_KEY_ID, S3_READONLY_SECRET_ACCESS_KEY
 
@@ -23,14 +22,10 @@ EARLIER = ("ds-20200101T000000Z.sql", "ds-20200102T000000Z.sql")
 READ_ONLY = {"AWS_ACCESS_KEY_ID": S3_READONLY_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_READONLY_SECRET_ACCESS_KEY}
 
 
-def write_earlier_backups(site: Site, folder: Path) -> list[str]:
-    """Two complete backups of ours, older than any new one: Retention=1 would delete both."""
-    folder.mkdir()
+def write_earlier_backups(site: Site) -> list[str]:
+    """Two complete backups of ours (the earlier layout), older than any new one: Retention=1 would delete both."""
     for key in EARLIER:
-        (folder / key).write_bytes(b"an earlier backup")
-        (folder / f"{key}.json").write_text('{\n  "writer": "helm-datashield",\n  "format": "sql"\n}\n')
-    site.s3.aws("s3", "cp", "--recursive", "--only-show-errors", "--metadata", "writer=helm-datashield,release=ds",
-                str(folder), f"s3://{site.bucket}/")
+        put_backup(site, key, b"an earlier backup")
     return sorted([*EARLIER, *(f"{key}.json" for key in EARLIER)])
 
 
@@ -51,8 +46,8 @@ def write_earlier_backups(site: Site, folder: Path) -> list[str]:
                  id="slow-server"),
 ])
 def test_a_fault_in_the_upload_fails_it_and_retention_deletes_nothing(
-        site: Site, tmp_path: Path, fault: str, target: str, reason: str, left: tuple[str, ...]) -> None:
-    earlier = write_earlier_backups(site, tmp_path / "earlier")
+        site: Site, fault: str, target: str, reason: str, left: tuple[str, ...]) -> None:
+    earlier = write_earlier_backups(site)
     secret, env, proxy = SECRET, {}, None
     if fault == "server-stops-mid-upload":
         proxy = FaultyProxy(site.s3.endpoint, "stop", (".sql",))
@@ -71,7 +66,7 @@ def test_a_fault_in_the_upload_fails_it_and_retention_deletes_nothing(
         if proxy:
             proxy.stop()
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
-    [key] = re.findall(rf"\[upload\] uploading s3://{site.bucket}/(ds-{STAMP}\.sql) ", run.log)
+    [key] = re.findall(rf"\[upload\] uploading s3://{site.bucket}/(prod/ds-{STAMP}-\d+\.sql) ", run.log)
     where = {"bucket": site.bucket, "key": key, "endpoint": site.endpoint}
     [failed] = [line for line in run.log.splitlines() if line.startswith("[upload] FAILED: ")]
     assert failed.startswith(f"[upload] FAILED: upload to s3://{site.bucket}/{target.format(**where)} failed: "), failed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-from renderer.backups import catalog, choose, metadata_keys
+from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
 from renderer.objectstore import ObjectStore
 from renderer.restore_plan import local_backup
 from tests.runtime.conftest import SECRET, Site
@@ -20,8 +20,9 @@ def store(site: Site) -> ObjectStore:
 def test_the_command_reads_what_the_backup_pod_wrote(site: Site) -> None:
     assert site.backup().returncode == 0
     bucket = store(site)
-    objects = bucket.keys("ds-")
-    (backup,) = catalog("ds", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "", objects)})
+    objects = {k: v for listed in listing_prefixes("ds", "prod", "") for k, v in bucket.keys(listed).items()}
+    read = {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)}
+    (backup,) = catalog("ds", "prod", "", objects, read)
     assert backup.complete, backup.problem
     assert backup.manager_nodes == ("sgx-node-1", "sgx-node-2")
     assert bucket.digest([backup.key]) == backup.sha256

@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timezone
 
 import pytest
 
-from renderer.backups import catalog, choose, metadata_keys
+from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
 from renderer.errors import Refused
 
+NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
+KEY = "prod/ds-20261101T000000Z-111.sql"  # the layout written now: namespace and cluster in the key
+EARLIER = "ds-20261101T000000Z.sql"  # the earlier layout
 
-def meta(size: int, fmt: str = "sql", **extra: object) -> bytes:
-    return json.dumps({"format": fmt, "size": size, "sha256": "ab" * 32, **extra}).encode()
+
+def meta(key: str, size: int, /, **fields: object) -> bytes:
+    """The metadata the upload step writes for `key` of ds in prod; `fields` override (None removes)."""
+    stamp = re.findall(r"\d{8}T\d{6}Z|$", key)[0] or key.rsplit("/", 1)[-1].split("-")[1][:16]
+    created = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
+    name = key.rsplit("/", 1)[-1]
+    cluster = {"kind": "backup", "cluster": name.split("Z-", 1)[1].rsplit(".", 1)[0]} if "Z-" in name else {}
+    whole = {"writer": "helm-datashield", "format": key.rsplit(".", 1)[1], "object": key, "size": size,
+             "sha256": "ab" * 32, "created": created, "release": "ds", "namespace": "prod", **cluster}
+    whole.update(fields)
+    return json.dumps({k: v for k, v in whole.items() if v is not None}).encode()
 
 
 OBJECTS = {
     "p/ds-20261101T000000Z.sql": 10, "p/ds-20261101T000000Z.sql.json": 1,
-    "p/ds-20261102T000000Z.native/BACKUP_MANIFEST": 7, "p/ds-20261102T000000Z.native/data/1.sst": 5,
-    "p/ds-20261102T000000Z.native.json": 1,
-    "p/ds-20261103T000000Z.sql": 10,  # no metadata: unfinished
+    "p/prod/ds-20261102T000000Z-111.native/BACKUP_MANIFEST": 7, "p/prod/ds-20261102T000000Z-111.native/data/1.sst": 5,
+    "p/prod/ds-20261102T000000Z-111.native.json": 1,
+    "p/prod/ds-20261103T000000Z-111.sql": 10,  # no metadata: unfinished
     "p/ds-2-20261101T000000Z.sql": 10, "p/pre-restore-ds-20261101T000000Z.sql": 10, "p/ds-latest.sql": 3,
+    "p/staging/ds-20261101T000000Z-111.sql.json": 1, "p/prod/ds-20261101T000000Z.sql.json": 1,
+    "p/prod/ds-20261101T000000Z-111.sql/x.json": 1, "p/prod/ds-20261101T000000Z-1 1.sql.json": 1,
     "ds-20261101T000000Z.sql": 10, "q/ds-20261101T000000Z.sql": 10,  # outside the prefix
 }
 
@@ -29,88 +45,145 @@ OLD_SAFETY_DUMP = ("no metadata object (a safety dump taken before they had one,
 
 
 def test_only_the_releases_backups_under_the_prefix_count() -> None:
-    assert metadata_keys("ds", "p", OBJECTS) == ["p/ds-20261101T000000Z.sql.json",
-                                                 "p/ds-20261102T000000Z.native.json"]
-    found = catalog("ds", "/p/", OBJECTS, {"p/ds-20261101T000000Z.sql.json": meta(10),
-                                           "p/ds-20261102T000000Z.native.json": meta(12, "native")})
-    assert [(b.name, b.size, b.problem) for b in found] == [
-        ("ds-20261101T000000Z.sql", 10, None),
-        ("pre-restore-ds-20261101T000000Z.sql", 10, OLD_SAFETY_DUMP),
-        ("ds-20261102T000000Z.native", 12, None),
-        ("ds-20261103T000000Z.sql", 10, "no metadata object (the backup did not finish)"),
+    assert listing_prefixes("ds", "prod", "/p/") == ["p/ds-", "p/prod/ds-", "p/pre-restore-ds-"]
+    assert metadata_keys("ds", "prod", "p", OBJECTS) == ["p/ds-20261101T000000Z.sql.json",
+                                                         "p/prod/ds-20261102T000000Z-111.native.json"]
+    found = catalog("ds", "prod", "/p/", OBJECTS, {
+        "p/ds-20261101T000000Z.sql.json": meta("p/ds-20261101T000000Z.sql", 10),
+        "p/prod/ds-20261102T000000Z-111.native.json": meta("p/prod/ds-20261102T000000Z-111.native", 12)}, NOW)
+    assert [(b.name, b.size, b.cluster, b.problem) for b in found] == [
+        ("ds-20261101T000000Z.sql", 10, None, None),
+        ("pre-restore-ds-20261101T000000Z.sql", 10, None, OLD_SAFETY_DUMP),
+        ("prod/ds-20261102T000000Z-111.native", 12, "111", None),
+        ("prod/ds-20261103T000000Z-111.sql", 10, "111", "no metadata object (the backup did not finish)"),
     ]
 
 
-@pytest.mark.parametrize(("size", "raw", "problem"), [
-    (10, meta(10), None),
-    (10, meta(11), "10 bytes in the bucket, the metadata records 11: damaged"),
-    (None, meta(10), "the data is missing (only the metadata object is there)"),
-    (10, meta(10, "native"), 'metadata object says format "native", the name says sql'),
-    (10, b'{"size": 10}', "metadata object records no size or SHA-256"),
-    (10, b'{"size": true, "sha256": "x"}', "metadata object records no size or SHA-256"),
-    (10, b"{not json", "metadata object is not valid JSON"),
-    (10, b"[1]", "metadata object is not a JSON object"),
-    (10, b"\xff\xfe", "metadata object is not valid JSON"),
-    (10, "AccessDenied", "metadata object unreadable: AccessDenied"),
+# One case per rule of a complete backup (renderer/backups.py _check; s3.sh meta_problem is the pod's).
+@pytest.mark.parametrize(("key", "size", "raw", "problem"), [
+    (KEY, 10, meta(KEY, 10), None),
+    (EARLIER, 10, meta(EARLIER, 10), None),
+    (EARLIER, 10, meta(EARLIER, 10, kind="backup"), None),
+    (KEY, 10, meta(KEY, 10, writer=None), "not written by helm-datashield"),
+    (KEY, 10, meta(KEY, 10, writer="someone"), "not written by helm-datashield"),
+    (KEY, 10, meta(KEY, 10, kind="safety-dump"), "a safety-dump, not a scheduled backup"),
+    (KEY, 10, meta(KEY, 10, release="dx"), 'its metadata names release "dx", not "ds"'),
+    (KEY, 10, meta(KEY, 10, namespace="staging"), 'its metadata names namespace "staging", not "prod"'),
+    (KEY, 10, meta(KEY, 10, namespace=None), 'its metadata names namespace null, not "prod"'),
+    (KEY, 10, meta(KEY, 10, object="prod/ds-20261001T000000Z-111.sql"),
+     'its metadata names object "prod/ds-20261001T000000Z-111.sql", not "prod/ds-20261101T000000Z-111.sql"'),
+    (KEY, 10, meta(KEY, 10, format="native"), 'its metadata names format "native", not "sql"'),
+    (KEY, 10, meta(KEY, 10, cluster="222"), 'its metadata names cluster "222", the key "111"'),
+    (EARLIER, 10, meta(EARLIER, 10, cluster="111"), 'its metadata names cluster "111", the key null'),
+    (KEY, 10, meta(KEY, 10, size=None), "the metadata object records no size or SHA-256"),
+    (KEY, 10, meta(KEY, 10, size=True), "the metadata object records no size or SHA-256"),
+    (KEY, 10, meta(KEY, 10, sha256=""), "the metadata object records no size or SHA-256"),
+    (KEY, 10, meta(KEY, 10, created="2026-11-02T00:00:00Z"),
+     "its metadata says it was created at 2026-11-02T00:00:00Z, its name 2026-11-01T00:00:00Z"),
+    (KEY, None, meta(KEY, 10), "the data is missing (only the metadata object is there)"),
+    (KEY, 10, meta(KEY, 11), "10 bytes in the bucket, the metadata records 11: damaged"),
+    (KEY, 10, b"{not json", "the metadata object is not valid JSON"),
+    (KEY, 10, b"", "the metadata object is not valid JSON"),
+    (KEY, 10, b"[1]", "the metadata object is not a JSON object"),
+    (KEY, 10, b"\xff\xfe", "the metadata object is not valid JSON"),
+    (KEY, 10, "AccessDenied", "metadata object unreadable: AccessDenied"),
+    ("prod/ds-20261340T000000Z-111.sql", 10, meta(KEY, 10), "20261340T000000Z is not a time"),
+    ("prod/ds-20261124T121001Z-111.sql", 10, meta("prod/ds-20261124T121001Z-111.sql", 10),
+     "dated 2026-11-24T12:10:01Z, later than this machine's clock allows (600 s of skew)"),
+    ("ds-20990101T000000Z.sql", 10, meta("ds-20990101T000000Z.sql", 10),
+     "dated 2099-01-01T00:00:00Z, later than this machine's clock allows (600 s of skew)"),
 ])
-def test_a_backup_is_complete_only_when_its_metadata_matches(size: int | None, raw: bytes | str,
-                                                             problem: str | None) -> None:
-    objects = {"ds-20261101T000000Z.sql.json": 1, **({"ds-20261101T000000Z.sql": size} if size else {})}
-    (backup,) = catalog("ds", "", objects, {"ds-20261101T000000Z.sql.json": raw})
+def test_a_backup_is_complete_only_when_its_metadata_proves_it_ours(key: str, size: int | None, raw: bytes | str,
+                                                                     problem: str | None) -> None:
+    objects = {f"{key}.json": 1, **({key: size} if size else {})}
+    (backup,) = catalog("ds", "prod", "", objects, {f"{key}.json": raw}, NOW)
     assert backup.problem == problem
 
 
+def test_within_the_clock_skew_a_backup_counts() -> None:
+    key = "prod/ds-20261124T121000Z-111.sql"
+    (backup,) = catalog("ds", "prod", "", {key: 1, f"{key}.json": 1}, {f"{key}.json": meta(key, 1)}, NOW)
+    assert backup.complete, backup.problem
+
+
 def test_choose_latest_takes_the_newest_complete_one() -> None:
-    found = catalog("ds", "", {"ds-20261101T000000Z.sql": 1, "ds-20261101T000000Z.sql.json": 1,
-                               "ds-20261102T000000Z.sql": 1},
-                    {"ds-20261101T000000Z.sql.json": meta(1)})
-    assert choose(found, "latest", "s3://b/").name == "ds-20261101T000000Z.sql"
-    assert choose(found, "ds-20261101T000000Z.sql", "s3://b/").key == "ds-20261101T000000Z.sql"
+    older, newer = "ds-20261101T000000Z.sql", "prod/ds-20261102T000000Z-111.sql"
+    found = catalog("ds", "prod", "", {older: 1, f"{older}.json": 1, newer: 1, "prod/ds-20261103T000000Z-111.sql": 1,
+                                       f"{newer}.json": 1},
+                    {f"{older}.json": meta(older, 1), f"{newer}.json": meta(newer, 1)}, NOW)
+    assert choose(found, "latest", "s3://b/").name == newer
+    assert choose(found, older, "s3://b/").key == older
     with pytest.raises(Refused) as refused:
-        choose(found[1:], "latest", "s3://b/")
+        choose(found[2:], "latest", "s3://b/")
     assert refused.value.reasons == ["no complete backup in s3://b/ (see --list)"]
 
 
+def test_choose_latest_refuses_two_database_clusters() -> None:
+    keys = ["ds-20261101T000000Z.sql", "prod/ds-20261102T000000Z-111.sql", "prod/ds-20261103T000000Z-222.sql",
+            "prod/ds-20261104T000000Z-111.sql"]
+    found = catalog("ds", "prod", "", {k: 1 for k in keys} | {f"{k}.json": 1 for k in keys},
+                    {f"{k}.json": meta(k, 1) for k in keys}, NOW)
+    with pytest.raises(Refused) as refused:
+        choose(found, "latest", "s3://b/")
+    assert refused.value.reasons == [
+        "backups from more than one database cluster in s3://b/: 111 (newest prod/ds-20261104T000000Z-111.sql); "
+        "222 (newest prod/ds-20261103T000000Z-222.sql): name the one to restore (--from), or give each cluster "
+        "its own S3Prefix"]
+    assert choose(found, "prod/ds-20261103T000000Z-222.sql", "s3://b/").cluster == "222"
+
+
 def test_recorded_nodes_and_their_absence() -> None:
-    (with_nodes, without) = catalog("ds", "", {"ds-20261101T000000Z.sql": 1, "ds-20261102T000000Z.sql": 1}, {
-        "ds-20261101T000000Z.sql.json": meta(1, nodes={"manager": ["a", "b"], "database": ["c"]}),
-        "ds-20261102T000000Z.sql.json": meta(1, nodes={"manager": None, "database": None}, nodesError="Forbidden")})
+    a, b = "ds-20261101T000000Z.sql", "ds-20261102T000000Z.sql"
+    (with_nodes, without) = catalog("ds", "prod", "", {a: 1, b: 1, f"{a}.json": 1, f"{b}.json": 1}, {
+        f"{a}.json": meta(a, 1, nodes={"manager": ["a", "b"], "database": ["c"]}),
+        f"{b}.json": meta(b, 1, nodes={"manager": None, "database": None}, nodesError="Forbidden")}, NOW)
     assert (with_nodes.manager_nodes, with_nodes.nodes_error) == (("a", "b"), None)
     assert (without.manager_nodes, without.nodes_error) == (None, "Forbidden")
     assert with_nodes.created == "2026-11-01T00:00:00Z"
 
 
 SAFETY = "pre-restore-ds-20261104T000000Z.sql"
-SAFETY_META = meta(10, kind="safety-dump", restoring="ds-20261101T000000Z.sql", restoreRunId="20261104-000000")
+SAFETY_META = meta(SAFETY, 10, kind="safety-dump", cluster="111", restoring="ds-20261101T000000Z.sql",
+                   restoreRunId="20261104-000000")
+BACKUP = "ds-20261104T000000Z.sql"
 
 
+# A safety dump is checked as a backup is (writer, release, namespace, object, format, created, size), but
+# its kind must say so and its name names no cluster.
 @pytest.mark.parametrize(("name", "raw", "problem"), [
     pytest.param(SAFETY, SAFETY_META, None, id="safety-dump"),
-    pytest.param(SAFETY, meta(10), 'its metadata object does not say "kind": "safety-dump"', id="safety-dump-no-kind"),
-    pytest.param(SAFETY, meta(10, kind="backup"), 'its metadata object does not say "kind": "safety-dump"',
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump"), None, id="safety-dump-no-cluster"),
+    pytest.param(SAFETY, meta(SAFETY, 10), 'its metadata object does not say "kind": "safety-dump"',
+                 id="safety-dump-no-kind"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="backup"), 'its metadata object does not say "kind": "safety-dump"',
                  id="safety-dump-kind-backup"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump", namespace="staging"),
+                 'its metadata names namespace "staging", not "prod"', id="safety-dump-other-namespace"),
+    pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump", object=BACKUP),
+                 f'its metadata names object "{BACKUP}", not "{SAFETY}"', id="safety-dump-other-object"),
     pytest.param(SAFETY, None, OLD_SAFETY_DUMP, id="safety-dump-without-metadata"),
-    pytest.param("ds-20261104T000000Z.sql", meta(10, kind="backup"), None, id="backup-kind-backup"),
-    pytest.param("ds-20261104T000000Z.sql", meta(10), None, id="backup-without-kind"),
-    pytest.param("ds-20261104T000000Z.sql", SAFETY_META,
-                 'its metadata object says kind "safety-dump": not a scheduled backup', id="backup-kind-safety-dump"),
-    pytest.param("ds-20261104T000000Z.sql", meta(10, kind="uploaded"),
-                 'its metadata object says kind "uploaded": not a scheduled backup', id="backup-other-kind"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="backup"), None, id="backup-kind-backup"),
+    pytest.param(BACKUP, meta(BACKUP, 10), None, id="backup-without-kind"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="safety-dump"), "a safety-dump, not a scheduled backup",
+                 id="backup-kind-safety-dump"),
+    pytest.param(BACKUP, meta(BACKUP, 10, kind="uploaded"), "a uploaded, not a scheduled backup",
+                 id="backup-other-kind"),
 ])
 def test_a_safety_dump_is_known_by_its_name_and_its_metadata(name: str, raw: bytes | None,
                                                              problem: str | None) -> None:
     objects = {name: 10, **({f"{name}.json": 1} if raw is not None else {})}
-    assert metadata_keys("ds", "", objects) == ([f"{name}.json"] if raw is not None else [])
-    (backup,) = catalog("ds", "", objects, {f"{name}.json": raw} if raw is not None else {})
+    assert metadata_keys("ds", "prod", "", objects) == ([f"{name}.json"] if raw is not None else [])
+    (backup,) = catalog("ds", "prod", "", objects, {f"{name}.json": raw} if raw is not None else {}, NOW)
     assert (backup.problem, backup.safety_dump) == (problem, name.startswith("pre-restore-"))
 
 
 def test_latest_is_never_a_safety_dump_but_its_name_restores_it() -> None:
-    objects = {"ds-20261101T000000Z.sql": 10, "ds-20261101T000000Z.sql.json": 1, SAFETY: 10, f"{SAFETY}.json": 1}
-    backups = catalog("ds", "", objects, {"ds-20261101T000000Z.sql.json": meta(10), f"{SAFETY}.json": SAFETY_META})
-    assert [b.name for b in backups] == ["ds-20261101T000000Z.sql", SAFETY]  # by time
-    assert choose(backups, "latest", "s3://b/").name == "ds-20261101T000000Z.sql"
-    assert choose(backups, SAFETY, "s3://b/").restoring == "ds-20261101T000000Z.sql"
+    objects = {EARLIER: 10, f"{EARLIER}.json": 1, SAFETY: 10, f"{SAFETY}.json": 1}
+    backups = catalog("ds", "prod", "", objects, {f"{EARLIER}.json": meta(EARLIER, 10), f"{SAFETY}.json": SAFETY_META},
+                      NOW)
+    assert [b.name for b in backups] == [EARLIER, SAFETY]  # by time
+    assert choose(backups, "latest", "s3://b/").name == EARLIER
+    assert choose(backups, SAFETY, "s3://b/").restoring == EARLIER
     with pytest.raises(Refused) as refused:
         choose(backups[1:], "latest", "s3://b/")
     assert refused.value.reasons == ["no complete backup in s3://b/ (see --list)"]

@@ -1,6 +1,8 @@
 # database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).
-# db_version, db_exists, db_dump (SQL text on stdout), db_table_counts ("table<TAB>rows" lines, sorted),
-# db_drop, db_create, db_import FILE (SQL text), db_backup_native URL, db_restore_native URL.
+# db_version, db_cluster_id (the database cluster's own identity), db_exists, db_dump FILE TABLES (SQL
+# text into FILE, and into TABLES the "table<TAB>rows" lines, sorted, of the data in that very dump),
+# db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),
+# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.
 # A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied
 # so the key is private to this user (cockroach refuses a group-readable key file).
 security=--insecure
@@ -18,20 +20,36 @@ db_exists() {
   out=$(crdb --format=tsv -e "SHOW DATABASES") || return 2
   printf '%s\n' "$out" | cut -f1 | grep -qx "$DATABASE_NAME"
 }
-db_dump() { cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT"; }
-db_table_counts() {
-  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables
+# The counts and the dump describe one moment: both read AS OF SYSTEM TIME the same timestamp, so rows
+# the manager writes meanwhile are in neither (docs: cockroachlabs.com/docs/v20.1/as-of-system-time,
+# and cockroach dump --as-of, cockroachlabs.com/docs/v20.1/cockroach-dump, which takes a timestamp
+# string; BACKUP ... AS OF SYSTEM TIME, cockroachlabs.com/docs/v20.2/backup).
+db_snapshot_time() { out=$(crdb --format=tsv -e "SELECT now()::TIMESTAMP::STRING") && printf '%s\n' "$out" | tail -n 1; }
+db_dump() {
+  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&
+    cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" --as-of="$at" > "$1"
+}
+db_table_counts() { db_counts ""; }
+# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty).
+db_counts() {
+  as_of=${1:+" AS OF SYSTEM TIME '$1'"}
+  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables$as_of
     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name") || return 1
   for table in $(printf '%s\n' "$tables" | tail -n +2); do
-    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \"$table\"") || return 1
+    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \"$table\"$as_of") || return 1
     printf '%s\t%s\n' "$table" "$(printf '%s\n' "$rows" | tail -n 1)"
   done
 }
+# The cluster's ID, a UUID that stays with the cluster for its life (a new cluster gets a new one).
+db_cluster_id() { out=$(crdb --format=tsv -e "SELECT crdb_internal.cluster_id()") && printf '%s\n' "$out" | tail -n 1; }
 db_drop() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE"; }
 db_create() { crdb -e "CREATE DATABASE $DATABASE_NAME"; }
 db_import() { crdb -d "$DATABASE_NAME" < "$1"; }
 # Native: the cluster itself writes to (reads from) the bucket; the URL, with its keys, goes on
 # stdin, never on a command line.
-db_backup_native() { printf "BACKUP DATABASE %s INTO '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
+db_backup_native() {
+  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&
+    printf "BACKUP DATABASE %s INTO '%s' AS OF SYSTEM TIME '%s';\n" "$DATABASE_NAME" "$1" "$at" | crdb
+}
 db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
 # end of database seam

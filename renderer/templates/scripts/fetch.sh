@@ -24,15 +24,27 @@ fi
 if [ "$RESTORE_BACKUP" = latest ]; then
   # Listed first, on its own: a listing that fails stops here with its reason ("could not look"),
   # never as "no complete backup" ("nothing found").
-  all=$(complete_backups)
-  key=$(printf '%s\n' "$all" | tail -n 1)
-  [ -n "$key" ] || fail "no complete backup of $RELEASE in s3://$S3_BUCKET/$(key_of "")"
+  latest_backup
+  key=$(cat "$WORK_DIR/latest")
 else
   key=$(key_of "$RESTORE_BACKUP")
 fi
 log "restoring s3://$S3_BUCKET/$key"
 out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$key.json" "$WORK_DIR/restore.json" 2>&1) ||
   fail "the metadata object s3://$S3_BUCKET/$key.json is missing or unreadable, so $key cannot be verified: $out"
+# The metadata must describe this key of this release: a pair copied over another key, or another
+# release's or namespace's backup, is refused before anything is read or dropped.
+for field in object release namespace; do
+  case $field in object) want=$key ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac
+  got=$(meta_field "$field" "$WORK_DIR/restore.json")
+  # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).
+  want=$(json_string "$want") want=${want#\"} want=${want%\"}
+  [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$key.json names $field \"$got\", not \"$want\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to restore it"
+done
+written_by=$(meta_field cluster "$WORK_DIR/restore.json")
+this_cluster=$(value dump cluster)
+[ -z "$written_by" ] || [ "$written_by" = "$this_cluster" ] ||
+  log "WARNING: $key was written by database cluster $written_by; this database is cluster ${this_cluster:-(unknown)}: restoring it as asked (a new cluster after a disaster?)"
 expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")
 expected_size=$(meta_field size "$WORK_DIR/restore.json")
 format=$(meta_field format "$WORK_DIR/restore.json")
@@ -50,6 +62,13 @@ esac
   fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"
 if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
   meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.
+  if [ "$format" = sql ]; then
+    sed 's/^"\(.*\)": [0-9]*$/\1/' "$WORK_DIR/expected-tables" | while IFS= read -r table; do
+      grep -q "^CREATE TABLE \([^ ]*\.\)\{0,1\}\"\{0,1\}$table\"\{0,1\} (" "$WORK_DIR/restore.sql" ||
+        fail "s3://$S3_BUCKET/$key creates no table \"$table\", which its metadata counts: the backup is damaged"
+    done
+  fi
 else
   log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
 fi
@@ -57,7 +76,7 @@ if [ -n "$safety" ]; then
   # The safety dump's metadata, like a backup's (written last: it is then complete, and
   # helm datashield-restore --from takes it), with who made it and why.
   # shellcheck disable=SC2034  # read by metadata_json
-  database_version=$(value dump database_version) database_nodes=null
+  database_version=$(value dump database_version) database_nodes=null cluster=$this_cluster
   nodes_error="database pods: not read by the restore Job"
   if [ -n "${RESTORE_MANAGER_NODES:-}" ]; then
     manager_nodes=$(printf '%s\n' "$RESTORE_MANAGER_NODES" | tr ',' '\n' | while IFS= read -r node; do

@@ -14,9 +14,9 @@ put_values() {
   while [ $# -ge 2 ]; do printf '%s' "$2" > "$set_dir/$1" && shift 2; done
 }
 value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
-# Object names: <prefix>/<release>-<yyyymmddThhmmssZ>.sql (one object) or .native (the
-# folder a CockroachDB BACKUP writes), with <name>.json beside it, written last: a backup is
-# complete when its metadata object exists.
+# Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or
+# .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh
+# our_backups: when a backup is complete and ours); safety dumps <prefix>/pre-restore-<release>-<time>.<format>.
 key_of() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
 UNRESERVED=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~
 # percent TEXT KEEP: TEXT percent-encoded byte by byte (upper-case hex), but for the ASCII characters in KEEP.

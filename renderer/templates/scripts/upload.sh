@@ -2,7 +2,7 @@
 # SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata
 # object (written last: it marks the backup complete), then retention.
 name=$(value dump name) format=$(value dump format) created=$(value dump created) size=$(value dump size)
-sha256=$(value dump sha256) database_version=$(value dump database_version)
+sha256=$(value dump sha256) cluster=$(value dump cluster) database_version=$(value dump database_version)
 [ -n "$name" ] || fail "no dump values in $WORK_DIR/dump: the dump step did not finish"
 key=$(key_of "$name")
 files=1
@@ -23,7 +23,7 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }
 [ -z "$nodes_error" ] ||
   log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
-metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" > "$WORK_DIR/$name.json"
+metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" '  "kind": "backup",' > "$WORK_DIR/$name.json"
 put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
 # From here on the backup is complete: a failure keeps it, says so, and exits with KEPT_EXIT, on
@@ -32,22 +32,41 @@ KEPT_EXIT=3
 fail_code=$KEPT_EXIT
 fail_note="; THE BACKUP s3://$S3_BUCKET/$key IS COMPLETE AND KEPT: only what follows it failed, and the Job is \
 not tried again (exit $KEPT_EXIT)"
-# Retention: keep the newest $RETENTION complete backups of this release; older ones go,
-# metadata first (a half-deleted backup is then incomplete, never complete without data).
-# Only objects named as this tool names them and marked writer=helm-datashield are touched.
-all=$(complete_backups)
-count=$(printf '%s\n' "$all" | grep -c . || true)
+# Retention, the last and most careful step: keeps the newest $RETENTION complete backups of this
+# release, namespace and database cluster (our_backups: only what the metadata proves ours; backups of
+# the earlier layout, which name no cluster, count too) and deletes older ones, data first and
+# metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose
+# data is gone) is finished by the next run. The backup just written is never deleted by its own
+# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
+stamp=$(printf '%s' "$created" | tr -d ':-')
+our_backups
+grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
+grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||
+  fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"
+count=$(grep -c . "$WORK_DIR/retained" || true)
 excess=$((count - RETENTION))
-[ "$excess" -gt 0 ] || { log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"; exit 0; }
-for old in $(printf '%s\n' "$all" | head -n "$excess"); do
-  writer=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$old.json" --query Metadata.writer --output text 2>&1) ||
-    fail "retention: cannot read s3://$S3_BUCKET/$old.json: $writer"
-  if [ "$writer" != helm-datashield ]; then log "retention: keeping $old (not written by helm-datashield)"; continue; fi
-  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old.json" 2>&1) ||
-    fail "retention: cannot delete s3://$S3_BUCKET/$old.json: $out"
-  case $old in
-    *.native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$old/" 2>&1) ;;
-    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$old" 2>&1) ;;
-  esac || fail "retention: cannot delete s3://$S3_BUCKET/$old: $out"
+# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the metadata object.
+delete_pair() {
+  case $2 in
+    native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$1/" 2>&1) ;;
+    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1) ;;
+  esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"
+  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1.json" 2>&1) ||
+    fail "retention: deleted s3://$S3_BUCKET/$1 but not its metadata object (the next run finishes it): $out"
+}
+while read -r half_stamp half_cluster half_key; do
+  # Metadata of ours whose data is gone or short, older than this backup: a deletion cut short.
+  case $half_cluster in "$cluster" | -) ;; *) continue ;; esac
+  [ "$(printf '%s' "$half_stamp" | tr -d TZ)" -lt "$(printf '%s' "$stamp" | tr -d TZ)" ] || continue
+  delete_pair "$half_key" "${half_key##*.}"
+  log "retention: finished deleting $half_key (a deletion cut short earlier)"
+done < "$WORK_DIR/half-deleted"
+if [ "$excess" -le 0 ]; then
+  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
+  exit 0
+fi
+head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
+  [ "$old" != "$key" ] || continue
+  delete_pair "$old" "${old##*.}"
   log "retention: deleted $old"
 done
