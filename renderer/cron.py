@@ -32,9 +32,10 @@ tells whether a schedule fires; it is given the schedule rewritten to plain numb
 
 from __future__ import annotations
 
+from re import compile as compiled  # re caches what it compiles
+
 from . import libraries
 from .errors import show
-from .patterns import compiled
 from .records import record
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")

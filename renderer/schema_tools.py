@@ -11,13 +11,14 @@ with its own message. Regenerate it with:
 
 from __future__ import annotations
 
+import re
 import sys
 
 from . import json_text
-from .patterns import compiled
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 # No pathlib, re, copy or functools: each costs more to import than a render.
@@ -102,7 +103,7 @@ def _keyword(root: dict[str, Any], node: dict[str, Any], key: str, rule: Any, va
         if not isinstance(value, str):
             return True
         return (len(value) >= rule if key == "minLength" else len(value) <= rule if key == "maxLength"
-                else compiled(rule).search(value) is not None)
+                else re.search(rule, value) is not None)
     if key in ("minimum", "maximum"):
         return not JSON_TYPES["number"](value) or (value >= rule if key == "minimum" else value <= rule)
     raise Unsupported(key)
@@ -180,3 +181,33 @@ def chart_schema_text() -> str:
 
 if __name__ == "__main__":
     sys.stdout.write(chart_schema_text())
+
+
+# Keys of a schema node whose value is a mapping of names to schemas: the names are not keywords.
+NAMED_SCHEMAS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+# Keys of a schema node whose value is data, not a schema: `x-messages` maps keywords (such as
+# "pattern") to the sentence shown to the user, `default` and the others hold values.
+DATA = ("x-messages", "default", "examples", "const", "enum", "title", "description", "$comment")
+
+
+def schema_patterns(node: Any) -> Iterator[str]:
+    """The regexes of a schema, in order: each `pattern` keyword of a schema node (not the
+    "pattern" key of an `x-messages` object, which is a message) and each `patternProperties` name."""
+    if isinstance(node, list):
+        for item in node:
+            yield from schema_patterns(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("pattern"), str):
+        yield node["pattern"]
+    for key, value in node.items():
+        if key in DATA:
+            continue
+        if key in NAMED_SCHEMAS and isinstance(value, dict):
+            if key == "patternProperties":
+                yield from value
+            for schema in value.values():
+                yield from schema_patterns(schema)
+        else:
+            yield from schema_patterns(value)

@@ -25,10 +25,11 @@ warning that the check could not be made.
 
 from __future__ import annotations
 
+from re import compile as compiled  # re caches what it compiles
+
 from . import libraries
 from .cron import schedule_problems
 from .errors import Problem, show, value_path
-from .patterns import compiled
 from .schema_tools import conforms, load_schema, resolve
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay

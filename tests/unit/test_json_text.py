@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +55,3 @@ def test_a_parse_float_that_refuses_is_obeyed() -> None:
     assert scan('{"a": [1, "x"]}', 0) == ({"a": [1, "x"]}, 15)
     with pytest.raises(LookupError):
         scan('{"a": 1.5}', 0)
-
-
-def test_reading_json_imports_neither_json_nor_re() -> None:
-    # The point of the module: a first, successful read costs no import of json (and re).
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from renderer import json_text; "
-            "json_text.loads('{\"a\": [1, 2.5, \"x\", null]}'); json_text.quoted('x')\n"
-            "print(sorted({'json', 're'} & set(sys.modules)))")
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(ROOT)], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip() == "[]"

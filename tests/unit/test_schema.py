@@ -219,7 +219,7 @@ def test_conforms_agrees_with_jsonschema() -> None:
 def test_patterns_anchor_at_the_true_end() -> None:
     """A `$` in a schema pattern is followed by `(?!\\n)`: in Python's re (jsonschema's and conforms'
     re.search) a bare `$` also matches before a final line break, so "name\\n" would pass."""
-    from renderer.pattern_compiler import schema_patterns
+    from renderer.schema_tools import schema_patterns
 
     bare = [p for p in schema_patterns(load_schema()) if p.count("$") != p.count("$(?!\\n)")]
     assert bare == []
