@@ -105,7 +105,7 @@ def _find(documents: list[Document], kind: str, name: str | None, release: str |
     seen = ", ".join(_shown_name(d) for d in documents if d.is_kind(kind)) or "none"
     problem = "found several" if found else "found none"
     # A document the parser cannot read may be the one looked for: say so rather than "none".
-    unreadable = [f"{d.unreadable()}" for d in documents if d.mentions(exact or suffix) and d.unreadable()]
+    unreadable = [why for d in documents if d.mentions(exact or suffix) and (why := d.unreadable())]
     raise InvalidManifests(f"looked for a {kind} {wanted} and {problem} ({kind}s on stdin: {seen}"
                            + "".join(f"; {why}" for why in unreadable) + "); "
                            f"point the post-renderer at it with --post-renderer-args={flag}=<name>")

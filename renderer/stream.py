@@ -27,11 +27,12 @@ HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 class Document:
     """One document of the stream: where its exact bytes are in the stream, and its position for messages."""
 
-    __slots__ = ("_data", "end", "index", "source", "start")
+    __slots__ = ("_data", "_error", "end", "index", "source", "start")
 
     def __init__(self, source: bytes, start: int, end: int, index: int) -> None:
         self.source, self.start, self.end, self.index = source, start, end, index
         self._data: Any = None
+        self._error: str | None = None  # why the parser cannot read it, once known
 
     def __repr__(self) -> str:
         return f"Document(start={self.start}, end={self.end}, index={self.index})"
@@ -76,7 +77,10 @@ class Document:
 
     @property
     def data(self) -> Any:
-        """The parsed document (parsed once, on first use)."""
+        """The parsed document (parsed once, on first use; a document that cannot be read raises
+        InvalidManifests each time it is asked for, without being parsed again)."""
+        if self._error is not None:
+            raise InvalidManifests(self._error)
         if self._data is None:
             from . import block_yaml
 
@@ -93,8 +97,8 @@ class Document:
             try:
                 self._data = yaml.load(self.text, Loader=manifest_loader())
             except yaml.YAMLError as exc:
-                raise InvalidManifests(f"document {self.index + 1} on stdin is not valid YAML: "
-                                       f"{describe_yaml_error(exc)}") from None
+                self._error = f"document {self.index + 1} on stdin is not valid YAML: {describe_yaml_error(exc)}"
+                raise InvalidManifests(self._error) from None
         return self._data
 
     def metadata(self) -> dict[str, Any]:
