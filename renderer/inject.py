@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import libraries
 from .errors import InvalidManifests
-from .records import record
 from .settings import DATABASE_NAME, Settings
 from .stream import HELM4_FILENAME, Document
 
@@ -28,7 +29,7 @@ DATABASE_SEAM = "db-cockroach.sh"
 KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Step:
     """One container of a backup or restore pod, run in order."""
 

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .errors import InvalidValues
 from .locate import Hints, find_carrier, find_targets
-from .records import record
 from .stream import Document, split, uses_helm4_filenames
 from .validate import is_configured, problems
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Rendered:
     """The output stream (documents of the input and new texts, see stream.assemble), and what
     the user should hear about (the stream stays YAML only)."""

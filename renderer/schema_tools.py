@@ -11,10 +11,9 @@ with its own message. Regenerate it with:
 
 from __future__ import annotations
 
+import json
 import re
 import sys
-
-from . import json_text
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def load_schema() -> dict[str, Any]:
     """The values schema, parsed once."""
     if not _loaded:
         with open(SCHEMA_PATH, encoding="utf-8") as schema:
-            _loaded.append(json_text.loads(schema.read()))
+            _loaded.append(json.load(schema))
     return _loaded[0]
 
 

@@ -4,9 +4,10 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .errors import InvalidValues, Problem, show
 from .locate import Targets
-from .records import record
 from .validate import endpoint_url, lookup, warnings
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -19,7 +20,7 @@ DATABASE_NAME = "malbork"
 DEFAULT_DATABASE_PORT = 26257
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Image:
     repository: str
     tag: str
@@ -30,7 +31,7 @@ class Image:
         return f"{self.repository}:{self.tag}"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Settings:
     """Everything the templates need, already checked."""
 

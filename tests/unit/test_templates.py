@@ -5,6 +5,7 @@ Jinja2 renders from renderer/templates/*.j2, for every branch the templates have
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,6 @@ BASE = Settings(
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=())
-
-
-def replace(settings: Settings, **changes: Any) -> Settings:
-    """`dataclasses.replace` for a record (renderer/records.py)."""
-    return Settings(**{name: getattr(settings, name) for name in Settings.__annotations__} | changes)
 
 
 VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
