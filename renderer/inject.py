@@ -2,7 +2,7 @@
 
 - The backup CronJob `<release>-enclaveos-backup` and, in restore mode, the restore
   Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
-  in `renderer/templates/`, compiled to Python ahead of time (renderer/template_compiler.py);
+  in `renderer/templates/`, compiled to Python ahead of time (tools/template_compiler.py);
   the HMAC keys reach their pods only through `secretKeyRef`, never as values.
 - In restore mode the manager Deployment gets `replicas: 0` (whatever the chart
   rendered) and the annotation `datashield.ibm.com/replicas-before-restore`; the

@@ -1,32 +1,21 @@
-"""The values schema: loading it, checking values against it quickly, applying its
-defaults, and deriving the chart's schema.
+"""The values schema: loading it, checking values against it quickly, and applying its defaults.
 
 `schemas/values.schema.json` is the single source of the value rules. The chart's
-`values.schema.json` is its types-only projection, so that Helm rejects a value of
-the wrong type before rendering while the post-renderer reports every other rule
-with its own message. Regenerate it with:
-
-    .venv/bin/python -m renderer.schema_tools > chart/values.schema.json
+`values.schema.json` is generated from it (tools/chart_schema.py, `tools/regenerate`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
 # No pathlib, re, copy or functools: each costs more to import than a render.
 SCHEMA_PATH = __file__.rpartition("/")[0].rpartition("/")[0] + "/schemas/values.schema.json"
 _loaded: list[dict[str, Any]] = []
-
-# Keywords that say what type a value has (kept for Helm); every other rule stays with us.
-TYPE_KEYWORDS = ("$schema", "title", "description", "type", "enum", "properties", "items",
-                 "additionalProperties", "definitions", "$ref")
 
 
 def load_schema() -> dict[str, Any]:
@@ -155,58 +144,3 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(item) for item in value]
     return value
-
-
-def types_only(node: Any) -> Any:
-    """The schema with every rule but the types removed (for chart/values.schema.json)."""
-    if isinstance(node, dict):
-        kept = {k: v for k, v in node.items() if k in TYPE_KEYWORDS}
-        for key in ("properties", "definitions"):
-            if key in kept:
-                kept[key] = {name: types_only(sub) for name, sub in kept[key].items()}
-        for key in ("items", "additionalProperties"):
-            if isinstance(kept.get(key), dict):
-                kept[key] = types_only(kept[key])
-        return kept
-    return node
-
-
-def chart_schema_text() -> str:
-    """The exact text of chart/values.schema.json."""
-    import json
-
-    return json.dumps(types_only(load_schema()), indent=2) + "\n"
-
-
-if __name__ == "__main__":
-    sys.stdout.write(chart_schema_text())
-
-
-# Keys of a schema node whose value is a mapping of names to schemas: the names are not keywords.
-NAMED_SCHEMAS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
-# Keys of a schema node whose value is data, not a schema: `x-messages` maps keywords (such as
-# "pattern") to the sentence shown to the user, `default` and the others hold values.
-DATA = ("x-messages", "default", "examples", "const", "enum", "title", "description", "$comment")
-
-
-def schema_patterns(node: Any) -> Iterator[str]:
-    """The regexes of a schema, in order: each `pattern` keyword of a schema node (not the
-    "pattern" key of an `x-messages` object, which is a message) and each `patternProperties` name."""
-    if isinstance(node, list):
-        for item in node:
-            yield from schema_patterns(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if isinstance(node.get("pattern"), str):
-        yield node["pattern"]
-    for key, value in node.items():
-        if key in DATA:
-            continue
-        if key in NAMED_SCHEMAS and isinstance(value, dict):
-            if key == "patternProperties":
-                yield from value
-            for schema in value.values():
-                yield from schema_patterns(schema)
-        else:
-            yield from schema_patterns(value)

@@ -2,7 +2,7 @@
 Jinja2 filters our templates use and Jinja2's attribute and item lookups, with Jinja2's
 semantics, so that a render needs neither Jinja2 nor its import time.
 
-`renderer/template_compiler.py` turns `{{ x | name(args) }}` into `name(x, args)` for each
+`tools/template_compiler.py` turns `{{ x | name(args) }}` into `name(x, args)` for each
 filter in `FILTERS`; a template using any other filter does not compile.
 """
 
