@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidValues
 from .locate import Hints, find_carrier, find_targets
+from .schema_tools import merge
 from .stream import Document, split, uses_helm4_filenames
 from .validate import is_configured, problems
 
@@ -33,14 +34,6 @@ class Rendered:
 
     pieces: tuple[Document | str, ...]
     warnings: tuple[str, ...] = ()
-
-
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`override` laid over `base`, mappings merged key by key (as Helm merges values files)."""
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
 
 
 def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:

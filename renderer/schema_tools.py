@@ -125,15 +125,18 @@ def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -
         if key not in value and default is not None:
             value[key] = _copy(default)
         elif isinstance(value.get(key), dict) and isinstance(default, dict):
-            value[key] = _merged(default, value[key])
+            value[key] = merge(_copy(default), value[key])
         if isinstance(value.get(key), dict):
             _fill(schema, sub, value[key])
 
 
-def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = _copy(default)
-    for key, item in given.items():
-        out[key] = _merged(out[key], item) if isinstance(item, dict) and isinstance(out.get(key), dict) else item
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`, mappings merged key by key (as Helm merges values files, and
+    as a default mapping is completed by the values given). Neither input is changed; the result
+    shares the values (and unmerged mappings) of both."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 

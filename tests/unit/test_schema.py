@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from renderer.schema_tools import conforms, load_schema, with_defaults
+from renderer.schema_tools import conforms, load_schema, merge, with_defaults
 from tools.chart_schema import chart_schema_text, types_only
 
 CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"
@@ -244,3 +244,16 @@ def schema_patterns(node: Any) -> Iterator[str]:
                 yield from schema_patterns(schema)
         else:
             yield from schema_patterns(value)
+
+
+@pytest.mark.parametrize("base,override,merged", [
+    ({"a": 1, "m": {"x": 1, "y": 2}}, {"m": {"y": 3}}, {"a": 1, "m": {"x": 1, "y": 3}}),
+    ({"m": {"x": 1}}, {"m": 2}, {"m": 2}),  # a non-mapping replaces a mapping
+    ({"m": 2}, {"m": {"x": 1}}, {"m": {"x": 1}}),
+    ({"l": [1, 2]}, {"l": [3]}, {"l": [3]}),  # lists are replaced, as Helm does
+], ids=["nested", "scalar-over-mapping", "mapping-over-scalar", "list"])
+def test_merge_lays_override_over_base_without_changing_either(
+        base: dict[str, Any], override: dict[str, Any], merged: dict[str, Any]) -> None:
+    before = json.dumps([base, override])
+    assert merge(base, override) == merged
+    assert json.dumps([base, override]) == before
