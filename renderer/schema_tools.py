@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from copy import deepcopy
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
     from typing import Any
 
-# No pathlib, re, copy or functools: each costs more to import than a render.
+# No pathlib: its import costs more than a render; the schema sits beside the package.
 SCHEMA_PATH = __file__.rpartition("/")[0].rpartition("/")[0] + "/schemas/values.schema.json"
 _loaded: list[dict[str, Any]] = []
 
@@ -111,7 +112,7 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
     """A copy of `values` with the schema's defaults filled in wherever a value is missing."""
     schema = load_schema()
-    result: dict[str, Any] = _copy(values)
+    result: dict[str, Any] = deepcopy(values)
     for parent, key in (("global", "S3"), ("enclaveos-chart", "Backup"), ("enclaveos-chart", "Restore")):
         result.setdefault(parent, {}).setdefault(key, {})
     _fill(schema, schema, result)
@@ -123,9 +124,9 @@ def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -
         sub = resolve(schema, declared)
         default = sub.get("default")
         if key not in value and default is not None:
-            value[key] = _copy(default)
+            value[key] = deepcopy(default)
         elif isinstance(value.get(key), dict) and isinstance(default, dict):
-            value[key] = merge(_copy(default), value[key])
+            value[key] = merge(deepcopy(default), value[key])
         if isinstance(value.get(key), dict):
             _fill(schema, sub, value[key])
 
@@ -138,12 +139,3 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     for key, value in override.items():
         out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of JSON data (copy.deepcopy costs an import)."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
