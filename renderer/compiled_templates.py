@@ -1,6 +1,6 @@
-"""Generated from renderer/templates/*.j2 by renderer/template_compiler.py: do not edit.
+"""Generated from renderer/templates/ by tools/template_compiler.py: do not edit. Regenerate with:
 
-    .venv/bin/python -m renderer.template_compiler > renderer/compiled_templates.py
+    tools/regenerate
 """
 # ruff: noqa: E501, PLR0915
 

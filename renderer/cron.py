@@ -32,11 +32,11 @@ tells whether a schedule fires; it is given the schedule rewritten to plain numb
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from re import compile as compiled  # re caches what it compiles
 
 from . import libraries
 from .errors import show
-from .records import record
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 EVERY = "@every "  # robfig/cron's parseDescriptor: this prefix, then time.ParseDuration of the rest
@@ -52,7 +52,7 @@ TIME_ZONE_INSIDE = ('Kubernetes rejects "TZ" in a schedule (on create since 1.29
                     "spec.timeZone, which this product always sets): set enclaveos-chart.Backup.TimeZone instead")
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Field:
     name: str
     low: int

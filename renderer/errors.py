@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import json_text
-from .records import record
+import json
+from dataclasses import dataclass
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
@@ -16,10 +16,6 @@ def show(value: Any) -> str:
     ASCII is escaped (`"\\n"`, `"\\u001b"`): the value cannot break the message's line, whatever it holds.
     Never raises: a value JSON cannot hold (a date, bytes, a list that holds itself) is shown as the
     JSON string of its text, or by its type's name."""
-    if isinstance(value, str) and value.isascii() and value.isprintable():
-        return json_text.quoted(value)
-    import json
-
     try:
         return json.dumps(value)
     except (TypeError, ValueError, RecursionError):
@@ -50,8 +46,6 @@ def one_line(text: str) -> str:
     always valid inside a YAML block scalar (Python's printable characters are a subset of YAML's)."""
     if text.isprintable():
         return text
-    import json
-
     return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
@@ -71,7 +65,7 @@ class InvalidArguments(DatashieldError):
     exit_code = 2
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Problem:
     """One bad value: where it is, what it was (already quoted or redacted) and what is wrong."""
 

@@ -2,7 +2,7 @@
 
 - The backup CronJob `<release>-enclaveos-backup` and, in restore mode, the restore
   Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
-  in `renderer/templates/`, compiled to Python ahead of time (renderer/template_compiler.py);
+  in `renderer/templates/`, compiled to Python ahead of time (tools/template_compiler.py);
   the HMAC keys reach their pods only through `secretKeyRef`, never as values.
 - In restore mode the manager Deployment gets `replicas: 0` (whatever the chart
   rendered) and the annotation `datashield.ibm.com/replicas-before-restore`; the
@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import libraries
 from .errors import InvalidManifests
-from .records import record
 from .settings import DATABASE_NAME, Settings
 from .stream import HELM4_FILENAME, Document
 
@@ -28,7 +29,7 @@ DATABASE_SEAM = "db-cockroach.sh"
 KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Step:
     """One container of a backup or restore pod, run in order."""
 

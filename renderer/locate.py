@@ -10,9 +10,10 @@ carry no `app.kubernetes.io/instance` label).
 
 from __future__ import annotations
 
-from . import json_text
+import json
+from dataclasses import dataclass
+
 from .errors import InvalidManifests
-from .records import record
 from .stream import Document
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -24,7 +25,7 @@ MANAGER_SUFFIX = "-enclaveos-manager"
 DATABASE_SUFFIX = "-enclaveos-cockroachdb"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Hints:
     """What the user told the post-renderer about a chart it does not know."""
 
@@ -33,7 +34,7 @@ class Hints:
     database: str | None = None
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Carrier:
     """The chart's DatashieldBackupValues document: the values Helm does not give us."""
 
@@ -43,7 +44,7 @@ class Carrier:
     values: dict[str, Any]
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Targets:
     """The objects the post-renderer changes or reads, and the release they belong to."""
 
@@ -73,7 +74,7 @@ def find_carrier(documents: list[Document]) -> Carrier | None:
         raise InvalidManifests(f"{CARRIER_KIND} {doc.name!r}: has no spec")
     raw = spec.get("values", {})
     try:
-        values = json_text.loads(raw) if isinstance(raw, str) else raw
+        values = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError as exc:  # json.JSONDecodeError
         raise InvalidManifests(f"{CARRIER_KIND} {doc.name!r}: spec.values is not JSON: {exc}") from None
     if not isinstance(values, dict):

@@ -1,4 +1,6 @@
-"""The post-renderer's pipeline, pure: rendered manifests and values in, manifests out.
+"""The post-renderer's pipeline: rendered manifests and values in, manifests out. It neither
+reads stdin nor writes stdout (cli.py does); the only files it reads are the values schema
+(schema_tools.py) and, for a time zone, the tzdata zone list (validate.py).
 
 1. Split the stream; find the values: the chart's DatashieldBackupValues document
    and/or the values files given with `--values` (a chart that knows no backups).
@@ -10,9 +12,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .errors import InvalidValues
 from .locate import Hints, find_carrier, find_targets
-from .records import record
+from .schema_tools import merge
 from .stream import Document, split, uses_helm4_filenames
 from .validate import is_configured, problems
 
@@ -23,21 +27,13 @@ if TYPE_CHECKING:
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Rendered:
     """The output stream (documents of the input and new texts, see stream.assemble), and what
     the user should hear about (the stream stays YAML only)."""
 
     pieces: tuple[Document | str, ...]
     warnings: tuple[str, ...] = ()
-
-
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`override` laid over `base`, mappings merged key by key (as Helm merges values files)."""
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
 
 
 def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:

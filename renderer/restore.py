@@ -442,12 +442,11 @@ class Session:
     def _manager(self, release: Release) -> tuple[str, str]:
         """The manager Deployment's name and pod selector, from the release's own manifest."""
         from .locate import Hints, find_targets
+        from .settings import pod_selector
         from .stream import split
-        from .validate import lookup
 
         targets = find_targets(split(self.cluster.manifest(release.name)), Hints(release=release.name), None)
-        labels = lookup(targets.manager.data, "spec", "selector", "matchLabels") or {}
-        return targets.manager.name, ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        return targets.manager.name, pod_selector(targets.manager.data)
 
     def _check_rendering(self, plan: Plan, request: Request) -> None:
         """Dry run: renders the restore-mode manifests with `helm template` from the release's
@@ -516,7 +515,7 @@ class Session:
 
     def _safety_in_bucket(self, plan: Plan, run_id: str, why: str) -> Saved:
         assert self.store is not None, "preflight opened the bucket"
-        prefix = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)].strip("/")
+        prefix = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)]  # the key's base_of
         try:
             keys = self.store.keys(listing_prefix(prefix, plan.release.name))
         except ObjectStoreFailed as error:

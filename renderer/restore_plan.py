@@ -1,6 +1,7 @@
-"""The restore's decisions, pure: from what preflight read (the release, its values, the
-Secret, the backups, the manager and its nodes) to either the reasons to refuse or the
-plan (the exact commands, in order). Nothing here runs a command or reads the bucket.
+"""The restore's decisions: from what preflight read (the release, its values, the Secret,
+the backups, the manager and its nodes) to either the reasons to refuse or the plan (the
+exact commands, in order). Nothing here runs a command or reads the bucket or the cluster;
+the values are checked against the values schema, which schema_tools.py reads from its file.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .backups import Backup, base_of
+from .backups import Backup
 from .cluster import Cluster, Release, Workload
 from .inject import RESTORE_ANNOTATION
+from .object_keys import base_of
 from .validate import endpoint_url, is_configured, lookup, problems
 
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -42,7 +44,7 @@ class BackupConfig:
 
     endpoint: str
     bucket: str
-    prefix: str
+    prefix: str  # as the values give it: keys under it are built with object_keys.base_of
     secret_name: str
     in_restore_mode: bool
 
@@ -178,7 +180,7 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     s3, backup = full["global"]["S3"], full["enclaveos-chart"]["Backup"]
     endpoint = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
     assert isinstance(endpoint, str), "validated above"
-    return BackupConfig(endpoint=endpoint, bucket=s3["Bucket"], prefix=backup["S3Prefix"].strip("/"),
+    return BackupConfig(endpoint=endpoint, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
                         in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"])), []
 

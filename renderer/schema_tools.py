@@ -1,40 +1,29 @@
-"""The values schema: loading it, checking values against it quickly, applying its
-defaults, and deriving the chart's schema.
+"""The values schema: loading it, checking values against it quickly, and applying its defaults.
 
 `schemas/values.schema.json` is the single source of the value rules. The chart's
-`values.schema.json` is its types-only projection, so that Helm rejects a value of
-the wrong type before rendering while the post-renderer reports every other rule
-with its own message. Regenerate it with:
-
-    .venv/bin/python -m renderer.schema_tools > chart/values.schema.json
+`values.schema.json` is generated from it (tools/chart_schema.py, `tools/regenerate`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-import sys
-
-from . import json_text
+from copy import deepcopy
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
-# No pathlib, re, copy or functools: each costs more to import than a render.
+# No pathlib: its import costs more than a render; the schema sits beside the package.
 SCHEMA_PATH = __file__.rpartition("/")[0].rpartition("/")[0] + "/schemas/values.schema.json"
 _loaded: list[dict[str, Any]] = []
-
-# Keywords that say what type a value has (kept for Helm); every other rule stays with us.
-TYPE_KEYWORDS = ("$schema", "title", "description", "type", "enum", "properties", "items",
-                 "additionalProperties", "definitions", "$ref")
 
 
 def load_schema() -> dict[str, Any]:
     """The values schema, parsed once."""
     if not _loaded:
         with open(SCHEMA_PATH, encoding="utf-8") as schema:
-            _loaded.append(json_text.loads(schema.read()))
+            _loaded.append(json.load(schema))
     return _loaded[0]
 
 
@@ -123,7 +112,7 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
     """A copy of `values` with the schema's defaults filled in wherever a value is missing."""
     schema = load_schema()
-    result: dict[str, Any] = _copy(values)
+    result: dict[str, Any] = deepcopy(values)
     for parent, key in (("global", "S3"), ("enclaveos-chart", "Backup"), ("enclaveos-chart", "Restore")):
         result.setdefault(parent, {}).setdefault(key, {})
     _fill(schema, schema, result)
@@ -135,79 +124,18 @@ def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -
         sub = resolve(schema, declared)
         default = sub.get("default")
         if key not in value and default is not None:
-            value[key] = _copy(default)
+            value[key] = deepcopy(default)
         elif isinstance(value.get(key), dict) and isinstance(default, dict):
-            value[key] = _merged(default, value[key])
+            value[key] = merge(deepcopy(default), value[key])
         if isinstance(value.get(key), dict):
             _fill(schema, sub, value[key])
 
 
-def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = _copy(default)
-    for key, item in given.items():
-        out[key] = _merged(out[key], item) if isinstance(item, dict) and isinstance(out.get(key), dict) else item
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`, mappings merged key by key (as Helm merges values files, and
+    as a default mapping is completed by the values given). Neither input is changed; the result
+    shares the values (and unmerged mappings) of both."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of JSON data (copy.deepcopy costs an import)."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
-
-
-def types_only(node: Any) -> Any:
-    """The schema with every rule but the types removed (for chart/values.schema.json)."""
-    if isinstance(node, dict):
-        kept = {k: v for k, v in node.items() if k in TYPE_KEYWORDS}
-        for key in ("properties", "definitions"):
-            if key in kept:
-                kept[key] = {name: types_only(sub) for name, sub in kept[key].items()}
-        for key in ("items", "additionalProperties"):
-            if isinstance(kept.get(key), dict):
-                kept[key] = types_only(kept[key])
-        return kept
-    return node
-
-
-def chart_schema_text() -> str:
-    """The exact text of chart/values.schema.json."""
-    import json
-
-    return json.dumps(types_only(load_schema()), indent=2) + "\n"
-
-
-if __name__ == "__main__":
-    sys.stdout.write(chart_schema_text())
-
-
-# Keys of a schema node whose value is a mapping of names to schemas: the names are not keywords.
-NAMED_SCHEMAS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
-# Keys of a schema node whose value is data, not a schema: `x-messages` maps keywords (such as
-# "pattern") to the sentence shown to the user, `default` and the others hold values.
-DATA = ("x-messages", "default", "examples", "const", "enum", "title", "description", "$comment")
-
-
-def schema_patterns(node: Any) -> Iterator[str]:
-    """The regexes of a schema, in order: each `pattern` keyword of a schema node (not the
-    "pattern" key of an `x-messages` object, which is a message) and each `patternProperties` name."""
-    if isinstance(node, list):
-        for item in node:
-            yield from schema_patterns(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if isinstance(node.get("pattern"), str):
-        yield node["pattern"]
-    for key, value in node.items():
-        if key in DATA:
-            continue
-        if key in NAMED_SCHEMAS and isinstance(value, dict):
-            if key == "patternProperties":
-                yield from value
-            for schema in value.values():
-                yield from schema_patterns(schema)
-        else:
-            yield from schema_patterns(value)

@@ -4,9 +4,11 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .errors import InvalidValues, Problem, show
 from .locate import Targets
-from .records import record
+from .object_keys import normal_prefix
 from .validate import endpoint_url, lookup, warnings
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -19,7 +21,7 @@ DATABASE_NAME = "malbork"
 DEFAULT_DATABASE_PORT = 26257
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Image:
     repository: str
     tag: str
@@ -30,7 +32,7 @@ class Image:
         return f"{self.repository}:{self.tag}"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Settings:
     """Everything the templates need, already checked."""
 
@@ -46,7 +48,7 @@ class Settings:
     format: str  # "sql" or "native"
     endpoint: str
     bucket: str
-    prefix: str
+    prefix: str  # normal_prefix: the pods add the "/" (lib.sh key_of)
     secret_name: str
     database_image: Image
     object_store_image: Image
@@ -88,7 +90,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         format=backup["Format"],
         endpoint=_endpoint(s3),
         bucket=s3["Bucket"],
-        prefix=backup["S3Prefix"].strip("/"),
+        prefix=normal_prefix(backup["S3Prefix"]),
         secret_name=s3["HmacSecretName"],
         database_image=_image(backup["Images"]["Database"]),
         object_store_image=_image(backup["Images"]["ObjectStore"]),
@@ -98,8 +100,8 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         database_port=_database_port(targets),
         database_certs_secret=backup["Database"]["CertsSecret"],
         manager_name=targets.manager.name,
-        manager_selector=_selector(targets.manager.data),
-        database_selector=_selector(targets.database.data),
+        manager_selector=pod_selector(targets.manager.data),
+        database_selector=pod_selector(targets.database.data),
         service_account=f"{release}-enclaveos-backup",
         restore_enabled=restore["Enabled"],
         restore_backup=restore_backup,
@@ -137,8 +139,9 @@ def _database_host(targets: Targets) -> str:
     return f"{host}.{targets.namespace}" if targets.namespace else host
 
 
-def _selector(workload: Any) -> str:
-    """The `matchLabels` of a Deployment or StatefulSet as a label selector string."""
+def pod_selector(workload: Any) -> str:
+    """The `matchLabels` of a parsed Deployment or StatefulSet as a label selector string
+    (`app=x,tier=y`, keys sorted; "" when it has none), as `kubectl get pods -l` takes it."""
     labels = lookup(workload, "spec", "selector", "matchLabels") or {}
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Bytes, not text: a large stream is never decoded as a whole, only the documents that are read.
-# Searched with bytes.find, not `re` (whose import alone costs more than a render): a separator
-# is a line `---`, maybe followed by blanks or more.
+# Searched with bytes.find: a separator is a line `---`, maybe followed by blanks or more.
 SEPARATOR = b"\n---"
 SEPARATOR_ENDS = frozenset(b" \t\r\n")  # and a \r only before \n or the end
 CR, LF = ord("\r"), ord("\n")
@@ -82,13 +81,6 @@ class Document:
         if self._error is not None:
             raise InvalidManifests(self._error)
         if self._data is None:
-            from . import block_yaml
-
-            try:  # the plain block style that charts write is read without PyYAML (its import costs 14 ms)
-                self._data = block_yaml.load(self.text)
-                return self._data
-            except block_yaml.NotInSubset:
-                pass
             from . import libraries
 
             libraries()

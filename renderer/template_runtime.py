@@ -2,13 +2,13 @@
 Jinja2 filters our templates use and Jinja2's attribute and item lookups, with Jinja2's
 semantics, so that a render needs neither Jinja2 nor its import time.
 
-`renderer/template_compiler.py` turns `{{ x | name(args) }}` into `name(x, args)` for each
+`tools/template_compiler.py` turns `{{ x | name(args) }}` into `name(x, args)` for each
 filter in `FILTERS`; a template using any other filter does not compile.
 """
 
 from __future__ import annotations
 
-from . import json_text
+import json
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every render would pay
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def context(ctx: dict[str, Any], name: str) -> Any:
 
 def q(value: Any) -> str:
     """Any value as a quoted scalar: JSON strings and numbers are valid YAML."""
-    return json_text.quoted(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def to_yaml(value: dict[str, Any], depth: int = 0) -> str:

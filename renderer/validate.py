@@ -30,6 +30,7 @@ from re import compile as compiled  # re caches what it compiles
 from . import libraries
 from .cron import schedule_problems
 from .errors import Problem, show, value_path
+from .object_keys import base_of
 from .schema_tools import conforms, load_schema, resolve
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -258,7 +259,7 @@ def _missing(values: dict[str, Any]) -> Iterator[Problem]:
 def object_key_problem(name: str, prefix: Any) -> str | None:
     """Why `<prefix>/<name>` cannot be an S3 object key, or None. The schema forbids control
     characters; S3 (AWS and IBM COS documentation) limits a key to 1024 bytes of UTF-8."""
-    key = f"{prefix.strip('/')}/{name}" if isinstance(prefix, str) and prefix.strip("/") else name
+    key = base_of(prefix) + name if isinstance(prefix, str) else name
     try:
         size = len(key.encode("utf-8"))
     except UnicodeEncodeError:

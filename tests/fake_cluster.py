@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from renderer.cluster import Completed
-from renderer.postrender import merge
+from renderer.schema_tools import merge
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")  # release "ds", ns "prod"

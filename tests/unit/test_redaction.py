@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from renderer.redaction import redacted
-from renderer.template_compiler import TEMPLATES
+from tools.template_compiler import TEMPLATES
 
 LIB = (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"

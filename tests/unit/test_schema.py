@@ -1,4 +1,5 @@
-"""schema: the values schema, its defaults and the chart's types-only projection (renderer/schema_tools.py)."""
+"""schema: the values schema, its defaults (renderer/schema_tools.py) and the chart's types-only projection
+(tools/chart_schema.py; that chart/values.schema.json is current: tests/unit/test_generated.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from renderer.schema_tools import chart_schema_text, conforms, load_schema, types_only, with_defaults
+from renderer.schema_tools import conforms, load_schema, merge, with_defaults
+from tools.chart_schema import chart_schema_text, types_only
 
 CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"
 CHART_VALUES = CHART_SCHEMA.with_name("values.yaml")
@@ -47,15 +49,6 @@ def test_values_schema_is_valid_draft7() -> None:
 
 def test_chart_schema_is_valid_draft7() -> None:
     Draft7Validator.check_schema(types_only(load_schema()))
-
-
-def test_chart_schema_file_is_generated() -> None:
-    if not CHART_SCHEMA.exists():
-        pytest.skip("chart/values.schema.json does not exist yet: generate it with "
-                    "`.venv/bin/python -m renderer.schema_tools > chart/values.schema.json`")
-    assert CHART_SCHEMA.read_text(encoding="utf-8") == chart_schema_text(), (
-        "chart/values.schema.json is stale: regenerate it with "
-        "`.venv/bin/python -m renderer.schema_tools > chart/values.schema.json`")
 
 
 def test_chart_schema_text_is_the_types_only_schema() -> None:
@@ -219,7 +212,48 @@ def test_conforms_agrees_with_jsonschema() -> None:
 def test_patterns_anchor_at_the_true_end() -> None:
     """A `$` in a schema pattern is followed by `(?!\\n)`: in Python's re (jsonschema's and conforms'
     re.search) a bare `$` also matches before a final line break, so "name\\n" would pass."""
-    from renderer.schema_tools import schema_patterns
-
     bare = [p for p in schema_patterns(load_schema()) if p.count("$") != p.count("$(?!\\n)")]
     assert bare == []
+
+
+# Keys of a schema node whose value is a mapping of names to schemas: the names are not keywords.
+NAMED_SCHEMAS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+# Keys of a schema node whose value is data, not a schema: `x-messages` maps keywords (such as
+# "pattern") to the sentence shown to the user, `default` and the others hold values.
+DATA = ("x-messages", "default", "examples", "const", "enum", "title", "description", "$comment")
+
+
+def schema_patterns(node: Any) -> Iterator[str]:
+    """The regexes of a schema, in order: each `pattern` keyword of a schema node (not the
+    "pattern" key of an `x-messages` object, which is a message) and each `patternProperties` name."""
+    if isinstance(node, list):
+        for item in node:
+            yield from schema_patterns(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("pattern"), str):
+        yield node["pattern"]
+    for key, value in node.items():
+        if key in DATA:
+            continue
+        if key in NAMED_SCHEMAS and isinstance(value, dict):
+            if key == "patternProperties":
+                yield from value
+            for schema in value.values():
+                yield from schema_patterns(schema)
+        else:
+            yield from schema_patterns(value)
+
+
+@pytest.mark.parametrize("base,override,merged", [
+    ({"a": 1, "m": {"x": 1, "y": 2}}, {"m": {"y": 3}}, {"a": 1, "m": {"x": 1, "y": 3}}),
+    ({"m": {"x": 1}}, {"m": 2}, {"m": 2}),  # a non-mapping replaces a mapping
+    ({"m": 2}, {"m": {"x": 1}}, {"m": {"x": 1}}),
+    ({"l": [1, 2]}, {"l": [3]}, {"l": [3]}),  # lists are replaced, as Helm does
+], ids=["nested", "scalar-over-mapping", "mapping-over-scalar", "list"])
+def test_merge_lays_override_over_base_without_changing_either(
+        base: dict[str, Any], override: dict[str, Any], merged: dict[str, Any]) -> None:
+    before = json.dumps([base, override])
+    assert merge(base, override) == merged
+    assert json.dumps([base, override]) == before

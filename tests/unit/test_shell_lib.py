@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer.template_compiler import TEMPLATES
+from tools.template_compiler import TEMPLATES
 
 LIB = (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

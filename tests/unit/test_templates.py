@@ -1,10 +1,12 @@
-"""The compiled templates (renderer/compiled_templates.py) are current and render exactly what
-Jinja2 renders from renderer/templates/*.j2, for every branch the templates have.
+"""The compiled templates (renderer/compiled_templates.py, tools/template_compiler.py) render exactly
+what Jinja2 renders from renderer/templates/*.j2, for every branch the templates have (that the
+module is current: tests/unit/test_generated.py).
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,9 @@ import pytest
 from renderer import compiled_templates
 from renderer.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
 from renderer.settings import DATABASE_NAME, Image, Settings
-from renderer.template_compiler import TEMPLATES, Unsupported, environment, generate
 from renderer.template_runtime import FILTERS, UndefinedError
+from tools.template_compiler import TEMPLATES, Unsupported, environment, generate
 
-GENERATED = Path(compiled_templates.__file__)
 BASE = Settings(
     release="ds", namespace=None, cronjob_name="ds-enclaveos-backup", backup_enabled=True, schedule="0 0 * * *",
     time_zone="Etc/UTC", suspend=False, starting_deadline_seconds=600, retention=7, format="sql",
@@ -28,11 +29,6 @@ BASE = Settings(
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=())
-
-
-def replace(settings: Settings, **changes: Any) -> Settings:
-    """`dataclasses.replace` for a record (renderer/records.py)."""
-    return Settings(**{name: getattr(settings, name) for name in Settings.__annotations__} | changes)
 
 
 VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
@@ -51,11 +47,6 @@ def jinja2_render(template: str, **context: Any) -> str:
     env.filters.update(FILTERS)
     text: str = env.get_template(template).render(database_name=DATABASE_NAME, kept_exit=KEPT_EXIT, **context)
     return text
-
-
-def test_the_compiled_module_is_current() -> None:
-    assert generate() == GENERATED.read_text(encoding="utf-8"), \
-        "templates changed: .venv/bin/python -m renderer.template_compiler > renderer/compiled_templates.py"
 
 
 def test_every_template_is_compiled() -> None:

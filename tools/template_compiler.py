@@ -7,27 +7,25 @@ turns the parsed tree into one Python function per template and per macro, which
 `renderer/template_runtime.py` for Jinja2's filters and lookups. Only the part of the
 language our templates use compiles; anything else stops with the template and line,
 so that a template change never renders differently unnoticed. After changing a
-template (a test checks that the module is current), regenerate it with:
-
-    .venv/bin/python -m renderer.template_compiler > renderer/compiled_templates.py
+template or a script of `renderer/templates/scripts/` (a test checks that the module is
+current), regenerate every generated file with `tools/regenerate` (tools/regenerate.py).
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import jinja2
 from jinja2 import nodes
 
-from .template_runtime import FILTERS
+from renderer.template_runtime import FILTERS
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "renderer" / "templates"
 HEADER = '''\
-"""Generated from renderer/templates/*.j2 by renderer/template_compiler.py: do not edit.
+"""Generated from renderer/templates/ by tools/template_compiler.py: do not edit. Regenerate with:
 
-    .venv/bin/python -m renderer.template_compiler > renderer/compiled_templates.py
+    tools/regenerate
 """
 # ruff: noqa: E501, PLR0915
 
@@ -251,12 +249,3 @@ def generate(folder: Path = TEMPLATES) -> str:
         for path in sorted((folder / "scripts").glob("*.sh")))
     parts += ["", "# renderer/templates/scripts/*.sh", f"SCRIPTS = {{\n{scripts}}}"]
     return "\n".join(parts) + "\n"
-
-
-def main() -> int:
-    sys.stdout.write(generate())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
