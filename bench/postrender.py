@@ -192,7 +192,7 @@ def make_stream(count: int) -> str:
 
 
 def split(text: str) -> list[str]:
-    """The documents of a stream, each with its own `---` line (independent of renderer/stream.py)."""
+    """The documents of a stream, each with its own `---` line (independent of renderer/postrender/stream.py)."""
     starts = [m.start() for m in SEPARATOR.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
@@ -253,9 +253,9 @@ def measure(stream: str, runs: int, env: dict[str, str]) -> tuple[float, int, st
 def pipeline_seconds(stream: str, runs: int) -> float:
     """The fastest of `runs` in-process runs of the pure pipeline (split, find, render, assemble),
     after one to warm up: the part of the cost that depends on the stream, without start-up."""
-    from renderer.locate import Hints
-    from renderer.postrender import postrender
-    from renderer.stream import assemble
+    from renderer.postrender.locate import Hints
+    from renderer.postrender.pipeline import postrender
+    from renderer.postrender.stream import assemble
 
     data = stream.encode("utf-8")
     samples = []

@@ -27,99 +27,33 @@ if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 PREFIX = "[helm-datashield]"
-CARRIER_MARKER = b"DatashieldBackupValues"
-HELM4_PLUGIN_NAME = "datashield-backup"
-BACKUP_DESCRIPTION = """\
-Helm post-renderer for the Data Shield enclave manager: reads rendered manifests on
-stdin, validates the backup values, adds the backup CronJob (and, in restore mode,
-the restore Job with the manager at 0 replicas) and writes the manifests on stdout.
-Without backup values the manifests pass through unchanged.
-
-Helm 3:  helm install ds ./chart --post-renderer <plugin dir>/bin/datashield-backup
-Helm 4:  helm install ds ./chart --post-renderer datashield-backup
-A chart that does not render the backup values (the vendor's):
-         ... --post-renderer-args=--values=backup-values.yaml
-
-Exit codes: 0 done, 2 bad arguments (an unknown option, a --values file that cannot be
-read), 3 invalid values (the chart's or a --values file's), 4 unusable manifests on stdin,
-1 any other failure, 70 a bug (traceback with HELM_DEBUG=true). As the Helm 4 plugin it
-exits 0 and prints the message as YAML for Helm 4 to show (Helm 4 drops stderr)."""
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: `python -m renderer backup|restore [ARGS]`."""
     args = sys.argv[1:] if argv is None else argv
     command, rest = (args[0], args[1:]) if args else ("", [])
     if command == "backup":
-        return _postrenderer(rest)
+        from renderer.postrender.command import run
+
+        return run(rest)
     if command == "restore":
-        return _guarded(lambda: _restore(rest), helm4=False)
+        return guarded(lambda: _restore(rest), helm4=False)
     print(f"{PREFIX} usage: python -m renderer backup|restore [ARGS]", file=sys.stderr)
     return 2
 
 
-def _postrenderer(args: list[str]) -> int:
-    data = sys.stdin.buffer.read()
-    if not args and CARRIER_MARKER not in data:
-        # The common case of a chart without backup values: no parsing, no imports.
-        sys.stdout.buffer.write(data)
-        return 0
-    helm4 = _environment("HELM_PLUGIN_NAME") == HELM4_PLUGIN_NAME
-    return _guarded(lambda: _postrender_stream(data, args), helm4)
-
-
-def _postrender_stream(data: bytes, args: list[str]) -> int:
-    from . import values_file
-    from .errors import InvalidManifests
-    from .locate import Hints
-    from .postrender import postrender
-    from .stream import assemble
-
-    values: list[dict[str, Any]] = []
-    hints = Hints()
-    if args:  # setting argparse up costs milliseconds: only when there is something to parse
-        options = _backup_parser().parse_args(args)
-        values = [values_file.read(path) for path in options.values]
-        hints = Hints(release=options.release, manager=options.manager, database=options.database)
-    if not data.isascii():  # the check costs a decoded copy: only for streams that need it
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidManifests(f"stdin is not UTF-8 text (byte {exc.start})") from None
-    rendered = postrender(data, values, hints)
-    for warning in rendered.warnings:
-        print(f"{PREFIX} warning: {warning}", file=sys.stderr)
-    for source, start, end in assemble(rendered.pieces):
-        sys.stdout.buffer.write(memoryview(source)[start:end])
-    return 0
-
-
-def _backup_parser() -> Any:
-    parser = _parser("datashield-backup", BACKUP_DESCRIPTION)
-    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE",
-                        help="values file with the backup values (repeatable; later files win), "
-                             "for charts that do not render them")
-    parser.add_argument("--release", help="release name, when the manifests do not tell it")
-    parser.add_argument("--manager", metavar="NAME",
-                        help="name of the manager Deployment (default: <release>-enclaveos-manager)")
-    parser.add_argument("--database", metavar="NAME",
-                        help="name of the CockroachDB StatefulSet (default: <release>-enclaveos-cockroachdb)")
-    return parser
-
-
 def _restore(args: list[str]) -> int:
-    from .interrupt import INTERRUPTS
+    from renderer.restore.interrupt import INTERRUPTS
 
     INTERRUPTS.install()  # first: a Ctrl-C from now on is told as the state it left, never as a traceback
-    from .restore import run
+    from renderer.restore.command import run
 
-    return run(args, _parser)
+    return run(args, make_parser)
 
 
-def _parser(prog: str, description: str) -> Any:
+def make_parser(prog: str, description: str) -> Any:
     import argparse
 
-    from .errors import InvalidArguments
+    from renderer.errors import InvalidArguments
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
@@ -128,19 +62,19 @@ def _parser(prog: str, description: str) -> Any:
     return Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-def _environment(name: str) -> str:
+def environment(name: str) -> str:
     """An environment variable, or "" (`os` costs milliseconds to import; `posix` is built in)."""
     import posix
 
     return posix.environ.get(name.encode(), b"").decode("utf-8", "replace")
 
 
-def _guarded(action: Any, helm4: bool) -> int:
+def guarded(action: Any, helm4: bool) -> int:
     """Runs `action`; every error becomes lines on stderr (and on Helm 4, stdout) and an exit code.
 
     Each line is made one line here, whatever a message holds (`errors.one_line`): a line break,
     a terminal's escape sequence or any other character that is not printable is escaped."""
-    from .errors import DatashieldError, one_line
+    from renderer.errors import DatashieldError, one_line
 
     try:
         code: int = action()
@@ -167,7 +101,7 @@ def _guarded(action: Any, helm4: bool) -> int:
 
 
 def _unexpected(error: Exception) -> tuple[list[str], int]:
-    if _environment("HELM_DEBUG").lower() in ("1", "true"):
+    if environment("HELM_DEBUG").lower() in ("1", "true"):
         import traceback
 
         traceback.print_exc()

@@ -7,7 +7,7 @@ with surrounding white space trimmed (a Secret written with a trailing newline),
 (every byte in lower or upper case hex, or RFC 3986 style with "/" kept or not and a space as
 %20 or "+"), and escaped as Python's repr of str and bytes, JSON and Go's %q do (botocore shows
 a header holding a key with a newline as `b'...AKID\\n/...'`). The pods' shell library does the
-same (`redacted` in renderer/templates/scripts/lib.sh); tests/unit/test_redaction.py runs one
+same (`redacted` in renderer/postrender/templates/scripts/lib.sh); tests/unit/test_redaction.py runs one
 table of keys and forms against both.
 """
 

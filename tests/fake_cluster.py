@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
-from renderer.cluster import Completed
-from renderer.schema_tools import merge
+from renderer.edges.cluster import Completed
+from renderer.values.defaults import merge
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")  # release "ds", ns "prod"

@@ -1,6 +1,6 @@
 """One table of bucket states and what `latest` must be, run against both implementations of the
-rule: the restore Job's (renderer/templates/scripts/s3.sh, `latest_backup`) and the restore
-command's (renderer/backups.py, `catalog` + `choose`), by tests/runtime/test_latest.py.
+rule: the restore Job's (renderer/postrender/templates/scripts/s3.sh, `latest_backup`) and the restore
+command's (renderer/restore/backups.py, `catalog` + `choose`), by tests/runtime/test_latest.py.
 
 Each case: the objects to put (key -> what: "pair" a complete backup of ds in prod; a dict of
 metadata fields to override, None removing one; "raw:<text>" a metadata object with that text;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from renderer.schema_tools import load_schema
+from renderer.values.schema import load_schema
 
 # Keywords that say what type a value has (kept for Helm); every other rule stays with us.
 TYPE_KEYWORDS = ("$schema", "title", "description", "type", "enum", "properties", "items",

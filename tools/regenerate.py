@@ -3,10 +3,9 @@
     tools/regenerate            # rewrites the generated files that are stale, names them
     tools/regenerate --check    # changes nothing; exit 1 naming each stale file
 
-| generated file                  | source                                     | generator                  |
-|---------------------------------|--------------------------------------------|----------------------------|
-| renderer/compiled_templates.py  | renderer/templates/*.j2, templates/scripts | tools/template_compiler.py |
-| chart/values.schema.json        | schemas/values.schema.json                 | tools/chart_schema.py      |
+- renderer/postrender/compiled_templates.py, from renderer/postrender/templates/ (the Jinja2
+  templates and scripts/), by tools/template_compiler.py;
+- chart/values.schema.json, from schemas/values.schema.json, by tools/chart_schema.py.
 
 The tests that check a generated file is current call `stale()` (tests/unit/test_generated.py).
 Golden files are not generated from sources but from the post-renderer's output: they have their
@@ -25,7 +24,7 @@ from tools.template_compiler import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED: dict[str, Callable[[], str]] = {
-    "renderer/compiled_templates.py": generate,
+    "renderer/postrender/compiled_templates.py": generate,
     "chart/values.schema.json": chart_schema_text,
 }
 

@@ -1,13 +1,13 @@
-"""Compiling the Jinja2 templates (`renderer/templates/*.j2`, the source) into plain Python
-(`renderer/compiled_templates.py`, generated and checked in), so that a render imports
+"""Compiling the Jinja2 templates (`renderer/postrender/templates/*.j2`, the source) into plain Python
+(`renderer/postrender/compiled_templates.py`, generated and checked in), so that a render imports
 neither Jinja2 nor compiles a template: that cost about 80 ms on every helm call.
 
 Jinja2 parses each template (its lexer applies the whitespace control); this module
 turns the parsed tree into one Python function per template and per macro, which call
-`renderer/template_runtime.py` for Jinja2's filters and lookups. Only the part of the
+`renderer/postrender/template_runtime.py` for Jinja2's filters and lookups. Only the part of the
 language our templates use compiles; anything else stops with the template and line,
 so that a template change never renders differently unnoticed. After changing a
-template or a script of `renderer/templates/scripts/` (a test checks that the module is
+template or a script of `renderer/postrender/templates/scripts/` (a test checks that the module is
 current), regenerate every generated file with `tools/regenerate` (tools/regenerate.py).
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from renderer.template_runtime import FILTERS
+from renderer.postrender.template_runtime import FILTERS
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "renderer" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "renderer" / "postrender" / "templates"
 HEADER = '''\
-"""Generated from renderer/templates/ by tools/template_compiler.py: do not edit. Regenerate with:
+"""Generated from renderer/postrender/templates/ by tools/template_compiler.py: do not edit. Regenerate with:
 
     tools/regenerate
 """
@@ -234,7 +234,7 @@ class TemplateCompiler:
 
 
 def generate(folder: Path = TEMPLATES) -> str:
-    """The source of renderer/compiled_templates.py for the templates in `folder`."""
+    """The source of renderer/postrender/compiled_templates.py for the templates in `folder`."""
     env = environment()
     paths = sorted(folder.glob("*.j2"))
     parts = [HEADER.rstrip("\n")]
@@ -247,5 +247,5 @@ def generate(folder: Path = TEMPLATES) -> str:
     scripts = "".join(f"    {path.name!r}: (\n        " + "\n        ".join(
         repr(line) for line in path.read_text(encoding="utf-8").splitlines(True)) + "),\n"
         for path in sorted((folder / "scripts").glob("*.sh")))
-    parts += ["", "# renderer/templates/scripts/*.sh", f"SCRIPTS = {{\n{scripts}}}"]
+    parts += ["", "# renderer/postrender/templates/scripts/*.sh", f"SCRIPTS = {{\n{scripts}}}"]
     return "\n".join(parts) + "\n"

@@ -213,8 +213,8 @@ def test_restore_through_helm_without_a_cluster_fails_cleanly(helm: Helm, tmp_pa
 
 
 def test_the_restore_commands_read_what_real_helm_prints(helm: Helm, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The calls of renderer/cluster.py that need no cluster, against both real helm versions."""
-    from renderer.cluster import Cluster, ProcessRunner
+    """The calls of renderer/edges/cluster.py that need no cluster, against both real helm versions."""
+    from renderer.edges.cluster import Cluster, ProcessRunner
 
     for key, value in helm.env.items():
         monkeypatch.setenv(key, value)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from renderer import errors
-from renderer.validate import DOTTED_BUCKET
+from renderer.values.validate import DOTTED_BUCKET
 from tests.checkout import plugin_cut_short
 from tests.conftest import ROOT, run_postrenderer
 
@@ -205,9 +205,9 @@ NO_VALUES = (ROOT / "tests" / "golden" / "no-values" / "in.yaml").read_text(enco
 
 
 @pytest.mark.parametrize("stdin,imports,never", [
-    (NO_VALUES, set(), READING | NEVER_ON_A_RENDER | {"renderer.stream", "renderer.errors"}),
-    (GOLDEN_IN, READING | {"renderer.compiled_templates"}, NEVER_ON_A_RENDER),
-    (RESTORE_MODE, READING | {"renderer.compiled_templates"}, NEVER_ON_A_RENDER),
+    (NO_VALUES, set(), READING | NEVER_ON_A_RENDER | {"renderer.postrender.stream", "renderer.errors"}),
+    (GOLDEN_IN, READING | {"renderer.postrender.compiled_templates"}, NEVER_ON_A_RENDER),
+    (RESTORE_MODE, READING | {"renderer.postrender.compiled_templates"}, NEVER_ON_A_RENDER),
 ], ids=["no-backup-values-passthrough", "backup", "restore-mode"])
 def test_import_budget(stdin: str, imports: set[str], never: set[str]) -> None:
     """A stream without backup values passes through unparsed, importing nothing; a render reads

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from renderer import cli
+from renderer.postrender.command import CARRIER_MARKER
 from tests.conftest import POSTRENDERER, ROOT
 
 
@@ -209,5 +210,5 @@ def test_the_real_executable_behaves_the_same() -> None:
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.binary(max_size=2000))
 def test_bytes_without_backup_values_pass_through_unchanged(data: bytes) -> None:
-    code, out, err = run_in_process(data.replace(cli.CARRIER_MARKER, b""))
-    assert (code, out, err) == (0, data.replace(cli.CARRIER_MARKER, b""), "")
+    code, out, err = run_in_process(data.replace(CARRIER_MARKER, b""))
+    assert (code, out, err) == (0, data.replace(CARRIER_MARKER, b""), "")

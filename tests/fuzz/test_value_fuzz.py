@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from renderer.validate import problems, time_zone_names
+from renderer.values.validate import problems, time_zone_names
 
 EXAMPLES = 400
 # (lowest, highest generated, highest Kubernetes accepts, names): days of the month stop at 28 when

@@ -15,9 +15,11 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from renderer.cluster import Cluster
-from renderer.restore import Progress, Session, _open_store
-from renderer.restore_plan import Request
+from renderer.edges.cluster import Cluster
+from renderer.restore.command import _open_store
+from renderer.restore.plan import Request
+from renderer.restore.progress import Progress
+from renderer.restore.session import Session
 from tests.conftest import CHART, ROOT
 from tests.fake_cluster import FakeCluster, State
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3Server
@@ -51,7 +53,7 @@ def s3_client(server: S3Server) -> Any:
 
 
 def metadata(name: str, data: bytes, nodes: list[str] | None) -> dict[str, Any]:
-    """A metadata object as renderer/templates/scripts/upload.sh writes it."""
+    """A metadata object as renderer/postrender/templates/scripts/upload.sh writes it."""
     release, s = name.rsplit("-", 1)[0], name.rsplit("-", 1)[1]
     meta: dict[str, Any] = {
         "writer": "helm-datashield", "format": "sql", "object": f"{PREFIX}/{name}", "files": 1, "size": len(data),

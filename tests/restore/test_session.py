@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from renderer.cluster import shown
+from renderer.edges.cluster import shown
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
 from tests.conftest import CHART
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
@@ -255,7 +255,7 @@ def test_a_failing_step_says_what_it_left_and_what_to_run(world: World, failing:
     plan = session.preflight(request())
     with pytest.raises(StepFailed) as failed:
         session.restore(request(), dry_run=False, yes=True)
-    from renderer.cluster import shown
+    from renderer.edges.cluster import shown
 
     assert failed.value.lines() == [line.format(upgrade=shown(plan.restore_mode), back=shown(plan.back),
                                                 rollout=shown(plan.rollout))
@@ -535,7 +535,7 @@ def test_the_report_says_none_only_when_the_job_said_so(world: World, log: list[
 def test_an_argument_that_could_name_a_file_or_a_backup_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   source: str, files: list[str], message: str) -> None:
     from renderer.errors import InvalidArguments
-    from renderer.restore_plan import source_argument
+    from renderer.restore.plan import source_argument
 
     monkeypatch.chdir(tmp_path)
     for name in files:
@@ -554,7 +554,7 @@ def test_an_argument_that_could_name_a_file_or_a_backup_is_refused(tmp_path: Pat
 ])
 def test_a_name_is_a_backup_and_a_path_or_file_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         source: str, restore_reads: str) -> None:
-    from renderer.restore_plan import is_local, local_path, source_argument
+    from renderer.restore.plan import is_local, local_path, source_argument
 
     monkeypatch.chdir(tmp_path)
     if source.startswith(("backup:", "./", "file:")):
@@ -591,7 +591,7 @@ def test_hashing_a_large_file_shows_progress(tmp_path: Path) -> None:
     import hashlib
     import io
 
-    from renderer.local_file import read_local
+    from renderer.restore.local_file import read_local
 
     data = bytes(range(256)) * (1 << 18)  # 64 MiB
     (tmp_path / "big.sql").write_bytes(data)

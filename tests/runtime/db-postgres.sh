@@ -1,6 +1,6 @@
 # database seam: PostgreSQL, standing in for CockroachDB in the tests (CockroachDB is not
 # available from any registry here). Same functions, same contract as
-# renderer/templates/scripts/db-cockroach.sh; PGHOST/PGPORT/PGUSER come from the test.
+# renderer/postrender/templates/scripts/db-cockroach.sh; PGHOST/PGPORT/PGUSER come from the test.
 # A secure cluster, as there: the client certificates in $DATABASE_CERTS_DIR (ca.crt,
 # client.<user>.crt, client.<user>.key) are copied so the key is private to this user (libpq,
 # like cockroach, refuses a key others may read), and libpq verifies the server (verify-full).

@@ -3,7 +3,7 @@ the way the kubelet runs them: each container's own `command` + `args` and `env`
 
 No Kubernetes can run here, so three things stand in, and only these:
 - the database seam: the block between `# database seam:` and `# end of database seam`
-  (CockroachDB, renderer/templates/scripts/db-cockroach.sh) is replaced by the PostgreSQL
+  (CockroachDB, renderer/postrender/templates/scripts/db-cockroach.sh) is replaced by the PostgreSQL
   one (tests/runtime/db-postgres.sh); CockroachDB is in no registry here;
 - DATABASE_HOST/DATABASE_PORT point at the test's PostgreSQL, WORK_DIR at a temp folder
   (the pod's emptyDir), HOME and PATH at this machine's;

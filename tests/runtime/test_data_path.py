@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
-from renderer.inject import KEPT_EXIT
+from renderer.postrender.inject import KEPT_EXIT
+from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys
 from tests.runtime.conftest import Site
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.test_faults import write_earlier_backups

@@ -1,6 +1,6 @@
 """`latest` is one rule: the table of tests/latest_cases.py, each bucket state put into the real S3
 server under a prefix of its own, then judged by the restore Job's implementation (the very s3.sh the
-pods run, with the real AWS CLI) and by the restore command's (renderer/backups.py through the
+pods run, with the real AWS CLI) and by the restore command's (renderer/restore/backups.py through the
 command's own listing and reads). Both must pick the same backup, or both refuse."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from renderer.backups import Backup, choose
-from renderer.cluster import Release
-from renderer.compiled_templates import SCRIPTS
+from renderer.edges.cluster import Release
 from renderer.errors import Refused
-from renderer.restore import Session
-from renderer.restore_plan import BackupConfig
+from renderer.postrender.compiled_templates import SCRIPTS
+from renderer.restore.backups import Backup, choose
+from renderer.restore.plan import BackupConfig
+from renderer.restore.session import Session
 from tests.latest_cases import CASES, NEWER
 from tests.runtime.conftest import SECRET, Site, empty, put_backup
 from tests.runtime.kube_api import KubeApi

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 
-from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
-from renderer.objectstore import ObjectStore
-from renderer.restore_plan import local_backup
+from renderer.edges.objectstore import ObjectStore
+from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys
+from renderer.restore.plan import local_backup
 from tests.runtime.conftest import SECRET, Site
 
 

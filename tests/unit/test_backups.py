@@ -1,4 +1,4 @@
-"""Which objects of the bucket are a release's backups, and when one is complete (renderer/backups.py)."""
+"""Which objects of the bucket are a release's backups, and when one is complete (renderer/restore/backups.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from renderer.backups import catalog, choose, listing_prefixes, metadata_keys
 from renderer.errors import Refused
+from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
 KEY = "prod/ds-20261101T000000Z-111.sql"  # the layout written now: namespace and cluster in the key
@@ -59,7 +59,7 @@ def test_only_the_releases_backups_under_the_prefix_count() -> None:
     ]
 
 
-# One case per rule of a complete backup (renderer/backups.py _check; s3.sh meta_problem is the pod's).
+# One case per rule of a complete backup (renderer/restore/backups.py _check; s3.sh meta_problem is the pod's).
 @pytest.mark.parametrize(("key", "size", "raw", "problem"), [
     (KEY, 10, meta(KEY, 10), None),
     (EARLIER, 10, meta(EARLIER, 10), None),

@@ -1,4 +1,4 @@
-"""cron: Kubernetes CronJob schedule rules, and schedules that never fire (renderer/cron.py)."""
+"""cron: Kubernetes CronJob schedule rules, and schedules that never fire (renderer/values/cron.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from renderer.cron import FIELDS, _croniter_problems, _field, go_duration, schedule_problems, surely_fires
+from renderer.values.cron import FIELDS, _croniter_problems, _field, go_duration, schedule_problems, surely_fires
 
 # Messages that several rows share, kept word for word.
 NO_LWH = "L, W and # are not supported by Kubernetes CronJobs"

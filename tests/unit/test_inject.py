@@ -1,4 +1,4 @@
-"""inject: the manager Deployment in restore mode (renderer/inject.py).
+"""inject: the manager Deployment in restore mode (renderer/postrender/inject.py).
 
 Only the replicas value changes and one annotation line is added; every other
 line stays as the chart wrote it.
@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from renderer.errors import InvalidManifests
-from renderer.inject import RESTORE_ANNOTATION, manager_in_restore_mode
-from renderer.stream import split
+from renderer.postrender.inject import RESTORE_ANNOTATION, manager_in_restore_mode
+from renderer.postrender.stream import split
 
 RECORD = f"{RESTORE_ANNOTATION}: "
 

@@ -18,7 +18,7 @@ import yaml
 
 from renderer import cli
 from renderer.errors import DatashieldError, InvalidValues, Problem, one_line, show, value_path
-from renderer.validate import problems
+from renderer.values.validate import problems
 from tests.unit.test_validate import BASE, BUCKET, ENDPOINT, RESTORE_LATEST, SCHEDULE, ZONE, with_value
 
 cyclic: list[Any] = []
@@ -78,7 +78,7 @@ def test_value_path(parts: list[Any], path: str) -> None:
 
 
 def guarded(raise_it: Callable[[], int], helm4: bool, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli._guarded(raise_it, helm4)
+    code = cli.guarded(raise_it, helm4)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from renderer.object_keys import base_of, normal_prefix
+from renderer.values.object_keys import base_of, normal_prefix
 
 
 @pytest.mark.parametrize("prefix,normal,base", [

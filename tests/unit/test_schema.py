@@ -1,4 +1,4 @@
-"""schema: the values schema, its defaults (renderer/schema_tools.py) and the chart's types-only projection
+"""schema: the values schema, its defaults (renderer/values/schema.py) and the chart's types-only projection
 (tools/chart_schema.py; that chart/values.schema.json is current: tests/unit/test_generated.py)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from renderer.schema_tools import conforms, load_schema, merge, with_defaults
+from renderer.values.defaults import merge, with_defaults
+from renderer.values.schema import conforms, load_schema
 from tools.chart_schema import chart_schema_text, types_only
 
 CHART_SCHEMA = Path(__file__).resolve().parents[2] / "chart" / "values.schema.json"

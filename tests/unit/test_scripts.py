@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer.inject import BACKUP_STEPS, RESTORE_STEPS, Step
+from renderer.postrender.inject import BACKUP_STEPS, RESTORE_STEPS, Step
 from tests.runtime.pods import POSTGRES_SEAM, SEAM
 
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"

@@ -1,4 +1,4 @@
-"""The shell library of the pods (renderer/templates/scripts/lib.sh), run by the real /bin/sh."""
+"""The shell library of the pods (renderer/postrender/templates/scripts/lib.sh), run by the real /bin/sh."""
 
 from __future__ import annotations
 

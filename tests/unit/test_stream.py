@@ -1,4 +1,4 @@
-"""renderer/stream.py splits documents exactly as the regular expressions it replaced (and
+"""renderer/postrender/stream.py splits documents exactly as the regular expressions it replaced (and
 that read the YAML spec's document markers) did, and classifies every document by `kind` as
 PyYAML reads it (JSON, flow style, indentation, quoting, escapes): checked on generated streams."""
 
@@ -12,7 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from renderer.stream import manifest_loader, split
+from renderer.postrender.manifest_yaml import manifest_loader
+from renderer.postrender.stream import split
 
 # The definitions the hand-written search replaced: the reference.
 SEPARATOR = re.compile(rb"\n---(?=[ \t]|\r?$)", re.MULTILINE)

@@ -1,5 +1,5 @@
-"""The compiled templates (renderer/compiled_templates.py, tools/template_compiler.py) render exactly
-what Jinja2 renders from renderer/templates/*.j2, for every branch the templates have (that the
+"""The compiled templates (renderer/postrender/compiled_templates.py, tools/template_compiler.py) render exactly
+what Jinja2 renders from renderer/postrender/templates/*.j2, for every branch the templates have (that the
 module is current: tests/unit/test_generated.py).
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 import jinja2
 import pytest
 
-from renderer import compiled_templates
-from renderer.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
-from renderer.settings import DATABASE_NAME, Image, Settings
-from renderer.template_runtime import FILTERS, UndefinedError
+from renderer.postrender import compiled_templates
+from renderer.postrender.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
+from renderer.postrender.settings import DATABASE_NAME, Image, Settings
+from renderer.postrender.template_runtime import FILTERS, UndefinedError
 from tools.template_compiler import TEMPLATES, Unsupported, environment, generate
 
 BASE = Settings(
@@ -85,7 +85,7 @@ def test_a_complete_backup_whose_clean_up_failed_fails_the_job_without_another_t
     fails the Job on that code in that container (each try would write another backup)."""
     import yaml
 
-    from renderer.inject import backup_cronjob
+    from renderer.postrender.inject import backup_cronjob
 
     job = yaml.safe_load(backup_cronjob(BASE, None))["spec"]["jobTemplate"]["spec"]
     assert job["podFailurePolicy"] == {"rules": [{"action": "FailJob", "onExitCodes": {

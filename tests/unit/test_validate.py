@@ -1,4 +1,4 @@
-"""validate: every problem with the values, one exact line each (renderer/validate.py).
+"""validate: every problem with the values, one exact line each (renderer/values/validate.py).
 
 Each case starts from BASE, a valid backup configuration, and changes one value.
 """
@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from renderer.schema_tools import with_defaults
-from renderer.validate import DOTTED_BUCKET, endpoint_url, is_configured, problems, time_zone_problem, warnings
+from renderer.values.defaults import with_defaults
+from renderer.values.endpoint import endpoint_url
+from renderer.values.validate import DOTTED_BUCKET, is_configured, problems, time_zone_problem, warnings
 
 BASE: dict[str, Any] = {
     "global": {"S3": {

@@ -1,0 +1,254 @@
+"""Talking to the cluster: every call is one `helm` or `kubectl` command, nothing else.
+
+`Cluster` builds the command lines (with the namespace and kube context Helm gave the
+plugin) and reads their JSON output; `Runner` is the one place that starts processes.
+Tests replace the runner with a scripted one: the commands and their parsing stay real.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from renderer.errors import ClusterCallFailed
+from renderer.restore.interrupt import INTERRUPTS
+
+
+@dataclass(frozen=True)
+class Completed:
+    code: int
+    stdout: str
+    stderr: str
+
+
+class Runner(Protocol):
+    def run(self, argv: Sequence[str]) -> Completed:
+        """Runs a command to its end."""
+
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+        """Runs a command, handing each line of its stdout to `on_line` as it comes; its exit code
+        and stderr (stdout is empty: it went to `on_line`)."""
+
+
+class ProcessRunner:
+    """The real runner: a subprocess per command, environment inherited (KUBECONFIG, HELM_*)."""
+
+    def run(self, argv: Sequence[str]) -> Completed:
+        try:
+            with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  errors="replace") as process, INTERRUPTS.child(process):
+                stdout, stderr = INTERRUPTS.communicate(process)
+        except OSError as exc:
+            raise ClusterCallFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
+        return Completed(process.returncode, stdout, stderr)
+
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+        # stderr goes to a file, not a pipe: a pipe read only after stdout ends could fill up and stall.
+        try:
+            with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+                with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=errors, text=True,
+                                      errors="replace") as process, INTERRUPTS.child(process):
+                    assert process.stdout is not None
+                    for line in process.stdout:
+                        on_line(line.rstrip("\n"))
+                    code = process.wait()
+                errors.seek(0)
+                return Completed(code, "", errors.read())
+        except OSError as exc:
+            raise ClusterCallFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    namespace: str
+    revision: int
+    status: str
+    chart: str  # "<name>-<version>", as `helm list` shows it
+
+
+@dataclass(frozen=True)
+class Workload:
+    replicas: int
+    annotations: dict[str, str]
+    ready: int
+
+
+@dataclass(frozen=True)
+class JobState:
+    done: bool
+    failed: bool
+    reason: str
+
+
+@dataclass
+class Cluster:
+    """The release's cluster, through `helm` and `kubectl`."""
+
+    runner: Runner
+    helm: str
+    kubectl: str
+    namespace: str
+    context: str | None = None
+    calls: list[list[str]] = field(default_factory=list)
+
+    # -- command lines (pure) --------------------------------------------------------------
+    def helm_argv(self, *args: str) -> list[str]:
+        return [self.helm, *args, "--namespace", self.namespace,
+                *(["--kube-context", self.context] if self.context else [])]
+
+    def kubectl_argv(self, *args: str) -> list[str]:
+        return [self.kubectl, *args, "--namespace", self.namespace,
+                *(["--context", self.context] if self.context else [])]
+
+    # -- calls -------------------------------------------------------------------------------
+    def call(self, argv: list[str], not_found: bool = False) -> str | None:
+        """stdout of `argv`; None when `not_found` and the object does not exist; else raises."""
+        self.calls.append(argv)
+        done = self.runner.run(argv)
+        if done.code == 0:
+            return done.stdout
+        if not_found and re.search(r"not ?found", done.stderr, re.IGNORECASE):
+            return None
+        raise failed(argv, done)
+
+    def _json(self, argv: list[str], not_found: bool = False) -> Any:
+        out = self.call(argv, not_found)
+        if out is None:
+            return None
+        try:
+            return json.loads(out or "null")
+        except ValueError:
+            raise ClusterCallFailed(f"{shown(argv)} printed no JSON: {last_line(out)}") from None
+
+    def helm_major(self) -> int:
+        out = self.call([self.helm, "version", "--template", "{{.Version}}"]) or ""
+        match = re.match(r"v(\d+)\.", out.strip())
+        if not match:
+            raise ClusterCallFailed(f"cannot tell the version of {self.helm} from {out.strip()!r}")
+        return int(match.group(1))
+
+    def has_helm_plugin(self, name: str) -> bool:
+        out = self.call([self.helm, "plugin", "list"]) or ""
+        return any(line.split()[:1] == [name] for line in out.splitlines())
+
+    def release(self, name: str) -> Release | None:
+        # Every state that matters here; Helm 4 has no --all.
+        found = self._json(self.helm_argv("list", "--deployed", "--failed", "--pending", "--uninstalling",
+                                          "--filter", f"^{re.escape(name)}$", "--output", "json"))
+        for entry in found or []:
+            if entry.get("name") == name:
+                return Release(name=name, namespace=str(entry.get("namespace", self.namespace)),
+                               revision=int(entry.get("revision", 0)), status=str(entry.get("status", "")),
+                               chart=str(entry.get("chart", "")))
+        return None
+
+    def values(self, release: str, computed: bool) -> dict[str, Any]:
+        """The release's values: the user's own, or with `computed` every value the chart used."""
+        loaded = self._json(self.helm_argv("get", "values", release, "--output", "json",
+                                           *(["--all"] if computed else [])))
+        return loaded if isinstance(loaded, dict) else {}
+
+    def manifest(self, release: str) -> str:
+        return self.call(self.helm_argv("get", "manifest", release)) or ""
+
+    def chart_identity(self, chart: str, version: str | None) -> str:
+        """`<name>-<version>` of a chart reference, to compare with the release's."""
+        import yaml
+
+        out = self.call([self.helm, "show", "chart", chart, *(["--version", version] if version else [])])
+        meta = yaml.safe_load(out or "") or {}
+        return f"{meta.get('name')}-{meta.get('version')}"
+
+    def secret_keys(self, name: str) -> dict[str, str] | None:
+        """The Secret's entries, decoded (held in memory only, never shown); None if it is missing."""
+        found = self._json(self.kubectl_argv("get", "secret", name, "--output", "json"), not_found=True)
+        if found is None:
+            return None
+        data = found.get("data") or {}
+        return {key: base64.b64decode(value).decode("utf-8", "replace") for key, value in data.items()}
+
+    def deployment(self, name: str) -> Workload | None:
+        found = self._json(self.kubectl_argv("get", "deployment", name, "--output", "json"), not_found=True)
+        if found is None:
+            return None
+        return Workload(replicas=int((found.get("spec") or {}).get("replicas", 1)),
+                        annotations=dict((found.get("metadata") or {}).get("annotations") or {}),
+                        ready=int((found.get("status") or {}).get("readyReplicas") or 0))
+
+    def pod_nodes(self, selector: str) -> tuple[str, ...]:
+        """The nodes that run the pods matching `selector` now (pods being deleted left out)."""
+        found = self._json(self.kubectl_argv("get", "pods", "--selector", selector, "--output", "json"))
+        nodes = {(pod.get("spec") or {}).get("nodeName") for pod in (found or {}).get("items", [])
+                 if not (pod.get("metadata") or {}).get("deletionTimestamp")}
+        return tuple(sorted(n for n in nodes if n))
+
+    def node_names(self) -> tuple[str, ...] | None:
+        """The cluster's nodes; None when this user may not list them (namespace-scoped access)."""
+        self.calls.append(argv := [self.kubectl, "get", "nodes", "--output", "json",
+                                   *(["--context", self.context] if self.context else [])])
+        done = self.runner.run(argv)
+        if done.code != 0:
+            return None
+        items = json.loads(done.stdout or "{}").get("items", [])
+        return tuple(sorted(str(item["metadata"]["name"]) for item in items))
+
+    def job_state(self, name: str) -> JobState | None:
+        found = self._json(self.kubectl_argv("get", "job", name, "--output", "json"), not_found=True)
+        if found is None:
+            return None
+        for condition in (found.get("status") or {}).get("conditions") or []:
+            if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
+                failed = condition["type"] == "Failed"
+                return JobState(True, failed, str(condition.get("reason") or condition.get("message") or ""))
+        return JobState(False, False, "")
+
+    def job_containers(self, job: str) -> tuple[str, list[tuple[str, str]]] | None:
+        """The Job's pod and its containers in run order with their state (waiting, running,
+        terminated); None while there is no pod yet."""
+        found = self._json(self.kubectl_argv("get", "pods", "--selector", f"job-name={job}", "--output", "json"))
+        pods = (found or {}).get("items") or []
+        if not pods:
+            return None
+        pod = pods[-1]
+        status = pod.get("status") or {}
+        states = {c.get("name"): next(iter(c.get("state") or {"waiting": {}}))
+                  for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
+        spec = pod.get("spec") or {}
+        order = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+        return str(pod["metadata"]["name"]), [(name, states.get(name, "waiting")) for name in order]
+
+    def follow_log(self, pod: str, container: str, on_line: Callable[[str], None]) -> None:
+        """Hands each line of a container's log to `on_line` until the container ends; raises
+        when kubectl fails (the lines it gave before have been handed on)."""
+        argv = self.kubectl_argv("logs", pod, "--container", container, "--follow")
+        self.calls.append(argv)
+        done = self.runner.stream(argv, on_line)
+        if done.code != 0:
+            raise failed(argv, done)
+
+    def run_to_end(self, argv: list[str]) -> None:
+        """Runs a planned command (helm upgrade, kubectl rollout status, ...); raises on failure."""
+        self.call(argv)
+
+
+def shown(argv: Sequence[str]) -> str:
+    """A command as the user could paste it."""
+    return shlex.join(argv)
+
+
+def failed(argv: Sequence[str], done: Completed) -> ClusterCallFailed:
+    """The error of a command that exited non-zero: the command and the last line of its stderr."""
+    return ClusterCallFailed(f"{shown(argv)} failed: {last_line(done.stderr) or f'exit {done.code}'}")
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""

@@ -1,0 +1,113 @@
+"""Reading the bucket from the operator's machine (boto3), with the HMAC keys of the
+release's Secret. Path-style addressing and checksums only when required (IBM COS).
+No message of this module ever holds a key: errors are redacted (renderer/redaction.py, by the
+keys' exact values in every form) before they leave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from renderer.errors import ObjectStoreFailed
+from renderer.redaction import redacted
+
+REGION = "us-east-1"  # IBM COS and most S3-compatible stores ignore it; SigV4 needs one
+
+
+@dataclass
+class ObjectStore:
+    endpoint: str
+    bucket: str
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    _client: Any = field(default=None, repr=False)
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(s3={"addressing_style": "path"}, connect_timeout=10, read_timeout=60,
+                            retries={"max_attempts": 3, "mode": "standard"},
+                            request_checksum_calculation="when_required",
+                            response_checksum_validation="when_required")
+            self._client = boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION, config=config,
+                                        aws_access_key_id=self.access_key_id,
+                                        aws_secret_access_key=self.secret_access_key)
+        return self._client
+
+    def where(self, key: str = "") -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def keys(self, prefix: str) -> dict[str, int]:
+        """Every key under `prefix` with its size."""
+        out: dict[str, int] = {}
+        with self._failing(f"cannot list {self.where(prefix)}"):
+            for page in self._s3().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    out[str(item["Key"])] = int(item["Size"])
+        return out
+
+    def read(self, key: str) -> bytes:
+        with self._failing(f"cannot read {self.where(key)}"):
+            body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+    def put_verified(self, source: str | bytes, key: str) -> None:
+        """Uploads a local file (a path) or bytes, reads it back and compares SHA-256, as the backup Job does."""
+        if isinstance(source, bytes):
+            expected = hashlib.sha256(source).hexdigest()
+            with self._failing(f"cannot write {self.where(key)}"):
+                self._s3().put_object(Bucket=self.bucket, Key=key, Body=source)
+        else:
+            expected = file_sha256(source)
+            with self._failing(f"cannot write {self.where(key)}"):
+                self._s3().upload_file(source, self.bucket, key)
+        if self._sha256(key) != expected:
+            raise ObjectStoreFailed(f"{self.where(key)} does not match what was uploaded (SHA-256 differs)")
+
+    def digest(self, keys: list[str]) -> str:
+        """SHA-256 as the backup Job records it: of the one object, or for a native backup (a
+        folder) of the sorted `<sha256>  ./<path>` lines of its files."""
+        if len(keys) == 1 and not keys[0].endswith("/"):
+            return self._sha256(keys[0])
+        folder = keys[0]
+        names = sorted((k for k in self.keys(folder) if not k.endswith("/")), key=lambda k: k.encode())
+        lines = "".join(f"{self._sha256(k)}  ./{k[len(folder):]}\n" for k in names)
+        return hashlib.sha256(lines.encode()).hexdigest()
+
+    def _sha256(self, key: str) -> str:
+        sha = hashlib.sha256()
+        with self._failing(f"cannot read {self.where(key)}"):
+            body = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                sha.update(chunk)
+        return sha.hexdigest()
+
+    @contextmanager
+    def _failing(self, what: str) -> Iterator[None]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise ObjectStoreFailed(self._redacted(f"{what}: {error.get('Code', '?')}: "
+                                                   f"{error.get('Message') or 'no message'}")) from None
+        except BotoCoreError as exc:
+            raise ObjectStoreFailed(self._redacted(f"{what}: {exc}")) from None
+
+    def _redacted(self, text: str) -> str:
+        return redacted(text, (self.secret_access_key, self.access_key_id))
+
+
+def file_sha256(path: str) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()

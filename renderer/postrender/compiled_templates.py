@@ -1,0 +1,1077 @@
+"""Generated from renderer/postrender/templates/ by tools/template_compiler.py: do not edit. Regenerate with:
+
+    tools/regenerate
+"""
+# ruff: noqa: E501, PLR0915
+
+from __future__ import annotations
+
+from . import template_runtime as rt
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every render would pay
+if TYPE_CHECKING:
+    from typing import Any
+
+    Context = dict[str, Any]
+
+
+def pod__metadata(ctx: Context, s_: Any, name_: Any, component_: Any, filename_: Any) -> str:
+    out: list[str] = []
+    out.append('metadata:\n'
+               '  name: ')
+    out.append(str(name_))
+    if rt.attr(s_, 'namespace'):
+        out.append('\n'
+                   '  namespace: ')
+        out.append(str(rt.q(rt.attr(s_, 'namespace'))))
+    out.append('\n'
+               '  labels:')
+    out.append(str(rt.indent(pod__labels(ctx, s_, component_), 4)))
+    if filename_ or rt.attr(s_, 'warnings'):
+        out.append('\n'
+                   '  annotations:')
+        if filename_:
+            out.append('\n'
+                       '    postrenderer.helm.sh/postrender-filename: ')
+            out.append(str(rt.q(filename_)))
+        if rt.attr(s_, 'warnings'):
+            out.append('\n'
+                       '    datashield.ibm.com/warnings: ')
+            out.append(str(rt.q(rt.join(rt.attr(s_, 'warnings'), '\n'))))
+    return "".join(out)
+
+
+def pod__labels(ctx: Context, s_: Any, component_: Any) -> str:
+    out: list[str] = []
+    out.append('\n'
+               'app.kubernetes.io/name: enclaveos-')
+    out.append(str(component_))
+    out.append('\n'
+               'app.kubernetes.io/instance: ')
+    out.append(str(rt.q(rt.attr(s_, 'release'))))
+    out.append('\n'
+               'app.kubernetes.io/component: ')
+    out.append(str(component_))
+    out.append('\n'
+               'app.kubernetes.io/part-of: enclave-manager\n'
+               'app.kubernetes.io/managed-by: Helm\n'
+               'datashield.ibm.com/generated-by: helm-datashield')
+    return "".join(out)
+
+
+def pod__pod_spec(ctx: Context, s_: Any, steps_: Any) -> str:
+    out: list[str] = []
+    out.append('\n'
+               'restartPolicy: Never')
+    if rt.to_list(rt.selectattr(steps_, 'kube_api')):
+        out.append('\n'
+                   'serviceAccountName: ')
+        out.append(str(rt.q(rt.attr(s_, 'service_account'))))
+    out.append('\n'
+               'automountServiceAccountToken: false\n'
+               'enableServiceLinks: false\n'
+               'securityContext:\n'
+               '  runAsNonRoot: true\n'
+               '  runAsUser: 65532\n'
+               '  runAsGroup: 65532\n'
+               '  fsGroup: 65532\n'
+               '  seccompProfile:\n'
+               '    type: RuntimeDefault')
+    if rt.attr(s_, 'pull_secrets'):
+        out.append('\n'
+                   'imagePullSecrets:')
+        for name_2 in rt.attr(s_, 'pull_secrets'):
+            out.append('\n'
+                       '  - name: ')
+            out.append(str(rt.q(name_2)))
+    out.append('\n'
+               'initContainers:')
+    for step_2 in steps_[:-1]:
+        out.append(str(rt.indent(pod__container(ctx, s_, step_2), 2)))
+    out.append('\n'
+               'containers:')
+    out.append(str(rt.indent(pod__container(ctx, s_, rt.item(steps_, -1)), 2)))
+    out.append('\n'
+               'volumes:\n'
+               '  - name: work\n'
+               '    emptyDir: {}\n'
+               '  - name: tmp\n'
+               '    emptyDir: {}')
+    if rt.attr(s_, 'database_certs_secret'):
+        out.append('\n'
+                   '  - name: database-certs\n'
+                   '    secret:\n'
+                   '      secretName: ')
+        out.append(str(rt.q(rt.attr(s_, 'database_certs_secret'))))
+        out.append('\n'
+                   '      defaultMode: 0400')
+    if rt.to_list(rt.selectattr(steps_, 'kube_api')):
+        out.append('\n'
+                   '  # The API token, mounted only into the container that reads the nodes.\n'
+                   '  - name: kube-api\n'
+                   '    projected:\n'
+                   '      sources:\n'
+                   '        - serviceAccountToken:\n'
+                   '            path: token\n'
+                   '            expirationSeconds: 3600\n'
+                   '        - configMap:\n'
+                   '            name: kube-root-ca.crt\n'
+                   '            items:\n'
+                   '              - key: ca.crt\n'
+                   '                path: ca.crt')
+    return "".join(out)
+
+
+def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
+    out: list[str] = []
+    out.append('\n'
+               '- name: ')
+    out.append(str(rt.attr(step_, 'name')))
+    image_1 = rt.attr(s_, 'object_store_image') if rt.attr(step_, 'object_store') else rt.attr(s_, 'database_image')
+    out.append('\n'
+               '  image: ')
+    out.append(str(rt.q(rt.attr(image_1, 'reference'))))
+    out.append('\n'
+               '  imagePullPolicy: ')
+    out.append(str(rt.attr(image_1, 'pull_policy')))
+    out.append('\n'
+               '  command: ["/bin/sh", "-ec"]\n'
+               '  args:\n'
+               '    - |\n'
+               '      ')
+    out.append(str(rt.indent(rt.attr(rt.attr(step_, 'script'), 'rstrip')(), 6)))
+    out.append('\n'
+               '  env:\n'
+               '    - name: RELEASE\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'release'))))
+    out.append('\n'
+               '    - name: NAMESPACE\n'
+               '      valueFrom:\n'
+               '        fieldRef:\n'
+               '          fieldPath: metadata.namespace\n'
+               '    - name: DATABASE_NAME\n'
+               '      value: ')
+    out.append(str(rt.q(rt.context(ctx, 'database_name'))))
+    out.append('\n'
+               '    - name: DATABASE_HOST\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'database_host'))))
+    out.append('\n'
+               '    - name: DATABASE_PORT\n'
+               '      value: ')
+    out.append(str(rt.q(rt.string(rt.attr(s_, 'database_port')))))
+    out.append('\n'
+               '    - name: S3_ENDPOINT\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'endpoint'))))
+    out.append('\n'
+               '    - name: S3_BUCKET\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'bucket'))))
+    out.append('\n'
+               '    - name: S3_PREFIX\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'prefix'))))
+    out.append('\n'
+               '    - name: BACKUP_FORMAT\n'
+               '      value: ')
+    out.append(str(rt.q(rt.attr(s_, 'format'))))
+    out.append('\n'
+               '    - name: WORK_DIR\n'
+               '      value: /work\n'
+               '    - name: HOME\n'
+               '      value: /tmp')
+    if rt.attr(step_, 'restore'):
+        out.append('\n'
+                   '    - name: RESTORE_BACKUP\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'restore_backup'))))
+        out.append('\n'
+                   "    # Recorded in the safety dump's metadata: which restore made it, and on which nodes the\n"
+                   '    # manager ran (its data is sealed to their SGX hardware).\n'
+                   '    - name: RESTORE_RUN_ID\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'restore_run_id'))))
+        out.append('\n'
+                   '    - name: RESTORE_MANAGER_NODES\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'restore_manager_nodes'))))
+    if rt.attr(s_, 'database_certs_secret') and (not rt.attr(step_, 'object_store')):
+        out.append('\n'
+                   '    - name: DATABASE_CERTS_DIR\n'
+                   '      value: /cockroach-certs')
+    if rt.attr(step_, 'object_store'):
+        out.append('\n'
+                   "    # At most this long for one call to the object store (s3.sh): far inside the Jobs'\n"
+                   "    # activeDeadlineSeconds (21600), which a backup's three tries share.\n"
+                   '    - name: S3_CALL_TIMEOUT\n'
+                   '      value: "1800"')
+    if rt.attr(step_, 'kube_api'):
+        out.append('\n'
+                   '    - name: MANAGER_SELECTOR\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'manager_selector'))))
+        out.append('\n'
+                   '    - name: DATABASE_SELECTOR\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'database_selector'))))
+    for name_2, value_2 in rt.attr(step_, 'env'):
+        out.append('\n'
+                   '    - name: ')
+        out.append(str(name_2))
+        out.append('\n'
+                   '      value: ')
+        out.append(str(rt.q(value_2)))
+    if rt.attr(step_, 'object_store') or (rt.attr(s_, 'format') == 'native'):
+        out.append('\n'
+                   '    - name: AWS_ACCESS_KEY_ID\n'
+                   '      valueFrom:\n'
+                   '        secretKeyRef:\n'
+                   '          name: ')
+        out.append(str(rt.q(rt.attr(s_, 'secret_name'))))
+        out.append('\n'
+                   '          key: AWS_ACCESS_KEY_ID\n'
+                   '    - name: AWS_SECRET_ACCESS_KEY\n'
+                   '      valueFrom:\n'
+                   '        secretKeyRef:\n'
+                   '          name: ')
+        out.append(str(rt.q(rt.attr(s_, 'secret_name'))))
+        out.append('\n'
+                   '          key: AWS_SECRET_ACCESS_KEY\n'
+                   '    - name: RETENTION\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.string(rt.attr(s_, 'retention')))))
+        out.append('\n'
+                   '    - name: AWS_DEFAULT_REGION\n'
+                   '      value: us-east-1\n'
+                   '    # IBM COS rejects the newer default request checksums of recent AWS CLIs.\n'
+                   '    - name: AWS_REQUEST_CHECKSUM_CALCULATION\n'
+                   '      value: when_required\n'
+                   '    - name: AWS_RESPONSE_CHECKSUM_VALIDATION\n'
+                   '      value: when_required')
+    out.append('\n'
+               '  securityContext:\n'
+               '    allowPrivilegeEscalation: false\n'
+               '    readOnlyRootFilesystem: true\n'
+               '    runAsNonRoot: true\n'
+               '    capabilities:\n'
+               '      drop: ["ALL"]\n'
+               '  resources:')
+    out.append(str(rt.indent(rt.to_yaml(rt.attr(s_, 'resources')), 4)))
+    out.append('\n'
+               '  volumeMounts:\n'
+               '    - name: work\n'
+               '      mountPath: /work\n'
+               '    - name: tmp\n'
+               '      mountPath: /tmp')
+    if rt.attr(s_, 'database_certs_secret') and (not rt.attr(step_, 'object_store')):
+        out.append('\n'
+                   '    - name: database-certs\n'
+                   '      mountPath: /cockroach-certs\n'
+                   '      readOnly: true')
+    if rt.attr(step_, 'kube_api'):
+        out.append('\n'
+                   '    - name: kube-api\n'
+                   '      mountPath: /var/run/secrets/kubernetes.io/serviceaccount\n'
+                   '      readOnly: true')
+    return "".join(out)
+
+
+def render_pod(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('\n')
+    return "".join(out)
+
+
+def render_backup_cronjob_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('apiVersion: batch/v1\n'
+               'kind: CronJob\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'cronjob_name'), 'backup', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'spec:\n'
+               '  schedule: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'schedule'))))
+    out.append('\n'
+               '  timeZone: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'time_zone'))))
+    out.append('\n'
+               '  # Suspended in restore mode too: a backup must not dump a half-restored database.\n'
+               '  suspend: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'suspend') or rt.attr(rt.context(ctx, 's'), 'restore_enabled'))))
+    out.append('\n'
+               '  concurrencyPolicy: Forbid\n'
+               '  startingDeadlineSeconds: ')
+    out.append(str(rt.attr(rt.context(ctx, 's'), 'starting_deadline_seconds')))
+    out.append('\n'
+               '  successfulJobsHistoryLimit: 3\n'
+               '  failedJobsHistoryLimit: 3\n'
+               '  jobTemplate:\n'
+               '    metadata:\n'
+               '      labels:')
+    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 8)))
+    out.append('\n'
+               '    spec:\n'
+               '      backoffLimit: 2\n'
+               '      activeDeadlineSeconds: 21600\n'
+               '      # A backup that is complete and kept, but whose clean-up (retention) failed, exits with\n'
+               '      # KEPT_EXIT (scripts/lib.sh): the Job fails at once, without another try, since every try\n'
+               '      # writes another backup. podFailurePolicy: beta and on by default since Kubernetes 1.26, GA\n'
+               '      # in 1.31; it needs restartPolicy: Never, which the pod has. The empty onPodConditions: the\n'
+               '      # OpenAPI schema of 1.27 marks it required (fixed in 1.28); the API server takes it empty.\n'
+               '      podFailurePolicy:\n'
+               '        rules:\n'
+               '          - action: FailJob\n'
+               '            onExitCodes:\n'
+               '              containerName: upload\n'
+               '              operator: In\n'
+               '              values: [')
+    out.append(str(rt.context(ctx, 'kept_exit')))
+    out.append(']\n'
+               '            onPodConditions: []\n'
+               '      template:\n'
+               '        metadata:\n'
+               '          labels:')
+    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 12)))
+    out.append('\n'
+               '        spec:')
+    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 10)))
+    out.append('\n')
+    return "".join(out)
+
+
+def render_backup_rbac_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('# The backup pod records which nodes ran the manager and the database (the restore checks\n'
+               '# the SGX same-hardware rule against them): it may read pods in its namespace, nothing else.\n'
+               'apiVersion: v1\n'
+               'kind: ServiceAccount\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'service_account'), 'backup', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'automountServiceAccountToken: false\n'
+               '---\n'
+               'apiVersion: rbac.authorization.k8s.io/v1\n'
+               'kind: Role\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'service_account'), 'backup', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'rules:\n'
+               '  - apiGroups: [""]\n'
+               '    resources: ["pods"]\n'
+               '    verbs: ["list"]\n'
+               '---\n'
+               'apiVersion: rbac.authorization.k8s.io/v1\n'
+               'kind: RoleBinding\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'service_account'), 'backup', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'roleRef:\n'
+               '  apiGroup: rbac.authorization.k8s.io\n'
+               '  kind: Role\n'
+               '  name: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'service_account'))))
+    out.append('\n'
+               'subjects:\n'
+               '  - kind: ServiceAccount\n'
+               '    name: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'service_account'))))
+    if rt.attr(rt.context(ctx, 's'), 'namespace'):
+        out.append('\n'
+                   '    namespace: ')
+        out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'namespace'))))
+    out.append('\n')
+    return "".join(out)
+
+
+def render_restore_job_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('apiVersion: batch/v1\n'
+               'kind: Job\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'restore_job_name'), 'restore', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'spec:\n'
+               '  # A restore that failed half-way is not retried on its own: the operator decides.\n'
+               '  backoffLimit: 0\n'
+               '  activeDeadlineSeconds: 21600\n'
+               '  template:\n'
+               '    metadata:\n'
+               '      labels:')
+    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'restore'), 8)))
+    out.append('\n'
+               '    spec:')
+    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 6)))
+    out.append('\n')
+    return "".join(out)
+
+
+RENDER = {
+    'backup-cronjob.yaml.j2': render_backup_cronjob_yaml,
+    'backup-rbac.yaml.j2': render_backup_rbac_yaml,
+    'restore-job.yaml.j2': render_restore_job_yaml,
+}
+
+# renderer/postrender/templates/scripts/*.sh
+SCRIPTS = {
+    'db-cockroach.sh': (
+        '# database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).\n'
+        "# db_version, db_cluster_id (the database cluster's own identity), db_exists, db_dump FILE TABLES (SQL\n"
+        '# text into FILE, and into TABLES the "table<TAB>rows" lines, sorted, of the data in that very dump),\n'
+        '# db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),\n'
+        '# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.\n'
+        '# A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied\n'
+        '# so the key is private to this user (cockroach refuses a group-readable key file).\n'
+        'security=--insecure\n'
+        'if [ -n "${DATABASE_CERTS_DIR:-}" ]; then\n'
+        '  mkdir -p "$HOME/cockroach-certs"\n'
+        '  cp "$DATABASE_CERTS_DIR"/ca.crt "$DATABASE_CERTS_DIR"/client.root.crt "$DATABASE_CERTS_DIR"/client.root.key \\\n'
+        '    "$HOME/cockroach-certs/" || fail "the certificates Secret must hold ca.crt, client.root.crt and client.root.key"\n'
+        '  chmod 600 "$HOME/cockroach-certs"/*\n'
+        '  security="--certs-dir=$HOME/cockroach-certs"\n'
+        'fi\n'
+        'crdb() { cockroach sql "$security" --host="$DATABASE_HOST:$DATABASE_PORT" "$@"; }\n'
+        'db_version() { out=$(crdb --format=tsv -e "SELECT version()") && printf \'%s\\n\' "$out" | tail -n 1; }\n'
+        '# db_exists: 0 when $DATABASE_NAME exists, 1 when it does not, 2 when the server cannot say.\n'
+        'db_exists() {\n'
+        '  out=$(crdb --format=tsv -e "SHOW DATABASES") || return 2\n'
+        '  printf \'%s\\n\' "$out" | cut -f1 | grep -qx "$DATABASE_NAME"\n'
+        '}\n'
+        '# The counts and the dump describe one moment: both read AS OF SYSTEM TIME the same timestamp, so rows\n'
+        '# the manager writes meanwhile are in neither (docs: cockroachlabs.com/docs/v20.1/as-of-system-time,\n'
+        '# and cockroach dump --as-of, cockroachlabs.com/docs/v20.1/cockroach-dump, which takes a timestamp\n'
+        '# string; BACKUP ... AS OF SYSTEM TIME, cockroachlabs.com/docs/v20.2/backup).\n'
+        'db_snapshot_time() { out=$(crdb --format=tsv -e "SELECT now()::TIMESTAMP::STRING") && printf \'%s\\n\' "$out" | tail -n 1; }\n'
+        'db_dump() {\n'
+        '  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&\n'
+        '    cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" --as-of="$at" > "$1"\n'
+        '}\n'
+        'db_table_counts() { db_counts ""; }\n'
+        '# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty).\n'
+        'db_counts() {\n'
+        '  as_of=${1:+" AS OF SYSTEM TIME \'$1\'"}\n'
+        '  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables$as_of\n'
+        '    WHERE table_schema = \'public\' AND table_type = \'BASE TABLE\' ORDER BY table_name") || return 1\n'
+        '  for table in $(printf \'%s\\n\' "$tables" | tail -n +2); do\n'
+        '    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \\"$table\\"$as_of") || return 1\n'
+        '    printf \'%s\\t%s\\n\' "$table" "$(printf \'%s\\n\' "$rows" | tail -n 1)"\n'
+        '  done\n'
+        '}\n'
+        "# The cluster's ID, a UUID that stays with the cluster for its life (a new cluster gets a new one).\n"
+        'db_cluster_id() { out=$(crdb --format=tsv -e "SELECT crdb_internal.cluster_id()") && printf \'%s\\n\' "$out" | tail -n 1; }\n'
+        'db_drop() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE"; }\n'
+        'db_create() { crdb -e "CREATE DATABASE $DATABASE_NAME"; }\n'
+        'db_import() { crdb -d "$DATABASE_NAME" < "$1"; }\n'
+        '# Native: the cluster itself writes to (reads from) the bucket; the URL, with its keys, goes on\n'
+        '# stdin, never on a command line.\n'
+        'db_backup_native() {\n'
+        '  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&\n'
+        '    printf "BACKUP DATABASE %s INTO \'%s\' AS OF SYSTEM TIME \'%s\';\\n" "$DATABASE_NAME" "$1" "$at" | crdb\n'
+        '}\n'
+        'db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN \'%s\';\\n" "$DATABASE_NAME" "$1" | crdb; }\n'
+        '# end of database seam\n'),
+    'dump.sh': (
+        '# Step "dump" (database client image): the database, with what the next step records and\n'
+        '# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and\n'
+        '# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the\n'
+        '# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"\n'
+        "# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.\n"
+        'now=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
+        'format=${BACKUP_FORMAT:-sql}\n'
+        'log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"\n'
+        'version=$(db_version 2>&1) && [ -n "$version" ] ||\n'
+        '  fail "cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: $version"\n'
+        "# The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of\n"
+        "# a backup's name) and lets a restore see that a backup comes from another cluster.\n"
+        'cluster=$(db_cluster_id 2>&1) ||\n'
+        '  fail "cannot read the identity of the database cluster at $DATABASE_HOST:$DATABASE_PORT: $cluster"\n'
+        '# It must be a name this tool writes and reads back (renderer/restore/backups.py CLUSTER; s3.sh our_backups).\n'
+        "case $cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) cluster_ok=no ;; *) cluster_ok=yes ;; esac\n"
+        '[ "$cluster_ok" = yes ] && [ "${#cluster}" -le 64 ] ||\n'
+        '  fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \\"-\\" (the first a letter or digit): \\"$cluster\\""\n'
+        "# Recorded now: the restore pod's fetch step reads it even when there is nothing to save.\n"
+        'put_values dump cluster "$cluster"\n'
+        'stamp=$(printf \'%s\' "$now" | tr -d \':-\')\n'
+        'if [ -n "${DUMP_PREFIX:-}" ]; then\n'
+        '  name="$DUMP_PREFIX$RELEASE-$stamp.$format"\n'
+        'else\n'
+        '  # Namespace and cluster in the key: two releases of one name in two namespaces, or in two clusters,\n'
+        '  # never write the same key, even on the same schedule.\n'
+        '  name="$NAMESPACE/$RELEASE-$stamp-$cluster.$format"\n'
+        '  mkdir -p "$WORK_DIR/$NAMESPACE"\n'
+        'fi\n'
+        'file="$WORK_DIR/$name"\n'
+        'if db_exists; then exists=0; else exists=$?; fi\n'
+        '[ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"\n'
+        'if [ "$exists" = 1 ] && [ -z "${DUMP_PREFIX:-}" ]; then\n'
+        '  fail "database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT"\n'
+        'fi\n'
+        'if [ -n "${DUMP_PREFIX:-}" ]; then\n'
+        '  [ "$exists" = 1 ] || db_table_counts > "$WORK_DIR/tables" || fail "cannot count the rows of the tables of $DATABASE_NAME"\n'
+        '  if [ ! -s "$WORK_DIR/tables" ]; then\n'
+        '    # A safety dump of a missing or empty database: nothing to lose, nothing to save.\n'
+        '    log "database $DATABASE_NAME is missing or has no tables: no safety dump needed"\n'
+        '    : > "$WORK_DIR/nothing-to-save"\n'
+        '    exit 0\n'
+        '  fi\n'
+        'fi\n'
+        "size='' sha256=''\n"
+        'if [ "$format" = native ]; then\n'
+        '  log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"\n'
+        '  out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||\n'
+        '    fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"\n'
+        'else\n'
+        '  db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"\n'
+        '  [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"\n'
+        '  mv "$file.partial" "$file"\n'
+        '  size=$(size_of "$file") sha256=$(sha256_of "$file")\n'
+        'fi\n'
+        'put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \\\n'
+        '  database_version "$version"\n'
+        'log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d \' \') tables"\n'),
+    'fetch.sh': (
+        '# Step "fetch" (AWS CLI image), restore mode: first makes sure the safety dump of the current\n'
+        '# data is in the bucket (an SQL dump is uploaded and verified; a native one was written there\n'
+        '# by the database and is checked to exist), then picks the backup ($RESTORE_BACKUP: an object\n'
+        '# key under the prefix, or "latest" = the newest complete backup), reads it with its metadata\n'
+        "# and checks size and SHA-256 against the metadata; last, the safety dump's metadata object (it is\n"
+        '# then complete: kind "safety-dump", restorable like a backup). The database is not touched here.\n'
+        "safety=''\n"
+        'if [ -f "$WORK_DIR/nothing-to-save" ]; then\n'
+        '  log "no safety dump: the database was missing or empty"\n'
+        'elif [ -f "$WORK_DIR/dump/name" ]; then\n'
+        '  safety=$(value dump name) safety_format=$(value dump format)\n'
+        '  safety_key=$(key_of "$safety")\n'
+        '  if [ "$safety_format" = native ]; then\n'
+        '    native_digest "$safety_key"\n'
+        '    [ "$files" -gt 0 ] || fail "the safety backup s3://$S3_BUCKET/$safety_key/ is empty: refusing to restore"\n'
+        '  else\n'
+        '    put_verified "$WORK_DIR/$safety" "$safety_key"\n'
+        '    files=1 size=$(value dump size) sha256=$(value dump sha256)\n'
+        '  fi\n'
+        '  safety_files=$files safety_size=$size safety_sha256=$sha256\n'
+        'else\n'
+        '  fail "no safety dump of the current data in $WORK_DIR: refusing to restore"\n'
+        'fi\n'
+        'if [ "$RESTORE_BACKUP" = latest ]; then\n'
+        '  # Listed first, on its own: a listing that fails stops here with its reason ("could not look"),\n'
+        '  # never as "no complete backup" ("nothing found").\n'
+        '  latest_backup\n'
+        '  key=$(cat "$WORK_DIR/latest")\n'
+        'else\n'
+        '  key=$(key_of "$RESTORE_BACKUP")\n'
+        'fi\n'
+        'log "restoring s3://$S3_BUCKET/$key"\n'
+        'out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$key.json" "$WORK_DIR/restore.json" 2>&1) ||\n'
+        '  fail "the metadata object s3://$S3_BUCKET/$key.json is missing or unreadable, so $key cannot be verified: $out"\n'
+        '# The metadata must describe this key of this release: a pair copied over another key, or another\n'
+        "# release's or namespace's backup, is refused before anything is read or dropped.\n"
+        'for field in object release namespace; do\n'
+        '  case $field in object) want=$key ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac\n'
+        '  got=$(meta_field "$field" "$WORK_DIR/restore.json")\n'
+        '  # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).\n'
+        '  want=$(json_string "$want") want=${want#\\"} want=${want%\\"}\n'
+        '  [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$key.json names $field \\"$got\\", not \\"$want\\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to restore it"\n'
+        'done\n'
+        'written_by=$(meta_field cluster "$WORK_DIR/restore.json")\n'
+        'this_cluster=$(value dump cluster)\n'
+        '[ -z "$written_by" ] || [ "$written_by" = "$this_cluster" ] ||\n'
+        '  log "WARNING: $key was written by database cluster $written_by; this database is cluster ${this_cluster:-(unknown)}: restoring it as asked (a new cluster after a disaster?)"\n'
+        'expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")\n'
+        'expected_size=$(meta_field size "$WORK_DIR/restore.json")\n'
+        'format=$(meta_field format "$WORK_DIR/restore.json")\n'
+        '[ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$key.json is incomplete"\n'
+        'case $format in\n'
+        '  sql)\n'
+        '    get "$key" "$WORK_DIR/restore.sql"\n'
+        '    size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;\n'
+        '  native) native_digest "$key" ;;\n'
+        '  *) fail "s3://$S3_BUCKET/$key has format \\"$format\\"; this restore Job reads \\"sql\\" and \\"native\\"" ;;\n'
+        'esac\n'
+        '[ "$size" = "$expected_size" ] ||\n'
+        '  fail "s3://$S3_BUCKET/$key has $size bytes, its metadata says $expected_size: the backup is damaged"\n'
+        '[ "$sha256" = "$expected_sha256" ] ||\n'
+        '  fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"\n'
+        'if grep -q \'^  "tables": {\' "$WORK_DIR/restore.json"; then\n'
+        '  meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"\n'
+        '  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.\n'
+        '  if [ "$format" = sql ]; then\n'
+        '    sed \'s/^"\\(.*\\)": [0-9]*$/\\1/\' "$WORK_DIR/expected-tables" | while IFS= read -r table; do\n'
+        '      grep -q "^CREATE TABLE \\([^ ]*\\.\\)\\{0,1\\}\\"\\{0,1\\}$table\\"\\{0,1\\} (" "$WORK_DIR/restore.sql" ||\n'
+        '        fail "s3://$S3_BUCKET/$key creates no table \\"$table\\", which its metadata counts: the backup is damaged"\n'
+        '    done\n'
+        '  fi\n'
+        'else\n'
+        '  log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"\n'
+        'fi\n'
+        'if [ -n "$safety" ]; then\n'
+        "  # The safety dump's metadata, like a backup's (written last: it is then complete, and\n"
+        '  # helm datashield-restore --from takes it), with who made it and why.\n'
+        '  # shellcheck disable=SC2034  # read by metadata_json\n'
+        '  database_version=$(value dump database_version) database_nodes=null cluster=$this_cluster\n'
+        '  nodes_error="database pods: not read by the restore Job"\n'
+        '  if [ -n "${RESTORE_MANAGER_NODES:-}" ]; then\n'
+        '    manager_nodes=$(printf \'%s\\n\' "$RESTORE_MANAGER_NODES" | tr \',\' \'\\n\' | while IFS= read -r node; do\n'
+        '      json_string "$node" && echo; done | paste -s -d, -)\n'
+        '    manager_nodes="[$manager_nodes]"\n'
+        '  else\n'
+        '    manager_nodes=null\n'
+        '    nodes_error="manager pods: the restore did not say which nodes ran the manager (Restore.ManagerNodes, set by \\\n'
+        'helm datashield-restore while the manager runs); $nodes_error"\n'
+        '  fi\n'
+        '  metadata_json "$safety_key" "$safety_format" "$safety_files" "$safety_size" "$safety_sha256" "$(value dump created)" \\\n'
+        '    \'  "kind": "safety-dump",\' "  \\"restoreRunId\\": $(json_string "$RESTORE_RUN_ID")," \\\n'
+        '    "  \\"restoring\\": $(json_string "$key")," > "$WORK_DIR/$safety.json"\n'
+        '  put_verified "$WORK_DIR/$safety.json" "$safety_key.json"\n'
+        '  put_values safety name "$safety"\n'
+        '  log "the data before this restore is saved as s3://$S3_BUCKET/$safety_key"\n'
+        'fi\n'
+        'put_values restore key "$key" format "$format"\n'
+        'log "verified $key: $size bytes, sha256 $sha256"\n'),
+    'kube.sh': (
+        "# kube: the nodes that run the manager's and the database's pods, read from the Kubernetes\n"
+        "# API with this container's own token (a projected volume mounted here only; its Role may\n"
+        '# list pods in this namespace and nothing else).\n'
+        'KUBE_API=${KUBE_API:-https://kubernetes.default.svc}\n'
+        'KUBE_TOKEN_DIR=${KUBE_TOKEN_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}\n'
+        '# nodes_of SELECTOR: a JSON list of the distinct node names of the pods matching SELECTOR.\n'
+        'nodes_of() {\n'
+        '  # The token goes to curl on stdin, never on its command line.\n'
+        '  out=$(printf \'header = "Authorization: Bearer %s"\\n\' "$(cat "$KUBE_TOKEN_DIR/token")" |\n'
+        '    curl --config - --silent --show-error --fail --max-time 20 --cacert "$KUBE_TOKEN_DIR/ca.crt" \\\n'
+        '      --get --data-urlencode "labelSelector=$1" "$KUBE_API/api/v1/namespaces/$NAMESPACE/pods" 2>&1) || {\n'
+        '    printf \'%s\' "$out"\n'
+        '    return 1\n'
+        '  }\n'
+        '  list=$(printf \'%s\' "$out" | grep -o \'"nodeName": *"[^"]*"\' | sed \'s/.*"\\([^"]*\\)"$/"\\1"/\' | sort -u |\n'
+        '    paste -s -d, -)\n'
+        '  printf \'[%s]\\n\' "$list"\n'
+        '}\n'),
+    'lib.sh': (
+        '# lib: shared by every step of the backup and restore pods (POSIX sh, run with -e).\n'
+        '# Every line is logged as "[<step>] ..." on ONE line with its whole reason (AWS CLI v1 starts its\n'
+        '# errors with a newline) and the HMAC keys redacted; fail names the step and why (and $fail_note) and\n'
+        '# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh).\n'
+        'log() { printf \'[%s] %s\\n\' "$STEP" "$(one_line "$*")"; }\n'
+        'fail() { printf \'[%s] FAILED: %s\\n\' "$STEP" "$(one_line "$*${fail_note:-}")" >&2; exit "${fail_code:-1}"; }\n'
+        'one_line() { redacted "$1" | tr \'\\t\\r\\n\' \'   \' | tr -s \' \' | sed \'s/^ //; s/ $//\'; }\n'
+        'sha256_of() { sha256sum "$1" | cut -d\' \' -f1; }\n'
+        'size_of() { wc -c < "$1" | tr -d \' \'; }\n'
+        '# Values handed from one step to the next: one file a value under $WORK_DIR/<set>/, read back as\n'
+        '# data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.\n'
+        'put_values() {\n'
+        '  set_dir="$WORK_DIR/$1" && shift && mkdir -p "$set_dir"\n'
+        '  while [ $# -ge 2 ]; do printf \'%s\' "$2" > "$set_dir/$1" && shift 2; done\n'
+        '}\n'
+        'value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }\n'
+        '# Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or\n'
+        '# .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh\n'
+        '# our_backups: when a backup is complete and ours); safety dumps <prefix>/pre-restore-<release>-<time>.<format>.\n'
+        'key_of() { printf \'%s%s\' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }\n'
+        'UNRESERVED=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~\n'
+        '# percent TEXT KEEP: TEXT percent-encoded byte by byte (upper-case hex), but for the ASCII characters in KEEP.\n'
+        'percent() {\n'
+        '  printf \'%s\' "$1" | od -An -v -tu1 | LC_ALL=C awk -v keep="$2" \\\n'
+        '    \'{ for (i = 1; i <= NF; i++) { c = sprintf("%c", $i); if ($i < 128 && index(keep, c)) printf "%s", c; else printf "%%%02X", $i } }\'\n'
+        '}\n'
+        '# Every byte percent-encoded (valid in a URL query whatever the key holds: "/", "+", "=").\n'
+        'urlencode() { percent "$1" ""; }\n'
+        '# backup_url KEY: where a native BACKUP writes (and RESTORE reads), with the HMAC keys in it as\n'
+        '# CockroachDB wants them. It holds the secret key: never log it (every logged line is redacted).\n'
+        'backup_url() {\n'
+        '  printf \'s3://%s/%s?AWS_ENDPOINT=%s&AWS_REGION=%s&AWS_ACCESS_KEY_ID=%s&AWS_SECRET_ACCESS_KEY=%s\' "$S3_BUCKET" \\\n'
+        '    "$(percent "$1" "$UNRESERVED/")" "$(urlencode "$S3_ENDPOINT")" "${AWS_DEFAULT_REGION:-us-east-1}" \\\n'
+        '    "$(urlencode "$AWS_ACCESS_KEY_ID")" "$(urlencode "$AWS_SECRET_ACCESS_KEY")"\n'
+        '}\n'
+        '# secret_forms SECRET: the ways a program may quote SECRET, one a line (none holds a newline):\n'
+        '# percent-encoded (every byte, lower and upper case hex; or RFC 3986 style, "/" kept or not, space as\n'
+        '# %20 or "+"), and escaped as Python\'s repr (str and bytes, either quote), JSON and Go\'s %q do\n'
+        '# ("\\\\", "\\n", "\\t", "\\r", "\\xNN", "\\u00NN", "\\\'", "\\""; JSON\'s ASCII-only "\\uXXXX" too).\n'
+        'secret_forms() {\n'
+        '  urlencode "$1" | tr \'A-F\' \'a-f\' && echo && urlencode "$1" && echo\n'
+        '  for keep in "$UNRESERVED" "$UNRESERVED/"; do\n'
+        '    form=$(percent "$1" "$keep") && printf \'%s\\n\' "$form" | sed \'s/%20/+/g\' && printf \'%s\\n\' "$form"\n'
+        '  done\n'
+        '  printf \'%s\' "$1" | od -An -v -tu1 | LC_ALL=C awk \'\n'
+        '    function esc(b, quote, raw, u) {\n'
+        '      if (b == 92) return "\\\\\\\\"; if (b == 10) return "\\\\n"; if (b == 13) return "\\\\r"; if (b == 9) return "\\\\t"\n'
+        '      if (b == quote) return "\\\\" sprintf("%c", b)\n'
+        '      if (b < 32 || b == 127 || (b >= 128 && !raw)) return u ? sprintf("\\\\u%04x", b) : sprintf("\\\\x%02x", b)\n'
+        '      return sprintf("%c", b)\n'
+        '    }\n'
+        '    { for (i = 1; i <= NF; i++) bytes[n++] = $i }\n'
+        '    END {\n'
+        '      split("39 0 0|34 0 0|39 1 0|34 1 0|34 1 1|0 1 0", modes, "|")\n'
+        '      for (m = 1; m <= 6; m++) {\n'
+        '        split(modes[m], mode, " "); line = ""\n'
+        '        for (i = 0; i < n; i++) line = line esc(bytes[i], mode[1] + 0, mode[2] + 0, mode[3] + 0)\n'
+        '        print line\n'
+        '      }\n'
+        '      # JSON with ASCII only: a non-ASCII character as \\uXXXX (UTF-16, so a surrogate pair beyond U+FFFF).\n'
+        '      line = ""\n'
+        '      for (i = 0; i < n; i++) {\n'
+        '        b = bytes[i]\n'
+        '        if (b < 192) { line = line esc(b, 34, 0, 1); continue }\n'
+        '        more = b >= 240 ? 3 : b >= 224 ? 2 : 1; cp = b - (more == 3 ? 240 : more == 2 ? 224 : 192)\n'
+        '        for (k = 0; k < more; k++) cp = cp * 64 + bytes[++i] - 128\n'
+        '        if (cp > 65535) { cp -= 65536; line = line sprintf("\\\\u%04x\\\\u%04x", 55296 + int(cp / 1024), 56320 + cp % 1024) }\n'
+        '        else line = line sprintf("\\\\u%04x", cp)\n'
+        '      }\n'
+        '      print line\n'
+        "    }'\n"
+        '}\n'
+        '# replaced TEXT NEEDLE: TEXT with every NEEDLE (taken literally) replaced by "(redacted)".\n'
+        'replaced() {\n'
+        "  rest=$1 done_=''\n"
+        '  [ -n "$2" ] || { printf \'%s\' "$1"; return; }\n'
+        '  while :; do\n'
+        '    case $rest in\n'
+        '      *"$2"*) done_="$done_${rest%%"$2"*}(redacted)" && rest=${rest#*"$2"} ;;\n'
+        '      *) break ;;\n'
+        '    esac\n'
+        '  done\n'
+        '  printf \'%s\' "$done_$rest"\n'
+        '}\n'
+        '# redacted TEXT: TEXT without the HMAC keys, found by their exact values in every form above, raw\n'
+        '# and with surrounding white space trimmed (a Secret written with a trailing newline), and without\n'
+        "# the values of a backup URL's key parameters, whatever they hold.\n"
+        'redacted() {\n'
+        '  out=$1\n'
+        '  for secret in "${AWS_SECRET_ACCESS_KEY:-}" "${AWS_ACCESS_KEY_ID:-}"; do\n'
+        '    [ -n "$secret" ] || continue\n'
+        '    forms=$(secret_forms "$secret")\n'
+        '    while IFS= read -r form; do out=$(replaced "$out" "$form"; printf .) && out=${out%.}; done <<FORMS\n'
+        '$forms\n'
+        'FORMS\n'
+        '    trimmed=$(printf \'%s\' "$secret" | sed \'s/^[[:space:]]*//; s/[[:space:]]*$//\')\n'
+        '    out=$(replaced "$out" "$secret"; printf .) && out=${out%.}\n'
+        '    out=$(replaced "$out" "$trimmed"; printf .) && out=${out%.}\n'
+        '  done\n'
+        '  printf \'%s\' "$out" | sed \'s/\\(AWS_[A-Z_]*KEY[A-Z_]*=\\)[^&\'"\'"\' ]*/\\1redacted/g\'\n'
+        '}\n'
+        '# A JSON string (our own values only: names, versions, timestamps).\n'
+        'json_string() { printf \'"%s"\' "$(printf \'%s\' "$1" | tr -d \'\\000-\\037\' | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\')"; }\n'
+        '# The value of a top-level field of a metadata object written by this tool (one field a line).\n'
+        'meta_field() {\n'
+        '  sed -n -e "s/^  \\"$1\\": \\"\\(.*\\)\\",\\{0,1\\}\\$/\\1/p" -e "s/^  \\"$1\\": \\([0-9][0-9]*\\),\\{0,1\\}\\$/\\1/p" "$2"\n'
+        '}\n'
+        '# The "tables" of a metadata object (or of db_table_counts, through tables_json), one "name": rows a line.\n'
+        'meta_tables() { sed -n \'/^  "tables": {/,/^  }/p\' "$1" | sed -n \'s/^    \\(".*": [0-9][0-9]*\\),\\{0,1\\}$/\\1/p\'; }\n'
+        'tables_json() { while IFS="$(printf \'\\t\')" read -r table rows; do printf \'%s: %s\\n\' "$(json_string "$table")" "$rows"; done; }\n'),
+    'restore.sh': (
+        '# Step "restore" (database client image), restore mode: replaces the database with the\n'
+        '# backup that the fetch step verified (SQL text: drop, create, import; native: drop, then\n'
+        "# CockroachDB's RESTORE from the bucket), then checks every table's row count against the\n"
+        "# backup's metadata.\n"
+        'restore_key=$(value restore key) restore_format=$(value restore format) safety=$(value safety name)\n'
+        '[ -n "$restore_key" ] || fail "no verified backup in $WORK_DIR: the fetch step did not finish"\n'
+        '# From the DROP on, every failure says what state the database is in and the one command that puts\n'
+        '# the data from before back.\n'
+        'if [ -n "$safety" ]; then\n'
+        '  put_back="the data from before is s3://$S3_BUCKET/$(key_of "$safety"); to put it back: helm datashield-restore \\\n'
+        '$RELEASE -n $NAMESPACE --chart <the chart $RELEASE runs> --from $safety"\n'
+        'else\n'
+        '  put_back="it was missing or empty before this restore (no safety dump): there is no data from before to put back"\n'
+        'fi\n'
+        'state() { fail_note="; $DATABASE_NAME $1; $put_back"; }\n'
+        'log "dropping $DATABASE_NAME"\n'
+        'state "may be dropped or unchanged (the DROP failed)"\n'
+        'db_drop || fail "cannot drop $DATABASE_NAME"\n'
+        'if [ "$restore_format" = native ]; then\n'
+        '  log "RESTORE DATABASE $DATABASE_NAME FROM LATEST IN s3://$S3_BUCKET/$restore_key"\n'
+        '  state "is dropped, or partly restored from $restore_key"\n'
+        '  out=$(db_restore_native "$(backup_url "$restore_key")" 2>&1) || fail "RESTORE failed: $out"\n'
+        'else\n'
+        '  state "is dropped (it does not exist now)"\n'
+        '  db_create || fail "cannot create $DATABASE_NAME"\n'
+        '  log "importing"\n'
+        '  state "holds part of $restore_key (the import stopped)"\n'
+        '  db_import "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 ||\n'
+        '    fail "the import failed (exit $?): $(tail -n 3 "$WORK_DIR/import.log")"\n'
+        'fi\n'
+        'state "holds $restore_key, but its row counts could not be checked"\n'
+        'db_table_counts | tables_json > "$WORK_DIR/restored-tables" || fail "cannot count the rows of the restored tables"\n'
+        'state "holds $restore_key, with other row counts than its metadata records"\n'
+        'if [ -f "$WORK_DIR/expected-tables" ] && ! cmp -s "$WORK_DIR/expected-tables" "$WORK_DIR/restored-tables"; then\n'
+        '  fail "the restored tables differ from the backup\'s metadata: expected $(cat "$WORK_DIR/expected-tables") got \\\n'
+        '$(cat "$WORK_DIR/restored-tables")"\n'
+        'fi\n'
+        'checked="row counts as recorded"\n'
+        '[ -f "$WORK_DIR/expected-tables" ] || checked="no row counts recorded to compare"\n'
+        'log "restored $DATABASE_NAME: $(grep -c . "$WORK_DIR/restored-tables" || true) tables, $checked"\n'),
+    's3.sh': (
+        '# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call\n'
+        '# may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with\n'
+        "# a log line that says so (the CLI's own timeouts only catch a silent connection), instead of\n"
+        "# running until the Job's activeDeadlineSeconds kills the pod without a word.\n"
+        's3() {\n'
+        '  s3_status=0\n'
+        '  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$WORK_DIR/s3.stderr" || s3_status=$?\n'
+        '  if [ "$s3_status" = 0 ]; then\n'
+        '    cat "$WORK_DIR/s3.stderr" >&2\n'
+        '  elif [ "$s3_status" = 124 ]; then\n'
+        '    printf \'no answer from %s within %s s (S3_CALL_TIMEOUT)\\n\' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2\n'
+        '  else\n'
+        '    # The reason on one line, never empty: callers put it after "FAILED: <what>: ".\n'
+        '    reason=$(one_line "$(cat "$WORK_DIR/s3.stderr")")\n'
+        '    printf \'%s\\n\' "${reason:-the AWS CLI exited with code $s3_status and gave no reason}" >&2\n'
+        '  fi\n'
+        '  rm -f "$WORK_DIR/s3.stderr"\n'
+        '  return "$s3_status"\n'
+        '}\n'
+        '# put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.\n'
+        'put_verified() {\n'
+        '  log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"\n'
+        '  out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||\n'
+        '    fail "upload to s3://$S3_BUCKET/$2 failed: $out"\n'
+        '  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$2" "$WORK_DIR/read-back" 2>&1) ||\n'
+        '    fail "reading back s3://$S3_BUCKET/$2 failed: $out"\n'
+        '  [ "$(sha256_of "$WORK_DIR/read-back")" = "$(sha256_of "$1")" ] ||\n'
+        '    fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"\n'
+        '  rm -f "$WORK_DIR/read-back"\n'
+        '}\n'
+        '# get KEY FILE: downloads one object.\n'
+        'get() {\n'
+        '  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" "$2" 2>&1) || fail "cannot download s3://$S3_BUCKET/$1: $out"\n'
+        '}\n'
+        '# native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and\n'
+        '# sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.\n'
+        'native_digest() {\n'
+        '  rm -rf "$WORK_DIR/native" && mkdir -p "$WORK_DIR/native"\n'
+        '  out=$(s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" "$WORK_DIR/native/" 2>&1) ||\n'
+        '    fail "cannot read the backup s3://$S3_BUCKET/$1/: $out"\n'
+        '  (cd "$WORK_DIR/native" && find . -type f | LC_ALL=C sort | while read -r part; do sha256sum "$part"; done) \\\n'
+        '    > "$WORK_DIR/native.sha256"\n'
+        '  files=$(grep -c . "$WORK_DIR/native.sha256" || true)\n'
+        '  size=$(find "$WORK_DIR/native" -type f -exec cat {} + | wc -c | tr -d \' \')\n'
+        '  sha256=$(sha256_of "$WORK_DIR/native.sha256")\n'
+        '  rm -rf "$WORK_DIR/native"\n'
+        '}\n'
+        "# Backups of this release, named as this tool names them (a backup's identity is its namespace,\n"
+        '# release and database cluster; the metadata object must say the same as the key):\n'
+        '#   <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql|.native    (written now)\n'
+        '#   <prefix>/<release>-<yyyymmddThhmmssZ>.sql|.native                         (the earlier layout: still\n'
+        '#                                                                              read, restored and retained)\n'
+        "# each with <key>.json beside it. Only the listing's JSON is read, one key a line: a key with a space,\n"
+        '# a newline or any other character this tool never writes is JSON-escaped on its line, so it can\n'
+        '# never look like one of ours (it is reported when it starts like our names).\n'
+        "STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'\n"
+        "# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never\n"
+        '# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).\n'
+        'CLOCK_SKEW_SECONDS=600\n'
+        '# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release\'s\n'
+        '# backups do, in either layout, and use only the characters of our names (letters, digits and\n'
+        "# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download\n"
+        '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no\n'
+        "# backquote, S3Prefix's rule).\n"
+        'OUR_KEY_LINE=\'s|^ *"\\([0-9][0-9]*\\) \\([A-Za-z0-9!_.*()/\'"\'"\'-]*\\)",\\{0,1\\}$|\\1 \\2|p\'\n'
+        'listing() {\n'
+        '  l_base=$(key_of "")\n'
+        '  l_filter="starts_with(Key, \\`$(json_string "$l_base$RELEASE-")\\`) || starts_with(Key, \\`$(json_string "$l_base$NAMESPACE/$RELEASE-")\\`)"\n'
+        '  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \\\n'
+        '    --query "Contents[?$l_filter].join(\' \', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"\n'
+        '  printf \'%s\\n\' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"\n'
+        '  odd_keys=$(($(printf \'%s\\n\' "$listed" | grep -c \'^ *"\' || true) - $(grep -c . "$WORK_DIR/listing" || true)))\n'
+        '}\n'
+        '# stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).\n'
+        'stamp_iso() {\n'
+        '  iso=$(printf \'%s\' "$1" | sed \'s/^\\(....\\)\\(..\\)\\(..\\)T\\(..\\)\\(..\\)\\(..\\)Z$/\\1-\\2-\\3T\\4:\\5:\\6Z/\')\n'
+        '  [ "$(date -u -d "$iso" +%Y%m%dT%H%M%SZ 2>/dev/null)" = "$1" ] && printf \'%s\' "$iso"\n'
+        '}\n'
+        '# shown VALUE: VALUE quoted, or null when empty (as the restore command shows a missing field).\n'
+        'shown() { if [ -n "$1" ]; then printf \'"%s"\' "$1"; else printf null; fi; }\n'
+        '# backup_problem FILE KEY FORMAT CLUSTER STAMP: why the metadata object FILE does not describe this\n'
+        '# release\'s scheduled backup KEY, named with FORMAT, CLUSTER ("-": the earlier layout, which names\n'
+        '# none) and STAMP (nothing when it does; renderer/restore/backups.py applies the same rules). The metadata\n'
+        '# must be laid out as the upload step writes it (one field a line), which is all of JSON this image\n'
+        '# can check without a JSON parser.\n'
+        'backup_problem() {\n'
+        '  b_iso=$(stamp_iso "$5") || { echo "$5 is not a time"; return; }\n'
+        '  [ "$(printf \'%s\' "$5" | tr -d TZ)" -le "$b_limit" ] ||\n'
+        '    { echo "dated $b_iso, later than this pod\'s clock allows ($CLOCK_SKEW_SECONDS s of skew): never trusted for ordering, never deleted"; return; }\n'
+        '  if ! [ -s "$1" ] || [ "$(head -n 1 "$1")" != "{" ] || [ "$(tail -n 1 "$1")" != "}" ] ||\n'
+        '    sed \'1d;$d\' "$1" | grep -qv -e \'^  "[A-Za-z0-9]*": \\("\\([^"\\\\]\\|\\\\.\\)*"\\|[0-9][0-9]*\\|{.*}\\|null\\),$\' \\\n'
+        '      -e \'^  "tables": {$\' -e \'^    "\\([^"\\\\]\\|\\\\.\\)*": [0-9][0-9]*,\\{0,1\\}$\' -e \'^  }$\'; then\n'
+        '    echo "the metadata object is not valid JSON as this tool writes it"\n'
+        '    return\n'
+        '  fi\n'
+        '  [ "$(meta_field writer "$1")" = helm-datashield ] || { echo "not written by helm-datashield"; return; }\n'
+        '  b_kind=$(meta_field kind "$1")\n'
+        '  [ -z "$b_kind" ] || [ "$b_kind" = backup ] || { echo "a $b_kind, not a scheduled backup"; return; }\n'
+        '  for b_field in release namespace object format; do\n'
+        '    case $b_field in release) b_want=$RELEASE ;; namespace) b_want=$NAMESPACE ;; object) b_want=$2 ;; format) b_want=$3 ;; esac\n'
+        '    b_got=$(meta_field "$b_field" "$1")\n'
+        '    [ "$b_got" = "$b_want" ] || { echo "its metadata names $b_field $(shown "$b_got"), not \\"$b_want\\""; return; }\n'
+        '  done\n'
+        '  b_got=$(meta_field cluster "$1") b_want=${4#-}\n'
+        '  [ "$b_got" = "$b_want" ] || { echo "its metadata names cluster $(shown "$b_got"), the key $(shown "$b_want")"; return; }\n'
+        '  [ -n "$(meta_field size "$1")" ] && [ -n "$(meta_field sha256 "$1")" ] ||\n'
+        '    { echo "the metadata object records no size or SHA-256"; return; }\n'
+        '  b_got=$(meta_field created "$1")\n'
+        '  [ "$b_got" = "$b_iso" ] || echo "its metadata says it was created at $b_got, its name $b_iso"\n'
+        '}\n'
+        "# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as\n"
+        '# "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,\n'
+        '# future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of\n'
+        '# ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the\n'
+        '# bucket holds (each costs a second or more of start-up): one listing and one download of every\n'
+        '# metadata object named like ours.\n'
+        'our_backups() {\n'
+        '  b_base=$(key_of "")\n'
+        '  b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)\n'
+        '  listing\n'
+        '  [ "$odd_keys" = 0 ] ||\n'
+        '    log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"\n'
+        "  # Bytes and objects of each backup's data: an object, or the objects under a native backup's key.\n"
+        '  awk \'{ key = substr($0, index($0, " ") + 1); at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6)\n'
+        "    size[key] += $1; parts[key]++ } END { for (key in size) print key, size[key], parts[key] }' \\\n"
+        '    "$WORK_DIR/listing" > "$WORK_DIR/data-sizes"\n'
+        '  # No key with a "/" past the namespace\'s is fetched, so no two keys share a local file; a key the\n'
+        '  # local file system cannot hold is read on its own below, if it is one of ours at all.\n'
+        '  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"\n'
+        '  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude \'*\' \\\n'
+        '    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude \'*/*/*\' \\\n'
+        '    > /dev/null 2>&1 || true\n'
+        '  : > "$WORK_DIR/backups.unsorted"\n'
+        '  : > "$WORK_DIR/half-deleted"\n'
+        '  while read -r _ b_meta; do\n'
+        '    case $b_meta in *.json) ;; *) continue ;; esac\n'
+        '    b_key=${b_meta%.json} b_rel=${b_meta#"$b_base"}\n'
+        '    b_rel=${b_rel%.json}\n'
+        '    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal\n'
+        '    case $b_rel in\n'
+        '      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;\n'
+        '      "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)\n'
+        '        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*}\n'
+        '        # A cluster as the dump step names it (dump.sh), else not a name of ours (renderer/restore/backups.py CLUSTER).\n'
+        "        case $b_cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) continue ;; esac ;;\n"
+        '      *) continue ;;\n'
+        '    esac\n'
+        '    b_stamp=${b_rel#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${b_rel##*.}\n'
+        '    b_file="$WORK_DIR/metadata/${b_meta#"$b_base"}"\n'
+        '    if ! [ -f "$b_file" ]; then\n'
+        '      b_file="$WORK_DIR/candidate.json"\n'
+        '      b_out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$b_meta" "$b_file" 2>&1) ||\n'
+        '        fail "cannot read s3://$S3_BUCKET/$b_meta: $b_out"\n'
+        '    fi\n'
+        '    b_problem=$(backup_problem "$b_file" "$b_key" "$b_format" "$b_cluster" "$b_stamp")\n'
+        '    if [ -n "$b_problem" ]; then\n'
+        '      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_problem"\n'
+        '      continue\n'
+        '    fi\n'
+        '    b_recorded=$(meta_field size "$b_file")\n'
+        '    b_data=$(awk -v key="$b_key" \'$1 == key { print $2, $3 }\' "$WORK_DIR/data-sizes")\n'
+        '    b_data=${b_data:-0 0}\n'
+        '    if [ "${b_data% *}" != "$b_recorded" ]; then\n'
+        '      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: its data has ${b_data% *} bytes in ${b_data#* } object(s), its metadata records $b_recorded"\n'
+        '      printf \'%s %s %s\\n\' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/half-deleted"\n'
+        '      continue\n'
+        '    fi\n'
+        '    printf \'%s %s %s\\n\' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/backups.unsorted"\n'
+        '  done < "$WORK_DIR/listing"\n'
+        '  LC_ALL=C sort "$WORK_DIR/backups.unsorted" > "$WORK_DIR/backups"\n'
+        '}\n'
+        "# latest_backup: the key of the newest of this release's complete scheduled backups (our_backups), the\n"
+        '# one rule that the restore command applies too (renderer/restore/backups.py). Fails when there is none, or\n'
+        '# when they come from more than one database cluster (two clusters must never be mixed silently).\n'
+        'latest_backup() {\n'
+        '  our_backups\n'
+        '  [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"\n'
+        '  b_clusters=$(cut -d\' \' -f2 "$WORK_DIR/backups" | grep -v \'^-$\' | LC_ALL=C sort -u)\n'
+        '  if [ "$(printf \'%s\\n\' "$b_clusters" | grep -c .)" -gt 1 ]; then\n'
+        '    b_newest=$(for c in $b_clusters; do printf \'%s (newest %s)\\n\' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d\' \' -f3)"; done | paste -s -d\';\' - | sed \'s/;/; /g\')\n'
+        '    fail "backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"\n'
+        '  fi\n'
+        '  tail -n 1 "$WORK_DIR/backups" | cut -d\' \' -f3 > "$WORK_DIR/latest"\n'
+        '}\n'
+        '# metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or\n'
+        "# safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,\n"
+        '# $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts\n'
+        '# in $WORK_DIR/tables, and LINEs (\'  "field": <JSON>,\', such as "kind").\n'
+        'metadata_json() {\n'
+        '  printf \'{\\n  "writer": "helm-datashield",\\n  "format": "%s",\\n\' "$2"\n'
+        '  printf \'  "object": %s,\\n\' "$(json_string "$1")"\n'
+        '  printf \'  "files": %s,\\n  "size": %s,\\n  "sha256": "%s",\\n  "created": "%s",\\n\' "$3" "$4" "$5" "$6"\n'
+        '  shift 6\n'
+        '  for line in "$@"; do printf \'%s\\n\' "$line"; done\n'
+        '  printf \'  "release": %s,\\n  "namespace": %s,\\n\' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"\n'
+        '  printf \'  "cluster": %s,\\n\' "$(json_string "$cluster")"\n'
+        '  printf \'  "database": %s,\\n  "databaseVersion": %s,\\n\' "$(json_string "$DATABASE_NAME")" \\\n'
+        '    "$(json_string "$database_version")"\n'
+        '  printf \'  "nodes": {"manager": %s, "database": %s},\\n\' "$manager_nodes" "$database_nodes"\n'
+        '  [ -z "$nodes_error" ] || printf \'  "nodesError": %s,\\n\' "$(json_string "$nodes_error")"\n'
+        '  printf \'  "tables": {\\n\'\n'
+        '  tables_json < "$WORK_DIR/tables" | sed \'s/^/    /; $!s/$/,/\'\n'
+        "  printf '  }\\n}\\n'\n"
+        '}\n'),
+    'upload.sh': (
+        '# Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by\n'
+        '# SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata\n'
+        '# object (written last: it marks the backup complete), then retention.\n'
+        'name=$(value dump name) format=$(value dump format) created=$(value dump created) size=$(value dump size)\n'
+        'sha256=$(value dump sha256) cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
+        '[ -n "$name" ] || fail "no dump values in $WORK_DIR/dump: the dump step did not finish"\n'
+        'key=$(key_of "$name")\n'
+        'files=1\n'
+        'if [ "$format" = native ]; then\n'
+        '  native_digest "$key"\n'
+        '  [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"\n'
+        'else\n'
+        '  [ -f "$WORK_DIR/$name" ] || fail "no dump in $WORK_DIR: the dump step did not finish"\n'
+        '  [ "$(sha256_of "$WORK_DIR/$name")" = "$sha256" ] ||\n'
+        '    fail "$name changed between the dump and the upload (SHA-256 differs)"\n'
+        '  put_verified "$WORK_DIR/$name" "$key"\n'
+        'fi\n'
+        '# The nodes are what a restore checks the SGX rule against. Without them the backup is\n'
+        '# still kept (its data matters more), but the log and the metadata say why they are missing.\n'
+        "nodes_error=''\n"
+        'manager_nodes=$(nodes_of "$MANAGER_SELECTOR") || { nodes_error="manager pods: $manager_nodes"; manager_nodes=null; }\n'
+        'database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||\n'
+        '  { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }\n'
+        '[ -z "$nodes_error" ] ||\n'
+        '  log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"\n'
+        'metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" \'  "kind": "backup",\' > "$WORK_DIR/$name.json"\n'
+        'put_verified "$WORK_DIR/$name.json" "$key.json"\n'
+        'log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"\n'
+        '# From here on the backup is complete: a failure keeps it, says so, and exits with KEPT_EXIT, on\n'
+        "# which the Job's podFailurePolicy fails the Job without another try (every try writes another backup).\n"
+        'KEPT_EXIT=3\n'
+        'fail_code=$KEPT_EXIT\n'
+        'fail_note="; THE BACKUP s3://$S3_BUCKET/$key IS COMPLETE AND KEPT: only what follows it failed, and the Job is \\\n'
+        'not tried again (exit $KEPT_EXIT)"\n'
+        '# Retention, the last and most careful step: keeps the newest $RETENTION complete backups of this\n'
+        '# release, namespace and database cluster (our_backups: only what the metadata proves ours; backups of\n'
+        '# the earlier layout, which name no cluster, count too) and deletes older ones, data first and\n'
+        '# metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose\n'
+        '# data is gone) is finished by the next run. The backup just written is never deleted by its own\n'
+        '# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.\n'
+        'stamp=$(printf \'%s\' "$created" | tr -d \':-\')\n'
+        'our_backups\n'
+        'grep -e " $cluster " -e \' - \' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true\n'
+        'grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||\n'
+        '  fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"\n'
+        'count=$(grep -c . "$WORK_DIR/retained" || true)\n'
+        'excess=$((count - RETENTION))\n'
+        "# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the metadata object.\n"
+        'delete_pair() {\n'
+        '  case $2 in\n'
+        '    native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$1/" 2>&1) ;;\n'
+        '    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1) ;;\n'
+        '  esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"\n'
+        '  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1.json" 2>&1) ||\n'
+        '    fail "retention: deleted s3://$S3_BUCKET/$1 but not its metadata object (the next run finishes it): $out"\n'
+        '}\n'
+        'while read -r half_stamp half_cluster half_key; do\n'
+        '  # Metadata of ours whose data is gone or short, older than this backup: a deletion cut short.\n'
+        '  case $half_cluster in "$cluster" | -) ;; *) continue ;; esac\n'
+        '  [ "$(printf \'%s\' "$half_stamp" | tr -d TZ)" -lt "$(printf \'%s\' "$stamp" | tr -d TZ)" ] || continue\n'
+        '  delete_pair "$half_key" "${half_key##*.}"\n'
+        '  log "retention: finished deleting $half_key (a deletion cut short earlier)"\n'
+        'done < "$WORK_DIR/half-deleted"\n'
+        'if [ "$excess" -le 0 ]; then\n'
+        '  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"\n'
+        '  exit 0\n'
+        'fi\n'
+        'head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do\n'
+        '  [ "$old" != "$key" ] || continue\n'
+        '  delete_pair "$old" "${old##*.}"\n'
+        '  log "retention: deleted $old"\n'
+        'done\n'),
+}

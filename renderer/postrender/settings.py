@@ -1,0 +1,169 @@
+"""What the injected objects are built from: validated values (defaults applied) plus
+what the manifests say about the release and its database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from renderer.errors import InvalidValues, Problem, show
+from renderer.postrender.locate import Targets
+from renderer.values.endpoint import endpoint_url
+from renderer.values.object_keys import normal_prefix
+from renderer.values.validate import lookup, warnings
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from typing import Any
+
+CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
+JOB_NAME_MAX = 63  # the Job's name becomes a label value
+DATABASE_NAME = "malbork"
+DEFAULT_DATABASE_PORT = 26257
+
+
+@dataclass(frozen=True)
+class Image:
+    repository: str
+    tag: str
+    pull_policy: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the templates need, already checked."""
+
+    release: str
+    namespace: str | None
+    cronjob_name: str
+    backup_enabled: bool
+    schedule: str
+    time_zone: str
+    suspend: bool
+    starting_deadline_seconds: int
+    retention: int
+    format: str  # "sql" or "native"
+    endpoint: str
+    bucket: str
+    prefix: str  # normal_prefix: the pods add the "/" (lib.sh key_of)
+    secret_name: str
+    database_image: Image
+    object_store_image: Image
+    pull_secrets: list[str]
+    resources: dict[str, Any]
+    database_host: str
+    database_port: int
+    database_certs_secret: str  # "" for an insecure cluster
+    manager_name: str
+    manager_selector: str  # label selectors of the manager's and the database's pods (for their nodes)
+    database_selector: str
+    service_account: str
+    restore_enabled: bool
+    restore_backup: str
+    restore_run_id: str  # the restore Job's name ends with it
+    restore_manager_nodes: str  # "node,node": where the manager ran when restore mode began ("" unknown)
+    restore_job_name: str
+    warnings: tuple[str, ...]  # shown on stderr and kept as an annotation of the injected objects
+
+
+def build(values: dict[str, Any], targets: Targets) -> Settings:
+    """Settings from values that passed validation and had their defaults applied."""
+    s3 = values["global"]["S3"]
+    backup = values["enclaveos-chart"]["Backup"]
+    restore = values["enclaveos-chart"]["Restore"]
+    release = targets.release
+    restore_backup = str(restore.get("Backup", ""))
+    suffix = (restore.get("RunId") or _digest(restore_backup)) if restore["Enabled"] else ""
+    settings = Settings(
+        release=release,
+        namespace=targets.namespace,
+        cronjob_name=f"{release}-enclaveos-backup",
+        backup_enabled=bool(backup.get("CronSchedule")),
+        schedule=str(backup.get("CronSchedule", "")),
+        time_zone=backup["TimeZone"],
+        suspend=backup["Suspend"],
+        starting_deadline_seconds=backup["StartingDeadlineSeconds"],
+        retention=backup["Retention"],
+        format=backup["Format"],
+        endpoint=_endpoint(s3),
+        bucket=s3["Bucket"],
+        prefix=normal_prefix(backup["S3Prefix"]),
+        secret_name=s3["HmacSecretName"],
+        database_image=_image(backup["Images"]["Database"]),
+        object_store_image=_image(backup["Images"]["ObjectStore"]),
+        pull_secrets=list(backup["ImagePullSecrets"]),
+        resources=backup["Resources"],
+        database_host=_database_host(targets),
+        database_port=_database_port(targets),
+        database_certs_secret=backup["Database"]["CertsSecret"],
+        manager_name=targets.manager.name,
+        manager_selector=pod_selector(targets.manager.data),
+        database_selector=pod_selector(targets.database.data),
+        service_account=f"{release}-enclaveos-backup",
+        restore_enabled=restore["Enabled"],
+        restore_backup=restore_backup,
+        restore_run_id=suffix,
+        restore_manager_nodes=str(restore.get("ManagerNodes", "")),
+        restore_job_name=f"{release}-enclaveos-restore-{suffix}",
+        warnings=tuple(str(w) for w in warnings(values)),
+    )
+    _check_names(settings)
+    return settings
+
+
+def _digest(text: str) -> str:
+    """A short digest of `text` (hashlib costs milliseconds to import: only in restore mode)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _endpoint(s3: dict[str, Any]) -> str:
+    url = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
+    assert isinstance(url, str), "validated before"
+    return url
+
+
+def _image(value: dict[str, Any]) -> Image:
+    return Image(value["Repository"], value["Tag"], value["PullPolicy"])
+
+
+def _database_host(targets: Targets) -> str:
+    """The first database pod, through the StatefulSet's governing (headless) service."""
+    spec = lookup(targets.database.data, "spec") or {}
+    service = spec.get("serviceName") or targets.database.name
+    host = f"{targets.database.name}-0.{service}"
+    return f"{host}.{targets.namespace}" if targets.namespace else host
+
+
+def pod_selector(workload: Any) -> str:
+    """The `matchLabels` of a parsed Deployment or StatefulSet as a label selector string
+    (`app=x,tier=y`, keys sorted; "" when it has none), as `kubectl get pods -l` takes it."""
+    labels = lookup(workload, "spec", "selector", "matchLabels") or {}
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+
+
+def _database_port(targets: Targets) -> int:
+    containers = lookup(targets.database.data, "spec", "template", "spec", "containers") or []
+    for container in containers:
+        for port in container.get("ports") or []:
+            if port.get("name") in ("grpc", "sql", "cockroach") and isinstance(port.get("containerPort"), int):
+                return int(port["containerPort"])
+    return DEFAULT_DATABASE_PORT
+
+
+def _check_names(settings: Settings) -> None:
+    problems = []
+    for name, limit, wanted in ((settings.cronjob_name, CRONJOB_NAME_MAX, settings.backup_enabled),
+                                (settings.restore_job_name, JOB_NAME_MAX, settings.restore_enabled)):
+        if wanted and len(name) > limit:
+            longest = limit - (len(name) - len(settings.release))
+            problems.append(Problem("release name", show(settings.release),
+                                    f'makes "{name}" {len(name)} characters long, Kubernetes allows {limit}: '
+                                    f"use a release name of at most {longest} characters"))
+    if problems:
+        raise InvalidValues(problems)

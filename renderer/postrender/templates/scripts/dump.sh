@@ -1,0 +1,58 @@
+# Step "dump" (database client image): the database, with what the next step records and
+# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and
+# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the
+# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"
+# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+format=${BACKUP_FORMAT:-sql}
+log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"
+version=$(db_version 2>&1) && [ -n "$version" ] ||
+  fail "cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: $version"
+# The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of
+# a backup's name) and lets a restore see that a backup comes from another cluster.
+cluster=$(db_cluster_id 2>&1) ||
+  fail "cannot read the identity of the database cluster at $DATABASE_HOST:$DATABASE_PORT: $cluster"
+# It must be a name this tool writes and reads back (renderer/restore/backups.py CLUSTER; s3.sh our_backups).
+case $cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) cluster_ok=no ;; *) cluster_ok=yes ;; esac
+[ "$cluster_ok" = yes ] && [ "${#cluster}" -le 64 ] ||
+  fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\" (the first a letter or digit): \"$cluster\""
+# Recorded now: the restore pod's fetch step reads it even when there is nothing to save.
+put_values dump cluster "$cluster"
+stamp=$(printf '%s' "$now" | tr -d ':-')
+if [ -n "${DUMP_PREFIX:-}" ]; then
+  name="$DUMP_PREFIX$RELEASE-$stamp.$format"
+else
+  # Namespace and cluster in the key: two releases of one name in two namespaces, or in two clusters,
+  # never write the same key, even on the same schedule.
+  name="$NAMESPACE/$RELEASE-$stamp-$cluster.$format"
+  mkdir -p "$WORK_DIR/$NAMESPACE"
+fi
+file="$WORK_DIR/$name"
+if db_exists; then exists=0; else exists=$?; fi
+[ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"
+if [ "$exists" = 1 ] && [ -z "${DUMP_PREFIX:-}" ]; then
+  fail "database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT"
+fi
+if [ -n "${DUMP_PREFIX:-}" ]; then
+  [ "$exists" = 1 ] || db_table_counts > "$WORK_DIR/tables" || fail "cannot count the rows of the tables of $DATABASE_NAME"
+  if [ ! -s "$WORK_DIR/tables" ]; then
+    # A safety dump of a missing or empty database: nothing to lose, nothing to save.
+    log "database $DATABASE_NAME is missing or has no tables: no safety dump needed"
+    : > "$WORK_DIR/nothing-to-save"
+    exit 0
+  fi
+fi
+size='' sha256=''
+if [ "$format" = native ]; then
+  log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
+  out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||
+    fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"
+else
+  db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
+  [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
+  mv "$file.partial" "$file"
+  size=$(size_of "$file") sha256=$(sha256_of "$file")
+fi
+put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
+  database_version "$version"
+log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

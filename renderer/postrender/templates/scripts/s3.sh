@@ -1,0 +1,204 @@
+# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call
+# may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with
+# a log line that says so (the CLI's own timeouts only catch a silent connection), instead of
+# running until the Job's activeDeadlineSeconds kills the pod without a word.
+s3() {
+  s3_status=0
+  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$WORK_DIR/s3.stderr" || s3_status=$?
+  if [ "$s3_status" = 0 ]; then
+    cat "$WORK_DIR/s3.stderr" >&2
+  elif [ "$s3_status" = 124 ]; then
+    printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
+  else
+    # The reason on one line, never empty: callers put it after "FAILED: <what>: ".
+    reason=$(one_line "$(cat "$WORK_DIR/s3.stderr")")
+    printf '%s\n' "${reason:-the AWS CLI exited with code $s3_status and gave no reason}" >&2
+  fi
+  rm -f "$WORK_DIR/s3.stderr"
+  return "$s3_status"
+}
+# put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.
+put_verified() {
+  log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"
+  out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||
+    fail "upload to s3://$S3_BUCKET/$2 failed: $out"
+  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$2" "$WORK_DIR/read-back" 2>&1) ||
+    fail "reading back s3://$S3_BUCKET/$2 failed: $out"
+  [ "$(sha256_of "$WORK_DIR/read-back")" = "$(sha256_of "$1")" ] ||
+    fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"
+  rm -f "$WORK_DIR/read-back"
+}
+# get KEY FILE: downloads one object.
+get() {
+  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" "$2" 2>&1) || fail "cannot download s3://$S3_BUCKET/$1: $out"
+}
+# native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and
+# sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.
+native_digest() {
+  rm -rf "$WORK_DIR/native" && mkdir -p "$WORK_DIR/native"
+  out=$(s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" "$WORK_DIR/native/" 2>&1) ||
+    fail "cannot read the backup s3://$S3_BUCKET/$1/: $out"
+  (cd "$WORK_DIR/native" && find . -type f | LC_ALL=C sort | while read -r part; do sha256sum "$part"; done) \
+    > "$WORK_DIR/native.sha256"
+  files=$(grep -c . "$WORK_DIR/native.sha256" || true)
+  size=$(find "$WORK_DIR/native" -type f -exec cat {} + | wc -c | tr -d ' ')
+  sha256=$(sha256_of "$WORK_DIR/native.sha256")
+  rm -rf "$WORK_DIR/native"
+}
+# Backups of this release, named as this tool names them (a backup's identity is its namespace,
+# release and database cluster; the metadata object must say the same as the key):
+#   <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql|.native    (written now)
+#   <prefix>/<release>-<yyyymmddThhmmssZ>.sql|.native                         (the earlier layout: still
+#                                                                              read, restored and retained)
+# each with <key>.json beside it. Only the listing's JSON is read, one key a line: a key with a space,
+# a newline or any other character this tool never writes is JSON-escaped on its line, so it can
+# never look like one of ours (it is reported when it starts like our names).
+STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
+# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
+# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
+CLOCK_SKEW_SECONDS=600
+# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release's
+# backups do, in either layout, and use only the characters of our names (letters, digits and
+# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
+# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no
+# backquote, S3Prefix's rule).
+OUR_KEY_LINE='s|^ *"\([0-9][0-9]*\) \([A-Za-z0-9!_.*()/'"'"'-]*\)",\{0,1\}$|\1 \2|p'
+listing() {
+  l_base=$(key_of "")
+  l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
+  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
+    --query "Contents[?$l_filter].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"
+  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
+}
+# stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
+stamp_iso() {
+  iso=$(printf '%s' "$1" | sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3T\4:\5:\6Z/')
+  [ "$(date -u -d "$iso" +%Y%m%dT%H%M%SZ 2>/dev/null)" = "$1" ] && printf '%s' "$iso"
+}
+# shown VALUE: VALUE quoted, or null when empty (as the restore command shows a missing field).
+shown() { if [ -n "$1" ]; then printf '"%s"' "$1"; else printf null; fi; }
+# backup_problem FILE KEY FORMAT CLUSTER STAMP: why the metadata object FILE does not describe this
+# release's scheduled backup KEY, named with FORMAT, CLUSTER ("-": the earlier layout, which names
+# none) and STAMP (nothing when it does; renderer/restore/backups.py applies the same rules). The metadata
+# must be laid out as the upload step writes it (one field a line), which is all of JSON this image
+# can check without a JSON parser.
+backup_problem() {
+  b_iso=$(stamp_iso "$5") || { echo "$5 is not a time"; return; }
+  [ "$(printf '%s' "$5" | tr -d TZ)" -le "$b_limit" ] ||
+    { echo "dated $b_iso, later than this pod's clock allows ($CLOCK_SKEW_SECONDS s of skew): never trusted for ordering, never deleted"; return; }
+  if ! [ -s "$1" ] || [ "$(head -n 1 "$1")" != "{" ] || [ "$(tail -n 1 "$1")" != "}" ] ||
+    sed '1d;$d' "$1" | grep -qv -e '^  "[A-Za-z0-9]*": \("\([^"\\]\|\\.\)*"\|[0-9][0-9]*\|{.*}\|null\),$' \
+      -e '^  "tables": {$' -e '^    "\([^"\\]\|\\.\)*": [0-9][0-9]*,\{0,1\}$' -e '^  }$'; then
+    echo "the metadata object is not valid JSON as this tool writes it"
+    return
+  fi
+  [ "$(meta_field writer "$1")" = helm-datashield ] || { echo "not written by helm-datashield"; return; }
+  b_kind=$(meta_field kind "$1")
+  [ -z "$b_kind" ] || [ "$b_kind" = backup ] || { echo "a $b_kind, not a scheduled backup"; return; }
+  for b_field in release namespace object format; do
+    case $b_field in release) b_want=$RELEASE ;; namespace) b_want=$NAMESPACE ;; object) b_want=$2 ;; format) b_want=$3 ;; esac
+    b_got=$(meta_field "$b_field" "$1")
+    [ "$b_got" = "$b_want" ] || { echo "its metadata names $b_field $(shown "$b_got"), not \"$b_want\""; return; }
+  done
+  b_got=$(meta_field cluster "$1") b_want=${4#-}
+  [ "$b_got" = "$b_want" ] || { echo "its metadata names cluster $(shown "$b_got"), the key $(shown "$b_want")"; return; }
+  [ -n "$(meta_field size "$1")" ] && [ -n "$(meta_field sha256 "$1")" ] ||
+    { echo "the metadata object records no size or SHA-256"; return; }
+  b_got=$(meta_field created "$1")
+  [ "$b_got" = "$b_iso" ] || echo "its metadata says it was created at $b_got, its name $b_iso"
+}
+# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
+# "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
+# future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of
+# ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the
+# bucket holds (each costs a second or more of start-up): one listing and one download of every
+# metadata object named like ours.
+our_backups() {
+  b_base=$(key_of "")
+  b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)
+  listing
+  [ "$odd_keys" = 0 ] ||
+    log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"
+  # Bytes and objects of each backup's data: an object, or the objects under a native backup's key.
+  awk '{ key = substr($0, index($0, " ") + 1); at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6)
+    size[key] += $1; parts[key]++ } END { for (key in size) print key, size[key], parts[key] }' \
+    "$WORK_DIR/listing" > "$WORK_DIR/data-sizes"
+  # No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key the
+  # local file system cannot hold is read on its own below, if it is one of ours at all.
+  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
+  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude '*' \
+    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
+    > /dev/null 2>&1 || true
+  : > "$WORK_DIR/backups.unsorted"
+  : > "$WORK_DIR/half-deleted"
+  while read -r _ b_meta; do
+    case $b_meta in *.json) ;; *) continue ;; esac
+    b_key=${b_meta%.json} b_rel=${b_meta#"$b_base"}
+    b_rel=${b_rel%.json}
+    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal
+    case $b_rel in
+      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;
+      "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
+        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*}
+        # A cluster as the dump step names it (dump.sh), else not a name of ours (renderer/restore/backups.py CLUSTER).
+        case $b_cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) continue ;; esac ;;
+      *) continue ;;
+    esac
+    b_stamp=${b_rel#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${b_rel##*.}
+    b_file="$WORK_DIR/metadata/${b_meta#"$b_base"}"
+    if ! [ -f "$b_file" ]; then
+      b_file="$WORK_DIR/candidate.json"
+      b_out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$b_meta" "$b_file" 2>&1) ||
+        fail "cannot read s3://$S3_BUCKET/$b_meta: $b_out"
+    fi
+    b_problem=$(backup_problem "$b_file" "$b_key" "$b_format" "$b_cluster" "$b_stamp")
+    if [ -n "$b_problem" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: $b_problem"
+      continue
+    fi
+    b_recorded=$(meta_field size "$b_file")
+    b_data=$(awk -v key="$b_key" '$1 == key { print $2, $3 }' "$WORK_DIR/data-sizes")
+    b_data=${b_data:-0 0}
+    if [ "${b_data% *}" != "$b_recorded" ]; then
+      log "WARNING: ignoring s3://$S3_BUCKET/$b_key: its data has ${b_data% *} bytes in ${b_data#* } object(s), its metadata records $b_recorded"
+      printf '%s %s %s\n' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/half-deleted"
+      continue
+    fi
+    printf '%s %s %s\n' "$b_stamp" "$b_cluster" "$b_key" >> "$WORK_DIR/backups.unsorted"
+  done < "$WORK_DIR/listing"
+  LC_ALL=C sort "$WORK_DIR/backups.unsorted" > "$WORK_DIR/backups"
+}
+# latest_backup: the key of the newest of this release's complete scheduled backups (our_backups), the
+# one rule that the restore command applies too (renderer/restore/backups.py). Fails when there is none, or
+# when they come from more than one database cluster (two clusters must never be mixed silently).
+latest_backup() {
+  our_backups
+  [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"
+  b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
+  if [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ]; then
+    b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
+    fail "backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
+  fi
+  tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
+}
+# metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or
+# safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,
+# $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts
+# in $WORK_DIR/tables, and LINEs ('  "field": <JSON>,', such as "kind").
+metadata_json() {
+  printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$2"
+  printf '  "object": %s,\n' "$(json_string "$1")"
+  printf '  "files": %s,\n  "size": %s,\n  "sha256": "%s",\n  "created": "%s",\n' "$3" "$4" "$5" "$6"
+  shift 6
+  for line in "$@"; do printf '%s\n' "$line"; done
+  printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
+  printf '  "cluster": %s,\n' "$(json_string "$cluster")"
+  printf '  "database": %s,\n  "databaseVersion": %s,\n' "$(json_string "$DATABASE_NAME")" \
+    "$(json_string "$database_version")"
+  printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
+  [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
+  printf '  "tables": {\n'
+  tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
+  printf '  }\n}\n'
+}

@@ -1,0 +1,154 @@
+"""`helm datashield-restore`: its command line (arguments, the confirmation prompt, the real
+cluster and bucket); the run itself is renderer/restore/session.py, its output progress.py.
+The restore procedure, as one command:
+
+  1. Preflight, read-only: the release, its values, the Secret, the backup and its
+     metadata, the SGX rule (the manager must run on the nodes that ran it when the
+     backup was taken), the replica count to come back to.
+  2. Confirmation (typing the release name; `--yes` in scripts).
+  3. `helm upgrade` into restore mode (manager at 0 replicas, restore Job added by the
+     post-renderer), then the Job, its log streamed, until it succeeds or fails.
+  4. `helm upgrade` out of restore mode with the recorded replica count, and the wait
+     until the manager is ready.
+  5. What was restored, from which backup, and where the data from before is saved.
+Any failure stops the run with the step, the reason, the state left behind and the exact
+commands to resume or go back. Also `--list` (the release's backups) and `--backup-now`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from renderer.edges.cluster import Cluster, ProcessRunner
+from renderer.edges.objectstore import ObjectStore
+from renderer.errors import (
+    Interrupted,
+    InvalidArguments,
+)
+from renderer.restore.plan import (
+    BackupConfig,
+    Request,
+    source_argument,
+)
+from renderer.restore.progress import Progress
+from renderer.restore.session import Session, StoreOpener, failing
+
+DESCRIPTION = """\
+Restore the Data Shield enclave manager's database (malbork) from a backup, as one command:
+preflight checks, confirmation, restore mode (manager at 0 replicas, restore Job), then
+back to the manager's recorded replica count. Nothing changes before the confirmation.
+
+  helm datashield-restore RELEASE --chart CHART --from latest           newest complete backup
+  helm datashield-restore RELEASE --chart CHART --from <backup name>    a chosen backup (see --list)
+  helm datashield-restore RELEASE --chart CHART --from ./backup.sql     a local SQL file (uploaded first;
+                                                                        a path or file:NAME, never a bare name)
+  helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
+  helm datashield-restore RELEASE --list [--verify]                     the release's backups
+  helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
+
+--chart is the chart the release runs (the same version): helm needs it to upgrade.
+The manager must be restored onto the nodes that ran it before: its data is sealed to
+their SGX hardware. Honours HELM_NAMESPACE (-n), HELM_KUBECONTEXT, KUBECONFIG, HELM_BIN
+and KUBECTL_BIN.
+
+Interrupted (Ctrl-C, SIGTERM, a closed terminal), it stops like a failed step: it says what
+state it left and what to run. A restore Job already started goes on in the cluster; the
+same command run again follows it.
+
+Exit codes: 0 done, 1 a step failed or a helm, kubectl or bucket call failed (the message
+says what state it left), 2 bad arguments, 5 refused by preflight (nothing changed),
+70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
+SIGTERM, 129 by SIGHUP (the terminal closed)."""
+
+
+NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
+               "(nothing was changed)")
+
+
+def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
+    """Parses the command line and runs the chosen mode with the real cluster and bucket."""
+    options = _parser(make_parser).parse_args(args)
+    cluster = Cluster(runner=ProcessRunner(), helm=os.environ.get("HELM_BIN") or "helm",
+                      kubectl=os.environ.get("KUBECTL_BIN") or "kubectl",
+                      namespace=os.environ.get("HELM_NAMESPACE") or "default",
+                      context=os.environ.get("HELM_KUBECONTEXT") or None)
+    session = Session(cluster=cluster, progress=Progress(json_mode=options.output == "json", out=sys.stdout),
+                      open_store=_open_store(options.s3_endpoint), confirm=_ask)
+    if options.list:
+        with failing("--list", ["nothing was changed."], interrupts_only=True):
+            return session.list_backups(options.release, options.verify)
+    if options.backup_now:
+        return session.backup_now(options.release, options.timeout)
+    if not options.source or not options.chart:
+        raise InvalidArguments("helm datashield-restore: --from and --chart are needed to restore "
+                               "(or --list, --backup-now; see --help)")
+    if not options.yes and not options.dry_run and not sys.stdin.isatty():
+        raise InvalidArguments(NO_TERMINAL)
+    request = Request(release=options.release, source=source_argument(options.source), chart=options.chart,
+                      chart_version=options.version, unsafe_sgx=options.unsafe_ignore_sgx_nodes,
+                      replicas=options.replicas, timeout=options.timeout,
+                      run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()),
+                      again=("helm", "datashield-restore", *(a for a in args if a not in ("--yes", "--dry-run")),
+                             "--yes"))
+    return session.restore(request, dry_run=options.dry_run, yes=options.yes)
+
+
+def _parser(make_parser: Callable[[str, str], Any]) -> Any:
+    parser = make_parser("helm datashield-restore", DESCRIPTION)
+    parser.add_argument("release", metavar="RELEASE", help="the Helm release of the enclave manager")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--from", dest="source", metavar="BACKUP",
+                      help="`latest` (the newest complete backup), a backup's name from --list (backup:NAME "
+                           "if a file of that name is here), or a local SQL file named as a path (./file.sql, "
+                           "/x, ~/x) or file:NAME; its metadata, if any, beside it as ./file.sql.json")
+    mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
+    mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
+    parser.add_argument("--chart", metavar="CHART", help="the chart the release runs (path, repo/name or oci://)")
+    parser.add_argument("--version", metavar="VERSION", help="the chart version (for a repository chart)")
+    parser.add_argument("--dry-run", action="store_true", help="check everything and print the plan; change nothing")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    parser.add_argument("--replicas", type=_positive, metavar="N",
+                        help="the manager's replica count after the restore (default: the count it has now)")
+    parser.add_argument("--timeout", type=_positive, default=3600, metavar="SECONDS",
+                        help="how long to wait for the Job, and for the manager to be ready (default 3600)")
+    parser.add_argument("--verify", action="store_true", help="with --list: read every backup and check its SHA-256")
+    parser.add_argument("--s3-endpoint", metavar="URL",
+                        help="the object store as reachable from this machine, when the release's "
+                             "global.S3.Endpoint is an in-cluster (direct) endpoint")
+    parser.add_argument("--unsafe-ignore-sgx-nodes", action="store_true",
+                        help="restore even when the manager will run on nodes that did not write the backup, "
+                             "or this cannot be checked: the restored data may be unreadable (SGX sealing)")
+    parser.add_argument("--output", choices=("text", "json"), default="text",
+                        help="text, or JSON lines (one event a line) for automation")
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _open_store(endpoint_override: str | None) -> StoreOpener:
+    def open_store(config: BackupConfig, secret: dict[str, str]) -> ObjectStore:
+        return ObjectStore(endpoint=endpoint_override or config.endpoint, bucket=config.bucket,
+                           access_key_id=secret["AWS_ACCESS_KEY_ID"], secret_access_key=secret["AWS_SECRET_ACCESS_KEY"])
+    return open_store
+
+
+def _ask(release: str) -> bool:
+    if not sys.stdin.isatty():
+        raise InvalidArguments(NO_TERMINAL)
+    print(f"This replaces database malbork of release {release} (a safety dump is taken first).", file=sys.stderr)
+    print(f"Type the release name ({release}) to go on: ", end="", file=sys.stderr, flush=True)
+    try:
+        return sys.stdin.readline().strip() == release
+    except Interrupted:
+        print(file=sys.stderr)  # the message of the interruption starts on a line of its own
+        raise

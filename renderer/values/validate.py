@@ -1,0 +1,299 @@
+"""Every problem with the backup and restore values, each naming the value's path.
+
+Rules come from `schemas/values.schema.json` (types, bucket and secret names,
+prefix, images, ...) and from code for what a schema cannot say: the cron
+schedule (renderer/values/cron.py), the time zone, the endpoint URL, which values
+must come together, and which backup format works with which CockroachDB image.
+Nothing here raises or prints: it returns `Problem`s.
+
+Backup format and CockroachDB version (cockroachdb/docs: release notes v20.2.0,
+v20.2.0-alpha.3, v21.1.0-beta.1, v21.1.14, v21.2.3, and the v20.1-v21.2 pages
+`cockroach dump`, BACKUP and RESTORE):
+
+- `sql` runs `cockroach dump`: deprecated in v20.2.0; from v21.1 it dumps schemas
+  only (`--dump-mode=schema`), and v21.2 removed it. So: up to v20.2.x.
+- `native` runs `BACKUP ... INTO` (added in v20.2.0-alpha.3; before v20.2 BACKUP and
+  RESTORE needed an enterprise license, since v20.2 a full backup and every RESTORE
+  do not) and, to restore, `RESTORE ... FROM LATEST IN`, which works from v21.1.14
+  (#75437), v21.2.3 (#73454) and every v22.1 and later. So: v21.1.14+, v21.2.3+, v22.1+.
+
+The version is read from `Images.Database.Tag` when it is a CockroachDB release tag
+(`v20.1.17`, also with a pre-release suffix or an `@sha256:` digest); a combination
+that cannot work is refused. Any other tag (`latest`, a mirror's own tag) gets a
+warning that the check could not be made.
+"""
+
+from __future__ import annotations
+
+from renderer import libraries
+from renderer.errors import Problem, show, value_path
+from renderer.values.cron import schedule_problems
+from renderer.values.endpoint import S3_PATH, endpoint_url
+from renderer.values.object_keys import base_of
+from renderer.values.schema import conforms, load_schema, resolve
+
+TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+    from jsonschema import ValidationError
+
+BACKUP_PATH = "enclaveos-chart.Backup"
+RESTORE_PATH = "enclaveos-chart.Restore"
+
+# Values whose presence means "the user wants backups (or a restore) configured".
+TRIGGERS = (("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global", "S3", "HmacSecretName"),
+            ("enclaveos-chart", "Backup", "CronSchedule"), ("enclaveos-chart", "Backup", "S3Prefix"),
+            ("enclaveos-chart", "Restore", "Enabled"))
+
+# Values that chart/values.yaml documents as "" to mean "not set": checked as if absent,
+# so an empty required value is reported once, as missing.
+EMPTY_MEANS_UNSET = (*TRIGGERS[:-1], ("enclaveos-chart", "Restore", "Backup"), ("enclaveos-chart", "Restore", "RunId"))
+
+DOTTED_BUCKET = ('contains "."; HTTPS requests that put the bucket in the host name fail the certificate check, '
+                 "so the backup jobs use path-style requests; other S3 tools may need the same setting")
+
+HINTS = {
+    "global.S3.Endpoint": "s3.us-south.cloud-object-storage.appdomain.cloud",
+    "global.S3.Bucket": "<orgname>-enclave-manager-backups",
+    "global.S3.HmacSecretName": "enclave-manager-backup-credentials",
+    "enclaveos-chart.Backup.CronSchedule": '"0 0 * * *"',
+    "enclaveos-chart.Restore.Backup": "latest",
+}
+
+TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
+              "object": "a mapping", "array": "a list", "number": "a number"}
+
+FORMAT_PATH = f"{BACKUP_PATH}.Format"
+TAG_PATH = f"{BACKUP_PATH}.Images.Database.Tag"
+SQL_BEFORE = (21, 1, 0)  # `cockroach dump` dumps no data from v21.1 on
+FORMAT_NEEDS = {
+    "sql": "cockroach dump, which dumps data only up to CockroachDB v20.2.x (deprecated in v20.2, "
+           "schemas only in v21.1, removed in v21.2)",
+    "native": "BACKUP ... INTO (CockroachDB v20.2+) and, to restore, RESTORE ... FROM LATEST IN "
+              "(v21.1.14+, v21.2.3+ or v22.1+)",
+}
+ONLY_OTHER_FORMAT = {"sql": "use Format native", "native": "use Format sql"}
+NEITHER_FORMAT = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14+, v21.2.3+ or v22.1+ (Format native)"
+
+S3_KEY_BYTES = 1024
+
+_zone_names: list[frozenset[str]] = []
+
+
+def lookup(values: dict[str, Any], *keys: str) -> Any:
+    """The value at `keys`, or None where any level is missing or not a mapping."""
+    node: Any = values
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def is_configured(values: dict[str, Any]) -> bool:
+    """True when any value asks for backups or a restore (empty strings and false count as unset)."""
+    return any(lookup(values, *keys) not in (None, "", False) for keys in TRIGGERS)
+
+
+def problems(values: dict[str, Any]) -> list[Problem]:
+    """All problems with `values` (as given, before defaults), in a stable order."""
+    for keys in EMPTY_MEANS_UNSET:
+        if lookup(values, *keys) == "":
+            values = _without(values, keys)
+    found = list(_schema_problems(values))
+    bad_paths = {p.path for p in found}
+    found += [p for p in _code_problems(values) if p.path not in bad_paths]
+    return found
+
+
+def warnings(values: dict[str, Any]) -> list[Problem]:
+    """What works but deserves the user's attention (values that passed `problems`)."""
+    found = []
+    bucket = lookup(values, "global", "S3", "Bucket")
+    if "." in str(bucket or ""):
+        found.append(Problem(f"{S3_PATH}.Bucket", show(bucket), DOTTED_BUCKET))
+    backup_format, tag = _format_and_tag(values)
+    if backup_format in FORMAT_NEEDS and isinstance(tag, str) and cockroach_version(tag) is None:
+        found.append(Problem(TAG_PATH, show(tag), "is not a CockroachDB release tag (such as v20.1.17), so whether "
+                             f"Format {backup_format} works with it was not checked: {backup_format} needs "
+                             f"{FORMAT_NEEDS[backup_format]}"))
+    return found
+
+
+def cockroach_version(tag: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a CockroachDB release tag: `v20.1.17`, `v21.2.0-beta.1`, `v20.1.17@sha256:...`
+    (a pre-release counts as its release); None for any other tag, such as `latest` or a mirror's own."""
+    name = tag.partition("@")[0]
+    parts = name[1:].partition("-")[0].split(".")
+    if name[:1] != "v" or len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def format_problem(backup_format: str, tag: str) -> str | None:
+    """Why Format `backup_format` cannot work with the CockroachDB image tagged `tag`; None if it can,
+    or if the tag names no version (see `warnings`). The versions are in this module's docstring."""
+    version = cockroach_version(tag)
+    if version is None or backup_format not in FORMAT_NEEDS:
+        return None
+    native = version >= (22, 1, 0) or (21, 2, 3) <= version < (22, 0, 0) or (21, 1, 14) <= version < (21, 2, 0)
+    works = {"sql": version < SQL_BEFORE, "native": native}
+    if works[backup_format]:
+        return None
+    other = "native" if backup_format == "sql" else "sql"
+    advice = ONLY_OTHER_FORMAT[backup_format] if works[other] else NEITHER_FORMAT
+    return f'cannot work with {TAG_PATH} {show(tag)}: {backup_format} needs {FORMAT_NEEDS[backup_format]}; {advice}'
+
+
+def _format_and_tag(values: dict[str, Any]) -> tuple[Any, Any]:
+    """Format and Images.Database.Tag as given, else the schema's defaults."""
+    backup = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]
+    backup_format = lookup(values, "enclaveos-chart", "Backup", "Format")
+    tag = lookup(values, "enclaveos-chart", "Backup", "Images", "Database", "Tag")
+    return (backup["Format"]["default"] if backup_format is None else backup_format,
+            backup["Images"]["properties"]["Database"]["default"]["Tag"] if tag is None else tag)
+
+
+def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """`values` without the entry at `keys` (copying only the mappings on the way)."""
+    head, *rest = keys
+    if not rest:
+        return {k: v for k, v in values.items() if k != head}
+    return {**values, head: _without(values[head], tuple(rest))}
+
+
+def _schema_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    if conforms(values):
+        return  # jsonschema (slow to import) is needed only to explain what is wrong
+    libraries()
+    from jsonschema import Draft7Validator
+
+    schema = load_schema()
+    errors = sorted(Draft7Validator(schema).iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+    # A value of the wrong type fails every other rule too; its type is all worth saying.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator == "type" or tuple(error.absolute_path) not in mistyped:
+            yield from _explain(schema, error)
+
+
+def _explain(schema: dict[str, Any], error: ValidationError) -> Iterator[Problem]:
+    path = value_path(error.absolute_path)
+    node = error.schema if isinstance(error.schema, dict) else {}
+    custom = node.get("x-messages", {}).get(error.validator)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        import difflib
+
+        known = sorted(resolve(schema, node).get("properties", {}))
+        for key in sorted(set(error.instance) - set(known), key=str):  # keys of any type: str orders them all
+            close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
+            hint = f"did you mean {close[0]}?" if close else f"known here: {', '.join(known)}"
+            # The value itself is not shown: a misplaced key may well hold a secret.
+            yield Problem(value_path([*error.absolute_path, key]), None, f"unknown value; {hint}")
+        return
+    reason: str
+    if custom:
+        reason = str(custom)
+    elif error.validator == "type":
+        reason = f"must be {TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))}"
+    elif error.validator == "enum":
+        reason = "must be one of " + ", ".join(str(v) for v in node.get("enum", []))
+    elif error.validator == "minimum":
+        reason = f"must be at least {error.validator_value}"
+    elif error.validator == "maximum":
+        reason = f"must be at most {error.validator_value}"
+    else:
+        reason = str(error.message)
+    yield Problem(path or "values", show(error.instance), reason)
+
+
+def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    if not is_configured(values):
+        return
+    yield from _missing(values)
+    schedule = lookup(values, "enclaveos-chart", "Backup", "CronSchedule")
+    if isinstance(schedule, str):
+        for reason in schedule_problems(schedule):
+            yield Problem(f"{BACKUP_PATH}.CronSchedule", show(schedule), reason)
+    zone = lookup(values, "enclaveos-chart", "Backup", "TimeZone")
+    if isinstance(zone, str):
+        zone_problem = time_zone_problem(zone)
+        if zone_problem:
+            yield Problem(f"{BACKUP_PATH}.TimeZone", show(zone), zone_problem)
+    backup_format, tag = _format_and_tag(values)
+    if isinstance(backup_format, str) and isinstance(tag, str):
+        mismatch = format_problem(backup_format, tag)
+        if mismatch:
+            yield Problem(FORMAT_PATH, show(backup_format), mismatch)
+    backup = lookup(values, "enclaveos-chart", "Restore", "Backup")
+    if isinstance(backup, str):
+        key_problem = object_key_problem(backup, lookup(values, "enclaveos-chart", "Backup", "S3Prefix"))
+        if key_problem:
+            yield Problem(f"{RESTORE_PATH}.Backup", show(backup), key_problem)
+    endpoint = lookup(values, "global", "S3", "Endpoint")
+    if isinstance(endpoint, str):
+        allow_http = lookup(values, "global", "S3", "AllowHttp") is True
+        result = endpoint_url(endpoint, allow_http)
+        if isinstance(result, Problem):
+            yield result
+
+
+def _missing(values: dict[str, Any]) -> Iterator[Problem]:
+    required = [("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global", "S3", "HmacSecretName")]
+    restoring = lookup(values, "enclaveos-chart", "Restore", "Enabled") is True
+    if restoring:
+        required.append(("enclaveos-chart", "Restore", "Backup"))
+    else:
+        required.append(("enclaveos-chart", "Backup", "CronSchedule"))
+    purpose = "a restore needs it" if restoring else "backups need it"
+    for keys in required:
+        if lookup(values, *keys) in (None, ""):
+            path = ".".join(keys)
+            yield Problem(path, None, f"missing: {purpose} (--set {path}={HINTS[path]})")
+
+
+def object_key_problem(name: str, prefix: Any) -> str | None:
+    """Why `<prefix>/<name>` cannot be an S3 object key, or None. The schema forbids control
+    characters; S3 (AWS and IBM COS documentation) limits a key to 1024 bytes of UTF-8."""
+    key = base_of(prefix) + name if isinstance(prefix, str) else name
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "must be UTF-8 text (an S3 object key)"
+    if size > S3_KEY_BYTES:
+        with_prefix = " with the prefix" if key != name else ""
+        return f"is {size} bytes as UTF-8{with_prefix}; an S3 object key is at most {S3_KEY_BYTES}"
+    return None
+
+
+def time_zone_problem(zone: str) -> str | None:
+    """Why Kubernetes would reject `zone` as a CronJob's spec.timeZone, or None."""
+    names = time_zone_names()
+    if zone in names:
+        return None
+    if zone.lower() == "local":
+        return 'must name a time zone explicitly ("Local" is rejected by Kubernetes), for example "UTC"'
+    import difflib
+
+    by_lowercase = {name.lower(): name for name in names}
+    close = [by_lowercase[zone.lower()]] if zone.lower() in by_lowercase else \
+        difflib.get_close_matches(zone, sorted(names), n=1)
+    hint = f'did you mean "{close[0]}"?' if close else 'for example "UTC" or "Europe/Berlin"'
+    return f"unknown IANA time zone; {hint}"
+
+
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names of the pinned tzdata package, and only those.
+
+    Not zoneinfo.available_timezones(): that also lists the machine's own zoneinfo
+    folders, so the names accepted would depend on the machine.
+    """
+    if not _zone_names:
+        libraries()
+        import tzdata  # type: ignore[import-untyped]  # its folder, found without importlib.resources (which costs 20 ms to import)
+
+        with open(tzdata.__file__.rpartition("/")[0] + "/zones", encoding="utf-8") as zones:
+            _zone_names.append(frozenset(zones.read().split()))
+    return _zone_names[0]
