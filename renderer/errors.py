@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
@@ -65,13 +64,15 @@ class InvalidArguments(DatashieldError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
 class Problem:
     """One bad value: where it is, what it was (already quoted or redacted) and what is wrong."""
 
-    path: str
-    shown_value: str | None
-    reason: str
+    __slots__ = ("path", "reason", "shown_value")
+
+    def __init__(self, path: str, shown_value: str | None, reason: str) -> None:
+        self.path = path
+        self.shown_value = shown_value
+        self.reason = reason
 
     def __str__(self) -> str:
         if self.shown_value is None:

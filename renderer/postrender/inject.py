@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from renderer import libraries
 from renderer.errors import InvalidManifests
 from renderer.postrender.settings import DATABASE_NAME, Settings
@@ -29,16 +27,25 @@ DATABASE_SEAM = "db-cockroach.sh"
 KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
 
 
-@dataclass(frozen=True)
 class Step:
     """One container of a backup or restore pod, run in order."""
 
-    name: str
-    body: str  # renderer/postrender/templates/scripts/<body>.sh
-    object_store: bool = False  # runs the AWS CLI image with the HMAC keys, else the database client image
-    restore: bool = False  # needs to know which backup to restore
-    env: tuple[tuple[str, str], ...] = ()
-    kube_api: bool = False  # reads the nodes of the manager and database pods (its own token, read-only)
+    __slots__ = ("body", "env", "kube_api", "name", "object_store", "restore")
+
+    def __init__(self,
+                 name: str,
+                 body: str,  # renderer/postrender/templates/scripts/<body>.sh
+                 object_store: bool = False,  # the AWS CLI image with the HMAC keys, else the database client image
+                 restore: bool = False,  # needs to know which backup to restore
+                 env: tuple[tuple[str, str], ...] = (),
+                 kube_api: bool = False,  # reads the nodes of the manager and database pods (its own token, read-only)
+                 ) -> None:
+        self.name = name
+        self.body = body
+        self.object_store = object_store
+        self.restore = restore
+        self.env = env
+        self.kube_api = kube_api
 
     @property
     def script(self) -> str:

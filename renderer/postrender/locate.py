@@ -11,7 +11,6 @@ carry no `app.kubernetes.io/instance` label).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from renderer.errors import InvalidManifests
 from renderer.postrender import CARRIER_KIND
@@ -25,33 +24,44 @@ MANAGER_SUFFIX = "-enclaveos-manager"
 DATABASE_SUFFIX = "-enclaveos-cockroachdb"
 
 
-@dataclass(frozen=True)
 class Hints:
     """What the user told the post-renderer about a chart it does not know."""
 
-    release: str | None = None
-    manager: str | None = None
-    database: str | None = None
+    __slots__ = ("database", "manager", "release")
+
+    def __init__(self, release: str | None = None, manager: str | None = None, database: str | None = None) -> None:
+        self.release = release
+        self.manager = manager
+        self.database = database
 
 
-@dataclass(frozen=True)
 class Carrier:
     """The chart's DatashieldBackupValues document: the values Helm does not give us."""
 
-    document: Document
-    release: str | None
-    namespace: str | None
-    values: dict[str, Any]
+    __slots__ = ("document", "namespace", "release", "values")
+
+    def __init__(self,
+                 document: Document,
+                 release: str | None,
+                 namespace: str | None,
+                 values: dict[str, Any],
+                 ) -> None:
+        self.document = document
+        self.release = release
+        self.namespace = namespace
+        self.values = values
 
 
-@dataclass(frozen=True)
 class Targets:
     """The objects the post-renderer changes or reads, and the release they belong to."""
 
-    release: str
-    namespace: str | None
-    manager: Document
-    database: Document
+    __slots__ = ("database", "manager", "namespace", "release")
+
+    def __init__(self, release: str, namespace: str | None, manager: Document, database: Document) -> None:
+        self.release = release
+        self.namespace = namespace
+        self.manager = manager
+        self.database = database
 
 
 def find_carrier(documents: list[Document]) -> Carrier | None:

@@ -12,8 +12,6 @@ reads stdin nor writes stdout (cli.py does); the only files it reads are the val
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from renderer.errors import InvalidValues
 from renderer.postrender.locate import Hints, find_carrier, find_targets
 from renderer.postrender.stream import Document, split, uses_helm4_filenames
@@ -27,13 +25,15 @@ if TYPE_CHECKING:
 HELM3_SOURCE = "# Source: datashield-backup/{}\n"
 
 
-@dataclass(frozen=True)
 class Rendered:
     """The output stream (documents of the input and new texts, see stream.assemble), and what
     the user should hear about (the stream stays YAML only)."""
 
-    pieces: tuple[Document | str, ...]
-    warnings: tuple[str, ...] = ()
+    __slots__ = ("pieces", "warnings")
+
+    def __init__(self, pieces: tuple[Document | str, ...], warnings: tuple[str, ...] = ()) -> None:
+        self.pieces = pieces
+        self.warnings = warnings
 
 
 def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -> Rendered:

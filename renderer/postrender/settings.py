@@ -4,8 +4,6 @@ what the manifests say about the release and its database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from renderer.errors import InvalidValues, Problem, show
 from renderer.postrender.locate import Targets
 from renderer.values.endpoint import endpoint_url
@@ -22,52 +20,120 @@ DATABASE_NAME = "malbork"
 DEFAULT_DATABASE_PORT = 26257
 
 
-@dataclass(frozen=True)
 class Image:
-    repository: str
-    tag: str
-    pull_policy: str
+    __slots__ = ("pull_policy", "repository", "tag")
+
+    def __init__(self, repository: str, tag: str, pull_policy: str) -> None:
+        self.repository = repository
+        self.tag = tag
+        self.pull_policy = pull_policy
 
     @property
     def reference(self) -> str:
         return f"{self.repository}:{self.tag}"
 
 
-@dataclass(frozen=True)
 class Settings:
     """Everything the templates need, already checked."""
 
-    release: str
-    namespace: str | None
-    cronjob_name: str
-    backup_enabled: bool
-    schedule: str
-    time_zone: str
-    suspend: bool
-    starting_deadline_seconds: int
-    retention: int
-    format: str  # "sql" or "native"
-    endpoint: str
-    bucket: str
-    prefix: str  # normal_prefix: the pods add the "/" (lib.sh key_of)
-    secret_name: str
-    database_image: Image
-    object_store_image: Image
-    pull_secrets: list[str]
-    resources: dict[str, Any]
-    database_host: str
-    database_port: int
-    database_certs_secret: str  # "" for an insecure cluster
-    manager_name: str
-    manager_selector: str  # label selectors of the manager's and the database's pods (for their nodes)
-    database_selector: str
-    service_account: str
-    restore_enabled: bool
-    restore_backup: str
-    restore_run_id: str  # the restore Job's name ends with it
-    restore_manager_nodes: str  # "node,node": where the manager ran when restore mode began ("" unknown)
-    restore_job_name: str
-    warnings: tuple[str, ...]  # shown on stderr and kept as an annotation of the injected objects
+    __slots__ = (
+        "backup_enabled",
+        "bucket",
+        "cronjob_name",
+        "database_certs_secret",
+        "database_host",
+        "database_image",
+        "database_port",
+        "database_selector",
+        "endpoint",
+        "format",
+        "manager_name",
+        "manager_selector",
+        "namespace",
+        "object_store_image",
+        "prefix",
+        "pull_secrets",
+        "release",
+        "resources",
+        "restore_backup",
+        "restore_enabled",
+        "restore_job_name",
+        "restore_manager_nodes",
+        "restore_run_id",
+        "retention",
+        "schedule",
+        "secret_name",
+        "service_account",
+        "starting_deadline_seconds",
+        "suspend",
+        "time_zone",
+        "warnings"
+    )
+
+    def __init__(self, *,
+                 release: str,
+                 namespace: str | None,
+                 cronjob_name: str,
+                 backup_enabled: bool,
+                 schedule: str,
+                 time_zone: str,
+                 suspend: bool,
+                 starting_deadline_seconds: int,
+                 retention: int,
+                 format: str,  # "sql" or "native"
+                 endpoint: str,
+                 bucket: str,
+                 prefix: str,  # normal_prefix: the pods add the "/" (lib.sh key_of)
+                 secret_name: str,
+                 database_image: Image,
+                 object_store_image: Image,
+                 pull_secrets: list[str],
+                 resources: dict[str, Any],
+                 database_host: str,
+                 database_port: int,
+                 database_certs_secret: str,  # "" for an insecure cluster
+                 manager_name: str,
+                 manager_selector: str,  # label selectors of the manager's and the database's pods (for their nodes)
+                 database_selector: str,
+                 service_account: str,
+                 restore_enabled: bool,
+                 restore_backup: str,
+                 restore_run_id: str,  # the restore Job's name ends with it
+                 restore_manager_nodes: str,  # "node,node": where the manager ran when restore mode began ("" unknown)
+                 restore_job_name: str,
+                 warnings: tuple[str, ...],  # shown on stderr and kept as an annotation of the injected objects
+                 ) -> None:
+        self.release = release
+        self.namespace = namespace
+        self.cronjob_name = cronjob_name
+        self.backup_enabled = backup_enabled
+        self.schedule = schedule
+        self.time_zone = time_zone
+        self.suspend = suspend
+        self.starting_deadline_seconds = starting_deadline_seconds
+        self.retention = retention
+        self.format = format
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.prefix = prefix
+        self.secret_name = secret_name
+        self.database_image = database_image
+        self.object_store_image = object_store_image
+        self.pull_secrets = pull_secrets
+        self.resources = resources
+        self.database_host = database_host
+        self.database_port = database_port
+        self.database_certs_secret = database_certs_secret
+        self.manager_name = manager_name
+        self.manager_selector = manager_selector
+        self.database_selector = database_selector
+        self.service_account = service_account
+        self.restore_enabled = restore_enabled
+        self.restore_backup = restore_backup
+        self.restore_run_id = restore_run_id
+        self.restore_manager_nodes = restore_manager_nodes
+        self.restore_job_name = restore_job_name
+        self.warnings = warnings
 
 
 def build(values: dict[str, Any], targets: Targets) -> Settings:

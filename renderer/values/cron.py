@@ -32,7 +32,6 @@ tells whether a schedule fires; it is given the schedule rewritten to plain numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from re import compile as compiled  # re caches what it compiles
 
 from renderer import libraries
@@ -52,12 +51,14 @@ TIME_ZONE_INSIDE = ('Kubernetes rejects "TZ" in a schedule (on create since 1.29
                     "spec.timeZone, which this product always sets): set enclaveos-chart.Backup.TimeZone instead")
 
 
-@dataclass(frozen=True)
 class Field:
-    name: str
-    low: int
-    high: int
-    names: tuple[str, ...] = ()  # symbolic names, the first one meaning `low`
+    __slots__ = ("high", "low", "name", "names")
+
+    def __init__(self, name: str, low: int, high: int, names: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.low = low
+        self.high = high
+        self.names = names  # symbolic names, the first one meaning `low`
 
 
 FIELDS = (

@@ -6,7 +6,6 @@ module is current: tests/unit/test_generated.py).
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from renderer.postrender.settings import DATABASE_NAME, Image, Settings
 from renderer.postrender.template_runtime import FILTERS, UndefinedError
 from tools.template_compiler import TEMPLATES, Unsupported, environment, generate
 
-BASE = Settings(
+BASE_FIELDS: dict[str, Any] = dict(
     release="ds", namespace=None, cronjob_name="ds-enclaveos-backup", backup_enabled=True, schedule="0 0 * * *",
     time_zone="Etc/UTC", suspend=False, starting_deadline_seconds=600, retention=7, format="sql",
     endpoint="https://s3.example.com", bucket="b", prefix="p", secret_name="creds",
@@ -29,13 +28,14 @@ BASE = Settings(
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=())
+BASE = Settings(**BASE_FIELDS)
 
 
 VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
     "namespace": [None, "prod"], "pull_secrets": [[], ["one", "two"]], "database_certs_secret": ["", "certs"],
     "warnings": [(), ("first", 'second "quoted"\nline')], "format": ["sql", "native"],
     "suspend": [False, True], "restore_enabled": [False, True]}
-CASES = [replace(BASE, **dict(zip(VARIANTS, values, strict=True)))
+CASES = [Settings(**{**BASE_FIELDS, **dict(zip(VARIANTS, values, strict=True))})
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
          "restore-job.yaml.j2": RESTORE_STEPS}
