@@ -28,6 +28,12 @@ def backup_keys(site: Site) -> list[str]:
     return [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
 
 
+def safety_dumps(site: Site, namespace: str = "prod", backup_format: str = "sql") -> list[str]:
+    """The safety dumps in the bucket, as the restore Job names them: a backup's layout, with pre-restore-."""
+    return sorted({m.group(0) for k in site.objects()
+                   if (m := re.match(rf"{namespace}/pre-restore-ds-{STAMP}-{CLUSTER}\.{backup_format}(?=/|$)", k))})
+
+
 def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
     run = site.backup()
     assert (run.returncode, run.failed_container) == (0, None), run.log
@@ -67,8 +73,7 @@ def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
-    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", safety)
+    [safety] = safety_dumps(site)
     assert b"after the backup" in site.read(safety)
     assert json.loads(site.read(f"{safety}.json"))["kind"] == "safety-dump"
     assert "[restore] restored malbork: 2 tables, row counts as recorded" in run.log
@@ -235,7 +240,7 @@ def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (1, "restore"), run.log
     assert "[restore] FAILED: the import failed (exit 3): " in run.log
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
+    [safety] = safety_dumps(site)
     assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
     assert f"; to put it back: helm datashield-restore ds -n prod --chart <the chart ds runs> --from {safety}\n" \
         in run.log
@@ -279,8 +284,7 @@ def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
     assert f"[restore] RESTORE DATABASE malbork FROM LATEST IN s3://{site.bucket}/{key}" in run.log
-    [safety] = {k.split("/")[0] for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")}
-    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.native", safety)
+    [safety] = safety_dumps(site, backup_format="native")
     safety_metadata = json.loads(site.read(f"{safety}.json"))
     assert (safety_metadata["kind"], safety_metadata["format"]) == ("safety-dump", "native")
     assert safety_metadata["files"] == len([k for k in site.objects() if k.startswith(f"{safety}/")])
