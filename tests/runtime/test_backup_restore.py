@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 from tests.runtime.conftest import SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
+from tests.services import PG_BIN, TOOLS_BIN
 
 STAMP = r"\d{8}T\d{6}Z"
 CLUSTER = r"\d+"  # the stand-in's cluster identity: PostgreSQL's system identifier
@@ -337,3 +340,31 @@ def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: S
     assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
             "(SHA-256 differs)") in run.log
     assert site.objects() == [key]  # no metadata object: "latest" never picks it
+
+
+def path_without(folder: Path, *missing: str) -> str:
+    """A PATH of one folder of links to every program the pods' usual PATH has, but `missing`."""
+    folder.mkdir()
+    for source in (TOOLS_BIN, PG_BIN, Path("/usr/local/bin"), Path("/usr/bin"), Path("/bin")):
+        for program in sorted(source.iterdir()) if source.is_dir() else []:
+            link = folder / program.name
+            if program.name not in missing and not link.exists() and os.access(program, os.X_OK):
+                link.symlink_to(program)
+    return str(folder)
+
+
+def test_native_backup_and_restore_need_no_find(site: Site) -> None:
+    """The AWS CLI image (amazonlinux:2 with less, groff and jq) has no find: the steps that read a
+    native backup (upload, fetch) do without it, and record the same digest."""
+    before = site.data()
+    env = {"PATH": path_without(site.work / "no-find", "find")}
+    run = site.backup(env=env, Format="native")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [key] = native_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    assert metadata["files"] == len([k for k in site.objects() if k.startswith(f"{key}/")])
+    site.db.psql("DELETE FROM enclaves", "malbork")
+    run = site.restore("latest", env=env, backup={"Format": "native"})
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert f"[fetch] verified {key}: {metadata['size']} bytes, sha256 {metadata['sha256']}" in run.log
+    assert site.data() == before
