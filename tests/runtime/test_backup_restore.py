@@ -195,7 +195,7 @@ WRONG_SECRET = "W" * 40
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
     pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in namespace prod in s3://{bucket}/",
                  id="no-backup-at-all"),
-    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/pre-restore-ds-", id="wrong-secret"),
+    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/prod/pre-restore-ds-", id="wrong-secret"),
     pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
                  'this restore Job reads "sql"', id="unknown-format"),
 ])
