@@ -15,11 +15,12 @@ database (and by `--list --verify`).
 `latest_backup`; tests/latest_cases.py runs both against one table): the newest complete backup;
 refused when there is none, or when the complete backups come from more than one database cluster.
 
-The restore Job's safety dumps, `<prefix>/pre-restore-<release>-<yyyymmddThhmmssZ>.<format>`, have
-a metadata object too, written by the same writer (s3.sh `metadata_json`), with `"kind":
-"safety-dump"`, the restore run and the backup being restored: they are listed, marked, and
-restorable by name once their metadata describes them as above (a safety dump's name names no
-cluster), but never `latest` and never retention's.
+The restore Job's safety dumps, `<prefix>/<namespace>/pre-restore-<release>-<yyyymmddThhmmssZ>-<cluster>.<format>`
+(those of the earlier layout, `<prefix>/pre-restore-<release>-<yyyymmddThhmmssZ>.<format>`, name no
+namespace or cluster), have a metadata object too, written by the same writer (s3.sh `metadata_json`),
+with `"kind": "safety-dump"`, the restore run (`restoreRunId`) and the backup being restored: they are
+listed, marked, and restorable by name once their metadata describes them as above, but never
+`latest` and never retention's.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from renderer.errors import Refused
+from renderer.values.object_keys import base_of
 
 STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 FORMAT = r"\.(?P<format>sql|native)"
@@ -55,6 +57,7 @@ class Backup:
     metadata: dict[str, Any] | None
     problem: str | None  # why it is not complete; None when it is
     cluster: str | None = None  # the database cluster that wrote it, from its name (None: the earlier layout)
+    safety_dump: bool = False  # a safety dump the restore Job took of the data it replaced (named so)
 
     @property
     def complete(self) -> bool:
@@ -72,11 +75,6 @@ class Backup:
         """The UTC time in the name, as ISO 8601."""
         s = self.created_stamp
         return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z"
-
-    @property
-    def safety_dump(self) -> bool:
-        """A safety dump the restore Job took of the data it replaced (never `latest`, never retention's)."""
-        return self.name.startswith(SAFETY_PREFIX)
 
     @property
     def restoring(self) -> str | None:
@@ -101,30 +99,42 @@ class Backup:
         return _text(self.metadata, "nodesError")
 
 
-def base_of(prefix: str) -> str:
-    """The start of every key under `prefix` (the bucket's root when empty)."""
-    prefix = prefix.strip("/")
-    return f"{prefix}/" if prefix else ""
-
-
 def listing_prefixes(release: str, namespace: str, prefix: str) -> list[str]:
-    """The prefixes to list: the earlier layout's, the namespace's and the safety dumps'."""
+    """The prefixes to list: the earlier layout's and the namespace's, of backups and of safety dumps."""
     base = base_of(prefix)
-    return [f"{base}{release}-", f"{base}{namespace}/{release}-", f"{base}{SAFETY_PREFIX}{release}-"]
+    return [f"{base}{name}-" for name in (release, f"{namespace}/{release}", f"{SAFETY_PREFIX}{release}",
+                                          f"{namespace}/{SAFETY_PREFIX}{release}")]
 
 
-def _name_pattern(release: str, namespace: str) -> re.Pattern[str]:
-    earlier = rf"{re.escape(release)}-{STAMP}"
-    now = rf"{re.escape(namespace + '/' + release)}-{STAMP.replace('stamp', 'stamp2')}{CLUSTER}"
-    safety = rf"{re.escape(SAFETY_PREFIX + release)}-{STAMP.replace('stamp', 'stamp3')}"
-    return re.compile(rf"(?:{earlier}|{now}|{safety}){FORMAT}")
+@dataclass(frozen=True)
+class _Names:
+    """How a release's backups and safety dumps are named under the prefix, either layout."""
+
+    backups: tuple[re.Pattern[str], ...]
+    safety_dumps: tuple[re.Pattern[str], ...]
+
+    def match(self, name: str) -> tuple[re.Match[str], bool] | None:
+        """The match of `name` (groups stamp, format and, in the present layout, cluster), and
+        whether it names a safety dump; None when it names neither."""
+        for patterns, safety in ((self.backups, False), (self.safety_dumps, True)):
+            for pattern in patterns:
+                if found := pattern.fullmatch(name):
+                    return found, safety
+        return None
+
+
+def _names(release: str, namespace: str) -> _Names:
+    def layouts(name: str) -> tuple[re.Pattern[str], ...]:
+        return (re.compile(rf"{re.escape(name)}-{STAMP}{FORMAT}"),
+                re.compile(rf"{re.escape(namespace + '/' + name)}-{STAMP}{CLUSTER}{FORMAT}"))
+    return _Names(layouts(release), layouts(SAFETY_PREFIX + release))
 
 
 def metadata_keys(release: str, namespace: str, prefix: str, objects: Mapping[str, int]) -> list[str]:
     """The keys of the release's metadata objects among the listed `objects`, to be read."""
-    base, pattern = base_of(prefix), _name_pattern(release, namespace)
+    base, names = base_of(prefix), _names(release, namespace)
     return sorted(key for key in objects if key.startswith(base) and key.endswith(METADATA_SUFFIX)
-                  and pattern.fullmatch(key[len(base):-len(METADATA_SUFFIX)]))
+                  and names.match(key[len(base):-len(METADATA_SUFFIX)]))
 
 
 def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int],
@@ -132,19 +142,20 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
     """The release's backups, oldest first, from the listing (key → size) and the metadata
     objects read (key → content, or the reason it could not be read). `now`: the clock that
     future-dated names are judged by (this machine's when not given)."""
-    base, pattern = base_of(prefix), _name_pattern(release, namespace)
+    base, names = base_of(prefix), _names(release, namespace)
     limit = (now or datetime.now(timezone.utc)) + CLOCK_SKEW
     found: list[Backup] = []
-    for key in sorted({data_key for listed in objects if (data_key := _data_key(listed, base, pattern))}):
+    for key in sorted({data_key for listed in objects if (data_key := _data_key(listed, base, names))}):
         meta_key = key + METADATA_SUFFIX
-        match = pattern.fullmatch(key[len(base):])
-        assert match, "_data_key matched it"
-        stamp = match["stamp"] or match["stamp2"] or match["stamp3"]
+        matched = names.match(key[len(base):])
+        assert matched, "_data_key matched it"
+        match, safety = matched
+        stamp = match["stamp"]
         parts = [size for k, size in objects.items()
                  if k == key or (match["format"] == "native" and k.startswith(key + "/"))]
         backup = Backup(name=key[len(base):], key=key, format=match["format"], size=sum(parts) if parts else None,
-                        metadata=None, problem=None, cluster=match["cluster"])
-        created = _created(stamp)
+                        metadata=None, problem=None, cluster=match.groupdict().get("cluster"), safety_dump=safety)
+        created = stamp_time(stamp)
         metadata_read, problem = _parse(metadata.get(meta_key))
         if created is None:
             problem = f"{stamp} is not a time"
@@ -156,12 +167,11 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
         elif metadata_read is None and backup.safety_dump and meta_key not in metadata:
             problem = ("no metadata object (a safety dump taken before they had one, or not finished: download it "
                        "and restore it as a local file with --unsafe-ignore-sgx-nodes)")
-        found.append(Backup(name=backup.name, key=key, format=backup.format, size=backup.size, metadata=metadata_read,
-                            problem=problem, cluster=backup.cluster))
+        found.append(replace(backup, metadata=metadata_read, problem=problem))
     return sorted(found, key=lambda b: (b.created_stamp, b.cluster or "-", b.key))
 
 
-def _data_key(key: str, base: str, pattern: re.Pattern[str]) -> str | None:
+def _data_key(key: str, base: str, names: _Names) -> str | None:
     """The backup that the listed `key` belongs to (its data, a native backup's part, or its
     metadata object), None when it is no part of one of the release's backups."""
     if not key.startswith(base):
@@ -169,13 +179,15 @@ def _data_key(key: str, base: str, pattern: re.Pattern[str]) -> str | None:
     name = key[len(base):]
     for candidate in (name, name.removesuffix(METADATA_SUFFIX), name.split("/", 2)[0],
                       "/".join(name.split("/", 2)[:2])):
-        match = pattern.fullmatch(candidate)
-        if match and (candidate in (name, name.removesuffix(METADATA_SUFFIX)) or match["format"] == "native"):
+        matched = names.match(candidate)
+        if matched and (candidate in (name, name.removesuffix(METADATA_SUFFIX)) or matched[0]["format"] == "native"):
             return base + candidate
     return None
 
 
-def _created(stamp: str) -> datetime | None:
+def stamp_time(stamp: str) -> datetime | None:
+    """The UTC time of a name's `yyyymmddThhmmssZ` stamp (as dump.sh writes it); None when it is
+    not a real time."""
     try:
         return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
@@ -202,7 +214,7 @@ def _parse(raw: bytes | str | None) -> tuple[dict[str, Any] | None, str | None]:
 
 def _check(metadata: dict[str, Any], backup: Backup, release: str, namespace: str, created: str) -> str | None:
     """Why `metadata` does not describe this release's scheduled backup or safety dump `backup` (None
-    when it does). A safety dump's name names no cluster: its metadata's is not checked against it."""
+    when it does). A name of the earlier layout names no cluster: the metadata's is not checked against it."""
     if metadata.get("writer") != WRITER:
         return "not written by helm-datashield"
     kind = metadata.get("kind")
@@ -214,7 +226,7 @@ def _check(metadata: dict[str, Any], backup: Backup, release: str, namespace: st
                         ("format", backup.format)):
         if metadata.get(field) != want:
             return f"its metadata names {field} {json.dumps(metadata.get(field))}, not {json.dumps(want)}"
-    if not backup.safety_dump and metadata.get("cluster") != backup.cluster:
+    if (backup.cluster or not backup.safety_dump) and metadata.get("cluster") != backup.cluster:
         return f"its metadata names cluster {json.dumps(metadata.get('cluster'))}, the key {json.dumps(backup.cluster)}"
     recorded = metadata.get("size")
     if not isinstance(recorded, int) or isinstance(recorded, bool) or not _text(metadata, "sha256"):

@@ -328,12 +328,14 @@ class Session:
 
     def _safety_in_bucket(self, plan: Plan, run_id: str, why: str) -> Saved:
         assert self.store is not None, "preflight opened the bucket"
-        prefix = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)]  # the key's base_of
+        prefix = plan.backup.key[:len(plan.backup.key) - len(plan.backup.name)].strip("/")
+        release, namespace = plan.release.name, plan.release.namespace
         try:
-            keys = self.store.keys(listing_prefix(prefix, plan.release.name))
+            objects = self.store.keys(listing_prefix(prefix, release, namespace))
+            metadata = {key: self.store.read(key) for key in metadata_keys(release, namespace, prefix, objects)}
         except ObjectStoreFailed as error:
-            return Saved(None, False, f"{why}, and the bucket could not be listed: {error}")
-        return from_bucket(plan.bucket, prefix, plan.release.name, run_id, keys, why)
+            return Saved(None, False, f"{why}, and the bucket could not be read: {error}")
+        return from_bucket(plan.bucket, prefix, release, namespace, run_id, objects, metadata, why)
 
     def _back(self, plan: Plan, safety: Saved) -> None:
         with self.progress.step(4, f"back out of restore mode: {plan.manager} to {plan.replicas} replicas"):

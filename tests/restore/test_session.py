@@ -4,6 +4,7 @@ Preflight refusals, every step failing, resuming, running twice, the dry run, li
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -484,28 +485,66 @@ UNREAD = ("the Job's log could not be read (fetch: kubectl logs ds-enclaveos-res
           f"fetch --follow --namespace prod failed: {LOG_FAILS})")
 
 
+def put_dump(s3: Any, key: str, **fields: Any) -> list[str]:
+    """A safety dump at `key` (of `prefix/<namespace>/pre-restore-ds-<stamp>-<cluster>.sql`) with the metadata
+    the restore Job's fetch step writes for run RUN_ID, `fields` changed; returns the keys written."""
+    data = b"-- the data before\n"
+    namespace, name = key.split("/")[-2:]
+    stamp, cluster = name.split("-")[3], name.split("-", 4)[4].rsplit(".", 1)[0]
+    meta = {"writer": "helm-datashield", "kind": "safety-dump", "format": "sql", "object": key, "files": 1,
+            "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "created": f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z",
+            "release": "ds", "namespace": namespace, "cluster": cluster, "restoreRunId": RUN_ID,
+            "restoring": f"{PREFIX}/{LATEST_COMPLETE}", **fields}
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    s3.put_object(Bucket=BUCKET, Key=f"{key}.json", Body=json.dumps(meta, indent=2).encode())
+    return [key, f"{key}.json"]
+
+
 def test_a_log_that_cannot_be_read_is_said_and_the_bucket_tells_the_safety_dump(world: World, s3: Any) -> None:
-    for earlier in (f"{PREFIX}/{SAFETY_DUMP}", f"{PREFIX}/{SAFETY_DUMP}.json"):  # made after RUN_ID: not this run's
-        s3.delete_object(Bucket=BUCKET, Key=earlier)
-    key = f"{PREFIX}/pre-restore-ds-20261124T010530Z.sql"
-    s3.put_object(Bucket=BUCKET, Key=key, Body=b"-- the data before\n")
-    world.state.fail_calls["logs"] = {"2": LOG_FAILS}
-    assert world.session(json_mode=True).restore(request(), dry_run=False, yes=True) == 0
-    events = [json.loads(line) for line in world.out.getvalue().splitlines()]
-    assert {"event": "info", "message": f"the log of fetch could not be read: kubectl logs {JOB}-pod --container "
-                                        f"fetch --follow --namespace prod failed: {LOG_FAILS}; the Job's outcome is "
-                                        "read from the Job itself"} in events
-    assert events[-2]["safetyDump"] == f"s3://{BUCKET}/{key}"
+    """Only this run's dump, in this namespace: other namespaces' and database clusters' dumps of the same
+    second, and a dump whose metadata names another run, are never taken for it."""
+    same_second = f"{PREFIX}/%s/pre-restore-ds-20261124T010530Z-%s.sql"
+    ours = same_second % ("prod", "111")
+    written = [*put_dump(s3, ours), *put_dump(s3, same_second % ("staging", "111")),
+               *put_dump(s3, same_second % ("prod", "222"), restoreRunId="20261124-010202")]
+    try:
+        world.state.fail_calls["logs"] = {"2": LOG_FAILS}
+        assert world.session(json_mode=True).restore(request(), dry_run=False, yes=True) == 0
+        events = [json.loads(line) for line in world.out.getvalue().splitlines()]
+        assert {"event": "info", "message": f"the log of fetch could not be read: kubectl logs {JOB}-pod --container "
+                                            f"fetch --follow --namespace prod failed: {LOG_FAILS}; the Job's outcome "
+                                            "is read from the Job itself"} in events
+        assert events[-2]["safetyDump"] == f"s3://{BUCKET}/{ours}"
+    finally:
+        for key in written:
+            s3.delete_object(Bucket=BUCKET, Key=key)
+
+
+def test_two_clusters_dumps_of_one_second_are_told_as_unknown(world: World, s3: Any) -> None:
+    """Two database clusters restoring ds in prod in the same second with the same run id: this machine
+    cannot tell its own cluster's dump, so it says unknown and names both, never picks one."""
+    same_second = f"{PREFIX}/prod/pre-restore-ds-20261124T010530Z-%s.sql"
+    written = [*put_dump(s3, same_second % "111"), *put_dump(s3, same_second % "222")]
+    try:
+        world.state.logs["fetch"] = ["[fetch] verified"]
+        assert world.session().restore(request(), dry_run=False, yes=True) == 0
+        assert world.out.getvalue().splitlines()[-2].split("the data from before the restore: ")[1] == (
+            f"unknown (the Job's log did not say; the safety dumps since this run began are s3://{BUCKET}/"
+            f"{same_second % '111'}, s3://{BUCKET}/{same_second % '222'})")
+    finally:
+        for key in written:
+            s3.delete_object(Bucket=BUCKET, Key=key)
 
 
 @pytest.mark.parametrize(("log", "failing", "told"), [
     (["[fetch] no safety dump: the database was missing or empty"], False, "none (the database was empty)"),
     (["[fetch] verified"], False, f"unknown (the Job's log did not say, and no safety dump of this run is in "
-                                  f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-* : the database may have been empty, or "
-                                  "the dump is elsewhere)"),
+                                  f"s3://{BUCKET}/{PREFIX}/prod/pre-restore-ds-* : the database may have been empty, "
+                                  "or the dump is elsewhere)"),
     (GOOD_LOG["fetch"], True, f"unknown ({UNREAD}, and no safety dump of this run is in "
-                              f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-* : the database may have been empty, or the "
-                              "dump is elsewhere)"),
+                              f"s3://{BUCKET}/{PREFIX}/prod/pre-restore-ds-* : the database may have been empty, or "
+                              "the dump is elsewhere)"),
 ])
 def test_the_report_says_none_only_when_the_job_said_so(world: World, log: list[str], failing: bool,
                                                         told: str) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 from tests.runtime.conftest import SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
+from tests.services import PG_BIN, TOOLS_BIN
 
 STAMP = r"\d{8}T\d{6}Z"
 CLUSTER = r"\d+"  # the stand-in's cluster identity: PostgreSQL's system identifier
@@ -26,6 +29,12 @@ CLUSTER = r"\d+"  # the stand-in's cluster identity: PostgreSQL's system identif
 
 def backup_keys(site: Site) -> list[str]:
     return [k for k in site.objects() if re.fullmatch(rf"prod/ds-{STAMP}-{CLUSTER}\.sql", k)]
+
+
+def safety_dumps(site: Site, namespace: str = "prod", backup_format: str = "sql") -> list[str]:
+    """The safety dumps in the bucket, as the restore Job names them: a backup's layout, with pre-restore-."""
+    return sorted({m.group(0) for k in site.objects()
+                   if (m := re.match(rf"{namespace}/pre-restore-ds-{STAMP}-{CLUSTER}\.{backup_format}(?=/|$)", k))})
 
 
 def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
@@ -67,8 +76,7 @@ def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
-    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", safety)
+    [safety] = safety_dumps(site)
     assert b"after the backup" in site.read(safety)
     assert json.loads(site.read(f"{safety}.json"))["kind"] == "safety-dump"
     assert "[restore] restored malbork: 2 tables, row counts as recorded" in run.log
@@ -187,7 +195,7 @@ WRONG_SECRET = "W" * 40
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
     pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in namespace prod in s3://{bucket}/",
                  id="no-backup-at-all"),
-    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/pre-restore-ds-", id="wrong-secret"),
+    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/prod/pre-restore-ds-", id="wrong-secret"),
     pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
                  'this restore Job reads "sql"', id="unknown-format"),
 ])
@@ -235,7 +243,7 @@ def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
     run = site.restore("latest")
     assert (run.returncode, run.failed_container) == (1, "restore"), run.log
     assert "[restore] FAILED: the import failed (exit 3): " in run.log
-    [safety] = [k for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")]
+    [safety] = safety_dumps(site)
     assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
     assert f"; to put it back: helm datashield-restore ds -n prod --chart <the chart ds runs> --from {safety}\n" \
         in run.log
@@ -279,8 +287,7 @@ def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert site.data() == before
     assert f"[restore] RESTORE DATABASE malbork FROM LATEST IN s3://{site.bucket}/{key}" in run.log
-    [safety] = {k.split("/")[0] for k in site.objects() if k.startswith("pre-restore-") and not k.endswith(".json")}
-    assert re.fullmatch(rf"pre-restore-ds-{STAMP}\.native", safety)
+    [safety] = safety_dumps(site, backup_format="native")
     safety_metadata = json.loads(site.read(f"{safety}.json"))
     assert (safety_metadata["kind"], safety_metadata["format"]) == ("safety-dump", "native")
     assert safety_metadata["files"] == len([k for k in site.objects() if k.startswith(f"{safety}/")])
@@ -333,3 +340,31 @@ def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: S
     assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
             "(SHA-256 differs)") in run.log
     assert site.objects() == [key]  # no metadata object: "latest" never picks it
+
+
+def path_without(folder: Path, *missing: str) -> str:
+    """A PATH of one folder of links to every program the pods' usual PATH has, but `missing`."""
+    folder.mkdir()
+    for source in (TOOLS_BIN, PG_BIN, Path("/usr/local/bin"), Path("/usr/bin"), Path("/bin")):
+        for program in sorted(source.iterdir()) if source.is_dir() else []:
+            link = folder / program.name
+            if program.name not in missing and not link.exists() and os.access(program, os.X_OK):
+                link.symlink_to(program)
+    return str(folder)
+
+
+def test_native_backup_and_restore_need_no_find(site: Site) -> None:
+    """The AWS CLI image (amazonlinux:2 with less, groff and jq) has no find: the steps that read a
+    native backup (upload, fetch) do without it, and record the same digest."""
+    before = site.data()
+    env = {"PATH": path_without(site.work / "no-find", "find")}
+    run = site.backup(env=env, Format="native")
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [key] = native_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    assert metadata["files"] == len([k for k in site.objects() if k.startswith(f"{key}/")])
+    site.db.psql("DELETE FROM enclaves", "malbork")
+    run = site.restore("latest", env=env, backup={"Format": "native"})
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert f"[fetch] verified {key}: {metadata['size']} bytes, sha256 {metadata['sha256']}" in run.log
+    assert site.data() == before

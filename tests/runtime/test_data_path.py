@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 
 import pytest
 
 from renderer.postrender.inject import KEPT_EXIT
-from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys
-from tests.runtime.conftest import Site
+from renderer.restore.backups import Backup, catalog, choose, listing_prefixes, metadata_keys
+from renderer.restore.safety import from_bucket, listing_prefix
+from tests.runtime.conftest import DATABASE, Site, metadata_text
 from tests.runtime.faulty_proxy import FaultyProxy
+from tests.runtime.test_backup_restore import cluster_id, safety_dumps
 from tests.runtime.test_faults import write_earlier_backups
 from tests.runtime.test_restore_command import store
+from tests.runtime.test_secure_cluster import SECURE
 
 STAMP = r"\d{8}T\d{6}Z"
 CLUSTER = r"[A-Za-z0-9][A-Za-z0-9-]*"  # the database cluster's identity, in the key and the metadata
@@ -80,7 +84,7 @@ def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_r
     changed = site.data()
     run = site.restore("latest", RunId="first", ManagerNodes="sgx-node-1,sgx-node-2")
     assert (run.returncode, run.failed_container) == (0, None), run.log
-    [safety] = [k for k in site.objects() if re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", k)]
+    [safety] = safety_dumps(site)
     assert f"[fetch] the data before this restore is saved as s3://{site.bucket}/{safety}" in run.log
     data = site.read(safety)
     metadata = json.loads(site.read(f"{safety}.json"))
@@ -115,6 +119,78 @@ def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_r
     assert {safety, f"{safety}.json"} <= set(site.objects())
 
 
+def the_commands_catalog(site: Site) -> list[Backup]:
+    bucket = store(site)
+    objects = {k: v for prefix in listing_prefixes("ds", "prod", "") for k, v in bucket.keys(prefix).items()}
+    return catalog("ds", "prod", "", objects, {k: bucket.read(k) for k in metadata_keys("ds", "prod", "", objects)})
+
+
+def test_safety_dumps_carry_namespace_and_cluster_like_backups(site: Site, secure_site: Site) -> None:
+    """Release ds restored in prod and in staging, and in prod on a second database cluster: each safety
+    dump's key names its namespace and cluster (so two of them taken in one second never share a key,
+    tests/unit/test_shell_lib.py), and its metadata names the same; the restore command finds each
+    run's own in the bucket, never another namespace's or cluster's."""
+    staging = {"NAMESPACE": "staging"}
+    assert site.backup().returncode == 0
+    assert site.backup(env=staging).returncode == 0
+    prod_backup = backup_key(site)
+    [staging_backup] = [k for k in site.objects() if re.fullmatch(rf"staging/ds-{STAMP}-{CLUSTER}\.sql", k)]
+    run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime())  # one run id, as two runs begun in one second have
+    runs = [("prod", site.restore(prod_backup, RunId=run_id)),
+            ("staging", site.restore(staging_backup, env=staging, RunId=run_id)),
+            ("prod", secure_site.restore(prod_backup, backup={"Database": SECURE}, RunId=run_id))]
+    mine, other = cluster_id(site), cluster_id(secure_site)
+    dumps = []
+    for (namespace, run), cluster in zip(runs, (mine, mine, other), strict=True):
+        assert (run.returncode, run.failed_container) == (0, None), run.log
+        [dump] = re.findall(rf"\[fetch\] the data before this restore is saved as s3://{site.bucket}/(\S+)", run.log)
+        assert re.fullmatch(rf"{namespace}/pre-restore-ds-{STAMP}-{cluster}\.sql", dump), dump
+        metadata = json.loads(site.read(f"{dump}.json"))
+        assert (metadata["kind"], metadata["namespace"], metadata["cluster"], metadata["object"]) == (
+            "safety-dump", namespace, cluster, dump)
+        dumps.append(dump)
+    assert len(set(dumps)) == 3
+    # What the restore command finds for each run when the Job's log says nothing: only its own.
+    bucket = store(site)
+    for (namespace, _), dump in zip(runs, dumps, strict=True):
+        objects = bucket.keys(listing_prefix("", "ds", namespace))
+        metadata = {k: bucket.read(k) for k in metadata_keys("ds", namespace, "", objects)}
+        found = from_bucket(site.bucket, "", "ds", namespace, run_id, objects, metadata, "the log is gone")
+        if namespace == "staging":
+            assert found.text() == f"s3://{site.bucket}/{dump}"
+        else:  # two database clusters, one run id: this machine cannot tell which is its own
+            assert found.text() == ("unknown (the log is gone; the safety dumps since this run began are "
+                                    + ", ".join(f"s3://{site.bucket}/{d}" for d in sorted(dumps[::2])) + ")")
+    # The restore command lists prod's two dumps (both clusters) as safety dumps, never staging's.
+    assert sorted(b.name for b in the_commands_catalog(site) if b.safety_dump and b.complete) == sorted(dumps[::2])
+
+
+def test_a_safety_dump_of_the_earlier_layout_is_still_listed_and_restorable(site: Site) -> None:
+    """A dump named <prefix>/pre-restore-<release>-<time>.sql (no namespace, no cluster) with its
+    metadata: listed, restorable by name; one whose metadata names another namespace is not."""
+    assert site.backup().returncode == 0
+    before = site.data()
+    assert site.restore("latest").returncode == 0
+    [dump] = safety_dumps(site)
+    earlier = f"pre-restore-ds-{dump.split('-')[3]}.sql"
+    copy_backup(site, dump, earlier)
+    foreign = "pre-restore-ds-20260101T000000Z.sql"
+    copy_backup(site, dump, foreign)
+    metadata = json.loads(site.read(f"{foreign}.json"))
+    metadata.update(namespace="staging", created="2026-01-01T00:00:00Z")
+    site.write(f"{foreign}.json", metadata_text(metadata), *OURS)
+    listed = {b.name: (b.safety_dump, b.problem) for b in the_commands_catalog(site) if b.safety_dump}
+    assert listed == {dump: (True, None), earlier: (True, None),
+                      foreign: (True, 'its metadata names namespace "staging", not "prod"')}
+    site.db.psql("DELETE FROM enclaves", DATABASE)
+    run = site.restore(earlier)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert site.data() == before
+    # Retention never counts or deletes either.
+    assert site.backup(Retention=1).returncode == 0
+    assert {dump, earlier, foreign} <= set(site.objects())
+
+
 def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_the_data_back(site: Site) -> None:
     assert site.backup().returncode == 0
     key = backup_key(site)
@@ -128,7 +204,7 @@ def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_t
     before = site.data()
     run = site.restore("latest", ManagerNodes="sgx-node-1")
     assert (run.returncode, run.failed_container) == (1, "restore"), run.log
-    [safety] = [k for k in site.objects() if re.fullmatch(rf"pre-restore-ds-{STAMP}\.sql", k)]
+    [safety] = safety_dumps(site)
     [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
     assert re.fullmatch(
         r"\[restore\] FAILED: the import failed \(exit 3\): .*ERROR: +relation \"no_such_table\" does not exist.*; "

@@ -121,7 +121,7 @@ def test_two_namespaces_share_a_bucket(site: Site) -> None:
     assert run.returncode == 0, run.log
     assert f"[upload] retention: deleted {first}" in run.log
     [newest] = backup_keys(site)
-    assert sorted(k for k in site.objects() if not k.startswith("pre-restore-")) == sorted(
+    assert sorted(k for k in site.objects() if "/pre-restore-" not in k) == sorted(
         [newest, f"{newest}.json", staging_key, f"{staging_key}.json"])
     run = site.restore("latest", env=staging)
     assert (run.returncode, run.failed_container) == (0, None), run.log

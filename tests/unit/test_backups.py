@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from renderer.errors import Refused
-from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys
+from renderer.restore.backups import catalog, choose, listing_prefixes, metadata_keys, stamp_time
+from renderer.restore.safety import from_bucket
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=timezone.utc)
 KEY = "prod/ds-20261101T000000Z-111.sql"  # the layout written now: namespace and cluster in the key
@@ -45,7 +46,8 @@ OLD_SAFETY_DUMP = ("no metadata object (a safety dump taken before they had one,
 
 
 def test_only_the_releases_backups_under_the_prefix_count() -> None:
-    assert listing_prefixes("ds", "prod", "/p/") == ["p/ds-", "p/prod/ds-", "p/pre-restore-ds-"]
+    assert listing_prefixes("ds", "prod", "/p/") == ["p/ds-", "p/prod/ds-", "p/pre-restore-ds-",
+                                                      "p/prod/pre-restore-ds-"]
     assert metadata_keys("ds", "prod", "p", OBJECTS) == ["p/ds-20261101T000000Z.sql.json",
                                                          "p/prod/ds-20261102T000000Z-111.native.json"]
     found = catalog("ds", "prod", "/p/", OBJECTS, {
@@ -142,15 +144,33 @@ def test_recorded_nodes_and_their_absence() -> None:
     assert with_nodes.created == "2026-11-01T00:00:00Z"
 
 
-SAFETY = "pre-restore-ds-20261104T000000Z.sql"
+SAFETY = "pre-restore-ds-20261104T000000Z.sql"  # the earlier layout: no namespace, no cluster
 SAFETY_META = meta(SAFETY, 10, kind="safety-dump", cluster="111", restoring="ds-20261101T000000Z.sql",
                    restoreRunId="20261104-000000")
 BACKUP = "ds-20261104T000000Z.sql"
+DUMP = "prod/pre-restore-ds-20261104T000000Z-111.sql"  # the layout written now: a backup's, with pre-restore-
 
 
-# A safety dump is checked as a backup is (writer, release, namespace, object, format, created, size), but
-# its kind must say so and its name names no cluster.
+def dump_meta(key: str = DUMP, /, **fields: object) -> bytes:
+    return meta(key, 10, kind="safety-dump", restoring=KEY, restoreRunId="20261104-000000", **fields)
+
+
+# A safety dump is checked as a backup is (writer, release, namespace, object, format, created, size, and
+# the cluster its name names), but its kind must say so; a name of the earlier layout names no cluster.
 @pytest.mark.parametrize(("name", "raw", "problem"), [
+    pytest.param(DUMP, dump_meta(), None, id="dump"),
+    pytest.param(DUMP, dump_meta(cluster="222"), 'its metadata names cluster "222", the key "111"',
+                 id="dump-other-cluster"),
+    pytest.param(DUMP, dump_meta(cluster=None), 'its metadata names cluster null, the key "111"',
+                 id="dump-no-cluster"),
+    pytest.param(DUMP, dump_meta(namespace="staging"), 'its metadata names namespace "staging", not "prod"',
+                 id="dump-other-namespace"),
+    pytest.param(DUMP, dump_meta(release="pre-restore-ds"), 'its metadata names release "pre-restore-ds", not "ds"',
+                 id="dump-other-release"),
+    pytest.param(DUMP, dump_meta(object=SAFETY), f'its metadata names object "{SAFETY}", not "{DUMP}"',
+                 id="dump-other-object"),
+    pytest.param(DUMP, meta(DUMP, 10), 'its metadata object does not say "kind": "safety-dump"', id="dump-kind-backup"),
+    pytest.param(DUMP, None, OLD_SAFETY_DUMP, id="dump-without-metadata"),
     pytest.param(SAFETY, SAFETY_META, None, id="safety-dump"),
     pytest.param(SAFETY, meta(SAFETY, 10, kind="safety-dump"), None, id="safety-dump-no-cluster"),
     pytest.param(SAFETY, meta(SAFETY, 10), 'its metadata object does not say "kind": "safety-dump"',
@@ -174,7 +194,18 @@ def test_a_safety_dump_is_known_by_its_name_and_its_metadata(name: str, raw: byt
     objects = {name: 10, **({f"{name}.json": 1} if raw is not None else {})}
     assert metadata_keys("ds", "prod", "", objects) == ([f"{name}.json"] if raw is not None else [])
     (backup,) = catalog("ds", "prod", "", objects, {f"{name}.json": raw} if raw is not None else {}, NOW)
-    assert (backup.problem, backup.safety_dump) == (problem, name.startswith("pre-restore-"))
+    assert (backup.problem, backup.safety_dump) == (problem, "pre-restore-" in name)
+
+
+def test_a_release_named_like_a_safety_dump_has_backups_not_safety_dumps() -> None:
+    """Release pre-restore-ds's backups are named as ds's safety dumps are: each release reads them by
+    its own names, and the metadata tells (kind, release)."""
+    objects = {DUMP: 10, f"{DUMP}.json": 1}
+    raw = {f"{DUMP}.json": meta(DUMP, 10, release="pre-restore-ds")}
+    [theirs] = catalog("pre-restore-ds", "prod", "", objects, raw, NOW)
+    assert (theirs.safety_dump, theirs.problem, theirs.cluster) == (False, None, "111")
+    [ours] = catalog("ds", "prod", "", objects, raw, NOW)
+    assert (ours.safety_dump, ours.problem) == (True, 'its metadata object does not say "kind": "safety-dump"')
 
 
 def test_latest_is_never_a_safety_dump_but_its_name_restores_it() -> None:
@@ -187,3 +218,70 @@ def test_latest_is_never_a_safety_dump_but_its_name_restores_it() -> None:
     with pytest.raises(Refused) as refused:
         choose(backups[1:], "latest", "s3://b/")
     assert refused.value.reasons == ["no complete backup in s3://b/ (see --list)"]
+
+
+# -- the safety dump of a restore run, when the Job's log does not tell (renderer/restore/safety.py) ----------
+RUN = "20261124-010500"
+OURS_DUMP = "p/prod/pre-restore-ds-20261124T010530Z-111.sql"
+THEIRS = "p/prod/pre-restore-ds-20261124T010530Z-222.sql"  # another database cluster, the same second
+WHY = "the Job's log did not say"
+NONE_HERE = f"unknown ({WHY}, and no safety dump of this run is in s3://b/p/prod/pre-restore-ds-*: the database may " \
+    "have been empty, or the dump is elsewhere)"
+
+
+def dumps(*pairs: tuple[str, dict[str, object] | None]) -> tuple[dict[str, int], dict[str, bytes | str]]:
+    """A listing of safety dumps (key, metadata fields over a dump of this run's; None: no metadata object)."""
+    objects: dict[str, int] = {}
+    raw: dict[str, bytes | str] = {}
+    for key, fields in pairs:
+        objects[key] = 10
+        if fields is not None:
+            objects[f"{key}.json"] = 1
+            raw[f"{key}.json"] = meta(key, 10, **{"kind": "safety-dump", "restoreRunId": RUN, **fields})
+    return objects, raw
+
+
+@pytest.mark.parametrize(("listed", "told"), [
+    pytest.param([(OURS_DUMP, {})], f"s3://b/{OURS_DUMP}", id="ours"),
+    pytest.param([(OURS_DUMP, None)], f"s3://b/{OURS_DUMP}", id="ours-before-its-metadata"),
+    pytest.param([(OURS_DUMP, {}), ("p/staging/pre-restore-ds-20261124T010530Z-111.sql", {"namespace": "staging"})],
+                 f"s3://b/{OURS_DUMP}", id="another-namespace-the-same-second"),
+    pytest.param([(OURS_DUMP, {}), (THEIRS, {"restoreRunId": "20261124-010459"})], f"s3://b/{OURS_DUMP}",
+                 id="another-cluster-another-run"),
+    pytest.param([(OURS_DUMP, {}), ("p/prod/pre-restore-ds-2-20261124T010530Z-111.sql", {"release": "ds-2"})],
+                 f"s3://b/{OURS_DUMP}", id="another-release"),
+    pytest.param([(OURS_DUMP, {}), (THEIRS, {})],
+                 f"unknown ({WHY}; the safety dumps since this run began are s3://b/{OURS_DUMP}, s3://b/{THEIRS})",
+                 id="another-cluster-a-run-of-the-same-second"),
+    pytest.param([(OURS_DUMP, None), (THEIRS, None)],
+                 f"unknown ({WHY}; the safety dumps since this run began are s3://b/{OURS_DUMP}, s3://b/{THEIRS})",
+                 id="two-clusters-before-their-metadata"),
+    pytest.param([(THEIRS, {"cluster": "111"})], NONE_HERE, id="metadata-naming-another-cluster"),
+    pytest.param([(OURS_DUMP, {"namespace": "staging"})], NONE_HERE, id="metadata-naming-another-namespace"),
+    pytest.param([(OURS_DUMP, {"release": "other"})], NONE_HERE, id="metadata-naming-another-release"),
+    pytest.param([(OURS_DUMP, {"object": THEIRS})], NONE_HERE, id="metadata-naming-another-key"),
+    pytest.param([(OURS_DUMP, {"restoreRunId": "20261124-010459"})], NONE_HERE, id="metadata-naming-another-run"),
+    pytest.param([(OURS_DUMP, {"kind": "backup"})], NONE_HERE, id="metadata-of-a-backup"),
+    pytest.param([("p/pre-restore-ds-20261124T010530Z.sql", {})], NONE_HERE, id="the-earlier-layout"),
+    pytest.param([("p/prod/pre-restore-ds-20261124T005959Z-111.sql", None)], NONE_HERE, id="before-the-run"),
+    pytest.param([("p/prod/pre-restore-ds-20261124T010530Z-1 1.sql", None)], NONE_HERE, id="not-a-cluster-name"),
+])
+def test_the_safety_dump_of_a_run_is_only_ever_its_own(listed: list[tuple[str, dict[str, object] | None]],
+                                                       told: str) -> None:
+    objects, raw = dumps(*listed)
+    assert from_bucket("b", "p", "ds", "prod", RUN, objects, raw, WHY).text() == told
+
+
+def test_damaged_metadata_never_makes_a_dump_the_runs() -> None:
+    objects, raw = dumps((OURS_DUMP, {}))
+    assert from_bucket("b", "p", "ds", "prod", RUN, objects, {f"{OURS_DUMP}.json": b"{"}, WHY).text() == NONE_HERE
+    assert from_bucket("b", "p", "ds", "prod", RUN, objects, {f"{OURS_DUMP}.json": "AccessDenied"}, WHY).text() == \
+        NONE_HERE
+    assert from_bucket("b", "p", "ds", "prod", "not-a-time", objects, raw, WHY).text() == \
+        f"unknown ({WHY}, and the run's id 'not-a-time' is not the time it began, so the safety dumps in " \
+        "s3://b/p/prod/pre-restore-ds-* cannot be told apart)"
+
+
+def test_one_function_reads_the_time_of_a_name() -> None:
+    assert stamp_time("20261124T010530Z") == datetime(2026, 11, 24, 1, 5, 30, tzinfo=timezone.utc)
+    assert [stamp_time(s) for s in ("20261324T010530Z", "20261124T250000Z", "2026-11-24")] == [None, None, None]

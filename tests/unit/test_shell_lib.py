@@ -82,3 +82,19 @@ def test_values_handed_between_steps_are_data(value: str, tmp_path: Path) -> Non
              '"$(value restore format)"', VALUE=value, WORK_DIR=str(tmp_path))
     assert out == f"[{value}|sql]"
     assert sorted(p.name for p in (tmp_path / "restore").iterdir()) == ["format", "key"]
+
+
+@pytest.mark.parametrize(("namespace", "cluster", "dump_prefix", "name"), [
+    ("prod", "111", "", "prod/ds-20261124T010530Z-111.sql"),
+    ("staging", "111", "", "staging/ds-20261124T010530Z-111.sql"),
+    ("prod", "222", "", "prod/ds-20261124T010530Z-222.sql"),
+    ("prod", "111", "pre-restore-", "prod/pre-restore-ds-20261124T010530Z-111.sql"),
+    ("staging", "111", "pre-restore-", "staging/pre-restore-ds-20261124T010530Z-111.sql"),
+    ("prod", "222", "pre-restore-", "prod/pre-restore-ds-20261124T010530Z-222.sql"),
+])
+def test_what_one_release_writes_in_one_second_is_named_by_namespace_and_cluster(
+        namespace: str, cluster: str, dump_prefix: str, name: str) -> None:
+    """Backups and safety dumps (dump.sh) of one release taken in one second in two namespaces or two
+    database clusters never share a key."""
+    assert sh('object_name 20261124T010530Z "$CLUSTER" sql', NAMESPACE=namespace, RELEASE="ds", CLUSTER=cluster,
+              DUMP_PREFIX=dump_prefix) == name

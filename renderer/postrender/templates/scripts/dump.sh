@@ -18,15 +18,8 @@ case $cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) cluster_ok=no ;; *) clust
   fail "the database cluster at $DATABASE_HOST:$DATABASE_PORT gave an identity that is not 1-64 letters, digits and \"-\" (the first a letter or digit): \"$cluster\""
 # Recorded now: the restore pod's fetch step reads it even when there is nothing to save.
 put_values dump cluster "$cluster"
-stamp=$(printf '%s' "$now" | tr -d ':-')
-if [ -n "${DUMP_PREFIX:-}" ]; then
-  name="$DUMP_PREFIX$RELEASE-$stamp.$format"
-else
-  # Namespace and cluster in the key: two releases of one name in two namespaces, or in two clusters,
-  # never write the same key, even on the same schedule.
-  name="$NAMESPACE/$RELEASE-$stamp-$cluster.$format"
-  mkdir -p "$WORK_DIR/$NAMESPACE"
-fi
+name=$(object_name "$(printf '%s' "$now" | tr -d ':-')" "$cluster" "$format")
+mkdir -p "$WORK_DIR/$NAMESPACE"
 file="$WORK_DIR/$name"
 if db_exists; then exists=0; else exists=$?; fi
 [ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"

@@ -16,8 +16,13 @@ put_values() {
 value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or
 # .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh
-# our_backups: when a backup is complete and ours); safety dumps <prefix>/pre-restore-<release>-<time>.<format>.
+# our_backups: when a backup is complete and ours); safety dumps the same with "pre-restore-" before the
+# release (renderer/restore/backups.py reads both).
 key_of() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
+# object_name STAMP CLUSTER FORMAT: the name under the prefix of what this release writes at STAMP from
+# database cluster CLUSTER (a safety dump when $DUMP_PREFIX is set). Namespace and cluster are in every
+# name, so two releases of one name in two namespaces or two clusters never write one key, even in one second.
+object_name() { printf '%s/%s%s-%s-%s.%s' "$NAMESPACE" "${DUMP_PREFIX:-}" "$RELEASE" "$1" "$2" "$3"; }
 UNRESERVED=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~
 # percent TEXT KEEP: TEXT percent-encoded byte by byte (upper-case hex), but for the ASCII characters in KEEP.
 percent() {

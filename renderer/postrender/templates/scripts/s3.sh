@@ -32,16 +32,25 @@ put_verified() {
 get() {
   out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" "$2" 2>&1) || fail "cannot download s3://$S3_BUCKET/$1: $out"
 }
+# files_under DIR: the regular files under DIR, one path a line. The AWS CLI image has no find: it is
+# amazonlinux:2 with less, groff and jq added (aws/aws-cli docker/Dockerfile), and that base image has no
+# findutils (amazonlinux/container-images update-script/update.sh installs it before it uses find).
+files_under() {
+  for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [ -d "$f" ]; then files_under "$f"; elif [ -f "$f" ]; then printf '%s\n' "$f"; fi
+  done
+}
 # native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and
 # sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.
 native_digest() {
   rm -rf "$WORK_DIR/native" && mkdir -p "$WORK_DIR/native"
   out=$(s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" "$WORK_DIR/native/" 2>&1) ||
     fail "cannot read the backup s3://$S3_BUCKET/$1/: $out"
-  (cd "$WORK_DIR/native" && find . -type f | LC_ALL=C sort | while read -r part; do sha256sum "$part"; done) \
+  (cd "$WORK_DIR/native" && files_under . | LC_ALL=C sort > "$WORK_DIR/native.files")
+  (cd "$WORK_DIR/native" && while read -r part; do sha256sum "$part"; done) < "$WORK_DIR/native.files" \
     > "$WORK_DIR/native.sha256"
   files=$(grep -c . "$WORK_DIR/native.sha256" || true)
-  size=$(find "$WORK_DIR/native" -type f -exec cat {} + | wc -c | tr -d ' ')
+  size=$(cd "$WORK_DIR/native" && while read -r part; do cat "$part"; done < "$WORK_DIR/native.files" | wc -c | tr -d ' ')
   sha256=$(sha256_of "$WORK_DIR/native.sha256")
   rm -rf "$WORK_DIR/native"
 }
