@@ -121,7 +121,7 @@ class StatusCheck:
         if release is None:
             report.fail(f"no release {release_name} in namespace {self.cluster.namespace} (helm list; -n NAMESPACE)")
             return report
-        report.facts["release"] = {"chart": release.chart, "revision": release.revision, "status": release.status}
+        report.facts["helmRelease"] = {"chart": release.chart, "revision": release.revision, "status": release.status}
         config, why = backup_config(self.cluster.values(release.name, computed=True))
         for reason in why:
             report.fail(reason)
