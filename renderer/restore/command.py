@@ -68,7 +68,8 @@ FAILING: <reasons>.
 
 Exit codes: 0 done (--status: OK), 1 a step failed or a helm, kubectl or bucket call failed
 (the message says what state it left; --status: the answer is not known), 2 bad arguments,
-5 refused by preflight (nothing changed), 6 --status: WARNING, 7 --status: FAILING,
+5 refused by preflight (nothing changed), 6 warning (--status: WARNING), 7 failing
+(--status: FAILING),
 70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
 SIGTERM, 129 by SIGHUP (the terminal closed)."""
 
@@ -139,7 +140,8 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                         help="restore even when the manager will run on nodes that did not write the backup, "
                              "or this cannot be checked: the restored data may be unreadable (SGX sealing)")
     parser.add_argument("--output", choices=("text", "json"), default="text",
-                        help="text, or JSON lines (one event a line) for automation")
+                        help="text, or JSON for automation: one event a line for a restore, one object for "
+                             "--list and --status")
     return parser
 
 
