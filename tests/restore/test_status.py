@@ -14,7 +14,16 @@ import pytest
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.status import EXIT_CODES, duration
 from tests.fake_cluster import State
-from tests.restore.conftest import BUCKET, LATEST_COMPLETE, PREFIX, PROBE_TOKEN, SECRET_NAME, World, s3_client
+from tests.restore.conftest import (
+    BUCKET,
+    LATEST_COMPLETE,
+    PREFIX,
+    PROBE_TOKEN,
+    SECRET_NAME,
+    World,
+    metadata,
+    s3_client,
+)
 from tests.restore.test_cli import restore_cli
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.services import (
@@ -172,6 +181,25 @@ def test_a_probe_that_cannot_be_deleted_is_a_warning_and_never_a_backup(world: W
     finally:
         proxy.stop()
         s3.delete_object(Bucket=BUCKET, Key=PROBE)
+
+
+def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server: S3Server) -> None:
+    """`latest` refuses to choose between two clusters' backups: a WARNING; the age is the newest one's."""
+    prefix, s3 = "status-two-clusters", s3_client(s3_server)
+    for name in ("prod/ds-20261122T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"):
+        data = f"-- dump {name}\n".encode()
+        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, ["sgx-1"]),
+                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert world.status(NOW, json_mode=True).run("ds") == 6
+    report = json.loads(world.out.getvalue())
+    assert [f["message"] for f in report["findings"]] == [
+        f"backups from more than one database cluster in s3://{BUCKET}/{prefix}/: aaa (newest "
+        "prod/ds-20261122T000000Z-aaa.sql); bbb (newest prod/ds-20261123T000000Z-bbb.sql): name the one to restore "
+        "(--from), or give each cluster its own S3Prefix"]
+    assert report["newestBackup"]["name"] == "prod/ds-20261123T000000Z-bbb.sql"
 
 
 def test_json_is_one_object_with_every_fact(world: World) -> None:
