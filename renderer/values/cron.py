@@ -40,8 +40,8 @@ from renderer.errors import show
 
 TYPE_CHECKING = False  # a render imports this module: datetime only where a schedule's runs are computed
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import date, datetime, tzinfo
-    from typing import Any
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 EVERY = "@every "  # robfig/cron's parseDescriptor: this prefix, then time.ParseDuration of the rest
@@ -410,9 +410,9 @@ def longest_gap_seconds(schedule: str, time_zone: str = "UTC") -> int:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(time_zone)
-    minutes, hours, days, months, weekdays = (_values(field, items)
-                                              for field, items in zip(FIELDS, plain_fields(schedule), strict=True))
-    either = "*" not in plain_fields(schedule)[DAY_OF_MONTH] and "*" not in plain_fields(schedule)[DAY_OF_WEEK]
+    fields = plain_fields(schedule)
+    minutes, hours, days, months, weekdays = (_values(f, items) for f, items in zip(FIELDS, fields, strict=True))
+    either = "*" not in fields[DAY_OF_MONTH] and "*" not in fields[DAY_OF_WEEK]
     times = sorted(hour * 60 + minute for hour in hours for minute in minutes)
     within = _longest_step(times) * 60
     day, end = date(GAP_SCAN_FIRST_YEAR, 1, 1), date(GAP_SCAN_FIRST_YEAR + GAP_SCAN_YEARS, 1, 1)
@@ -430,7 +430,7 @@ def longest_gap_seconds(schedule: str, time_zone: str = "UTC") -> int:
     return int(longest)
 
 
-def _longest_step(ordered: list[Any]) -> Any:
+def _longest_step(ordered: Sequence[float]) -> float:
     """The largest difference between neighbours of an ordered list (0 for fewer than two)."""
     from itertools import pairwise
 
@@ -448,7 +448,7 @@ def _values(field: Field, items: list[str]) -> set[int]:
     return out
 
 
-def _runs_of_day(day: date, times: list[int], within: int, zone: tzinfo) -> tuple[float, float, float]:
+def _runs_of_day(day: date, times: list[int], within: float, zone: tzinfo) -> tuple[float, float, float]:
     """The first and last run of a day that matches (POSIX seconds) and the longest gap between its
     runs. `times`: the runs' local minutes of the day, sorted; `within`: their longest gap in a day
     of 24 hours. A day whose UTC offset changes has each run converted on its own."""
