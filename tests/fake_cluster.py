@@ -41,6 +41,15 @@ GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
             "restore": ["[restore] dropping malbork", "[restore] restored malbork: 2 tables, row counts as recorded"]}
 
 
+# The backup CronJob as the post-renderer renders it (schedule, deadlines, the Jobs' labels), with
+# the status of one that last ran and succeeded at midnight on 2026-11-23.
+BACKUP_CRONJOB: dict[str, Any] = {
+    "schedule": "0 0 * * *", "timeZone": "UTC", "suspend": False, "startingDeadlineSeconds": 3600,
+    "activeDeadlineSeconds": 21600, "created": "2026-11-01T12:00:00Z", "lastScheduleTime": "2026-11-23T00:00:00Z",
+    "lastSuccessfulTime": "2026-11-23T00:03:00Z", "active": [],
+    "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "backup"}}
+
+
 @dataclass
 class State:
     """The cluster as the test sets it up; every field is JSON, so a file can hold it."""
@@ -65,6 +74,11 @@ class State:
     slow: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # calls so far, by kind
     logs: dict[str, list[str]] = field(default_factory=dict)  # container -> its log lines, instead of GOOD_LOG
+    # The backup CronJob `ds-enclaveos-backup` (fields of BACKUP_CRONJOB); None: it does not exist.
+    cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(BACKUP_CRONJOB))
+    # Its Jobs: {"name", "started", "finished", "outcome": "complete"|"failed"|"running", "reason",
+    # "log": the lines of `kubectl logs job/<name> --all-containers`, None when its pod is gone}.
+    backup_jobs: list[dict[str, Any]] = field(default_factory=list)
     calls: list[list[str]] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
@@ -177,6 +191,12 @@ class FakeCluster:
             return self._pods(args)
         if verb == "get" and kind == "job":
             return self._job(args[2])
+        if verb == "get" and kind == "cronjob":
+            return self._cronjob(args[2])
+        if verb == "get" and kind == "jobs":
+            return self._backup_jobs(args[args.index("--selector") + 1])
+        if verb == "logs" and kind.startswith("job/"):
+            return self._job_log(kind.removeprefix("job/"))
         if verb == "logs":
             return self._logs(args[1], args[args.index("--container") + 1])
         if verb == "rollout":
@@ -233,6 +253,44 @@ class FakeCluster:
         if self.state.job_outcome == "failed" and container == self.state.failing_container:
             lines = [*lines[:1], f"[{container}] FAILED: the import failed (exit 1): ERROR: syntax error"]
         return _ok("".join(f"{line}\n" for line in lines))
+
+    def _cronjob(self, name: str) -> Completed:
+        cronjob = self.state.cronjob
+        if cronjob is None or name != f"{(self.state.release or {}).get('name')}-enclaveos-backup":
+            return _fail(f'Error from server (NotFound): cronjobs.batch "{name}" not found')
+        return _ok(json.dumps({
+            "metadata": {"name": name, "creationTimestamp": cronjob["created"]},
+            "spec": {"schedule": cronjob["schedule"], "timeZone": cronjob["timeZone"], "suspend": cronjob["suspend"],
+                     "startingDeadlineSeconds": cronjob["startingDeadlineSeconds"],
+                     "jobTemplate": {"metadata": {"labels": cronjob["jobLabels"]},
+                                     "spec": {"activeDeadlineSeconds": cronjob["activeDeadlineSeconds"]}}},
+            "status": {"lastScheduleTime": cronjob["lastScheduleTime"],
+                       "lastSuccessfulTime": cronjob["lastSuccessfulTime"],
+                       "active": [{"kind": "Job", "name": job} for job in cronjob["active"]]}}))
+
+    def _backup_jobs(self, selector: str) -> Completed:
+        """The backup Jobs, when `selector` asks for labels their template gives them (else none, as
+        the API answers a selector that matches nothing)."""
+        labels = (self.state.cronjob or BACKUP_CRONJOB)["jobLabels"]
+        wanted = dict(pair.split("=", 1) for pair in selector.split(","))
+        if any(labels.get(key) != value for key, value in wanted.items()):
+            return _ok(json.dumps({"items": []}))
+        items = []
+        for job in self.state.backup_jobs:
+            done = {"complete": "Complete", "failed": "Failed"}.get(job["outcome"])
+            conditions = [{"type": done, "status": "True", "reason": job.get("reason", ""),
+                           "lastTransitionTime": job["finished"]}] if done else []
+            items.append({"metadata": {"name": job["name"], "labels": labels, "ownerReferences": [
+                              {"kind": "CronJob", "name": "ds-enclaveos-backup"}]},
+                          "status": {"startTime": job["started"], "conditions": conditions,
+                                     **({"completionTime": job["finished"]} if done == "Complete" else {})}})
+        return _ok(json.dumps({"items": items}))
+
+    def _job_log(self, name: str) -> Completed:
+        job = next((job for job in self.state.backup_jobs if job["name"] == name), None)
+        if job is None or job.get("log") is None:
+            return _fail(f'error: pods for job/{name} not found')
+        return _ok("".join(f"{line}\n" for line in job["log"]))
 
     def _create_job(self, args: list[str]) -> Completed:
         self.state.jobs[args[2]] = {"polls": 0}

@@ -43,6 +43,10 @@ CASES: list[Case] = [
     ("two database clusters", {NEW: "pair", "prod/ds-20260103T000000Z-222.sql": "pair"},
      "REFUSE:from more than one database cluster"),
     ("two clusters and the earlier layout", {OLD: "pair", NEW: "pair"}, NEW),
+    ("a --status probe left behind", {NEW: "pair", "prod/.datashield-probe-ds-0123456789abcdef": "data",
+                                      "ds-prod/.datashield-probe-ds-0123456789abcdef": "data"}, NEW),
     ("nothing", {}, "REFUSE:no complete backup"),
+    ("nothing but a --status probe", {"prod/.datashield-probe-ds-0123456789abcdef": "data"},
+     "REFUSE:no complete backup"),
     ("nothing of ours", {"ds-20260105T000000Z.sql": {"namespace": "staging"}}, "REFUSE:no complete backup"),
 ]

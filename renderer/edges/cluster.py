@@ -88,6 +88,34 @@ class JobState:
     reason: str
 
 
+@dataclass(frozen=True)
+class CronJobState:
+    """A CronJob's spec and status as the status command reads them (times as the API gives them:
+    RFC 3339 UTC strings, or None)."""
+
+    schedule: str
+    time_zone: str | None  # None: the controller's own zone
+    suspended: bool
+    starting_deadline: int | None  # seconds a run may start late (startingDeadlineSeconds)
+    active_deadline: int | None  # seconds its Job may run (jobTemplate activeDeadlineSeconds)
+    created: str | None
+    last_schedule: str | None
+    last_success: str | None
+    active: tuple[str, ...]  # the Jobs it runs now
+    job_labels: dict[str, str]  # the labels of the Jobs it makes
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One Job, finished or not: its name, when it started and ended, and how it ended."""
+
+    name: str
+    started: str | None
+    finished: str | None  # when it completed or failed
+    state: JobState
+    owners: tuple[str, ...]  # the names of the CronJobs that own it
+
+
 @dataclass
 class Cluster:
     """The release's cluster, through `helm` and `kubectl`."""
@@ -202,13 +230,46 @@ class Cluster:
 
     def job_state(self, name: str) -> JobState | None:
         found = self._json(self.kubectl_argv("get", "job", name, "--output", "json"), not_found=True)
+        return None if found is None else _job_state(found)
+
+    def cronjob(self, name: str) -> CronJobState | None:
+        """The CronJob `name`; None when it does not exist."""
+        found = self._json(self.kubectl_argv("get", "cronjob", name, "--output", "json"), not_found=True)
         if found is None:
             return None
-        for condition in (found.get("status") or {}).get("conditions") or []:
-            if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
-                failed = condition["type"] == "Failed"
-                return JobState(True, failed, str(condition.get("reason") or condition.get("message") or ""))
-        return JobState(False, False, "")
+        spec, status = found.get("spec") or {}, found.get("status") or {}
+        template = spec.get("jobTemplate") or {}
+        deadline = (template.get("spec") or {}).get("activeDeadlineSeconds")
+        return CronJobState(
+            schedule=str(spec.get("schedule", "")), time_zone=spec.get("timeZone"), suspended=bool(spec.get("suspend")),
+            starting_deadline=spec.get("startingDeadlineSeconds"), active_deadline=deadline,
+            created=(found.get("metadata") or {}).get("creationTimestamp"),
+            last_schedule=status.get("lastScheduleTime"), last_success=status.get("lastSuccessfulTime"),
+            active=tuple(str(ref.get("name")) for ref in status.get("active") or []),
+            job_labels=dict((template.get("metadata") or {}).get("labels") or {}))
+
+    def jobs(self, labels: dict[str, str]) -> list[JobRecord]:
+        """The Jobs that carry every one of `labels`, oldest first."""
+        selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+        found = self._json(self.kubectl_argv("get", "jobs", "--selector", selector, "--output", "json"))
+        records = []
+        for job in (found or {}).get("items") or []:
+            meta, status = job.get("metadata") or {}, job.get("status") or {}
+            state = _job_state(job)
+            ended = next((c.get("lastTransitionTime") for c in status.get("conditions") or []
+                          if c.get("status") == "True" and c.get("type") in ("Complete", "Failed")), None)
+            records.append(JobRecord(
+                name=str(meta.get("name")), started=status.get("startTime") or meta.get("creationTimestamp"),
+                finished=status.get("completionTime") or ended, state=state,
+                owners=tuple(str(ref.get("name")) for ref in meta.get("ownerReferences") or []
+                             if ref.get("kind") == "CronJob")))
+        return sorted(records, key=lambda record: (record.started or "", record.name))
+
+    def job_log(self, job: str) -> list[str]:
+        """The log lines of a Job's pod, every container's; raises when kubectl cannot read them
+        (the pod is gone, ...)."""
+        out = self.call(self.kubectl_argv("logs", f"job/{job}", "--all-containers"))
+        return (out or "").splitlines()
 
     def job_containers(self, job: str) -> tuple[str, list[tuple[str, str]]] | None:
         """The Job's pod and its containers in run order with their state (waiting, running,
@@ -237,6 +298,14 @@ class Cluster:
     def run_to_end(self, argv: list[str]) -> None:
         """Runs a planned command (helm upgrade, kubectl rollout status, ...); raises on failure."""
         self.call(argv)
+
+
+def _job_state(job: dict[str, Any]) -> JobState:
+    for condition in (job.get("status") or {}).get("conditions") or []:
+        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
+            failed = condition["type"] == "Failed"
+            return JobState(True, failed, str(condition.get("reason") or condition.get("message") or ""))
+    return JobState(False, False, "")
 
 
 def shown(argv: Sequence[str]) -> str:

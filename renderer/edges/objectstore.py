@@ -59,14 +59,39 @@ class ObjectStore:
 
     def put_verified(self, source: str | bytes, key: str) -> None:
         """Uploads a local file (a path) or bytes, reads it back and compares SHA-256, as the backup Job does."""
+        self._verify(key, self._put(source, key))
+
+    def probe(self, key: str) -> tuple[str | None, str | None]:
+        """Whether these keys may write: a small object put at `key`, read back and compared, then
+        deleted. Returns (why the bucket is not writable, why the probe object could not be
+        deleted), None each when that went well; the object is deleted whenever it was written."""
+        try:
+            expected = self._put(b"helm-datashield status probe: safe to delete\n", key)
+        except ObjectStoreFailed as error:
+            return str(error), None
+        try:
+            self._verify(key, expected)
+            unwritable = None
+        except ObjectStoreFailed as error:
+            unwritable = str(error)
+        try:
+            with self._failing(f"cannot delete {self.where(key)}"):
+                self._s3().delete_object(Bucket=self.bucket, Key=key)
+        except ObjectStoreFailed as error:
+            return unwritable, str(error)
+        return unwritable, None
+
+    def _put(self, source: str | bytes, key: str) -> str:
+        """Uploads a local file (a path) or bytes; returns the SHA-256 it must read back with."""
         if isinstance(source, bytes):
-            expected = hashlib.sha256(source).hexdigest()
             with self._failing(f"cannot write {self.where(key)}"):
                 self._s3().put_object(Bucket=self.bucket, Key=key, Body=source)
-        else:
-            expected = file_sha256(source)
-            with self._failing(f"cannot write {self.where(key)}"):
-                self._s3().upload_file(source, self.bucket, key)
+            return hashlib.sha256(source).hexdigest()
+        with self._failing(f"cannot write {self.where(key)}"):
+            self._s3().upload_file(source, self.bucket, key)
+        return file_sha256(source)
+
+    def _verify(self, key: str, expected: str) -> None:
         if self._sha256(key) != expected:
             raise ObjectStoreFailed(f"{self.where(key)} does not match what was uploaded (SHA-256 differs)")
 

@@ -44,6 +44,10 @@ CLOCK_SKEW = timedelta(minutes=10)  # a name dated later than now plus this cann
 WRITER = "helm-datashield"
 SAFETY_PREFIX = "pre-restore-"  # the restore Job's safety dumps: pre-restore-<release>-<time>.<format>
 SAFETY_KIND = "safety-dump"  # their metadata's "kind"; scheduled backups have none
+# The status command's probe objects: `<prefix>/<namespace>/.datashield-probe-<release>-<token>`. No name
+# of a backup starts with a dot (release names are DNS labels), so no listing of backups, the restore
+# Job's and retention's included (s3.sh `listing`), ever takes one for a backup.
+PROBE_PREFIX = ".datashield-probe-"
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,11 @@ def _names(release: str, namespace: str) -> _Names:
         return (re.compile(rf"{re.escape(name)}-{STAMP}{FORMAT}"),
                 re.compile(rf"{re.escape(namespace + '/' + name)}-{STAMP}{CLUSTER}{FORMAT}"))
     return _Names(layouts(release), layouts(SAFETY_PREFIX + release))
+
+
+def probe_key(release: str, namespace: str, prefix: str, token: str) -> str:
+    """The key of a probe object of `--status` (see PROBE_PREFIX); `token` makes it unique."""
+    return f"{base_of(prefix)}{namespace}/{PROBE_PREFIX}{release}-{token}"
 
 
 def metadata_keys(release: str, namespace: str, prefix: str, objects: Mapping[str, int]) -> list[str]:

@@ -12,7 +12,8 @@ The restore procedure, as one command:
      until the manager is ready.
   5. What was restored, from which backup, and where the data from before is saved.
 Any failure stops the run with the step, the reason, the state left behind and the exact
-commands to resume or go back. Also `--list` (the release's backups) and `--backup-now`.
+commands to resume or go back. Also `--list` (the release's backups), `--backup-now` and
+`--status` (is the release protected? renderer/restore/status.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ back to the manager's recorded replica count. Nothing changes before the confirm
   helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
   helm datashield-restore RELEASE --list [--verify]                     the release's backups
   helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
+  helm datashield-restore RELEASE --status                              is the release protected? (read-only)
 
 --chart is the chart the release runs (the same version): helm needs it to upgrade.
 The manager must be restored onto the nodes that ran it before: its data is sealed to
@@ -59,8 +61,15 @@ Interrupted (Ctrl-C, SIGTERM, a closed terminal), it stops like a failed step: i
 state it left and what to run. A restore Job already started goes on in the cluster; the
 same command run again follows it.
 
-Exit codes: 0 done, 1 a step failed or a helm, kubectl or bucket call failed (the message
-says what state it left), 2 bad arguments, 5 refused by preflight (nothing changed),
+--status checks the backup values, the Secret, the bucket (listed, and one probe object
+written, read back and deleted), the CronJob and its Jobs, and the newest complete backup's
+age against the schedule; its last line is the verdict: OK, WARNING: <reasons> or
+FAILING: <reasons>.
+
+Exit codes: 0 done (--status: OK), 1 a step failed or a helm, kubectl or bucket call failed
+(the message says what state it left; --status: the answer is not known), 2 bad arguments,
+5 refused by preflight (nothing changed), 6 warning (--status: WARNING), 7 failing
+(--status: FAILING),
 70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
 SIGTERM, 129 by SIGHUP (the terminal closed)."""
 
@@ -83,9 +92,14 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
             return session.list_backups(options.release, options.verify)
     if options.backup_now:
         return session.backup_now(options.release, options.timeout)
+    if options.status:
+        from renderer.restore.status import StatusCheck
+
+        return StatusCheck(cluster=cluster, progress=session.progress, open_store=session.open_store).run(
+            options.release)
     if not options.source or not options.chart:
         raise InvalidArguments("helm datashield-restore: --from and --chart are needed to restore "
-                               "(or --list, --backup-now; see --help)")
+                               "(or --list, --backup-now, --status; see --help)")
     if not options.yes and not options.dry_run and not sys.stdin.isatty():
         raise InvalidArguments(NO_TERMINAL)
     request = Request(release=options.release, source=source_argument(options.source), chart=options.chart,
@@ -107,6 +121,9 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                            "/x, ~/x) or file:NAME; its metadata, if any, beside it as ./file.sql.json")
     mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
     mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
+    mode.add_argument("--status", action="store_true",
+                      help="is the release protected now? read-only checks and a verdict: OK (exit 0), "
+                           "WARNING (6), FAILING (7)")
     parser.add_argument("--chart", metavar="CHART", help="the chart the release runs (path, repo/name or oci://)")
     parser.add_argument("--version", metavar="VERSION", help="the chart version (for a repository chart)")
     parser.add_argument("--dry-run", action="store_true", help="check everything and print the plan; change nothing")
@@ -123,7 +140,8 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                         help="restore even when the manager will run on nodes that did not write the backup, "
                              "or this cannot be checked: the restored data may be unreadable (SGX sealing)")
     parser.add_argument("--output", choices=("text", "json"), default="text",
-                        help="text, or JSON lines (one event a line) for automation")
+                        help="text, or JSON for automation: one event a line for a restore, one object for "
+                             "--list and --status")
     return parser
 
 

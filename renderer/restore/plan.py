@@ -48,6 +48,9 @@ class BackupConfig:
     prefix: str  # as the values give it: keys under it are built with object_keys.base_of
     secret_name: str
     in_restore_mode: bool
+    schedule: str = ""  # enclaveos-chart.Backup.CronSchedule
+    time_zone: str = "UTC"
+    starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
 
     def where(self) -> str:
         return f"s3://{self.bucket}/{base_of(self.prefix)}"
@@ -183,7 +186,9 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     assert isinstance(endpoint, str), "validated above"
     return BackupConfig(endpoint=endpoint, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
-                        in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"])), []
+                        in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"]),
+                        schedule=str(backup.get("CronSchedule") or ""), time_zone=str(backup.get("TimeZone") or "UTC"),
+                        starting_deadline=int(backup.get("StartingDeadlineSeconds") or 0)), []
 
 
 def secret_reasons(name: str, data: dict[str, str] | None) -> list[str]:

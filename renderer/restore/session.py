@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,18 @@ def failing(what: str, advice: list[str] | Callable[[], list[str]],
         if interrupts_only:
             raise
         raise StepFailed(what, str(error), told()) from None
+
+
+def read_catalog(store: ObjectStore, release: Release, config: BackupConfig,
+                 now: datetime | None = None) -> list[Backup]:
+    """The release's backups in its bucket, oldest first (backups.catalog: `now` judges future-dated
+    names; this machine's clock when None); raises ObjectStoreFailed when the bucket cannot be read."""
+    objects: dict[str, int] = {}
+    for listed in listing_prefixes(release.name, release.namespace, config.prefix):
+        objects.update(store.keys(listed))
+    keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
+    return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys},
+                   now)
 
 
 StoreOpener = Callable[[BackupConfig, dict[str, str]], ObjectStore]
@@ -246,11 +259,7 @@ class Session:
 
     @staticmethod
     def _catalog(store: ObjectStore, release: Release, config: BackupConfig) -> list[Backup]:
-        objects: dict[str, int] = {}
-        for listed in listing_prefixes(release.name, release.namespace, config.prefix):
-            objects.update(store.keys(listed))
-        keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
-        return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys})
+        return read_catalog(store, release, config)
 
     def _manager(self, release: Release) -> tuple[str, str]:
         """The manager Deployment's name and pod selector, from the release's own manifest."""

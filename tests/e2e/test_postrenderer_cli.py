@@ -231,7 +231,8 @@ ERROR_CODES = {cls.exit_code for cls in vars(errors).values()
 
 @pytest.mark.parametrize("command,codes", [
     (["bin/datashield-backup", "--help"], ERROR_CODES - {5} | {0, 70}),  # 5: the restore's preflight only
-    (["bin/datashield-restore", "--help"], {0, 1, 2, 5, 70, 129, 130, 143}),  # 128 + SIGHUP, SIGINT, SIGTERM
+    # 6, 7: --status WARNING, FAILING; 128 + SIGHUP, SIGINT, SIGTERM
+    (["bin/datashield-restore", "--help"], {0, 1, 2, 5, 6, 7, 70, 129, 130, 143}),
 ], ids=["post-renderer", "restore"])
 def test_help_lists_every_exit_code(command: list[str], codes: set[int]) -> None:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=60)

@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -20,6 +21,7 @@ from renderer.restore.command import _open_store
 from renderer.restore.plan import Request
 from renderer.restore.progress import Progress
 from renderer.restore.session import Session
+from renderer.restore.status import StatusCheck
 from tests.conftest import CHART, ROOT
 from tests.fake_cluster import FakeCluster, State
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3Server
@@ -29,6 +31,7 @@ PREFIX = "enclave"
 SECRET_NAME = "backup-creds"
 HELM3 = str(ROOT / ".tools" / "helm3" / "helm")
 RUN_ID = "20261124-010203"
+PROBE_TOKEN = "0123456789abcdef"  # the random part of --status's probe key, fixed in the tests
 NODES = ["sgx-1", "sgx-2"]
 # name -> (recorded manager nodes, what is wrong with it): the bucket every test reads.
 BACKUPS: dict[str, tuple[list[str] | None, str]] = {
@@ -120,6 +123,7 @@ class World:
     state: State
     out: io.StringIO = field(default_factory=io.StringIO)
     confirmed: bool = True
+    s3_endpoint: str | None = None  # --s3-endpoint: the bucket reached another way than the values say
 
     def session(self, json_mode: bool = False) -> Session:
         clock = Clock()
@@ -128,6 +132,13 @@ class World:
         return Session(cluster=cluster, progress=Progress(json_mode=json_mode, out=self.out, clock=clock.now),
                        open_store=_open_store(None), confirm=lambda release: self.confirmed, sleep=clock.sleep,
                        now=clock.now, plugin_dir=str(ROOT))
+
+    def status(self, now: datetime, json_mode: bool = False) -> StatusCheck:
+        """The --status check against this world, at the wall-clock time `now`, its probe keyed PROBE_TOKEN."""
+        cluster = Cluster(runner=FakeCluster(self.state, HELM3), helm="helm", kubectl="kubectl",
+                          namespace=self.state.namespace)
+        return StatusCheck(cluster=cluster, progress=Progress(json_mode=json_mode, out=self.out),
+                           open_store=_open_store(self.s3_endpoint), now=lambda: now, token=lambda: PROBE_TOKEN)
 
     def calls(self, tool: str | None = None) -> list[str]:
         """The commands run so far, as `helm upgrade ...` strings without the namespace flags."""

@@ -69,7 +69,7 @@ def test_a_restore_with_yes_runs_to_the_end(world: World, tmp_path: Path) -> Non
 @pytest.mark.parametrize(("args", "code", "stderr"), [
     (["ds", "--from", "latest"], 2,
      "[helm-datashield] helm datashield-restore: --from and --chart are needed to restore (or --list, "
-     "--backup-now; see --help)\n"),
+     "--backup-now, --status; see --help)\n"),
     (["ds", "--from", "latest", "--chart", str(CHART)], 2,
      "[helm-datashield] helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
      "(nothing was changed)\n"),

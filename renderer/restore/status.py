@@ -1,0 +1,280 @@
+"""`helm datashield-restore RELEASE --status`: is this release protected, right now?
+
+Read-only; safe to run at any time, by an operator or a script. It reads, as the restore command
+reads them: the release's values (`helm get values --all`) through the post-renderer's checks; the
+Secret they name (both HMAC keys present; never shown); the bucket with those keys (this release's
+backups listed, and one probe object `<prefix>/<namespace>/.datashield-probe-<release>-<random>`
+written, read back and deleted: the only write, which no listing of backups ever counts); the
+CronJob `<release>-enclaveos-backup` (schedule, time zone, suspended or not, last schedule, last
+success, the next run computed from the schedule in its zone, the Jobs running now, the last failed
+Job and the last FAILED line of its log); the newest complete backup (the rule of `latest`) and its
+age against what the schedule promises: the longest gap between two runs of the schedule
+(cron.longest_gap_seconds) plus the time a run may start late (startingDeadlineSeconds) and run
+(the Job's activeDeadlineSeconds).
+
+The verdict, its last line, and the exit code:
+
+  OK        0  nothing below
+  WARNING   6  the release is in restore mode; the CronJob is suspended; a backup Job failed after
+               the last successful one (or none ever succeeded); the newest complete backup is older
+               than the promise (but not twice); `latest` finds backups of more than one database
+               cluster; the probe object could not be deleted
+  FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
+               the Secret or one of its keys is missing; the bucket cannot be listed or written with
+               those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
+               newest one is older than twice the promise
+
+A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
+error message, no verdict). `--output json` prints one JSON object with the same facts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
+from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
+from renderer.restore.backups import LATEST, Backup, choose, probe_key
+from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
+from renderer.restore.progress import Progress
+from renderer.restore.session import StoreOpener, read_catalog
+from renderer.values.cron import longest_gap_seconds, next_run, schedule_problems
+
+OK, WARNING, FAILING = "OK", "WARNING", "FAILING"
+EXIT_CODES = {OK: 0, WARNING: 6, FAILING: 7}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # WARNING or FAILING
+    message: str
+
+
+@dataclass
+class Report:
+    """What --status found: facts to show (JSON data, by section) and the findings that decide the verdict."""
+
+    release: str
+    namespace: str
+    checked: datetime
+    facts: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        self.findings.append(Finding(WARNING, message))
+
+    def fail(self, message: str) -> None:
+        self.findings.append(Finding(FAILING, message))
+
+    @property
+    def verdict(self) -> str:
+        severities = {finding.severity for finding in self.findings}
+        return FAILING if FAILING in severities else WARNING if WARNING in severities else OK
+
+    def verdict_line(self) -> str:
+        """`OK`, or the verdict and every reason of that severity and below, worst first."""
+        if not self.findings:
+            return OK
+        ordered = [f.message for f in self.findings if f.severity == FAILING] + [
+            f.message for f in self.findings if f.severity == WARNING]
+        return f"{self.verdict}: " + "; ".join(ordered)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"release": self.release, "namespace": self.namespace, "checked": _iso(self.checked),
+                "verdict": self.verdict, "exitCode": EXIT_CODES[self.verdict],
+                "findings": [{"severity": f.severity, "message": f.message} for f in self.findings], **self.facts}
+
+    def text(self) -> str:
+        lines = [f"status of release {self.release} in namespace {self.namespace} at {_iso(self.checked)}"]
+        for section, facts in self.facts.items():
+            if facts is not None:
+                shown = ", ".join(f"{key} {_shown(value)}" for key, value in facts.items()
+                                  if not key.endswith("Seconds"))  # the text shows them as durations
+                lines.append(f"  {section:13} {shown}")
+        return "\n".join([*lines, self.verdict_line()])
+
+
+@dataclass
+class StatusCheck:
+    """One --status run against a cluster and the release's bucket. `now`: the wall clock (aware);
+    `token`: the random part of the probe object's key."""
+
+    cluster: Cluster
+    progress: Progress
+    open_store: StoreOpener
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    token: Callable[[], str] = lambda: secrets.token_hex(8)
+
+    def run(self, release_name: str) -> int:
+        """Prints the report (text, or one JSON object); returns the verdict's exit code."""
+        report = self.check(release_name)
+        self.progress.emit(report.as_json(), report.text())
+        return EXIT_CODES[report.verdict]
+
+    def check(self, release_name: str) -> Report:
+        report = Report(release_name, self.cluster.namespace, self.now())
+        release = self.cluster.release(release_name)
+        if release is None:
+            report.fail(f"no release {release_name} in namespace {self.cluster.namespace} (helm list; -n NAMESPACE)")
+            return report
+        report.facts["helmRelease"] = {"chart": release.chart, "revision": release.revision, "status": release.status}
+        config, why = backup_config(self.cluster.values(release.name, computed=True))
+        for reason in why:
+            report.fail(reason)
+        if config is None:
+            return report
+        report.facts["configuration"] = {"bucket": config.where(), "endpoint": config.endpoint,
+                                         "schedule": config.schedule, "timeZone": config.time_zone,
+                                         "secret": config.secret_name}
+        if config.in_restore_mode:
+            report.warn("the release is in restore mode (enclaveos-chart.Restore.Enabled): its backups are suspended "
+                        f"until the restore ends (run helm datashield-restore {release.name} --chart CHART --from "
+                        "BACKUP again to finish it)")
+        found = self._bucket(release, config, report)
+        cronjob = self._cronjob(release, config, report)
+        self._newest(found, config, cronjob, report)
+        return report
+
+    def _bucket(self, release: Release, config: BackupConfig, report: Report) -> list[Backup] | None:
+        """The Secret, then the bucket with its keys: listed (the release's backups) and written to."""
+        secret = self.cluster.secret_keys(config.secret_name)
+        why = secret_reasons(config.secret_name, secret)
+        report.facts["secret"] = {"name": config.secret_name, "keys": "missing" if why else "both present"}
+        for reason in why:
+            report.fail(reason)
+        if why or secret is None:
+            return None
+        self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
+        store = self.open_store(config, secret)
+        facts: dict[str, Any] = {"where": config.where()}
+        report.facts["bucket"] = facts
+        keys = f"the keys of Secret {config.secret_name}"
+        try:
+            found = read_catalog(store, release, config, report.checked)
+            facts["readable"] = True
+            facts["backups"] = len(found)
+        except ObjectStoreFailed as error:
+            facts["readable"], found = False, None
+            report.fail(f"the bucket cannot be read with {keys}: {error}")
+        probe = probe_key(release.name, release.namespace, config.prefix, self.token())
+        unwritable, left = store.probe(probe)
+        facts["writable"] = unwritable is None
+        if unwritable:
+            report.fail(f"the bucket is not writable with {keys}: {unwritable}")
+        if left:
+            report.warn(f"the probe object could not be deleted ({left}): delete {store.where(probe)} yourself")
+        return found
+
+    def _cronjob(self, release: Release, config: BackupConfig, report: Report) -> CronJobState | None:
+        name = f"{release.name}-enclaveos-backup"
+        cronjob = self.cluster.cronjob(name)
+        if cronjob is None:
+            report.fail(f"the CronJob {name} does not exist: no backup is scheduled (install or upgrade the release "
+                        "with the post-renderer datashield-backup)")
+            return None
+        zone = cronjob.time_zone or "UTC"
+        facts: dict[str, Any] = {
+            "name": name, "schedule": cronjob.schedule, "timeZone": zone, "suspended": cronjob.suspended,
+            "lastSchedule": cronjob.last_schedule, "lastSuccess": cronjob.last_success,
+            "running": list(cronjob.active)}
+        report.facts["cronjob"] = facts
+        problems = schedule_problems(cronjob.schedule)
+        if problems:
+            report.fail(f"the CronJob {name} has the schedule {cronjob.schedule!r}, which cannot run: {problems[0]}")
+        elif not cronjob.suspended:
+            every_base = _time(cronjob.last_schedule) or _time(cronjob.created)
+            upcoming = next_run(cronjob.schedule, zone, report.checked, every_base)
+            facts["nextRun"] = _iso(upcoming) if upcoming else None
+        if cronjob.suspended and not config.in_restore_mode:
+            report.warn(f"the CronJob {name} is suspended: no backup runs until it is resumed "
+                        "(enclaveos-chart.Backup.Suspend)")
+        jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+        failed = [job for job in jobs if job.state.failed]
+        facts["lastFailedJob"] = failed[-1].name if failed else None
+        if failed and (cronjob.last_success is None or (failed[-1].finished or "") > cronjob.last_success):
+            report.warn(self._failure(failed[-1], cronjob.last_success))
+        return cronjob
+
+    def _failure(self, job: JobRecord, last_success: str | None) -> str:
+        """The finding of a backup Job that failed after the last success, with the reason from its log."""
+        try:
+            told = [line for line in self.cluster.job_log(job.name) if "FAILED" in line]
+            reason = told[-1].strip() if told else "its log has no FAILED line"
+        except ClusterCallFailed as error:
+            reason = f"its log cannot be read ({error})"
+        since = f"since the last success at {last_success}" if last_success else "and no backup Job has succeeded yet"
+        return (f"the backup Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
+                f"({job.state.reason or 'no reason given'}) {since}: {reason}")
+
+    def _newest(self, found: list[Backup] | None, config: BackupConfig, cronjob: CronJobState | None,
+                report: Report) -> None:
+        """The newest complete backup (the rule of `latest`) and its age against the schedule's promise."""
+        if found is None:
+            return
+        try:
+            newest = choose(found, LATEST, config.where())
+        except Refused as refused:
+            complete = [b for b in found if b.complete and not b.safety_dump]
+            if not complete:
+                report.fail(refused.reasons[0])
+                return
+            report.warn(refused.reasons[0])
+            newest = complete[-1]
+        taken = _time(newest.created)
+        assert taken is not None, "a complete backup's name holds its time"
+        age = int((report.checked - taken).total_seconds())
+        facts: dict[str, Any] = {"name": newest.name, "created": newest.created, "age": duration(age),
+                                 "ageSeconds": age}
+        report.facts["newestBackup"] = facts
+        schedule, zone = (cronjob.schedule, cronjob.time_zone or "UTC") if cronjob else (config.schedule,
+                                                                                        config.time_zone)
+        if schedule_problems(schedule):
+            return
+        starting = (cronjob.starting_deadline if cronjob else None) or config.starting_deadline
+        running = (cronjob.active_deadline if cronjob else None) or 0
+        gap = longest_gap_seconds(schedule, zone)
+        promise = gap + starting + running
+        facts.update(promised=duration(promise), promisedSeconds=promise)
+        if age > promise:
+            report.findings.append(Finding(
+                FAILING if age > 2 * promise else WARNING,
+                f"the newest complete backup {newest.name} is {duration(age)} old, more than "
+                f"{'twice ' if age > 2 * promise else ''}the {duration(promise)} the schedule promises (the "
+                f"longest gap {duration(gap)} between runs of {schedule!r} in {zone}, plus {duration(starting)} "
+                f"to start and {duration(running)} to run)"))
+
+
+def duration(seconds: int) -> str:
+    """`1d 7h 0m`, `5h 3m`, `0m`: whole minutes, as an operator reads an age."""
+    days, rest = divmod(max(seconds, 0) // 60, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return (f"{days}d " if days else "") + (f"{hours}h " if days or hours else "") + f"{minutes}m"
+
+
+def _time(text: str | None) -> datetime | None:
+    """An RFC 3339 UTC time as the Kubernetes API and backup names give it (`2026-11-23T00:00:00Z`)."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+

@@ -1,0 +1,253 @@
+"""`helm datashield-restore RELEASE --status`: one case per finding, each with the exact verdict line
+and exit code, against the cluster model (tests/fake_cluster.py) and the real S3 server, whose
+bucket holds the backups of tests/restore/conftest.py (the newest complete one taken at
+2026-11-23T00:00:00Z, a daily schedule: promised within 1d 7h 0m = 24 h + 1 h to start + 6 h to run)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from renderer.restore.backups import catalog, probe_key
+from renderer.restore.status import EXIT_CODES, duration
+from tests.fake_cluster import State
+from tests.restore.conftest import (
+    BUCKET,
+    LATEST_COMPLETE,
+    PREFIX,
+    PROBE_TOKEN,
+    SECRET_NAME,
+    World,
+    metadata,
+    s3_client,
+)
+from tests.restore.test_cli import restore_cli
+from tests.runtime.faulty_proxy import FaultyProxy
+from tests.services import (
+    S3_ACCESS_KEY_ID,
+    S3_READONLY_ACCESS_KEY_ID,
+    S3_READONLY_SECRET_ACCESS_KEY,
+    S3_SECRET_ACCESS_KEY,
+    S3Server,
+)
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)  # the newest complete backup is 5 hours old
+PROBE = probe_key("ds", "prod", PREFIX, PROBE_TOKEN)
+WHERE = f"s3://{BUCKET}/{PREFIX}/"
+AGE = ("the newest complete backup ds-20261123T000000Z.sql is {age} old, more than {twice}the 1d 7h 0m the schedule "
+       "promises (the longest gap 1d 0h 0m between runs of '0 0 * * *' in UTC, plus 1h 0m to start and 6h 0m to run)")
+FAILED_JOB = {"name": "ds-enclaveos-backup-29400000", "started": "2026-11-23T02:00:00Z",
+              "finished": "2026-11-23T02:04:00Z", "outcome": "failed", "reason": "BackoffLimitExceeded",
+              "log": ["[dump] dumping malbork", "[upload] FAILED: cannot write s3://b/k: AccessDenied",
+                      "[upload] FAILED: gave up after 3 tries"]}
+
+
+def changes(state: State, change: str) -> None:
+    """The cluster set up as one case names it."""
+    backup, cron = state.user_values["enclaveos-chart"]["Backup"], state.cronjob
+    assert cron is not None
+    match change:
+        case "ok":
+            pass
+        case "running now, an old failure":
+            cron["active"] = ["ds-enclaveos-backup-29410000"]
+            state.backup_jobs += [{**FAILED_JOB, "started": "2026-11-22T00:00:00Z", "finished": "2026-11-22T00:04:00Z"},
+                                  {"name": "ds-enclaveos-backup-29410000", "started": "2026-11-23T04:59:00Z",
+                                   "finished": None, "outcome": "running"}]
+        case "suspended":
+            cron["suspend"] = True
+        case "restore mode":
+            state.user_values["enclaveos-chart"]["Restore"] = {"Enabled": True, "Backup": "latest"}
+            cron["suspend"] = True
+        case "failed":
+            state.backup_jobs.append(dict(FAILED_JOB))
+        case "failed, pod gone, never succeeded":
+            cron["lastSuccessfulTime"] = None
+            state.backup_jobs.append({**FAILED_JOB, "log": None})
+        case "no release":
+            state.release = None
+        case "no backup values":
+            state.user_values = {}
+        case "bad schedule":
+            backup["CronSchedule"] = "61 * * * *"
+        case "no secret":
+            state.secrets.clear()
+        case "no secret key":
+            state.secrets[SECRET_NAME].pop("AWS_SECRET_ACCESS_KEY")
+        case "wrong secret":
+            state.secrets[SECRET_NAME]["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
+        case "read-only keys":
+            state.secrets[SECRET_NAME] = {"AWS_ACCESS_KEY_ID": S3_READONLY_ACCESS_KEY_ID,
+                                          "AWS_SECRET_ACCESS_KEY": S3_READONLY_SECRET_ACCESS_KEY}
+        case "empty prefix":
+            backup["S3Prefix"] = "status-empty"
+        case "no cronjob":
+            state.cronjob = None
+        case _:
+            raise AssertionError(change)
+
+
+Case = tuple[str, datetime, str]
+CASES: list[Case] = [
+    ("ok", NOW, "OK"),
+    ("running now, an old failure", NOW, "OK"),  # a failure before the last success is no finding
+    # WARNING
+    ("suspended", NOW,
+     "WARNING: the CronJob ds-enclaveos-backup is suspended: no backup runs until it is resumed "
+     "(enclaveos-chart.Backup.Suspend)"),
+    ("restore mode", NOW,
+     "WARNING: the release is in restore mode (enclaveos-chart.Restore.Enabled): its backups are suspended until the "
+     "restore ends (run helm datashield-restore ds --chart CHART --from BACKUP again to finish it)"),
+    ("failed", NOW,
+     "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) "
+     "since the last success at 2026-11-23T00:03:00Z: [upload] FAILED: gave up after 3 tries"),
+    ("failed, pod gone, never succeeded", NOW,
+     "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) "
+     "and no backup Job has succeeded yet: its log cannot be read (kubectl logs job/ds-enclaveos-backup-29400000 "
+     "--all-containers --namespace prod failed: error: pods for job/ds-enclaveos-backup-29400000 not found)"),
+    ("ok", datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc),
+     "WARNING: " + AGE.format(age="1d 8h 0m", twice="")),
+    # FAILING
+    ("ok", datetime(2026, 11, 25, 14, 1, tzinfo=timezone.utc),
+     "FAILING: " + AGE.format(age="2d 14h 1m", twice="twice ")),
+    ("no release", NOW,
+     "FAILING: no release ds in namespace prod (helm list; -n NAMESPACE)"),
+    ("no backup values", NOW,
+     "FAILING: the release's values configure no backups (global.S3.Endpoint, global.S3.Bucket, "
+     "global.S3.HmacSecretName): there is no bucket to restore from"),
+    ("bad schedule", NOW,
+     "FAILING: the release's values: enclaveos-chart.Backup.CronSchedule: \"61 * * * *\": minute 61 is outside 0-59"),
+    ("no secret", NOW,
+     f"FAILING: Secret {SECRET_NAME} (global.S3.HmacSecretName) does not exist in this namespace"),
+    ("no secret key", NOW,
+     f"FAILING: Secret {SECRET_NAME} has no AWS_SECRET_ACCESS_KEY: the restore Job could not read the bucket"),
+    ("wrong secret", NOW,
+     f"FAILING: the bucket cannot be read with the keys of Secret {SECRET_NAME}: cannot list "
+     f"s3://{BUCKET}/{PREFIX}/ds-: SignatureDoesNotMatch: The request signature we calculated does not match the "
+     "signature you provided. Check your key and signing method.; the bucket is not writable with the keys of Secret "
+     f"{SECRET_NAME}: cannot write s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: "
+     "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check "
+     "your key and signing method."),
+    ("read-only keys", NOW,
+     f"FAILING: the bucket is not writable with the keys of Secret {SECRET_NAME}: cannot write "
+     f"s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: AccessDenied: Access Denied."),
+    ("empty prefix", NOW,
+     f"FAILING: no complete backup in s3://{BUCKET}/status-empty/ (see --list)"),
+    ("no cronjob", NOW,
+     "FAILING: the CronJob ds-enclaveos-backup does not exist: no backup is scheduled (install or upgrade the "
+     "release with the post-renderer datashield-backup)"),
+]
+
+
+@pytest.mark.parametrize(("change", "now", "line"), [pytest.param(c, n, v, id=f"{c}-{v.split(':')[0]}-{n:%dT%H}")
+                                                    for c, n, v in CASES])
+def test_each_finding_has_its_verdict_line_and_exit_code(world: World, change: str, now: datetime, line: str) -> None:
+    changes(world.state, change)
+    code = world.status(now).run("ds")
+    shown = world.out.getvalue().splitlines()
+    assert shown[-1] == line
+    assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
+    for key in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READONLY_SECRET_ACCESS_KEY):
+        assert key not in world.out.getvalue()
+
+
+def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server) -> None:
+    """Only reads reach the cluster; the probe is the only write to the bucket, and it is gone."""
+    assert world.status(NOW).run("ds") == 0
+    assert [call.split(" ")[:3] for call in world.calls()] == [
+        ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "get", "secret"],
+        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"]]
+    assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
+
+
+def test_a_probe_that_cannot_be_deleted_is_a_warning_and_never_a_backup(world: World, s3_server: S3Server) -> None:
+    """The store answers 503 to the probe's DELETE (a real S3 server behind a proxy): the probe stays,
+    the verdict says where; no listing of the release's backups counts it."""
+    proxy = FaultyProxy(s3_server.endpoint, "unavailable", (PROBE.rsplit("/", 1)[1],), methods=("DELETE",))
+    world.s3_endpoint = proxy.url
+    s3 = s3_client(s3_server)
+    try:
+        assert world.status(NOW).run("ds") == 6
+        assert world.out.getvalue().splitlines()[-1] == (
+            f"WARNING: the probe object could not be deleted (cannot delete s3://{BUCKET}/{PROBE}: ServiceUnavailable: "
+            f"refused by the faulty proxy): delete s3://{BUCKET}/{PROBE} yourself")
+        listed = {item["Key"]: item["Size"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX)["Contents"]}
+        assert PROBE in listed
+        names = [backup.name for backup in catalog("ds", "prod", PREFIX, listed, {})]
+        assert names and not [name for name in names if "probe" in name]
+    finally:
+        proxy.stop()
+        s3.delete_object(Bucket=BUCKET, Key=PROBE)
+
+
+def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server: S3Server) -> None:
+    """`latest` refuses to choose between two clusters' backups: a WARNING; the age is the newest one's."""
+    prefix, s3 = "status-two-clusters", s3_client(s3_server)
+    for name in ("prod/ds-20261122T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"):
+        data = f"-- dump {name}\n".encode()
+        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, ["sgx-1"]),
+                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert world.status(NOW, json_mode=True).run("ds") == 6
+    report = json.loads(world.out.getvalue())
+    assert [f["message"] for f in report["findings"]] == [
+        f"backups from more than one database cluster in s3://{BUCKET}/{prefix}/: aaa (newest "
+        "prod/ds-20261122T000000Z-aaa.sql); bbb (newest prod/ds-20261123T000000Z-bbb.sql): name the one to restore "
+        "(--from), or give each cluster its own S3Prefix"]
+    assert report["newestBackup"]["name"] == "prod/ds-20261123T000000Z-bbb.sql"
+
+
+def test_json_is_one_object_with_every_fact(world: World) -> None:
+    world.state.backup_jobs.append(dict(FAILED_JOB))
+    assert world.status(NOW, json_mode=True).run("ds") == 6
+    report = json.loads(world.out.getvalue())
+    assert {key: report[key] for key in ("release", "namespace", "checked", "verdict", "exitCode")} == {
+        "release": "ds", "namespace": "prod", "checked": "2026-11-23T05:00:00Z", "verdict": "WARNING", "exitCode": 6}
+    assert report["findings"] == [{"severity": "WARNING", "message": (
+        "the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) since the "
+        "last success at 2026-11-23T00:03:00Z: [upload] FAILED: gave up after 3 tries")}]
+    assert report["helmRelease"] == {"chart": "enclave-manager-0.1.0", "revision": 3, "status": "deployed"}
+    assert report["configuration"] == {"bucket": WHERE, "endpoint": world.state.user_values["global"]["S3"]["Endpoint"],
+                                       "schedule": "0 0 * * *", "timeZone": "UTC", "secret": SECRET_NAME}
+    assert report["secret"] == {"name": SECRET_NAME, "keys": "both present"}
+    assert report["bucket"] == {"where": WHERE, "readable": True, "backups": 8, "writable": True}
+    assert report["cronjob"] == {
+        "name": "ds-enclaveos-backup", "schedule": "0 0 * * *", "timeZone": "UTC", "suspended": False,
+        "lastSchedule": "2026-11-23T00:00:00Z", "lastSuccess": "2026-11-23T00:03:00Z", "running": [],
+        "nextRun": "2026-11-24T00:00:00Z", "lastFailedJob": "ds-enclaveos-backup-29400000"}
+    assert report["newestBackup"] == {"name": LATEST_COMPLETE, "created": "2026-11-23T00:00:00Z", "age": "5h 0m",
+                                      "ageSeconds": 18000, "promised": "1d 7h 0m", "promisedSeconds": 111600}
+
+
+def test_the_next_run_is_computed_in_the_cronjob_time_zone(world: World) -> None:
+    assert world.state.cronjob is not None
+    world.state.cronjob.update(schedule="30 2 * * 1-5", timeZone="America/New_York")
+    world.status(datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc), json_mode=True).run("ds")  # a Friday
+    assert json.loads(world.out.getvalue())["cronjob"]["nextRun"] == "2026-11-30T07:30:00Z"  # Monday 02:30 EST
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(0, "0m"), (59, "0m"), (3600, "1h 0m"), (111600, "1d 7h 0m"),
+                                                (86400 + 61, "1d 0h 1m")])
+def test_durations_read_as_an_operator_reads_an_age(seconds: int, shown: str) -> None:
+    assert duration(seconds) == shown
+
+
+def test_the_executable_prints_the_verdict_and_exits_with_its_code(world: World, tmp_path: Path) -> None:
+    """The real `datashield-restore --status` as Helm runs it: the wall clock is this machine's, so
+    the bucket's newest backup (2026-11-23) is as old as it is now; the CronJob is missing."""
+    world.state.cronjob = None
+    done = restore_cli(world, tmp_path, "ds", "--status")
+    assert (done.returncode, done.stderr) == (7, "")
+    assert done.stdout.splitlines()[0].startswith("status of release ds in namespace prod at ")
+    assert done.stdout.splitlines()[-1].startswith(
+        "FAILING: the CronJob ds-enclaveos-backup does not exist: no backup is scheduled")
+    calls = [argv for argv in world.state.calls if argv[1] not in ("version", "show", "template")]
+    assert calls and all("prod" in argv and "ops-cluster" in argv for argv in calls)
+    assert not [argv for argv in world.state.calls if argv[1] in ("upgrade", "create", "delete", "patch")]
+    for key in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY):
+        assert key not in done.stdout + done.stderr
