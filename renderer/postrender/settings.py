@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
 JOB_NAME_MAX = 63  # the Job's name becomes a label value
 DATABASE_NAME = "malbork"
+ALERTS_PATH = "enclaveos-chart.Backup.Alerts"
 DEFAULT_DATABASE_PORT = 26257
+BACKUP_DEADLINE_SECONDS = 21600  # the backup Job's activeDeadlineSeconds, which its three tries share
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class Settings:
     restore_manager_nodes: str  # "node,node": where the manager ran when restore mode began ("" unknown)
     restore_job_name: str
     warnings: tuple[str, ...]  # shown on stderr and kept as an annotation of the injected objects
+    backup_deadline_seconds: int = BACKUP_DEADLINE_SECONDS
+    alerts_enabled: bool = False  # the PrometheusRule (renderer/postrender/alerts.py)
+    alert_labels: dict[str, str] | None = None  # extra labels of the PrometheusRule, for Prometheus' ruleSelector
+    alert_for: str = ""  # Prometheus duration of each alert's `for:`
+    run_gap_seconds: int = 0  # the schedule's longest gap between two runs (values/schedule_gap.py)
 
 
 def build(values: dict[str, Any], targets: Targets) -> Settings:
@@ -110,9 +117,26 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         restore_manager_nodes=str(restore.get("ManagerNodes", "")),
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
         warnings=tuple(str(w) for w in warnings(values)),
+        **_alerts(backup, targets),
     )
     _check_names(settings)
     return settings
+
+
+def _alerts(backup: dict[str, Any], targets: Targets) -> dict[str, Any]:
+    """The alert settings; the schedule's longest gap is computed only when the rule is rendered."""
+    alerts = backup["Alerts"]
+    if not (alerts["Enabled"] and backup.get("CronSchedule")):
+        return {}
+    if not targets.namespace:
+        # The rule must name the namespace: a release of the same name elsewhere must not silence it.
+        raise InvalidValues([Problem(f"{ALERTS_PATH}.Enabled", "true",
+                                     "the alerts must name the release's namespace, and the manifests name none: "
+                                     "render the manager Deployment with metadata.namespace")])
+    from renderer.values.schedule_gap import longest_gap_seconds
+
+    return {"alerts_enabled": True, "alert_labels": dict(alerts["Labels"]), "alert_for": alerts["For"],
+            "run_gap_seconds": longest_gap_seconds(str(backup["CronSchedule"]), backup["TimeZone"])}
 
 
 def _digest(text: str) -> str:

@@ -39,6 +39,9 @@ from renderer import libraries
 from renderer.errors import show
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+# What each macro means (robfig/cron's parseDescriptor).
+MACRO_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 EVERY = "@every "  # robfig/cron's parseDescriptor: this prefix, then time.ParseDuration of the rest
 EVERY_MINIMUM_NS = 60 * 10**9  # this product's choice: no more often than a 5-field schedule can run
 # White space between fields as Go's strings.Fields sees it: Python's, less the separators \x1c-\x1f.
@@ -88,6 +91,17 @@ def schedule_problems(schedule: str) -> list[str]:
     read = [_field(field, part) for field, part in zip(FIELDS, parts, strict=True)]
     problems = [p for _, field_problems in read for p in field_problems]
     return problems or _firing_problems([items for items, _ in read])
+
+
+def plain_fields(schedule: str) -> list[list[str]] | None:
+    """The five fields of a schedule that `schedule_problems` accepts (a macro as its five fields), each
+    a list of entries in the plain form `a`, `a-b`, `a-b/n` or `*` (`*` only where robfig/cron keeps its
+    star meaning); None for `@every` and for a schedule with problems."""
+    text = MACRO_FIELDS.get(schedule, compiled(SPACE).sub(" ", schedule).strip(" "))
+    if text.startswith("@") or schedule_problems(schedule):
+        return None
+    read = [_field(field, part) for field, part in zip(FIELDS, text.split(" "), strict=True)]
+    return [items for items, _ in read]
 
 
 def _macro_problems(schedule: str, text: str) -> list[str]:
