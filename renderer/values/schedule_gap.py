@@ -29,7 +29,7 @@ from renderer.values.cron import EVERY, go_duration, plain_fields
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
-    from datetime import date, tzinfo
+    from datetime import tzinfo
 
 SCAN_YEARS = 32  # the 28-year calendar cycle plus the longest gap of a schedule that fires (4 years)
 SCAN_START = (2026, 1, 1)  # a fixed start: the same values give the same threshold on any day
@@ -56,7 +56,7 @@ def longest_gap_seconds(schedule: str, time_zone: str) -> int:
     # robfig/cron's dayMatches: with a star in either day field both must match, otherwise either.
     both = "*" in fields[2] or "*" in fields[4]
     times = sorted(h * 3600 + m * 60 for h in hours for m in minutes)
-    within_day = max((b - a for a, b in zip(times, times[1:])), default=0)
+    within_day = _widest(times)
     from datetime import date
 
     zone = _zone(time_zone)
@@ -143,4 +143,11 @@ def _runs(ordinal: int, times: list[int], within_day: int, offsets: _Offsets) ->
     # a spring-forward gap, both in a fall-back overlap.
     runs = sorted({run for t in times for run, offset in ((base + t - before, before), (base + t - after, after))
                    if (run < high) == (offset == before)})
-    return runs, max((b - a for a, b in zip(runs, runs[1:])), default=0)
+    return runs, _widest(runs)
+
+
+def _widest(ordered: list[int]) -> int:
+    """The largest step between neighbours of an ordered list (0 for fewer than two)."""
+    from itertools import pairwise
+
+    return max((b - a for a, b in pairwise(ordered)), default=0)

@@ -46,7 +46,8 @@ def rendered_rule(tmp_path: Path, schedule: str, zone: str) -> dict[str, Any]:
     assert (result.returncode, result.stderr) == (0, "")
     rules = [d for d in yaml.safe_load_all(result.stdout) if d and d.get("kind") == "PrometheusRule"]
     assert len(rules) == 1
-    return rules[0]
+    rule: dict[str, Any] = rules[0]
+    return rule
 
 
 def series(name: str, labels: dict[str, str], value: int, until: int) -> dict[str, str]:
@@ -62,7 +63,8 @@ def cronjob(name: str, value: int, until: int, namespace: str = NAMESPACE, cronj
 def job(name: str, created: int, failed: bool, until: int, owner: str | None = CRONJOB) -> list[dict[str, str]]:
     """kube-state-metrics' series of one Job: created, failed (condition true/false), and its owner."""
     out = [series("kube_job_created", {"namespace": NAMESPACE, "job_name": name}, created, until),
-           series("kube_job_failed", {"namespace": NAMESPACE, "job_name": name, "condition": "true"}, int(failed), until),
+           series("kube_job_failed", {"namespace": NAMESPACE, "job_name": name, "condition": "true"}, int(failed),
+                  until),
            series("kube_job_failed", {"namespace": NAMESPACE, "job_name": name, "condition": "false"},
                   int(not failed), until)]
     owner_labels = {"namespace": NAMESPACE, "job_name": name, "owner_is_controller": "true",
