@@ -25,7 +25,7 @@ combines day-of-month and day-of-week, and stepping through years of a minutely 
 
 from __future__ import annotations
 
-from renderer.values.cron import EVERY, go_duration, plain_fields
+from renderer.values.cron import EVERY, FIELDS, go_duration, plain_fields
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:
@@ -51,8 +51,8 @@ def longest_gap_seconds(schedule: str, time_zone: str) -> int:
     fields = plain_fields(schedule)
     if fields is None:
         raise ValueError(f"not a schedule Kubernetes runs: {schedule!r}")
-    minutes, hours, days, months, weekdays = (_expand(items, low, high) for items, (low, high) in
-                                              zip(fields, ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6)), strict=True))
+    minutes, hours, days, months, weekdays = (_expand(items, field.low, field.high)
+                                              for items, field in zip(fields, FIELDS, strict=True))
     # robfig/cron's dayMatches: with a star in either day field both must match, otherwise either.
     both = "*" in fields[2] or "*" in fields[4]
     times = sorted(h * 3600 + m * 60 for h in hours for m in minutes)
