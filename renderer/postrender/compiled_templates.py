@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 def pod__metadata(ctx: Context, s_: Any, name_: Any, component_: Any, filename_: Any) -> str:
     out: list[str] = []
+    out.append(str(pod__labelled_metadata(ctx, s_, name_, component_, filename_, None)))
+    return "".join(out)
+
+
+def pod__labelled_metadata(ctx: Context, s_: Any, name_: Any, component_: Any, filename_: Any, extra_labels_: Any) -> str:
+    out: list[str] = []
     out.append('metadata:\n'
                '  name: ')
     out.append(str(name_))
@@ -27,6 +33,8 @@ def pod__metadata(ctx: Context, s_: Any, name_: Any, component_: Any, filename_:
     out.append('\n'
                '  labels:')
     out.append(str(rt.indent(pod__labels(ctx, s_, component_), 4)))
+    if extra_labels_:
+        out.append(str(rt.indent(rt.to_yaml(extra_labels_), 4)))
     if filename_ or rt.attr(s_, 'warnings'):
         out.append('\n'
                    '  annotations:')
@@ -314,7 +322,9 @@ def render_backup_cronjob_yaml(ctx: Context) -> str:
     out.append('\n'
                '    spec:\n'
                '      backoffLimit: 2\n'
-               '      activeDeadlineSeconds: 21600\n'
+               '      activeDeadlineSeconds: ')
+    out.append(str(rt.attr(rt.context(ctx, 's'), 'backup_deadline_seconds')))
+    out.append('\n'
                '      # A backup that is complete and kept, but whose clean-up (retention) failed, exits with\n'
                '      # KEPT_EXIT (scripts/lib.sh): the Job fails at once, without another try, since every try\n'
                '      # writes another backup. podFailurePolicy: beta and on by default since Kubernetes 1.26, GA\n'
@@ -382,6 +392,43 @@ def render_backup_rbac_yaml(ctx: Context) -> str:
     return "".join(out)
 
 
+def render_prometheusrule_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('apiVersion: monitoring.coreos.com/v1\n'
+               'kind: PrometheusRule\n')
+    out.append(str(pod__labelled_metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'cronjob_name'), 'backup', rt.context(ctx, 'filename'), rt.attr(rt.context(ctx, 's'), 'alert_labels'))))
+    out.append('\n'
+               'spec:\n'
+               '  groups:\n'
+               '    - name: ')
+    out.append(str(rt.q(rt.context(ctx, 'group'))))
+    out.append('\n'
+               '      rules:')
+    for alert_2 in rt.context(ctx, 'alerts'):
+        out.append('\n'
+                   '        - alert: ')
+        out.append(str(rt.attr(alert_2, 'name')))
+        out.append('\n'
+                   '          expr: ')
+        out.append(str(rt.q(rt.attr(alert_2, 'expr'))))
+        out.append('\n'
+                   '          for: ')
+        out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'alert_for'))))
+        out.append('\n'
+                   '          labels:\n'
+                   '            severity: ')
+        out.append(str(rt.q(rt.attr(alert_2, 'severity'))))
+        out.append('\n'
+                   '          annotations:\n'
+                   '            summary: ')
+        out.append(str(rt.q(rt.attr(alert_2, 'summary'))))
+        out.append('\n'
+                   '            description: ')
+        out.append(str(rt.q(rt.attr(alert_2, 'description'))))
+    out.append('\n')
+    return "".join(out)
+
+
 def render_restore_job_yaml(ctx: Context) -> str:
     out: list[str] = []
     out.append('apiVersion: batch/v1\n'
@@ -406,6 +453,7 @@ def render_restore_job_yaml(ctx: Context) -> str:
 RENDER = {
     'backup-cronjob.yaml.j2': render_backup_cronjob_yaml,
     'backup-rbac.yaml.j2': render_backup_rbac_yaml,
+    'prometheusrule.yaml.j2': render_prometheusrule_yaml,
     'restore-job.yaml.j2': render_restore_job_yaml,
 }
 

@@ -79,16 +79,24 @@ def backup_rbac(settings: Settings, filename: str | None) -> str:
     return _render("backup-rbac.yaml.j2", settings, filename, BACKUP_STEPS)
 
 
+def prometheus_rule(settings: Settings, filename: str | None) -> str:
+    """The PrometheusRule paging when backups stop (renderer/postrender/alerts.py)."""
+    from renderer.postrender.alerts import alerts, group_name
+
+    return _render("prometheusrule.yaml.j2", settings, filename, BACKUP_STEPS,
+                   alerts=alerts(settings), group=group_name(settings))
+
+
 def restore_job(settings: Settings, filename: str | None) -> str:
     """The restore Job: save the current data, fetch and verify the backup, replace the database."""
     return _render("restore-job.yaml.j2", settings, filename, RESTORE_STEPS)
 
 
-def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...]) -> str:
+def _render(template: str, settings: Settings, filename: str | None, steps: tuple[Step, ...], **extra: Any) -> str:
     from renderer.postrender.compiled_templates import RENDER
 
     return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME,
-                             "kept_exit": KEPT_EXIT})
+                             "kept_exit": KEPT_EXIT, **extra})
 
 
 def manager_in_restore_mode(manager: Document) -> str:

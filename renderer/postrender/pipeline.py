@@ -7,7 +7,7 @@ reads stdin nor writes stdout (cli.py does); the only files it reads are the val
 2. No backup values: the input comes back unchanged, byte for byte.
 3. Validate every value; any problem stops here, with all problems at once.
 4. Remove the carrier, put the manager in restore mode if asked, and append the
-   backup CronJob (and the restore Job). Other documents pass through untouched.
+   backup CronJob (with its PrometheusRule, if asked; and the restore Job). Other documents pass through untouched.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -
     if config.backup_enabled:
         added.append(("datashield-backup-rbac.yaml", inject.backup_rbac))
         added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
+        if config.alerts_enabled:
+            added.append(("datashield-backup-alerts.yaml", inject.prometheus_rule))
     if config.restore_enabled:
         added.append(("datashield-restore-job.yaml", inject.restore_job))
     for name, build in added:

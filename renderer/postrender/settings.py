@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
 JOB_NAME_MAX = 63  # the Job's name becomes a label value
 DATABASE_NAME = "malbork"
+ALERTS_PATH = "enclaveos-chart.Backup.Alerts"
 DEFAULT_DATABASE_PORT = 26257
+BACKUP_DEADLINE_SECONDS = 21600  # the backup Job's activeDeadlineSeconds, which its three tries share
 
 
 class Image:
@@ -37,6 +39,10 @@ class Settings:
     """Everything the templates need, already checked."""
 
     __slots__ = (
+        "alert_for",
+        "alert_labels",
+        "alerts_enabled",
+        "backup_deadline_seconds",
         "backup_enabled",
         "bucket",
         "cronjob_name",
@@ -61,13 +67,14 @@ class Settings:
         "restore_manager_nodes",
         "restore_run_id",
         "retention",
+        "run_gap_seconds",
         "schedule",
         "secret_name",
         "service_account",
         "starting_deadline_seconds",
         "suspend",
         "time_zone",
-        "warnings"
+        "warnings",
     )
 
     def __init__(self, *,
@@ -102,6 +109,11 @@ class Settings:
                  restore_manager_nodes: str,  # "node,node": where the manager ran when restore mode began ("" unknown)
                  restore_job_name: str,
                  warnings: tuple[str, ...],  # shown on stderr and kept as an annotation of the injected objects
+                 backup_deadline_seconds: int = BACKUP_DEADLINE_SECONDS,
+                 alerts_enabled: bool = False,  # the PrometheusRule (renderer/postrender/alerts.py)
+                 alert_labels: dict[str, str] | None = None,  # extra labels of the rule, for Prometheus' ruleSelector
+                 alert_for: str = "",  # Prometheus duration of each alert's `for:`
+                 run_gap_seconds: int = 0,  # the schedule's longest gap between two runs (values/schedule_gap.py)
                  ) -> None:
         self.release = release
         self.namespace = namespace
@@ -134,6 +146,11 @@ class Settings:
         self.restore_manager_nodes = restore_manager_nodes
         self.restore_job_name = restore_job_name
         self.warnings = warnings
+        self.backup_deadline_seconds = backup_deadline_seconds
+        self.alerts_enabled = alerts_enabled
+        self.alert_labels = alert_labels
+        self.alert_for = alert_for
+        self.run_gap_seconds = run_gap_seconds
 
 
 def build(values: dict[str, Any], targets: Targets) -> Settings:
@@ -176,9 +193,26 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         restore_manager_nodes=str(restore.get("ManagerNodes", "")),
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
         warnings=tuple(str(w) for w in warnings(values)),
+        **_alerts(backup, targets),
     )
     _check_names(settings)
     return settings
+
+
+def _alerts(backup: dict[str, Any], targets: Targets) -> dict[str, Any]:
+    """The alert settings; the schedule's longest gap is computed only when the rule is rendered."""
+    alerts = backup["Alerts"]
+    if not (alerts["Enabled"] and backup.get("CronSchedule")):
+        return {}
+    if not targets.namespace:
+        # The rule must name the namespace: a release of the same name elsewhere must not silence it.
+        raise InvalidValues([Problem(f"{ALERTS_PATH}.Enabled", "true",
+                                     "the alerts must name the release's namespace, and the manifests name none: "
+                                     "render the manager Deployment with metadata.namespace")])
+    from renderer.values.schedule_gap import longest_gap_seconds
+
+    return {"alerts_enabled": True, "alert_labels": dict(alerts["Labels"]), "alert_for": alerts["For"],
+            "run_gap_seconds": longest_gap_seconds(str(backup["CronSchedule"]), backup["TimeZone"])}
 
 
 def _digest(text: str) -> str:

@@ -9,7 +9,7 @@ CronJob `<release>-enclaveos-backup` (schedule, time zone, suspended or not, las
 success, the next run computed from the schedule in its zone, the Jobs running now, the last failed
 Job and the last FAILED line of its log); the newest complete backup (the rule of `latest`) and its
 age against what the schedule promises: the longest gap between two runs of the schedule
-(cron.longest_gap_seconds) plus the time a run may start late (startingDeadlineSeconds) and run
+(values/schedule_gap.py) plus the time a run may start late (startingDeadlineSeconds) and run
 (the Job's activeDeadlineSeconds).
 
 The verdict, its last line, and the exit code:
@@ -42,7 +42,8 @@ from renderer.restore.backups import LATEST, Backup, choose, probe_key
 from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
 from renderer.restore.progress import Progress
 from renderer.restore.session import StoreOpener, read_catalog
-from renderer.values.cron import longest_gap_seconds, next_run, schedule_problems
+from renderer.values.cron import next_run, schedule_problems
+from renderer.values.schedule_gap import duration_text, longest_gap_seconds
 
 OK, WARNING, FAILING = "OK", "WARNING", "FAILING"
 EXIT_CODES = {OK: 0, WARNING: 6, FAILING: 7}
@@ -227,7 +228,7 @@ class StatusCheck:
         taken = _time(newest.created)
         assert taken is not None, "a complete backup's name holds its time"
         age = int((report.checked - taken).total_seconds())
-        facts: dict[str, Any] = {"name": newest.name, "created": newest.created, "age": duration(age),
+        facts: dict[str, Any] = {"name": newest.name, "created": newest.created, "age": duration_text(age),
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
         schedule, zone = (cronjob.schedule, cronjob.time_zone or "UTC") if cronjob else (config.schedule,
@@ -238,21 +239,14 @@ class StatusCheck:
         running = (cronjob.active_deadline if cronjob else None) or 0
         gap = longest_gap_seconds(schedule, zone)
         promise = gap + starting + running
-        facts.update(promised=duration(promise), promisedSeconds=promise)
+        facts.update(promised=duration_text(promise), promisedSeconds=promise)
         if age > promise:
             report.findings.append(Finding(
                 FAILING if age > 2 * promise else WARNING,
-                f"the newest complete backup {newest.name} is {duration(age)} old, more than "
-                f"{'twice ' if age > 2 * promise else ''}the {duration(promise)} the schedule promises (the "
-                f"longest gap {duration(gap)} between runs of {schedule!r} in {zone}, plus {duration(starting)} "
-                f"to start and {duration(running)} to run)"))
-
-
-def duration(seconds: int) -> str:
-    """`1d 7h 0m`, `5h 3m`, `0m`: whole minutes, as an operator reads an age."""
-    days, rest = divmod(max(seconds, 0) // 60, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    return (f"{days}d " if days else "") + (f"{hours}h " if days or hours else "") + f"{minutes}m"
+                f"the newest complete backup {newest.name} is {duration_text(age)} old, more than "
+                f"{'twice ' if age > 2 * promise else ''}the {duration_text(promise)} the schedule promises (the "
+                f"longest gap {duration_text(gap)} between runs of {schedule!r} in {zone}, plus "
+                f"{duration_text(starting)} to start and {duration_text(running)} to run)"))
 
 
 def _time(text: str | None) -> datetime | None:

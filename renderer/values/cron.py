@@ -39,10 +39,12 @@ from renderer.errors import show
 
 TYPE_CHECKING = False  # a render imports this module: datetime only where a schedule's runs are computed
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import date, datetime, tzinfo
+    from datetime import datetime
 
 MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+# What each macro means (robfig/cron's parseDescriptor).
+MACRO_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 EVERY = "@every "  # robfig/cron's parseDescriptor: this prefix, then time.ParseDuration of the rest
 EVERY_MINIMUM_NS = 60 * 10**9  # this product's choice: no more often than a 5-field schedule can run
 # White space between fields as Go's strings.Fields sees it: Python's, less the separators \x1c-\x1f.
@@ -94,6 +96,17 @@ def schedule_problems(schedule: str) -> list[str]:
     read = [_field(field, part) for field, part in zip(FIELDS, parts, strict=True)]
     problems = [p for _, field_problems in read for p in field_problems]
     return problems or _firing_problems([items for items, _ in read])
+
+
+def plain_fields(schedule: str) -> list[list[str]] | None:
+    """The five fields of a schedule that `schedule_problems` accepts (a macro as its five fields), each
+    a list of entries in the plain form `a`, `a-b`, `a-b/n` or `*` (`*` only where robfig/cron keeps its
+    star meaning); None for `@every` and for a schedule with problems."""
+    text = MACRO_FIELDS.get(schedule, compiled(SPACE).sub(" ", schedule).strip(" "))
+    if text.startswith("@") or schedule_problems(schedule):
+        return None
+    read = [_field(field, part) for field, part in zip(FIELDS, text.split(" "), strict=True)]
+    return [items for items, _ in read]
 
 
 def _macro_problems(schedule: str, text: str) -> list[str]:
@@ -341,16 +354,6 @@ def _croniter_problems(text: str) -> list[str]:
     return []
 
 
-# The five fields each macro stands for (robfig/cron v3.0.1 parser.go parseDescriptor).
-MACRO_FIELDS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
-# longest_gap_seconds scans 2027 and 2028: a common year and a leap year, so that both the gap a
-# 29th-of-the-month schedule has in February of a common year and the 366 days of a yearly one show.
-GAP_SCAN_FIRST_YEAR = 2027
-GAP_SCAN_YEARS = 2
-GAP_SCAN_MAX_YEARS = 9  # a schedule that fires only on 29 February (every 4 years, 8 across 2100)
-
-
 def every_seconds(schedule: str) -> int | None:
     """For `@every <duration>`: how often it runs in seconds, as robfig/cron's Every() rounds it
     (at least 1 s, fractions dropped); None for any other schedule. The schedule must be valid."""
@@ -359,13 +362,6 @@ def every_seconds(schedule: str) -> int | None:
     nanoseconds = go_duration(schedule[len(EVERY):])
     assert isinstance(nanoseconds, int), "a valid schedule (schedule_problems)"
     return max(nanoseconds // 10**9, 1)
-
-
-def plain_fields(schedule: str) -> list[list[str]]:
-    """The five fields of a valid 5-field schedule or macro (not @every), each as the list of its
-    entries rewritten to plain numbers (`*`, `a`, `a-b`, `a-b/n`), as croniter reads them."""
-    text = compiled(SPACE).sub(" ", MACRO_FIELDS.get(schedule, schedule)).strip(" ")
-    return [_field(field, part)[0] for field, part in zip(FIELDS, text.split(" "), strict=True)]
 
 
 def next_run(schedule: str, time_zone: str, after: datetime, every_base: datetime | None = None) -> datetime | None:
@@ -385,79 +381,8 @@ def next_run(schedule: str, time_zone: str, after: datetime, every_base: datetim
 
     from croniter import croniter
 
-    expression = " ".join(",".join(items).replace("?", "*") for items in plain_fields(schedule))
+    fields = plain_fields(schedule)
+    assert fields is not None, "a valid schedule that is not @every"
+    expression = " ".join(",".join(items).replace("?", "*") for items in fields)
     found: datetime = croniter(expression, after.astimezone(ZoneInfo(time_zone))).get_next(datetime)
     return found
-
-
-def longest_gap_seconds(schedule: str, time_zone: str = "UTC") -> int:
-    """The longest time, in seconds, between two consecutive runs of a valid `schedule` (see
-    schedule_problems) in `time_zone` (an IANA name), as Kubernetes' CronJob controller runs it:
-    day-of-month and day-of-week combine as in robfig/cron (either one unrestricted: both must
-    match; both restricted: either may), and a daylight-saving change makes a day 23 or 25 hours
-    long (a local time that does not exist runs at the same instant an hour later, as zoneinfo
-    reads it with fold=0). Scans the runs of GAP_SCAN_FIRST_YEAR and the next year (a common and
-    a leap year) and the first run after them; a schedule with fewer runs is scanned up to
-    GAP_SCAN_MAX_YEARS. `@every D` is D. Pure: no clock is read. Raises ValueError for a
-    schedule that schedule_problems refuses, ZoneInfoNotFoundError for an unknown zone."""
-    if schedule_problems(schedule):
-        raise ValueError(f"not a valid schedule: {show(schedule)}")
-    every = every_seconds(schedule)
-    if every is not None:
-        return every
-    from datetime import date, timedelta
-
-    libraries()
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(time_zone)
-    fields = plain_fields(schedule)
-    minutes, hours, days, months, weekdays = (_values(f, items) for f, items in zip(FIELDS, fields, strict=True))
-    either = "*" not in fields[DAY_OF_MONTH] and "*" not in fields[DAY_OF_WEEK]
-    times = sorted(hour * 60 + minute for hour in hours for minute in minutes)
-    within = _longest_step(times) * 60
-    day, end = date(GAP_SCAN_FIRST_YEAR, 1, 1), date(GAP_SCAN_FIRST_YEAR + GAP_SCAN_YEARS, 1, 1)
-    last_day = date(GAP_SCAN_FIRST_YEAR + GAP_SCAN_MAX_YEARS, 1, 1)
-    longest, previous = 0.0, None
-    while day < last_day:
-        on_day, on_weekday = day.day in days, (day.weekday() + 1) % 7 in weekdays  # cron counts from Sunday
-        if day.month in months and ((on_day or on_weekday) if either else (on_day and on_weekday)):
-            first, last, gap = _runs_of_day(day, times, within, zone)
-            longest = max(longest, gap, first - previous if previous is not None else 0)
-            previous = last
-            if day >= end:
-                break
-        day += timedelta(days=1)
-    return int(longest)
-
-
-def _longest_step(ordered: Sequence[float]) -> float:
-    """The largest difference between neighbours of an ordered list (0 for fewer than two)."""
-    from itertools import pairwise
-
-    return max((later - earlier for earlier, later in pairwise(ordered)), default=0)
-
-
-def _values(field: Field, items: list[str]) -> set[int]:
-    """The numbers a field's plain entries (see plain_fields) stand for."""
-    out: set[int] = set()
-    for item in items:
-        span, _, step = item.partition("/")
-        start, _, stop = span.partition("-")
-        low, high = (field.low, field.high) if start in ("*", "?") else (int(start), int(stop or start))
-        out.update(range(low, high + 1, int(step or 1)))
-    return out
-
-
-def _runs_of_day(day: date, times: list[int], within: float, zone: tzinfo) -> tuple[float, float, float]:
-    """The first and last run of a day that matches (POSIX seconds) and the longest gap between its
-    runs. `times`: the runs' local minutes of the day, sorted; `within`: their longest gap in a day
-    of 24 hours. A day whose UTC offset changes has each run converted on its own."""
-    from datetime import datetime, time, timedelta
-
-    start = datetime.combine(day, time(), zone)
-    if start.utcoffset() == datetime.combine(day + timedelta(days=1), time(), zone).utcoffset():
-        base = start.timestamp()
-        return base + times[0] * 60, base + times[-1] * 60, within
-    stamps = sorted({datetime.combine(day, time(m // 60, m % 60), zone).timestamp() for m in times})
-    return stamps[0], stamps[-1], _longest_step(stamps)

@@ -85,6 +85,8 @@ def _keyword(root: dict[str, Any], node: dict[str, Any], key: str, rule: Any, va
         return not isinstance(value, dict) or all(
             _conforms(root, known[k], v) if key == "properties" else _conforms(root, rule, v)
             for k, v in value.items() if (k in known) == (key == "properties"))
+    if key == "propertyNames":
+        return not isinstance(value, dict) or all(_conforms(root, rule, name) for name in value)
     if key == "items" and isinstance(rule, dict):
         return not isinstance(value, list) or all(_conforms(root, rule, item) for item in value)
     if key in ("minLength", "maxLength", "pattern"):

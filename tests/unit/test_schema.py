@@ -95,6 +95,7 @@ def test_defaults_of_nothing() -> None:
     assert values["enclaveos-chart"]["Restore"] == {"Enabled": False}
     assert backup(values) == {
         "TimeZone": "UTC",
+        "Alerts": {"Enabled": False, "For": "15m", "Labels": {}},
         "S3Prefix": "",
         "Retention": 7,
         "Suspend": False,

@@ -13,6 +13,7 @@ import jinja2
 import pytest
 
 from renderer.postrender import compiled_templates
+from renderer.postrender.alerts import alerts, group_name
 from renderer.postrender.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
 from renderer.postrender.settings import DATABASE_NAME, Image, Settings
 from renderer.postrender.template_runtime import FILTERS, UndefinedError
@@ -34,11 +35,12 @@ BASE = Settings(**BASE_FIELDS)
 VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch on
     "namespace": [None, "prod"], "pull_secrets": [[], ["one", "two"]], "database_certs_secret": ["", "certs"],
     "warnings": [(), ("first", 'second "quoted"\nline')], "format": ["sql", "native"],
-    "suspend": [False, True], "restore_enabled": [False, True]}
+    "suspend": [False, True], "restore_enabled": [False, True],
+    "alert_labels": [None, {"release": "kube-prometheus-stack", "example.com/team": "x"}]}
 CASES = [Settings(**{**BASE_FIELDS, **dict(zip(VARIANTS, values, strict=True))})
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
-         "restore-job.yaml.j2": RESTORE_STEPS}
+         "restore-job.yaml.j2": RESTORE_STEPS, "prometheusrule.yaml.j2": BACKUP_STEPS}
 
 
 def jinja2_render(template: str, **context: Any) -> str:
@@ -57,7 +59,8 @@ def test_every_template_is_compiled() -> None:
 @pytest.mark.parametrize("filename", [None, "enclave-manager/templates/datashield-backup-cronjob.yaml"])
 @pytest.mark.parametrize("template", sorted(STEPS))
 def test_compiled_renders_what_jinja2_renders(template: str, settings: Settings, filename: str | None) -> None:
-    context = {"s": settings, "filename": filename, "steps": STEPS[template]}
+    context = {"s": settings, "filename": filename, "steps": STEPS[template], "alerts": alerts(settings),
+               "group": group_name(settings)}
     compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME,
                                                     "kept_exit": KEPT_EXIT})
     assert compiled == jinja2_render(template, **context)
