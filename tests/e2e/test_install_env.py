@@ -172,7 +172,8 @@ def test_install_env_without_a_python_says_what_it_needs(tmp_path: Path, args: t
 def test_install_env_refuses_an_unknown_argument(tmp_path: Path) -> None:
     done = install_env(plugin_folder(tmp_path), search_path(tmp_path, {}), None, "--devel")
     assert (done.returncode, done.stdout, done.stderr) == (
-        2, "", '[helm-datashield] install-env: unknown argument "--devel" (use --dev, --which-python, --list-pythons, --venv DIR or nothing)\n')
+        2, "", '[helm-datashield] install-env: unknown argument "--devel" '
+               '(use --dev, --which-python, --list-pythons or nothing)\n')
 
 
 PROBE_SECONDS = 2

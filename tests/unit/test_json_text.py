@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from renderer import json_text
+from tests.conftest import json_message
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_VALUES = st.recursive(
@@ -32,19 +33,12 @@ def test_quoted_writes_what_json_writes(value: Any) -> None:
     assert json_text.quoted(value) == json.dumps(value, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "Expecting value: line 1 column 1 (char 0)"),
-    ("{not json", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
-    ('{"a": 1} x', "Extra data: line 1 column 10 (char 9)"),
-    ('["a", ]', "Expecting value: line 1 column 7 (char 6)"),
-], ids=["empty", "bad-key", "extra-data", "trailing-comma"])
-def test_errors_are_json_errors_with_json_messages(text: str, message: str) -> None:
+@pytest.mark.parametrize("text", ["", "{not json", '{"a": 1} x', '["a", ]'],
+                         ids=["empty", "bad-key", "extra-data", "trailing-comma"])
+def test_errors_are_json_errors_with_json_messages(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as error:
         json_text.loads(text)
-    assert str(error.value) == message
-    with pytest.raises(json.JSONDecodeError) as expected:
-        json.loads(text)
-    assert str(expected.value) == message
+    assert str(error.value) == json_message(text)
 
 
 def test_a_parse_float_that_refuses_is_obeyed() -> None:
