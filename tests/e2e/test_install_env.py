@@ -44,17 +44,12 @@ def maps_libpython(python: str) -> bool:
 
 def real_interpreters() -> dict[bool, str]:
     """One real (not venv, not shim) interpreter >= 3.10 of each kind found here, by whether it
-    maps libpython: the base of the running venv, and what python3.1x on PATH runs."""
+    maps libpython: the base of the running venv, and each that `install-env --list-pythons` finds
+    (whatever Python runs the tests: pyenv's shims may run none of the others)."""
     found: dict[bool, str] = {}
-    candidates = [os.path.realpath(sys.executable)]
-    for minor in range(10, 14):
-        shim = shutil.which(f"python3.{minor}")
-        if shim:
-            done = subprocess.run([shim, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
-                                  check=False, timeout=60)
-            if done.returncode == 0:
-                candidates.append(done.stdout.strip())
-    for python in candidates:
+    listed = subprocess.run([str(ROOT / "scripts" / "install-env"), "--list-pythons"], capture_output=True,
+                            text=True, check=True, timeout=300).stdout.splitlines()
+    for python in [os.path.realpath(sys.executable), *(line.split(" ", 1)[1] for line in listed)]:
         found.setdefault(maps_libpython(python), python)
     return found
 
