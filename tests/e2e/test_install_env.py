@@ -247,3 +247,30 @@ def test_install_env_passes_over_a_python_that_hangs(tmp_path: Path, tools: tupl
         0, f"{tmp_path / 'bin' / 'python3.12'}\n",
         f"[helm-datashield] install: passed over {hanging / 'python3.13'}: it did not answer within "
         f"{PROBE_SECONDS} s\n")
+
+
+def version_of(python: str) -> str:
+    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout.strip()
+
+
+@needs(SHARED, STATIC)
+def test_list_pythons_gives_the_choice_first_then_each_other_python_once(tmp_path: Path) -> None:
+    """--list-pythons: install-env's choice first, then every other usable Python on PATH or among
+    pyenv's builds (PYENV_ROOT), each real interpreter once; python3.N-config, a venv's python and
+    an old Python are not listed."""
+    assert STATIC is not None and SHARED is not None
+    plugin = plugin_folder(tmp_path)
+    pyenv = tmp_path / "pyenv"
+    for version, name, target in [("a", "python3.99", SHARED), ("a", "python3.99-config", SHARED),
+                                  ("b", "python3.98", STATIC), ("venv", "python3.97", sys.executable),
+                                  *([("old", "python3.9", OLD)] if OLD else [])]:
+        (pyenv / "versions" / version / "bin").mkdir(parents=True, exist_ok=True)
+        (pyenv / "versions" / version / "bin" / name).symlink_to(target)
+    path = search_path(tmp_path, {"python3.13": SHARED, "python3.12": STATIC, "python3": STATIC})
+    done = install_env(plugin, path, None, "--list-pythons", extra={"PYENV_ROOT": str(pyenv)})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        f"{version_of(STATIC)} {tmp_path / 'bin' / 'python3.12'}",  # the choice: it does not map libpython
+        f"{version_of(SHARED)} {tmp_path / 'bin' / 'python3.13'}",
+    ]
