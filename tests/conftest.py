@@ -11,6 +11,7 @@ kubernetes-validate checks the objects.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -111,3 +112,13 @@ def run_postrenderer(stdin: str, *args: str, env: dict[str, str] | None = None) 
     base = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
     return subprocess.run(check=False, args=[str(POSTRENDERER), *args], input=stdin, capture_output=True, text=True,
                           env={**base, **(env or {})}, cwd=ROOT, timeout=60)
+
+
+def json_message(text: str) -> str:
+    """The message this Python's `json` module gives for the invalid JSON `text`. Its wording is
+    Python's, not ours, and it changes between versions (3.13: "Illegal trailing comma ...")."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return str(error)
+    raise AssertionError(f"{text!r} is valid JSON")

@@ -44,17 +44,12 @@ def maps_libpython(python: str) -> bool:
 
 def real_interpreters() -> dict[bool, str]:
     """One real (not venv, not shim) interpreter >= 3.10 of each kind found here, by whether it
-    maps libpython: the base of the running venv, and what python3.1x on PATH runs."""
+    maps libpython: the base of the running venv, and each that `install-env --list-pythons` finds
+    (whatever Python runs the tests: pyenv's shims may run none of the others)."""
     found: dict[bool, str] = {}
-    candidates = [os.path.realpath(sys.executable)]
-    for minor in range(10, 14):
-        shim = shutil.which(f"python3.{minor}")
-        if shim:
-            done = subprocess.run([shim, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
-                                  check=False, timeout=60)
-            if done.returncode == 0:
-                candidates.append(done.stdout.strip())
-    for python in candidates:
+    listed = subprocess.run([str(ROOT / "scripts" / "install-env"), "--list-pythons"], capture_output=True,
+                            text=True, check=True, timeout=300).stdout.splitlines()
+    for python in [os.path.realpath(sys.executable), *(line.split(" ", 1)[1] for line in listed)]:
         found.setdefault(maps_libpython(python), python)
     return found
 
@@ -172,7 +167,8 @@ def test_install_env_without_a_python_says_what_it_needs(tmp_path: Path, args: t
 def test_install_env_refuses_an_unknown_argument(tmp_path: Path) -> None:
     done = install_env(plugin_folder(tmp_path), search_path(tmp_path, {}), None, "--devel")
     assert (done.returncode, done.stdout, done.stderr) == (
-        2, "", '[helm-datashield] install-env: unknown argument "--devel" (use --dev, --which-python or nothing)\n')
+        2, "", '[helm-datashield] install-env: unknown argument "--devel" '
+               '(use --dev, --which-python, --list-pythons or nothing)\n')
 
 
 PROBE_SECONDS = 2
@@ -251,3 +247,30 @@ def test_install_env_passes_over_a_python_that_hangs(tmp_path: Path, tools: tupl
         0, f"{tmp_path / 'bin' / 'python3.12'}\n",
         f"[helm-datashield] install: passed over {hanging / 'python3.13'}: it did not answer within "
         f"{PROBE_SECONDS} s\n")
+
+
+def version_of(python: str) -> str:
+    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout.strip()
+
+
+@needs(SHARED, STATIC)
+def test_list_pythons_gives_the_choice_first_then_each_other_python_once(tmp_path: Path) -> None:
+    """--list-pythons: install-env's choice first, then every other usable Python on PATH or among
+    pyenv's builds (PYENV_ROOT), each real interpreter once; python3.N-config, a venv's python and
+    an old Python are not listed."""
+    assert STATIC is not None and SHARED is not None
+    plugin = plugin_folder(tmp_path)
+    pyenv = tmp_path / "pyenv"
+    for version, name, target in [("a", "python3.99", SHARED), ("a", "python3.99-config", SHARED),
+                                  ("b", "python3.98", STATIC), ("venv", "python3.97", sys.executable),
+                                  *([("old", "python3.9", OLD)] if OLD else [])]:
+        (pyenv / "versions" / version / "bin").mkdir(parents=True, exist_ok=True)
+        (pyenv / "versions" / version / "bin" / name).symlink_to(target)
+    path = search_path(tmp_path, {"python3.13": SHARED, "python3.12": STATIC, "python3": STATIC})
+    done = install_env(plugin, path, None, "--list-pythons", extra={"PYENV_ROOT": str(pyenv)})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        f"{version_of(STATIC)} {tmp_path / 'bin' / 'python3.12'}",  # the choice: it does not map libpython
+        f"{version_of(SHARED)} {tmp_path / 'bin' / 'python3.13'}",
+    ]

@@ -13,7 +13,7 @@ import pytest
 
 from renderer.edges.cluster import shown
 from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
-from tests.conftest import CHART
+from tests.conftest import CHART, json_message
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
     BUCKET,
@@ -395,8 +395,7 @@ def test_a_local_file_with_its_metadata_beside_it_is_checked_like_a_backup(world
 @pytest.mark.parametrize(("content", "beside", "reason"), [
     (None, None, "--from {path}: cannot read it: No such file or directory"),
     (b"", None, "--from {path}: the file is empty"),
-    (b"x", b"{not json", "{path}.json: not a readable metadata object: Expecting property name enclosed in double "
-                         "quotes: line 1 column 2 (char 1)"),
+    (b"x", b"{not json", "{path}.json: not a readable metadata object: " + json_message("{not json")),
     (b"x", b'{"sha256": "00"}', "{path}.json records another SHA-256 than {path} has: the file is not the backup "
                                 "that metadata describes"),
 ])

@@ -5,7 +5,9 @@ No timing is asserted here: the benchmark prints figures and checks its targets 
 
 from __future__ import annotations
 
-from bench.postrender import fidelity, make_stream, report, scale, split, targets
+import pytest
+
+from bench.postrender import OURS, PEER, fidelity, make_stream, report, scale, split, table, targets
 
 
 def test_stream_has_the_documents_asked_for_and_the_chart_objects() -> None:
@@ -33,3 +35,18 @@ def test_fidelity_notices_a_changed_document() -> None:
     changed = output.replace("name: svc-2\n", "name: svc-two\n")
     assert changed != output
     assert fidelity(stream, changed) == (19, 18, True)
+
+
+@pytest.mark.parametrize("ours,peer,results", [
+    (1.50, 2.10, ["PASS", "PASS"]),
+    (1.90, 2.10, ["MISS", "PASS"]),  # above 1.8, though below the peer
+    (1.70, 1.60, ["PASS", "MISS"]),  # within 1.8, but the peer did better in the same run
+    (1.70, 1.70, ["PASS", "MISS"]),  # a tie is not below
+], ids=["both", "over-1.8", "above-peer", "tie-with-peer"])
+def test_the_ratio_must_be_within_1_8_and_below_the_peer(ours: float, peer: float, results: list[str]) -> None:
+    helm = {"cat": {"ms": 100.0, "ratio": 1.0}, OURS: {"ms": 100 * ours, "ratio": ours},
+            PEER: {"ms": 100 * peer, "ratio": peer}}
+    assert [v["result"] for v in targets(helm, [])] == results
+    row = table([{"python": "3.12.1", "helm": helm, "scale": [], "targets": targets(helm, [])}]).splitlines()[-1]
+    assert row.startswith(f"| 3.12.1 | {ours:.2f} | {peer:.2f} | - | - | - | ")
+    assert row.endswith("| PASS |" if results == ["PASS", "PASS"] else ")" + " |")
