@@ -70,6 +70,8 @@ def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -
     if config.backup_enabled:
         added.append(("datashield-backup-rbac.yaml", inject.backup_rbac))
         added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
+    if config.first_backup:
+        added.append(("datashield-backup-first-job.yaml", inject.first_backup_job))
     if config.restore_enabled:
         added.append(("datashield-restore-job.yaml", inject.restore_job))
     for name, build in added:

@@ -46,7 +46,7 @@ SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-"
                "starting and ending with a letter or digit")
 PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
 RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
-BACKUP_KEYS = ("CronSchedule, Database, Format, ImagePullSecrets, Images, Resources, Retention, S3Prefix, "
+BACKUP_KEYS = ("CronSchedule, Database, FirstBackup, Format, ImagePullSecrets, Images, Resources, Retention, S3Prefix, "
                "StartingDeadlineSeconds, Suspend, TimeZone")
 # The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
