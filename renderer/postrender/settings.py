@@ -166,15 +166,15 @@ def _check_names(settings: Settings) -> None:
     the name that allows the shortest release name."""
     first_backup = f"{settings.first_backup_job_prefix}<hash>"  # the hash: FIRST_BACKUP_HASH_LENGTH characters
     too_long = []
-    for name, length, limit, wanted in (
-            (settings.cronjob_name, len(settings.cronjob_name), CRONJOB_NAME_MAX, settings.backup_enabled),
-            (settings.restore_job_name, len(settings.restore_job_name), JOB_NAME_MAX, settings.restore_enabled),
+    for name, length, limit, wanted, hint in (
+            (settings.cronjob_name, len(settings.cronjob_name), CRONJOB_NAME_MAX, settings.backup_enabled, ""),
+            (settings.restore_job_name, len(settings.restore_job_name), JOB_NAME_MAX, settings.restore_enabled, ""),
             (first_backup, len(settings.first_backup_job_prefix) + FIRST_BACKUP_HASH_LENGTH, JOB_NAME_MAX,
-             settings.first_backup)):
+             settings.first_backup, " (or turn the first backup off: enclaveos-chart.Backup.FirstBackup=false)")):
         if wanted and length > limit:
-            too_long.append((limit - (length - len(settings.release)), name, length, limit))
+            too_long.append((limit - (length - len(settings.release)), name, length, limit, hint))
     if too_long:
-        longest, name, length, limit = min(too_long)
+        longest, name, length, limit, hint = min(too_long)
         raise InvalidValues([Problem("release name", show(settings.release),
                                      f'makes "{name}" {length} characters long, Kubernetes allows {limit}: '
-                                     f"use a release name of at most {longest} characters")])
+                                     f"use a release name of at most {longest} characters{hint}")])

@@ -21,6 +21,7 @@ Pod = dict[str, Any]
 Container = dict[str, Any]
 SCRATCH = {"/work", "/tmp"}  # the only writable paths: emptyDir volumes
 FIRST_HASH = re.compile(r"-first-[0-9a-f]{8}$")
+BACKUP_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]
 TOKEN_READERS = {"upload"}  # the only container that calls the Kubernetes API (it lists pods, for their nodes)
 
 
@@ -99,11 +100,11 @@ def rendered(mode: str) -> tuple[dict[str, Any], ...]:
 
 
 @pytest.mark.parametrize("mode,pods", [
-    ("backup", ["CronJob/ds-enclaveos-backup: dump, upload", "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]),
+    ("backup", BACKUP_PODS),
     ("restore", ["CronJob/ds-enclaveos-backup: dump, upload",
                  "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]),
-    ("helm4-backup", ["CronJob/ds-enclaveos-backup: dump, upload", "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]),
-    ("native-backup", ["CronJob/ds-enclaveos-backup: dump, upload", "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]),
+    ("helm4-backup", BACKUP_PODS),
+    ("native-backup", BACKUP_PODS),
     ("native-restore", ["CronJob/ds-enclaveos-backup: dump, upload",
                         "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]),
     ("secure-cluster", ["CronJob/ds-enclaveos-backup: dump, upload",

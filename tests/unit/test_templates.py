@@ -42,7 +42,8 @@ STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_S
          "backup-job-spec.yaml.j2": BACKUP_STEPS, "backup-first-job.yaml.j2": BACKUP_STEPS,
          "restore-job.yaml.j2": RESTORE_STEPS}
 # What inject.py gives the templates of the CronJob and the first backup's Job besides the settings.
-JOB = {"job_spec": "backoffLimit: 2\ntemplate:\n  spec: {}", "first_backup_job_name": "ds-enclaveos-backup-first-0a1b2c3d"}
+JOB = {"job_spec": "backoffLimit: 2\ntemplate:\n  spec: {}",
+       "first_backup_job_name": "ds-enclaveos-backup-first-0a1b2c3d"}
 
 
 def jinja2_render(template: str, **context: Any) -> str:
