@@ -7,6 +7,7 @@ waited for."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -129,10 +130,8 @@ class LateDatabase:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         if self.server is not None:
