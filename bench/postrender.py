@@ -49,7 +49,7 @@ BACKUP = ["--set", "enclaveos-chart.Backup.CronSchedule=0 0 * * *",
           "--set", "global.S3.Endpoint=s3.example.com", "--set", "global.S3.Bucket=acme-backups",
           "--set", "global.S3.HmacSecretName=creds"]
 SEPARATOR = re.compile(r"^---(?=[ \t]|\r?$)", re.MULTILINE)
-INJECTED_KINDS = {"ServiceAccount", "Role", "RoleBinding", "CronJob"}
+INJECTED_KINDS = {"ServiceAccount", "Role", "RoleBinding", "CronJob", "Job"}  # Job: the first backup
 
 TARGET_RATIO = 1.8
 PEER = "kubectl kustomize (peer)"

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,21 @@ def json_message(text: str) -> str:
     except json.JSONDecodeError as error:
         return str(error)
     raise AssertionError(f"{text!r} is valid JSON")
+
+
+KUBERNETES_VERSIONS = [f"1.{minor}.0" for minor in range(27, 38)]
+
+
+def kubernetes_problems(objects: list[dict[str, Any]]) -> list[str]:
+    """What kubernetes-validate (strict: unknown fields too) finds wrong in `objects`, for every
+    Kubernetes version the project supports, one "<version> <kind>/<name>: <message>" each."""
+    import kubernetes_validate
+
+    failures = []
+    for version in KUBERNETES_VERSIONS:
+        for obj in objects:
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                failures.append(f"{version} {obj['kind']}/{obj['metadata']['name']}: {exc.message}")
+    return failures

@@ -205,6 +205,11 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '    - name: RESTORE_MANAGER_NODES\n'
                    '      value: ')
         out.append(str(rt.q(rt.attr(s_, 'restore_manager_nodes'))))
+    if not rt.attr(step_, 'object_store'):
+        out.append('\n'
+                   '    # At most this long, waiting for the database to answer (dump.sh): it may still be starting.\n'
+                   '    - name: DATABASE_WAIT_SECONDS\n'
+                   '      value: "180"')
     if rt.attr(s_, 'database_certs_secret') and (not rt.attr(step_, 'object_store')):
         out.append('\n'
                    '    - name: DATABASE_CERTS_DIR\n'
@@ -321,32 +326,58 @@ def render_backup_cronjob_yaml(ctx: Context) -> str:
     out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 8)))
     out.append('\n'
                '    spec:\n'
-               '      backoffLimit: 2\n'
-               '      activeDeadlineSeconds: ')
+               '      ')
+    out.append(str(rt.indent(rt.context(ctx, 'job_spec'), 6)))
+    out.append('\n')
+    return "".join(out)
+
+
+def render_backup_first_job_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append("# The first backup: the CronJob's backup pod, run once as soon as the backup configuration is\n"
+               '# installed or changes. Its name ends with a hash of its spec, so an upgrade that changes nothing\n'
+               '# renders this same Job again (nothing to do), and one that changes what it runs renders a new Job\n'
+               "# (a Job's pod template cannot be changed). No ttlSecondsAfterFinished: a Job deleted by its TTL\n"
+               '# would be created again, and run again, by the next helm upgrade.\n'
+               'apiVersion: batch/v1\n'
+               'kind: Job\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.context(ctx, 'first_backup_job_name'), 'backup', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'spec:\n'
+               '  ')
+    out.append(str(rt.indent(rt.context(ctx, 'job_spec'), 2)))
+    out.append('\n')
+    return "".join(out)
+
+
+def render_backup_job_spec_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('backoffLimit: 2\n'
+               'activeDeadlineSeconds: ')
     out.append(str(rt.attr(rt.context(ctx, 's'), 'backup_deadline_seconds')))
     out.append('\n'
-               '      # A backup that is complete and kept, but whose clean-up (retention) failed, exits with\n'
-               '      # KEPT_EXIT (scripts/lib.sh): the Job fails at once, without another try, since every try\n'
-               '      # writes another backup. podFailurePolicy: beta and on by default since Kubernetes 1.26, GA\n'
-               '      # in 1.31; it needs restartPolicy: Never, which the pod has. The empty onPodConditions: the\n'
-               '      # OpenAPI schema of 1.27 marks it required (fixed in 1.28); the API server takes it empty.\n'
-               '      podFailurePolicy:\n'
-               '        rules:\n'
-               '          - action: FailJob\n'
-               '            onExitCodes:\n'
-               '              containerName: upload\n'
-               '              operator: In\n'
-               '              values: [')
+               '# A backup that is complete and kept, but whose clean-up (retention) failed, exits with\n'
+               '# KEPT_EXIT (scripts/lib.sh): the Job fails at once, without another try, since every try\n'
+               '# writes another backup. podFailurePolicy: beta and on by default since Kubernetes 1.26, GA\n'
+               '# in 1.31; it needs restartPolicy: Never, which the pod has. The empty onPodConditions: the\n'
+               '# OpenAPI schema of 1.27 marks it required (fixed in 1.28); the API server takes it empty.\n'
+               'podFailurePolicy:\n'
+               '  rules:\n'
+               '    - action: FailJob\n'
+               '      onExitCodes:\n'
+               '        containerName: upload\n'
+               '        operator: In\n'
+               '        values: [')
     out.append(str(rt.context(ctx, 'kept_exit')))
     out.append(']\n'
-               '            onPodConditions: []\n'
-               '      template:\n'
-               '        metadata:\n'
-               '          labels:')
-    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 12)))
+               '      onPodConditions: []\n'
+               'template:\n'
+               '  metadata:\n'
+               '    labels:')
+    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 6)))
     out.append('\n'
-               '        spec:')
-    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 10)))
+               '  spec:')
+    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 4)))
     out.append('\n')
     return "".join(out)
 
@@ -452,6 +483,8 @@ def render_restore_job_yaml(ctx: Context) -> str:
 
 RENDER = {
     'backup-cronjob.yaml.j2': render_backup_cronjob_yaml,
+    'backup-first-job.yaml.j2': render_backup_first_job_yaml,
+    'backup-job-spec.yaml.j2': render_backup_job_spec_yaml,
     'backup-rbac.yaml.j2': render_backup_rbac_yaml,
     'prometheusrule.yaml.j2': render_prometheusrule_yaml,
     'restore-job.yaml.j2': render_restore_job_yaml,
@@ -521,11 +554,31 @@ SCRIPTS = {
         '# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the\n'
         '# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"\n'
         "# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.\n"
-        'now=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
         'format=${BACKUP_FORMAT:-sql}\n'
+        '# At install time the database may still be starting (the first backup runs as the release is\n'
+        "# installed, and the database pod's name resolves only once that pod is ready): wait, at most\n"
+        '# $DATABASE_WAIT_SECONDS, for it to answer and, for a backup, for $DATABASE_NAME to exist (the\n'
+        '# manager may not have created it yet). A safety dump needs no database: a missing one is nothing to save.\n'
+        'wait_limit=${DATABASE_WAIT_SECONDS:-0} wait_start=$(date +%s)\n'
+        'log "waiting for the database at $DATABASE_HOST:$DATABASE_PORT (up to $wait_limit s)"\n'
+        'while :; do\n'
+        '  waited=$(($(date +%s) - wait_start))\n'
+        '  if version=$(db_version 2>&1) && [ -n "$version" ]; then\n'
+        '    [ -z "${DUMP_PREFIX:-}" ] || break\n'
+        '    db_exists && break\n'
+        '    case $? in\n'
+        '      1) reason="database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT" ;;\n'
+        '      *) reason="cannot list the databases at $DATABASE_HOST:$DATABASE_PORT" ;;\n'
+        '    esac\n'
+        '  else\n'
+        '    reason="cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: ${version:-no answer}"\n'
+        '  fi\n'
+        '  [ "$waited" -lt "$wait_limit" ] || fail "$reason (waited $waited s)"\n'
+        '  sleep 2\n'
+        'done\n'
+        'log "database answered after $waited s"\n'
+        'now=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
         'log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"\n'
-        'version=$(db_version 2>&1) && [ -n "$version" ] ||\n'
-        '  fail "cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: $version"\n'
         "# The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of\n"
         "# a backup's name) and lets a restore see that a backup comes from another cluster.\n"
         'cluster=$(db_cluster_id 2>&1) ||\n'
@@ -539,12 +592,9 @@ SCRIPTS = {
         'name=$(object_name "$(printf \'%s\' "$now" | tr -d \':-\')" "$cluster" "$format")\n'
         'mkdir -p "$WORK_DIR/$NAMESPACE"\n'
         'file="$WORK_DIR/$name"\n'
-        'if db_exists; then exists=0; else exists=$?; fi\n'
-        '[ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"\n'
-        'if [ "$exists" = 1 ] && [ -z "${DUMP_PREFIX:-}" ]; then\n'
-        '  fail "database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT"\n'
-        'fi\n'
         'if [ -n "${DUMP_PREFIX:-}" ]; then\n'
+        '  if db_exists; then exists=0; else exists=$?; fi\n'
+        '  [ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"\n'
         '  [ "$exists" = 1 ] || db_table_counts > "$WORK_DIR/tables" || fail "cannot count the rows of the tables of $DATABASE_NAME"\n'
         '  if [ ! -s "$WORK_DIR/tables" ]; then\n'
         '    # A safety dump of a missing or empty database: nothing to lose, nothing to save.\n'

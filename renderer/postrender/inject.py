@@ -1,7 +1,8 @@
 """Building the injected objects and the manager in restore mode.
 
-- The backup CronJob `<release>-enclaveos-backup` and, in restore mode, the restore
-  Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
+- The backup CronJob `<release>-enclaveos-backup`, the first backup's Job
+  `<release>-enclaveos-backup-first-<hash>` (the CronJob's job spec, run once) and, in restore
+  mode, the restore Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
   in `renderer/postrender/templates/`, compiled to Python ahead of time (tools/template_compiler.py);
   the HMAC keys reach their pods only through `secretKeyRef`, never as values.
 - In restore mode the manager Deployment gets `replicas: 0` (whatever the chart
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from renderer import libraries
 from renderer.errors import InvalidManifests
-from renderer.postrender.settings import DATABASE_NAME, Settings
+from renderer.postrender.settings import DATABASE_NAME, FIRST_BACKUP_HASH_LENGTH, Settings
 from renderer.postrender.stream import HELM4_FILENAME, Document
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
@@ -71,7 +72,25 @@ RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"
 
 def backup_cronjob(settings: Settings, filename: str | None) -> str:
     """The backup CronJob, as YAML text."""
-    return _render("backup-cronjob.yaml.j2", settings, filename, BACKUP_STEPS)
+    return _render("backup-cronjob.yaml.j2", settings, filename, BACKUP_STEPS, **_backup_job(settings))
+
+
+def first_backup_job(settings: Settings, filename: str | None) -> str:
+    """The first backup: a Job with the CronJob's own job spec, run once, as YAML text. It is named
+    `<release>-enclaveos-backup-first-<hash>`, the hash (FIRST_BACKUP_HASH_LENGTH hex digits of
+    SHA-256) of that spec's text: the same configuration renders the same Job, a changed one a new
+    Job (a Job's pod template is immutable)."""
+    return _render("backup-first-job.yaml.j2", settings, filename, BACKUP_STEPS, **_backup_job(settings))
+
+
+def _backup_job(settings: Settings) -> dict[str, str]:
+    """The spec shared by the CronJob's jobTemplate and the first backup's Job, and that Job's name."""
+    import hashlib
+
+    # Without its last line break: each template places it, and gives its own.
+    spec = _render("backup-job-spec.yaml.j2", settings, None, BACKUP_STEPS).rstrip("\n")
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:FIRST_BACKUP_HASH_LENGTH]
+    return {"job_spec": spec, "first_backup_job_name": f"{settings.first_backup_job_prefix}{digest}"}
 
 
 def backup_rbac(settings: Settings, filename: str | None) -> str:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 CRONJOB_NAME_MAX = 52  # Kubernetes: the controller appends 11 characters to name each Job
-JOB_NAME_MAX = 63  # the Job's name becomes a label value
+JOB_NAME_MAX = 63  # the Job's name becomes a label value (its pods' names are cut to fit: Kubernetes)
+FIRST_BACKUP_HASH_LENGTH = 8  # hex digits of the first backup Job's name (inject.first_backup_job)
 DATABASE_NAME = "malbork"
 ALERTS_PATH = "enclaveos-chart.Backup.Alerts"
 DEFAULT_DATABASE_PORT = 26257
@@ -52,6 +53,8 @@ class Settings:
         "database_port",
         "database_selector",
         "endpoint",
+        "first_backup",
+        "first_backup_job_prefix",
         "format",
         "manager_name",
         "manager_selector",
@@ -108,6 +111,8 @@ class Settings:
                  restore_run_id: str,  # the restore Job's name ends with it
                  restore_manager_nodes: str,  # "node,node": where the manager ran when restore mode began ("" unknown)
                  restore_job_name: str,
+                 first_backup: bool,  # the first backup's Job: backups configured, Backup.FirstBackup, not restore mode
+                 first_backup_job_prefix: str,  # its name without the hash of its spec
                  warnings: tuple[str, ...],  # shown on stderr and kept as an annotation of the injected objects
                  backup_deadline_seconds: int = BACKUP_DEADLINE_SECONDS,
                  alerts_enabled: bool = False,  # the PrometheusRule (renderer/postrender/alerts.py)
@@ -145,6 +150,8 @@ class Settings:
         self.restore_run_id = restore_run_id
         self.restore_manager_nodes = restore_manager_nodes
         self.restore_job_name = restore_job_name
+        self.first_backup = first_backup
+        self.first_backup_job_prefix = first_backup_job_prefix
         self.warnings = warnings
         self.backup_deadline_seconds = backup_deadline_seconds
         self.alerts_enabled = alerts_enabled
@@ -192,6 +199,8 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         restore_run_id=suffix,
         restore_manager_nodes=str(restore.get("ManagerNodes", "")),
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
+        first_backup=bool(backup.get("CronSchedule")) and backup["FirstBackup"] and not restore["Enabled"],
+        first_backup_job_prefix=f"{release}-enclaveos-backup-first-",
         warnings=tuple(str(w) for w in warnings(values)),
         **_alerts(backup, targets),
     )
@@ -257,13 +266,19 @@ def _database_port(targets: Targets) -> int:
 
 
 def _check_names(settings: Settings) -> None:
-    problems = []
-    for name, limit, wanted in ((settings.cronjob_name, CRONJOB_NAME_MAX, settings.backup_enabled),
-                                (settings.restore_job_name, JOB_NAME_MAX, settings.restore_enabled)):
-        if wanted and len(name) > limit:
-            longest = limit - (len(name) - len(settings.release))
-            problems.append(Problem("release name", show(settings.release),
-                                    f'makes "{name}" {len(name)} characters long, Kubernetes allows {limit}: '
-                                    f"use a release name of at most {longest} characters"))
-    if problems:
-        raise InvalidValues(problems)
+    """The release name must leave every injected name within its Kubernetes limit; one problem, for
+    the name that allows the shortest release name."""
+    first_backup = f"{settings.first_backup_job_prefix}<hash>"  # the hash: FIRST_BACKUP_HASH_LENGTH characters
+    too_long = []
+    for name, length, limit, wanted, hint in (
+            (settings.cronjob_name, len(settings.cronjob_name), CRONJOB_NAME_MAX, settings.backup_enabled, ""),
+            (settings.restore_job_name, len(settings.restore_job_name), JOB_NAME_MAX, settings.restore_enabled, ""),
+            (first_backup, len(settings.first_backup_job_prefix) + FIRST_BACKUP_HASH_LENGTH, JOB_NAME_MAX,
+             settings.first_backup, " (or turn the first backup off: enclaveos-chart.Backup.FirstBackup=false)")):
+        if wanted and length > limit:
+            too_long.append((limit - (length - len(settings.release)), name, length, limit, hint))
+    if too_long:
+        longest, name, length, limit, hint = min(too_long)
+        raise InvalidValues([Problem("release name", show(settings.release),
+                                     f'makes "{name}" {length} characters long, Kubernetes allows {limit}: '
+                                     f"use a release name of at most {longest} characters{hint}")])

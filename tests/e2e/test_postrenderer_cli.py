@@ -159,8 +159,9 @@ def test_an_overlong_release_name_is_refused() -> None:
     result = run_postrenderer(stdin)
     assert result.returncode == 3 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f'[helm-datashield] release name: "{long_release}": makes "{long_release}-enclaveos-backup" 53 characters '
-        "long, Kubernetes allows 52: use a release name of at most 35 characters"]
+        f'[helm-datashield] release name: "{long_release}": makes "{long_release}-enclaveos-backup-first-<hash>" 68 '
+        "characters long, Kubernetes allows 63: use a release name of at most 31 characters (or turn the first "
+        "backup off: enclaveos-chart.Backup.FirstBackup=false)"]
 
 
 def test_the_hmac_keys_reach_the_pods_only_as_secret_references() -> None:

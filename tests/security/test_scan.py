@@ -94,7 +94,8 @@ def test_checkov_read_every_injected_object(scan: Scan) -> None:
     seen = {c["file_path"].lstrip("/") for c in scan.failed + scan.passed}
     assert scan.parsing_errors == 0
     assert sorted(f for names in scan.files.values() for f in names if f not in seen) == []
-    assert len(scan.pods) == 11  # a CronJob in each of the 7 modes, a Job in the 4 restore modes
+    # A CronJob in each of the 7 modes, a restore Job in the 4 restore modes, a first backup's Job in the 3 others.
+    assert len(scan.pods) == 14
 
 
 def test_checkov_passes_the_pod_security_checks_on_every_pod(scan: Scan) -> None:

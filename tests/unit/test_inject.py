@@ -6,12 +6,18 @@ line stays as the chart wrote it.
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
 import yaml
 
 from renderer.errors import InvalidManifests
 from renderer.postrender.inject import RESTORE_ANNOTATION, manager_in_restore_mode
 from renderer.postrender.stream import split
+from tests.conftest import kubernetes_problems, run_postrenderer
 
 RECORD = f"{RESTORE_ANNOTATION}: "
 
@@ -95,3 +101,83 @@ def test_restore_mode_refuses_a_manager_decoders_read_differently(text: str, pro
     assert str(refused.value) == (f'Deployment "m": {problem}: Kubernetes and this post-renderer may read its '
                                   "replicas differently, so restore mode could not be sure to stop the manager; "
                                   + AMBIGUOUS)
+
+
+# The first backup's Job (issue 17), rendered by the real post-renderer from the golden backup input.
+GOLDEN_BACKUP = (Path(__file__).resolve().parents[1] / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
+FIRST = re.compile(r"ds-enclaveos-backup-first-[0-9a-f]{8}")
+
+
+def render(tmp_path: Path, stdin: str = GOLDEN_BACKUP, **chart: object) -> list[dict[str, Any]]:
+    values = tmp_path / f"values-{len(list(tmp_path.iterdir()))}.json"
+    values.write_text(json.dumps({"enclaveos-chart": chart}), encoding="utf-8")
+    done = run_postrenderer(stdin, "--values", str(values))
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    return [d for d in yaml.safe_load_all(done.stdout) if d]
+
+
+def first_backups(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == "Job" and "-first-" in o["metadata"]["name"]]
+
+
+def test_the_first_backup_runs_the_cronjobs_own_job_spec(tmp_path: Path) -> None:
+    objects = render(tmp_path)
+    [cronjob] = [o for o in objects if o["kind"] == "CronJob"]
+    [job] = first_backups(objects)
+    assert FIRST.fullmatch(job["metadata"]["name"])
+    assert job["spec"] == cronjob["spec"]["jobTemplate"]["spec"]
+    assert job["metadata"]["labels"] == cronjob["metadata"]["labels"] == cronjob["spec"]["jobTemplate"]["metadata"][
+        "labels"]
+    assert "ttlSecondsAfterFinished" not in job["spec"]  # deleted by a TTL, the next upgrade would run it again
+
+
+@pytest.mark.parametrize("backup,same", [
+    pytest.param({}, True, id="unchanged"),
+    pytest.param({"CronSchedule": "30 1 * * *", "TimeZone": "Europe/Berlin", "Suspend": True}, True,
+                 id="schedule-only"),
+    pytest.param({"Retention": 3}, False, id="retention"),
+    pytest.param({"S3Prefix": "other"}, False, id="prefix"),
+    pytest.param({"Images": {"ObjectStore": {"Tag": "2.17.1"}}}, False, id="image"),
+    pytest.param({"Database": {"CertsSecret": "client-certs"}}, False, id="database-certificates"),
+])
+def test_the_first_backups_name_changes_with_what_it_runs_only(tmp_path: Path, backup: dict[str, Any],
+                                                               same: bool) -> None:
+    [before] = first_backups(render(tmp_path))
+    [after] = first_backups(render(tmp_path, Backup=backup))
+    assert (before["metadata"]["name"] == after["metadata"]["name"]) is same
+    assert (before == after) is same
+
+
+@pytest.mark.parametrize("chart", [
+    pytest.param({"Restore": {"Enabled": True, "Backup": "latest"}}, id="restore-mode"),
+    pytest.param({"Backup": {"FirstBackup": False}}, id="turned-off"),
+])
+def test_no_first_backup(tmp_path: Path, chart: dict[str, Any]) -> None:
+    objects = render(tmp_path, **chart)
+    assert first_backups(objects) == []
+    assert [o["kind"] for o in objects if o["kind"] == "CronJob"] == ["CronJob"]
+
+
+def test_the_first_backup_is_valid_kubernetes(tmp_path: Path) -> None:
+    [job] = first_backups(render(tmp_path))
+    assert kubernetes_problems([job]) == []
+
+
+LONG = "r" * 32
+
+
+@pytest.mark.parametrize("release,chart,message", [
+    pytest.param(LONG, {}, f'release name: "{LONG}": makes "{LONG}-enclaveos-backup-first-<hash>" 64 characters long, '
+                 "Kubernetes allows 63: use a release name of at most 31 characters (or turn the first backup off: "
+                 "enclaveos-chart.Backup.FirstBackup=false)", id="first-backup-job-name"),
+    pytest.param(LONG + "r" * 4, {"Backup": {"FirstBackup": False}},
+                 f'release name: "{LONG}rrrr": makes "{LONG}rrrr-enclaveos-backup" 53 characters long, '
+                 "Kubernetes allows 52: use a release name of at most 35 characters", id="cronjob-name"),
+])
+def test_a_release_name_too_long_for_a_name_is_refused(tmp_path: Path, release: str, chart: dict[str, Any],
+                                                       message: str) -> None:
+    stdin = GOLDEN_BACKUP.replace("ds-", f"{release}-").replace('"ds"', f'"{release}"')
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps({"enclaveos-chart": chart}), encoding="utf-8")
+    done = run_postrenderer(stdin, "--values", str(values))
+    assert (done.returncode, done.stdout, done.stderr) == (3, "", f"[helm-datashield] {message}\n")

@@ -99,6 +99,7 @@ def test_defaults_of_nothing() -> None:
         "S3Prefix": "",
         "Retention": 7,
         "Suspend": False,
+        "FirstBackup": True,
         "StartingDeadlineSeconds": 3600,
         "Database": {"CertsSecret": ""},
         "Format": "sql",

@@ -28,7 +28,8 @@ BASE_FIELDS: dict[str, Any] = dict(
     resources={"requests": {"cpu": "100m", "memory": "128Mi"}}, database_host="ds-db-0.ds-db", database_port=26257,
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
-    restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=())
+    restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=(),
+    first_backup=True, first_backup_job_prefix="ds-enclaveos-backup-first-")
 BASE = Settings(**BASE_FIELDS)
 
 
@@ -40,7 +41,11 @@ VARIANTS: dict[str, list[Any]] = {  # each value of a field the templates branch
 CASES = [Settings(**{**BASE_FIELDS, **dict(zip(VARIANTS, values, strict=True))})
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
+         "backup-job-spec.yaml.j2": BACKUP_STEPS, "backup-first-job.yaml.j2": BACKUP_STEPS,
          "restore-job.yaml.j2": RESTORE_STEPS, "prometheusrule.yaml.j2": BACKUP_STEPS}
+# What inject.py gives the templates of the CronJob and the first backup's Job besides the settings.
+JOB = {"job_spec": "backoffLimit: 2\ntemplate:\n  spec: {}",
+       "first_backup_job_name": "ds-enclaveos-backup-first-0a1b2c3d"}
 
 
 def jinja2_render(template: str, **context: Any) -> str:
@@ -60,7 +65,7 @@ def test_every_template_is_compiled() -> None:
 @pytest.mark.parametrize("template", sorted(STEPS))
 def test_compiled_renders_what_jinja2_renders(template: str, settings: Settings, filename: str | None) -> None:
     context = {"s": settings, "filename": filename, "steps": STEPS[template], "alerts": alerts(settings),
-               "group": group_name(settings)}
+               "group": group_name(settings), **JOB}
     compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME,
                                                     "kept_exit": KEPT_EXIT})
     assert compiled == jinja2_render(template, **context)

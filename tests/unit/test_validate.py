@@ -46,8 +46,8 @@ SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-"
                "starting and ending with a letter or digit")
 PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
 RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
-BACKUP_KEYS = ("Alerts, CronSchedule, Database, Format, ImagePullSecrets, Images, Resources, Retention, S3Prefix, "
-               "StartingDeadlineSeconds, Suspend, TimeZone")
+BACKUP_KEYS = ("Alerts, CronSchedule, Database, FirstBackup, Format, ImagePullSecrets, Images, Resources, Retention, "
+               "S3Prefix, StartingDeadlineSeconds, Suspend, TimeZone")
 # The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 

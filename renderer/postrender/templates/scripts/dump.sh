@@ -3,11 +3,31 @@
 # sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the
 # manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"
 # (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 format=${BACKUP_FORMAT:-sql}
+# At install time the database may still be starting (the first backup runs as the release is
+# installed, and the database pod's name resolves only once that pod is ready): wait, at most
+# $DATABASE_WAIT_SECONDS, for it to answer and, for a backup, for $DATABASE_NAME to exist (the
+# manager may not have created it yet). A safety dump needs no database: a missing one is nothing to save.
+wait_limit=${DATABASE_WAIT_SECONDS:-0} wait_start=$(date +%s)
+log "waiting for the database at $DATABASE_HOST:$DATABASE_PORT (up to $wait_limit s)"
+while :; do
+  waited=$(($(date +%s) - wait_start))
+  if version=$(db_version 2>&1) && [ -n "$version" ]; then
+    [ -z "${DUMP_PREFIX:-}" ] || break
+    db_exists && break
+    case $? in
+      1) reason="database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT" ;;
+      *) reason="cannot list the databases at $DATABASE_HOST:$DATABASE_PORT" ;;
+    esac
+  else
+    reason="cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: ${version:-no answer}"
+  fi
+  [ "$waited" -lt "$wait_limit" ] || fail "$reason (waited $waited s)"
+  sleep 2
+done
+log "database answered after $waited s"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"
-version=$(db_version 2>&1) && [ -n "$version" ] ||
-  fail "cannot reach database $DATABASE_NAME at $DATABASE_HOST:$DATABASE_PORT: $version"
 # The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of
 # a backup's name) and lets a restore see that a backup comes from another cluster.
 cluster=$(db_cluster_id 2>&1) ||
@@ -21,12 +41,9 @@ put_values dump cluster "$cluster"
 name=$(object_name "$(printf '%s' "$now" | tr -d ':-')" "$cluster" "$format")
 mkdir -p "$WORK_DIR/$NAMESPACE"
 file="$WORK_DIR/$name"
-if db_exists; then exists=0; else exists=$?; fi
-[ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"
-if [ "$exists" = 1 ] && [ -z "${DUMP_PREFIX:-}" ]; then
-  fail "database $DATABASE_NAME does not exist at $DATABASE_HOST:$DATABASE_PORT"
-fi
 if [ -n "${DUMP_PREFIX:-}" ]; then
+  if db_exists; then exists=0; else exists=$?; fi
+  [ "$exists" -le 1 ] || fail "cannot list the databases at $DATABASE_HOST:$DATABASE_PORT"
   [ "$exists" = 1 ] || db_table_counts > "$WORK_DIR/tables" || fail "cannot count the rows of the tables of $DATABASE_NAME"
   if [ ! -s "$WORK_DIR/tables" ]; then
     # A safety dump of a missing or empty database: nothing to lose, nothing to save.
