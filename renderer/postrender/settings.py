@@ -7,8 +7,9 @@ from __future__ import annotations
 from renderer.errors import InvalidValues, Problem, show
 from renderer.postrender.locate import Targets
 from renderer.values.endpoint import endpoint_url
+from renderer.values.lookup import lookup
 from renderer.values.object_keys import normal_prefix
-from renderer.values.validate import lookup, warnings
+from renderer.values.validate import warnings
 
 TYPE_CHECKING = False  # typing costs milliseconds to import, which every helm call would pay
 if TYPE_CHECKING:

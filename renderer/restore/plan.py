@@ -14,8 +14,9 @@ from renderer.edges.cluster import Cluster, Release, Workload
 from renderer.postrender.inject import RESTORE_ANNOTATION
 from renderer.restore.backups import Backup
 from renderer.values.endpoint import endpoint_url
+from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
-from renderer.values.validate import is_configured, lookup, problems
+from renderer.values.validate import is_configured, problems
 
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 UNSAFE_SGX_FLAG = "--unsafe-ignore-sgx-nodes"

@@ -160,7 +160,7 @@ class Session:
         completed, restoring the backup asked for now (it is followed, not replaced: a new upgrade
         would delete it midway); None when a new restore must start. Refused when that Job still
         runs but restores another backup."""
-        from renderer.values.validate import lookup
+        from renderer.values.lookup import lookup
 
         values = self.cluster.values(plan.release.name, computed=False)
         run_id, restoring = (lookup(values, "enclaveos-chart", "Restore", key) for key in ("RunId", "Backup"))

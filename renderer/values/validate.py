@@ -29,6 +29,7 @@ from renderer import libraries
 from renderer.errors import Problem, show, value_path
 from renderer.values.cron import schedule_problems
 from renderer.values.endpoint import S3_PATH, endpoint_url
+from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
 from renderer.values.schema import conforms, load_schema, resolve
 
@@ -80,16 +81,6 @@ NEITHER_FORMAT = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14
 S3_KEY_BYTES = 1024
 
 _zone_names: list[frozenset[str]] = []
-
-
-def lookup(values: dict[str, Any], *keys: str) -> Any:
-    """The value at `keys`, or None where any level is missing or not a mapping."""
-    node: Any = values
-    for key in keys:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def is_configured(values: dict[str, Any]) -> bool:
