@@ -597,6 +597,7 @@ SCRIPTS = {
         "# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no\n"
         '# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or\n'
         '# not. jq decodes the names: no name is split, and none is read as a pattern.\n'
+        "# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's\n"
         'NOT_CREATED=\'("\\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name\n'
         '  | [$name, "\\"" + ($name | split("\\"") | join("\\"\\"")) + "\\""] as $forms\n'
         '  | select([$sql | split("\\nCREATE TABLE ")[1:][] as $created | $forms[] as $form\n'

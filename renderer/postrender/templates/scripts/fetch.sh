@@ -63,6 +63,7 @@ esac
 # NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no
 # "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or
 # not. jq decodes the names: no name is split, and none is read as a pattern.
+# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's
 NOT_CREATED='("\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name
   | [$name, "\"" + ($name | split("\"") | join("\"\"")) + "\""] as $forms
   | select([$sql | split("\nCREATE TABLE ")[1:][] as $created | $forms[] as $form
