@@ -495,7 +495,8 @@ SCRIPTS = {
     'db-cockroach.sh': (
         '# database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).\n'
         "# db_version, db_cluster_id (the database cluster's own identity), db_exists, db_dump FILE TABLES (SQL\n"
-        '# text into FILE, and into TABLES the "table<TAB>rows" lines, sorted, of the data in that very dump),\n'
+        '# text into FILE, and into TABLES the \'"name": rows\' lines, sorted, of the data in that very dump: the\n'
+        '# name JSON-escaped by the database itself, so a name with spaces, quotes, tabs or newlines is one line),\n'
         '# db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),\n'
         '# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.\n'
         '# A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied\n'
@@ -525,15 +526,26 @@ SCRIPTS = {
         '    cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" --as-of="$at" > "$1"\n'
         '}\n'
         'db_table_counts() { db_counts ""; }\n'
-        '# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty).\n'
+        '# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty), one \'"name": rows\' line a\n'
+        "# table, sorted. No name ever goes through the shell's word splitting or the tsv output's quoting: the\n"
+        '# database writes ONE statement that counts every table (one snapshot), each name quoted as an identifier\n'
+        '# by quote_ident and JSON-escaped by to_json, and both that statement and the lines it returns travel\n'
+        '# base64-encoded (convert_to, encode). All documented since v20.1 (cockroachlabs.com/docs/v20.1/functions-and-operators:\n'
+        '# quote_ident, quote_literal, convert_to, encode, string_agg, to_json).\n'
         'db_counts() {\n'
         '  as_of=${1:+" AS OF SYSTEM TIME \'$1\'"}\n'
-        '  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables$as_of\n'
-        '    WHERE table_schema = \'public\' AND table_type = \'BASE TABLE\' ORDER BY table_name") || return 1\n'
-        '  for table in $(printf \'%s\\n\' "$tables" | tail -n +2); do\n'
-        '    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \\"$table\\"$as_of") || return 1\n'
-        '    printf \'%s\\t%s\\n\' "$table" "$(printf \'%s\\n\' "$rows" | tail -n 1)"\n'
-        '  done\n'
+        "  # The same clause inside the generating statement's string literal (its quotes doubled).\n"
+        '  as_of_quoted=$(printf \'%s\' "$as_of" | sed "s/\'/\'\'/g")\n'
+        '  counter=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT encode(convert_to(string_agg(\'SELECT encode(convert_to(\'\n'
+        "      || quote_literal(to_json(table_name)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '\n"
+        "      || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')\n"
+        '    FROM information_schema.tables$as_of WHERE table_schema = \'public\' AND table_type = \'BASE TABLE\'") || return 1\n'
+        '  counter=$(printf \'%s\\n\' "$counter" | tail -n 1)\n'
+        '  # No table: string_agg of no rows is NULL.\n'
+        '  [ "$counter" != NULL ] && [ -n "$counter" ] || return 0\n'
+        '  counts=$(printf \'%s\' "$counter" | base64 -d | crdb --format=tsv -d "$DATABASE_NAME") || return 1\n'
+        '  printf \'%s\\n\' "$counts" | tail -n +2 | while IFS= read -r line; do printf \'%s\' "$line" | base64 -d && echo; done |\n'
+        '    LC_ALL=C sort\n'
         '}\n'
         "# The cluster's ID, a UUID that stays with the cluster for its life (a new cluster gets a new one).\n"
         'db_cluster_id() { out=$(crdb --format=tsv -e "SELECT crdb_internal.cluster_id()") && printf \'%s\\n\' "$out" | tail -n 1; }\n'
@@ -680,14 +692,24 @@ SCRIPTS = {
         '  fail "s3://$S3_BUCKET/$key has $size bytes, its metadata says $expected_size: the backup is damaged"\n'
         '[ "$sha256" = "$expected_sha256" ] ||\n'
         '  fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"\n'
+        "# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no\n"
+        '# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or\n'
+        '# not. jq decodes the names: no name is split, and none is read as a pattern.\n'
+        "# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's\n"
+        'NOT_CREATED=\'("\\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name\n'
+        '  | [$name, "\\"" + ($name | split("\\"") | join("\\"\\"")) + "\\""] as $forms\n'
+        '  | select([$sql | split("\\nCREATE TABLE ")[1:][] as $created | $forms[] as $form\n'
+        '      | $created | index("." + $form + " (") as $at\n'
+        '      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)\n'
+        "  | tojson'\n"
         'if grep -q \'^  "tables": {\' "$WORK_DIR/restore.json"; then\n'
         '  meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"\n'
         '  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.\n'
         '  if [ "$format" = sql ]; then\n'
-        '    sed \'s/^"\\(.*\\)": [0-9]*$/\\1/\' "$WORK_DIR/expected-tables" | while IFS= read -r table; do\n'
-        '      grep -q "^CREATE TABLE \\([^ ]*\\.\\)\\{0,1\\}\\"\\{0,1\\}$table\\"\\{0,1\\} (" "$WORK_DIR/restore.sql" ||\n'
-        '        fail "s3://$S3_BUCKET/$key creates no table \\"$table\\", which its metadata counts: the backup is damaged"\n'
-        '    done\n'
+        '    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||\n'
+        '      fail "cannot read the tables of s3://$S3_BUCKET/$key.json: $missing"\n'
+        '    [ -z "$missing" ] ||\n'
+        '      fail "s3://$S3_BUCKET/$key creates no table $missing, which its metadata counts: the backup is damaged"\n'
         '  fi\n'
         'else\n'
         '  log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"\n'
@@ -848,9 +870,11 @@ SCRIPTS = {
         'meta_field() {\n'
         '  sed -n -e "s/^  \\"$1\\": \\"\\(.*\\)\\",\\{0,1\\}\\$/\\1/p" -e "s/^  \\"$1\\": \\([0-9][0-9]*\\),\\{0,1\\}\\$/\\1/p" "$2"\n'
         '}\n'
-        '# The "tables" of a metadata object (or of db_table_counts, through tables_json), one "name": rows a line.\n'
-        'meta_tables() { sed -n \'/^  "tables": {/,/^  }/p\' "$1" | sed -n \'s/^    \\(".*": [0-9][0-9]*\\),\\{0,1\\}$/\\1/p\'; }\n'
-        'tables_json() { while IFS="$(printf \'\\t\')" read -r table rows; do printf \'%s: %s\\n\' "$(json_string "$table")" "$rows"; done; }\n'),
+        '# The "tables" of a metadata object, one \'"name": rows\' line a table, as db_table_counts gives them (the\n'
+        '# name JSON-escaped by the database, so one line whatever it holds), sorted.\n'
+        'meta_tables() {\n'
+        '  sed -n \'/^  "tables": {/,/^  }/p\' "$1" | sed -n \'s/^    \\(".*": [0-9][0-9]*\\),\\{0,1\\}$/\\1/p\' | LC_ALL=C sort\n'
+        '}\n'),
     'restore.sh': (
         '# Step "restore" (database client image), restore mode: replaces the database with the\n'
         '# backup that the fetch step verified (SQL text: drop, create, import; native: drop, then\n'
@@ -883,9 +907,11 @@ SCRIPTS = {
         '    fail "the import failed (exit $?): $(tail -n 3 "$WORK_DIR/import.log")"\n'
         'fi\n'
         'state "holds $restore_key, but its row counts could not be checked"\n'
-        'db_table_counts | tables_json > "$WORK_DIR/restored-tables" || fail "cannot count the rows of the restored tables"\n'
+        'db_table_counts > "$WORK_DIR/restored-tables" || fail "cannot count the rows of the restored tables"\n'
         'state "holds $restore_key, with other row counts than its metadata records"\n'
-        'if [ -f "$WORK_DIR/expected-tables" ] && ! cmp -s "$WORK_DIR/expected-tables" "$WORK_DIR/restored-tables"; then\n'
+        '# Both sides are the database\'s own \'"name": rows\' lines, sorted: compared as text, byte for byte.\n'
+        'if [ -f "$WORK_DIR/expected-tables" ] &&\n'
+        '  [ "$(cat "$WORK_DIR/expected-tables")" != "$(cat "$WORK_DIR/restored-tables")" ]; then\n'
         '  fail "the restored tables differ from the backup\'s metadata: expected $(cat "$WORK_DIR/expected-tables") got \\\n'
         '$(cat "$WORK_DIR/restored-tables")"\n'
         'fi\n'
@@ -1089,7 +1115,7 @@ SCRIPTS = {
         '# metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or\n'
         "# safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,\n"
         '# $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts\n'
-        '# in $WORK_DIR/tables, and LINEs (\'  "field": <JSON>,\', such as "kind").\n'
+        '# in $WORK_DIR/tables (db_table_counts\' \'"name": rows\' lines, JSON already), and LINEs (\'  "field": <JSON>,\', such as "kind").\n'
         'metadata_json() {\n'
         '  printf \'{\\n  "writer": "helm-datashield",\\n  "format": "%s",\\n\' "$2"\n'
         '  printf \'  "object": %s,\\n\' "$(json_string "$1")"\n'
@@ -1103,7 +1129,7 @@ SCRIPTS = {
         '  printf \'  "nodes": {"manager": %s, "database": %s},\\n\' "$manager_nodes" "$database_nodes"\n'
         '  [ -z "$nodes_error" ] || printf \'  "nodesError": %s,\\n\' "$(json_string "$nodes_error")"\n'
         '  printf \'  "tables": {\\n\'\n'
-        '  tables_json < "$WORK_DIR/tables" | sed \'s/^/    /; $!s/$/,/\'\n'
+        '  sed \'s/^/    /; $!s/$/,/\' "$WORK_DIR/tables"\n'
         "  printf '  }\\n}\\n'\n"
         '}\n'),
     'upload.sh': (

@@ -25,26 +25,35 @@ db_cluster_id() {
   if [ -n "${TEST_CLUSTER_ID+set}" ]; then printf '%s\n' "$TEST_CLUSTER_ID"; return; fi
   pg -At -d postgres -c "SELECT system_identifier FROM pg_control_system()"
 }
-# The counts describe the dump itself: they are counted in it (its COPY blocks, one row a line), so rows
-# written meanwhile are in neither (CockroachDB: both AS OF SYSTEM TIME one timestamp).
-copy_counts() {
-  awk '/^COPY .* FROM stdin;$/ { name = $2; sub(/^public\./, "", name); gsub(/"/, "", name); rows = 0; inside = 1; next }
-    inside && $0 == "\\." { printf "%s\t%d\n", name, rows; inside = 0; next }
-    inside { rows++ }' | LC_ALL=C sort
+# pg_counts DATABASE: the rows of every table of DATABASE, one '"name": rows' line a table, sorted, as
+# db-cockroach.sh db_counts gives them: the database writes ONE statement that counts every table (one
+# snapshot), each name quoted as an identifier (format %I) and JSON-escaped (to_json), and runs it (\gexec);
+# no name is ever split on white space.
+pg_counts() {
+  counts=$(printf '%s\n' "SELECT string_agg(format('SELECT %L || count(*) FROM %I.%I', to_json(table_name::text)::text || ': ',
+    table_schema, table_name), ' UNION ALL ') FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \gexec" | pg -At -d "$1") || return 1
+  [ -z "$counts" ] || printf '%s\n' "$counts" | LC_ALL=C sort
 }
+db_table_counts() { pg_counts "$DATABASE_NAME"; }
+# dump_counts LOAD DUMP: the counts of the data in DUMP itself (rows written meanwhile are not in it;
+# CockroachDB: counts and dump both AS OF SYSTEM TIME one timestamp), counted as above after `LOAD DUMP
+# SCRATCH` loaded it into a scratch database that is dropped again. Loading rather than reading the dump's
+# COPY headers: a quoted name ("a""b", a keyword, a newline inside the quotes) needs no parser of ours.
+dump_counts() {
+  scratch="${DATABASE_NAME}_counted_$$"
+  pg -d postgres -c "CREATE DATABASE \"$scratch\"" || return 1
+  if "$1" "$2" "$scratch" > /dev/null; then pg_counts "$scratch" && status=0 || status=1; else status=1; fi
+  pg -d postgres -c "DROP DATABASE \"$scratch\" WITH (FORCE)" || status=1
+  return "$status"
+}
+load_sql() { pg -d "$2" -f "$1"; }
+load_directory() { pg_restore --no-owner -h "$DATABASE_HOST" -p "$DATABASE_PORT" -d "$2" "$1"; }
 # TEST_DUMP_FAULT=empty: a dump (or native BACKUP) that writes nothing and exits 0, which pg_dump never does.
 db_dump() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$1" && : > "$2" && return 0; fi
   pg_dump --no-owner --no-privileges -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" > "$1" &&
-    copy_counts < "$1" > "$2"
-}
-db_table_counts() {
-  tables=$(pg -At -d "$DATABASE_NAME" -c "SELECT table_name FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name") || return 1
-  for table in $tables; do
-    rows=$(pg -At -d "$DATABASE_NAME" -c "SELECT count(*) FROM \"$table\"") || return 1
-    printf '%s\t%s\n' "$table" "$rows"
-  done | LC_ALL=C sort
+    dump_counts load_sql "$1" > "$2"
 }
 db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }
 db_create() { pg -d postgres -c "CREATE DATABASE \"$DATABASE_NAME\""; }
@@ -66,7 +75,7 @@ url_aws() {
 db_backup_native() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$2" && return 0; fi
   url=$1 && dir=$(mktemp -d) && pg_dump -Fd -f "$dir/backup" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" &&
-    pg_restore --data-only -f - "$dir/backup" | copy_counts > "$2" &&
+    dump_counts load_directory "$dir/backup" > "$2" &&
     url_aws s3 cp --recursive --only-show-errors "$dir/backup" \
       "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"
 }

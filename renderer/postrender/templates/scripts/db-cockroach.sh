@@ -1,6 +1,7 @@
 # database seam: CockroachDB (the only database-specific part; the tests put PostgreSQL here).
 # db_version, db_cluster_id (the database cluster's own identity), db_exists, db_dump FILE TABLES (SQL
-# text into FILE, and into TABLES the "table<TAB>rows" lines, sorted, of the data in that very dump),
+# text into FILE, and into TABLES the '"name": rows' lines, sorted, of the data in that very dump: the
+# name JSON-escaped by the database itself, so a name with spaces, quotes, tabs or newlines is one line),
 # db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),
 # db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.
 # A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied
@@ -30,15 +31,26 @@ db_dump() {
     cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" --as-of="$at" > "$1"
 }
 db_table_counts() { db_counts ""; }
-# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty).
+# db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty), one '"name": rows' line a
+# table, sorted. No name ever goes through the shell's word splitting or the tsv output's quoting: the
+# database writes ONE statement that counts every table (one snapshot), each name quoted as an identifier
+# by quote_ident and JSON-escaped by to_json, and both that statement and the lines it returns travel
+# base64-encoded (convert_to, encode). All documented since v20.1 (cockroachlabs.com/docs/v20.1/functions-and-operators:
+# quote_ident, quote_literal, convert_to, encode, string_agg, to_json).
 db_counts() {
   as_of=${1:+" AS OF SYSTEM TIME '$1'"}
-  tables=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT table_name FROM information_schema.tables$as_of
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name") || return 1
-  for table in $(printf '%s\n' "$tables" | tail -n +2); do
-    rows=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT count(*) FROM \"$table\"$as_of") || return 1
-    printf '%s\t%s\n' "$table" "$(printf '%s\n' "$rows" | tail -n 1)"
-  done
+  # The same clause inside the generating statement's string literal (its quotes doubled).
+  as_of_quoted=$(printf '%s' "$as_of" | sed "s/'/''/g")
+  counter=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT encode(convert_to(string_agg('SELECT encode(convert_to('
+      || quote_literal(to_json(table_name)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '
+      || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')
+    FROM information_schema.tables$as_of WHERE table_schema = 'public' AND table_type = 'BASE TABLE'") || return 1
+  counter=$(printf '%s\n' "$counter" | tail -n 1)
+  # No table: string_agg of no rows is NULL.
+  [ "$counter" != NULL ] && [ -n "$counter" ] || return 0
+  counts=$(printf '%s' "$counter" | base64 -d | crdb --format=tsv -d "$DATABASE_NAME") || return 1
+  printf '%s\n' "$counts" | tail -n +2 | while IFS= read -r line; do printf '%s' "$line" | base64 -d && echo; done |
+    LC_ALL=C sort
 }
 # The cluster's ID, a UUID that stays with the cluster for its life (a new cluster gets a new one).
 db_cluster_id() { out=$(crdb --format=tsv -e "SELECT crdb_internal.cluster_id()") && printf '%s\n' "$out" | tail -n 1; }

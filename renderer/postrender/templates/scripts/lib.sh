@@ -110,6 +110,8 @@ json_string() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\
 meta_field() {
   sed -n -e "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" -e "s/^  \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$2"
 }
-# The "tables" of a metadata object (or of db_table_counts, through tables_json), one "name": rows a line.
-meta_tables() { sed -n '/^  "tables": {/,/^  }/p' "$1" | sed -n 's/^    \(".*": [0-9][0-9]*\),\{0,1\}$/\1/p'; }
-tables_json() { while IFS="$(printf '\t')" read -r table rows; do printf '%s: %s\n' "$(json_string "$table")" "$rows"; done; }
+# The "tables" of a metadata object, one '"name": rows' line a table, as db_table_counts gives them (the
+# name JSON-escaped by the database, so one line whatever it holds), sorted.
+meta_tables() {
+  sed -n '/^  "tables": {/,/^  }/p' "$1" | sed -n 's/^    \(".*": [0-9][0-9]*\),\{0,1\}$/\1/p' | LC_ALL=C sort
+}

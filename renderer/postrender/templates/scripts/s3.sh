@@ -194,7 +194,7 @@ latest_backup() {
 # metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or
 # safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,
 # $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts
-# in $WORK_DIR/tables, and LINEs ('  "field": <JSON>,', such as "kind").
+# in $WORK_DIR/tables (db_table_counts' '"name": rows' lines, JSON already), and LINEs ('  "field": <JSON>,', such as "kind").
 metadata_json() {
   printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$2"
   printf '  "object": %s,\n' "$(json_string "$1")"
@@ -208,6 +208,6 @@ metadata_json() {
   printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
   [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
   printf '  "tables": {\n'
-  tables_json < "$WORK_DIR/tables" | sed 's/^/    /; $!s/$/,/'
+  sed 's/^/    /; $!s/$/,/' "$WORK_DIR/tables"
   printf '  }\n}\n'
 }
