@@ -60,7 +60,7 @@ def test_no_backup_values_pass_through_byte_for_byte(helm: Helm) -> None:
         assert plain == helm.template().stdout
 
 
-def test_backup_values_inject_the_cronjob(helm: Helm) -> None:
+def test_backup_values_inject_the_cronjob_and_the_first_backup(helm: Helm) -> None:
     out = helm.template(*BACKUP_SETS, *helm.post_renderer()).stdout
     assert not by_kind(out, "DatashieldBackupValues")
     [cronjob] = by_kind(out, "CronJob")
@@ -71,7 +71,9 @@ def test_backup_values_inject_the_cronjob(helm: Helm) -> None:
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     [deployment] = by_kind(out, "Deployment")
     assert deployment["spec"]["replicas"] == 1
-    assert not by_kind(out, "Job")
+    [first] = by_kind(out, "Job")  # the first backup: the CronJob's job spec, run once at install
+    assert first["metadata"]["name"].startswith("ds-enclaveos-backup-first-")
+    assert first["spec"] == cronjob["spec"]["jobTemplate"]["spec"]
 
 
 def test_helm4_files_injected_objects_beside_the_manager(helm: Helm) -> None:
