@@ -9,7 +9,7 @@
 
 The tests that check a generated file is current call `stale()` (tests/unit/test_generated.py).
 Golden files are not generated from sources but from the post-renderer's output: they have their
-own command (`UPDATE_GOLDEN=1`, README "Development").
+own command (`UPDATE_GOLDEN=1`, docs/development.md).
 """
 
 from __future__ import annotations
