@@ -48,19 +48,23 @@ def rows_of(site: Site, name: str) -> int:
 
 
 @pytest.mark.parametrize("backup_format", ["sql", "native"])
-@pytest.mark.parametrize("name", list(NAMES.values()), ids=list(NAMES))
-def test_a_table_of_any_name_is_counted_recorded_and_compared_right(site: Site, name: str,
-                                                                    backup_format: str) -> None:
-    add_table(site, name, 7)
+def test_tables_of_any_name_are_counted_recorded_and_compared_right(site: Site, backup_format: str) -> None:
+    """Every name of NAMES in one database (each with its own row count, so that a name read as
+    another's would show): one backup and one restore a format, rather than one a name, which
+    would cost a minute each on the real AWS CLI."""
+    rows = {name: number + 2 for number, name in enumerate(NAMES.values())}
+    for name, count in rows.items():
+        add_table(site, name, count)
     run = site.backup(Format=backup_format)
     assert (run.returncode, run.failed_container) == (0, None), run.log
     [key] = backup_keys(site) if backup_format == "sql" else native_keys(site)
-    assert json.loads(site.read(f"{key}.json"))["tables"] == {"audit": 500, "enclaves": 3, name: 7}
-    site.db.psql(f"DELETE FROM {quoted(name)} WHERE id > 2", DATABASE)
+    assert json.loads(site.read(f"{key}.json"))["tables"] == {"audit": 500, "enclaves": 3, **rows}
+    for name in rows:
+        site.db.psql(f"DELETE FROM {quoted(name)} WHERE id > 1", DATABASE)
     run = site.restore("latest", backup={"Format": backup_format})
     assert (run.returncode, run.failed_container) == (0, None), run.log
-    assert "[restore] restored malbork: 3 tables, row counts as recorded" in run.log
-    assert rows_of(site, name) == 7
+    assert f"[restore] restored malbork: {2 + len(rows)} tables, row counts as recorded" in run.log
+    assert {name: rows_of(site, name) for name in rows} == rows
 
 
 def test_names_that_differ_only_in_white_space_and_quotes_are_told_apart(site: Site) -> None:
