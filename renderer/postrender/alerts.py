@@ -23,7 +23,7 @@ alert. The first backup Job made at install is not owned by the CronJob: the rul
 from __future__ import annotations
 
 from renderer.postrender.settings import Settings
-from renderer.values.schedule_gap import duration_text
+from renderer.values.schedule_gap import duration_text, promised_seconds
 
 STATUS_COMMAND = "helm datashield-restore {release} -n {namespace} --status"
 
@@ -43,7 +43,8 @@ class Alert:
 
 def stale_after_seconds(settings: Settings) -> int:
     """Seconds without a successful backup after which backups are stale (see the module's docstring)."""
-    return settings.run_gap_seconds + settings.starting_deadline_seconds + settings.backup_deadline_seconds
+    return promised_seconds(settings.run_gap_seconds, settings.starting_deadline_seconds,
+                            settings.backup_deadline_seconds)
 
 
 def group_name(settings: Settings) -> str:

@@ -67,6 +67,13 @@ def _again(request: Request) -> str:
     return shown(request.again) if request.again else "run the same helm datashield-restore command again"
 
 
+def last_failure(lines: list[str]) -> str | None:
+    """The last `[step] FAILED: reason` line of a pod's log (renderer/postrender/templates/scripts/
+    lib.sh `fail` writes it, the reason on the same line), or None when the log has none."""
+    failures = [line for line in lines if "FAILED:" in line]
+    return failures[-1] if failures else None
+
+
 @contextmanager
 def failing(what: str, advice: list[str] | Callable[[], list[str]],
              interrupts_only: bool = False) -> Iterator[None]:
@@ -419,9 +426,7 @@ class Session:
                 if not progressed:
                     self.sleep(POLL_SECONDS)
         if state.failed:
-            failures = [line for line in lines if "FAILED:" in line]
-            raise StepFailed(what, failures[-1] if failures else f"Job {job} failed ({state.reason})",
-                             left(lines, True))
+            raise StepFailed(what, last_failure(lines) or f"Job {job} failed ({state.reason})", left(lines, True))
         return lines, "; ".join(unread)
 
     def _follow(self, pod: str, container: str, lines: list[str], unread: list[str]) -> None:

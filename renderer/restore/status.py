@@ -41,9 +41,9 @@ from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
 from renderer.restore.backups import LATEST, Backup, choose, probe_key
 from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
 from renderer.restore.progress import Progress
-from renderer.restore.session import StoreOpener, read_catalog
+from renderer.restore.session import StoreOpener, last_failure, read_catalog
 from renderer.values.cron import next_run, schedule_problems
-from renderer.values.schedule_gap import duration_text, longest_gap_seconds
+from renderer.values.schedule_gap import duration_text, longest_gap_seconds, promised_seconds
 
 OK, WARNING, FAILING = "OK", "WARNING", "FAILING"
 EXIT_CODES = {OK: 0, WARNING: 6, FAILING: 7}
@@ -203,8 +203,7 @@ class StatusCheck:
     def _failure(self, job: JobRecord, last_success: str | None) -> str:
         """The finding of a backup Job that failed after the last success, with the reason from its log."""
         try:
-            told = [line for line in self.cluster.job_log(job.name) if "FAILED" in line]
-            reason = told[-1].strip() if told else "its log has no FAILED line"
+            reason = (last_failure(self.cluster.job_log(job.name)) or "its log has no FAILED line").strip()
         except ClusterCallFailed as error:
             reason = f"its log cannot be read ({error})"
         since = f"since the last success at {last_success}" if last_success else "and no backup Job has succeeded yet"
@@ -238,7 +237,7 @@ class StatusCheck:
         starting = (cronjob.starting_deadline if cronjob else None) or config.starting_deadline
         running = (cronjob.active_deadline if cronjob else None) or 0
         gap = longest_gap_seconds(schedule, zone)
-        promise = gap + starting + running
+        promise = promised_seconds(gap, starting, running)
         facts.update(promised=duration_text(promise), promisedSeconds=promise)
         if age > promise:
             report.findings.append(Finding(

@@ -154,6 +154,14 @@ def _widest(ordered: list[int]) -> int:
     return max((b - a for a, b in pairwise(ordered)), default=0)
 
 
+def promised_seconds(gap: int, starting_deadline: int, active_deadline: int) -> int:
+    """How old, in seconds, the newest successful backup may be while the schedule is kept: the
+    longest gap between two runs, plus the time a run may start late (the CronJob's
+    startingDeadlineSeconds) and run (the Job's activeDeadlineSeconds). Both --status and the
+    stale-backup alert hold a backup's age against it."""
+    return gap + starting_deadline + active_deadline
+
+
 def duration_text(seconds: int) -> str:
     """`seconds` as people read a duration: 111600 is `1d 7h`, 90 is `1m 30s`, 0 is `0s`."""
     parts = []
