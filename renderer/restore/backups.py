@@ -152,7 +152,7 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
     objects read (key → content, or the reason it could not be read). `now`: the clock that
     future-dated names are judged by (this machine's when not given)."""
     base, names = base_of(prefix), _names(release, namespace)
-    limit = (now or datetime.now(timezone.utc)) + CLOCK_SKEW
+    limit = latest_trusted(now)
     found: list[Backup] = []
     for key in sorted({data_key for listed in objects if (data_key := _data_key(listed, base, names))}):
         meta_key = key + METADATA_SUFFIX
@@ -164,13 +164,10 @@ def catalog(release: str, namespace: str, prefix: str, objects: Mapping[str, int
                  if k == key or (match["format"] == "native" and k.startswith(key + "/"))]
         backup = Backup(name=key[len(base):], key=key, format=match["format"], size=sum(parts) if parts else None,
                         metadata=None, problem=None, cluster=match.groupdict().get("cluster"), safety_dump=safety)
-        created = stamp_time(stamp)
+        created, untrusted = stamp_problem(stamp, limit)
         metadata_read, problem = _parse(metadata.get(meta_key))
-        if created is None:
-            problem = f"{stamp} is not a time"
-        elif created > limit:
-            problem = (f"dated {_iso(created)}, later than this machine's clock allows "
-                       f"({int(CLOCK_SKEW.total_seconds())} s of skew)")
+        if untrusted is not None or created is None:
+            problem = untrusted
         elif problem is None and metadata_read is not None:
             problem = _check(metadata_read, backup, release, namespace, _iso(created))
         elif metadata_read is None and backup.safety_dump and meta_key not in metadata:
@@ -203,6 +200,23 @@ def stamp_time(stamp: str) -> datetime | None:
         return None
 
 
+def latest_trusted(now: datetime | None) -> datetime:
+    """The latest time a name may be stamped with: `now` (this machine's clock when None) plus CLOCK_SKEW."""
+    return (now or datetime.now(timezone.utc)) + CLOCK_SKEW
+
+
+def stamp_problem(stamp: str, limit: datetime) -> tuple[datetime | None, str | None]:
+    """The time of a name's stamp, and why the name cannot be trusted (None when it can): not a
+    real time, or dated later than `limit` (latest_trusted)."""
+    created = stamp_time(stamp)
+    if created is None:
+        return None, f"{stamp} is not a time"
+    if created > limit:
+        return created, (f"dated {_iso(created)}, later than this machine's clock allows "
+                         f"({int(CLOCK_SKEW.total_seconds())} s of skew)")
+    return created, None
+
+
 def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -212,12 +226,17 @@ def _parse(raw: bytes | str | None) -> tuple[dict[str, Any] | None, str | None]:
         return None, "no metadata object (the backup did not finish)"
     if isinstance(raw, str):
         return None, f"metadata object unreadable: {raw}"
+    return json_object(raw, "the metadata object")
+
+
+def json_object(raw: bytes, what: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object in `raw`, or why it is none: `<what> is not valid JSON` (UTF-8) or `is not a JSON object`."""
     try:
         loaded = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        return None, "the metadata object is not valid JSON"
+        return None, f"{what} is not valid JSON"
     if not isinstance(loaded, dict):
-        return None, "the metadata object is not a JSON object"
+        return None, f"{what} is not a JSON object"
     return loaded, None
 
 

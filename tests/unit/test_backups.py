@@ -38,6 +38,10 @@ OBJECTS = {
     "p/staging/ds-20261101T000000Z-111.sql.json": 1, "p/prod/ds-20261101T000000Z.sql.json": 1,
     "p/prod/ds-20261101T000000Z-111.sql/x.json": 1, "p/prod/ds-20261101T000000Z-1 1.sql.json": 1,
     "ds-20261101T000000Z.sql": 10, "q/ds-20261101T000000Z.sql": 10,  # outside the prefix
+    # drill records (issue 18) beside a backup: never a backup, a part or a metadata object
+    "p/ds-20261101T000000Z.sql.drill-20261102T030000Z.json": 400,
+    "p/prod/ds-20261102T000000Z-111.native.drill-20261103T030000Z.json": 400,
+    "p/prod/ds-20261103T000000Z-111.sql.drill-20261104T030000Z.json": 400,
 }
 
 

@@ -1,0 +1,144 @@
+"""A backup's restore drills, as the drill pod records them in the bucket (pure).
+
+The drill CronJob `<release>-enclaveos-drill` restores the newest complete backup into a
+throwaway database inside its pod and writes the outcome next to it: the drill record
+`<backup key>.drill-<yyyymmddThhmmssZ>.json` (the stamp: when the drill started, UTC; a native
+backup's key is its folder's, without the trailing "/", so the record sits beside the folder).
+The records share the backups' listing prefixes (backups.listing_prefixes): one listing finds both,
+and backups.catalog never takes a record for a backup or a part of one.
+
+A backup's drill state comes from its newest record (by the stamp of its name) alone:
+  drilled OK <time>                  the record says OK
+  drill FAILED: <reason>             the record says FAILED, with the reason it records
+  not drilled                        no record
+  drill record unreadable: <why>     the record cannot be read or is not trusted
+A record is trusted (rules of issue 18's contract, the drill pod's side writes them) when its name's
+stamp is a real time no later than this machine's clock allows (backups.CLOCK_SKEW, as for backups),
+it is a JSON object written by helm-datashield with `"kind": "drill"`, it names the backup it sits
+beside (`backup`), this release and namespace, a verdict "OK" or "FAILED", and `started` is the
+time of its name. Anything else is never shown as OK.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from renderer.errors import one_line, show
+from renderer.restore.backups import WRITER, json_object, latest_trusted, stamp_problem
+
+RECORD = re.compile(r"\.drill-(?P<stamp>\d{8}T\d{6}Z)\.json")  # what follows the backup's key
+KIND = "drill"
+OK, FAILED, NONE, UNREADABLE = "OK", "FAILED", "none", "unreadable"  # DrillState.verdict
+
+
+@dataclass(frozen=True)
+class DrillState:
+    """What a backup's newest drill record says. `verdict`: OK, FAILED, none (no record) or unreadable;
+    `time`: when that drill started (ISO 8601 UTC, from the record's name); `reason`: a FAILED drill's
+    reason, or why the record is unreadable; `record`: the record's key."""
+
+    verdict: str
+    time: str | None = None
+    reason: str | None = None
+    record: str | None = None
+
+    def text(self) -> str:
+        """The state as --list shows it."""
+        if self.verdict == OK:
+            return f"drilled OK {self.time}"
+        if self.verdict == FAILED:
+            return f"drill FAILED: {self.reason}"
+        if self.verdict == UNREADABLE:
+            return f"drill record unreadable: {self.reason}"
+        return "not drilled"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "time": self.time, "reason": self.reason, "record": self.record}
+
+
+NOT_DRILLED = DrillState(NONE)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One drill record in the listing: its key, its name's stamp, and the key of the backup it sits beside."""
+
+    key: str
+    stamp: str
+    backup: str
+
+
+def records(objects: Iterable[str], backup_keys: Iterable[str]) -> list[Record]:
+    """The drill records of the backups `backup_keys` among the listed keys `objects`, newest first
+    (by stamp; one stamp's records by key)."""
+    wanted = set(backup_keys)
+    found = []
+    for key in objects:
+        at = key.rfind(".drill-")
+        matched = RECORD.fullmatch(key, at) if at > 0 else None
+        if matched and key[:at] in wanted:
+            found.append(Record(key, matched["stamp"], key[:at]))
+    return sorted(found, key=lambda r: (r.stamp, r.key), reverse=True)
+
+
+def newest(objects: Iterable[str], backup_key: str) -> Record | None:
+    """The newest drill record of the backup `backup_key`; None when it has none."""
+    found = records(objects, [backup_key])
+    return found[0] if found else None
+
+
+def state(record: Record | None, raw: bytes | str | None, release: str, namespace: str,
+          now: datetime | None = None) -> DrillState:
+    """The drill state a backup's newest record gives: from its content (`raw`: bytes, or the reason
+    it could not be read). `now`: the clock future-dated names are judged by (this machine's
+    when None)."""
+    if record is None:
+        return NOT_DRILLED
+    created, why = stamp_problem(record.stamp, latest_trusted(now))
+    time = f"{created:%Y-%m-%dT%H:%M:%SZ}" if created else None
+    content: dict[str, Any] | None = None
+    if why is None and time is not None:
+        if isinstance(raw, bytes):
+            content, why = json_object(raw, "the record")
+        else:
+            why = raw or "not read"
+        why = why or _untrusted(content or {}, record, release, namespace, time)
+    if why is not None or content is None:
+        return DrillState(UNREADABLE, time, why or "not read", record.key)
+    if content["verdict"] == OK:
+        return DrillState(OK, time, None, record.key)
+    reason = content.get("reason")
+    return DrillState(FAILED, time, one_line(reason) if isinstance(reason, str) and reason.strip()
+                      else "no reason recorded", record.key)
+
+
+def _untrusted(content: dict[str, Any], record: Record, release: str, namespace: str, started: str) -> str | None:
+    """Why `content` is not a drill record of this release's backup beside which it sits (None when it is)."""
+    if content.get("writer") != WRITER:
+        return "not written by helm-datashield"
+    for field, want in (("kind", KIND), ("backup", record.backup), ("release", release), ("namespace", namespace)):
+        if content.get(field) != want:
+            return f"it names {field} {show(content.get(field))}, not {json.dumps(want)}"
+    if content.get("verdict") not in (OK, FAILED):
+        return f'its verdict is {show(content.get("verdict"))}, neither "OK" nor "FAILED"'
+    if content.get("started") != started:
+        return f"it says the drill started at {show(content.get('started'))}, its name {started}"
+    return None
+
+
+def preflight_warning(backup_name: str, drill: DrillState) -> str | None:
+    """The restore preflight's warning about the backup about to be restored: never drilled, its
+    newest drill FAILED, or its record unreadable (None when its newest drill is OK). Not a refusal:
+    a drill proves a restore, its absence does not disprove one."""
+    if drill.verdict == OK:
+        return None
+    if drill.verdict == NONE:
+        return f"backup {backup_name} has never been drilled: no restore of it has been proven"
+    if drill.verdict == FAILED:
+        return f"backup {backup_name} failed its last drill ({drill.time}): {drill.reason}"
+    return f"backup {backup_name}: drill record unreadable: {drill.reason}"
