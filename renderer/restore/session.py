@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,8 @@ from renderer.errors import (
     StepFailed,
 )
 from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
+from renderer.restore.drills import DrillState, Record, newest
+from renderer.restore.drills import state as drill_state
 from renderer.restore.local_file import read_local
 from renderer.restore.plan import (
     BackupConfig,
@@ -93,16 +95,37 @@ def failing(what: str, advice: list[str] | Callable[[], list[str]],
         raise StepFailed(what, str(error), told()) from None
 
 
-def read_catalog(store: ObjectStore, release: Release, config: BackupConfig,
-                 now: datetime | None = None) -> list[Backup]:
-    """The release's backups in its bucket, oldest first (backups.catalog: `now` judges future-dated
-    names; this machine's clock when None); raises ObjectStoreFailed when the bucket cannot be read."""
+def list_release(store: ObjectStore, release: Release, config: BackupConfig) -> dict[str, int]:
+    """Every object under the release's listing prefixes (key → size): its backups, their metadata
+    and drill records; raises ObjectStoreFailed when the bucket cannot be listed."""
     objects: dict[str, int] = {}
     for listed in listing_prefixes(release.name, release.namespace, config.prefix):
         objects.update(store.keys(listed))
+    return objects
+
+
+def read_catalog(store: ObjectStore, release: Release, config: BackupConfig,
+                 now: datetime | None = None, objects: dict[str, int] | None = None) -> list[Backup]:
+    """The release's backups in its bucket, oldest first (backups.catalog: `now` judges future-dated
+    names; this machine's clock when None), from `objects` (list_release's) when given; raises
+    ObjectStoreFailed when the bucket cannot be read."""
+    if objects is None:
+        objects = list_release(store, release, config)
     keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
     return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys},
                    now)
+
+
+def read_drill(store: ObjectStore, record: Record | None, release: Release, now: datetime | None = None) -> DrillState:
+    """The drill state of `record` (drills.newest: a backup's newest record; None: it has none),
+    read with one GET; a record that cannot be read is told as unreadable, not raised."""
+    raw: bytes | str | None = None
+    if record is not None:
+        try:
+            raw = store.read(record.key)
+        except ObjectStoreFailed as error:
+            raw = str(error)
+    return drill_state(record, raw, release.name, release.namespace, now)
 
 
 StoreOpener = Callable[[BackupConfig, dict[str, str]], ObjectStore]
@@ -120,6 +143,7 @@ class Session:
     now: Callable[[], float] = time.monotonic
     plugin_dir: str = PLUGIN_DIR
     store: ObjectStore | None = None  # the release's bucket, once preflight has opened it
+    listed: dict[str, int] = field(default_factory=dict)  # what preflight listed in it (key → size)
 
     @property
     def retry(self) -> Retry:
@@ -262,7 +286,15 @@ class Session:
             return config, None, []
         self.progress.hidden = (secret["AWS_ACCESS_KEY_ID"], secret["AWS_SECRET_ACCESS_KEY"])
         store = self.store = self.open_store(config, secret)
-        return config, store, self._catalog(store, release, config)
+        self.listed = list_release(store, release, config)
+        return config, store, read_catalog(store, release, config, objects=self.listed)
+
+    def _drill(self, backup: Backup, release: Release) -> DrillState | None:
+        """A scheduled backup's drill state (one GET at most); None for a safety dump: never drilled by design."""
+        if backup.safety_dump:
+            return None
+        assert self.store is not None, "_bucket opened the bucket"
+        return read_drill(self.store, newest(self.listed, backup.key), release)
 
     @staticmethod
     def _catalog(store: ObjectStore, release: Release, config: BackupConfig) -> list[Backup]:
@@ -466,27 +498,31 @@ class Session:
         if reasons or config is None or store is None:
             raise Refused(reasons)
         rows: list[dict[str, Any]] = []
+        drills: list[str] = []  # each row's drill state as the text shows it
         for backup in reversed(found):
             state = "complete" if backup.complete else f"incomplete: {backup.problem}"
             if verify and backup.complete:
                 keys = [backup.key + "/"] if backup.format == "native" else [backup.key]
                 state = "verified" if store.digest(keys) == backup.sha256 else "DAMAGED: SHA-256 differs"
+            drill = self._drill(backup, release)
+            drills.append(f"; {drill.text()}" if drill else "")
             rows.append({"name": backup.name, "created": backup.created, "size": backup.size,
                          "format": backup.format, "state": state, "sha256": backup.sha256,
                          "managerNodes": backup.manager_nodes,
                          "kind": "safety-dump" if backup.safety_dump else "backup",
+                         "drill": drill.as_json() if drill else None,
                          **({"restoring": backup.restoring} if backup.safety_dump else {})})
         if self.progress.json_mode:
             print(json.dumps({"bucket": config.where(), "backups": rows}, sort_keys=True), file=self.progress.out)
             return 0
         out = self.progress.out
         print(f"backups of {release_name} in {config.where()} (newest first):", file=out)
-        for row in rows:
+        for row, drill_shown in zip(rows, drills, strict=True):
             nodes = ",".join(row["managerNodes"] or ["(nodes not recorded)"])
             marked = (f"  SAFETY DUMP taken before restoring {row['restoring'] or '(not recorded)'}"
                       if row["kind"] == "safety-dump" else "")
             print(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
-                  f"{row['format']:6}  {nodes}  {row['state']}{marked}", file=out)
+                  f"{row['format']:6}  {nodes}  {row['state']}{drill_shown}{marked}", file=out)
         if not rows:
             print("  (none)", file=out)
         return 0

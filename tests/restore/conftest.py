@@ -44,9 +44,34 @@ BACKUPS: dict[str, tuple[list[str] | None, str]] = {
     "ds-20261118T000000Z.sql": (NODES, "bytes differ"),
 }
 LATEST_COMPLETE = "ds-20261123T000000Z.sql"
+DRILL_FAILURE = "[check] FAILED: public.enclaves: 2 rows, the backup's metadata records 3"
 # The newest object of all: a safety dump, restorable by its name but never "latest".
 SAFETY_DUMP = "pre-restore-ds-20261125T000000Z.sql"  # an earlier run's, listed and restorable
 SAFETY = f"s3://{BUCKET}/{PREFIX}/pre-restore-ds-20261124T010203Z.sql"  # where the fake restore Job's log saves it
+
+
+# backup name -> its drill records: (stamp, fields that differ from a good record's).
+DRILLS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    LATEST_COMPLETE: [("20261123T030004Z", {})],
+    "ds-20261121T000000Z.sql": [("20261122T030004Z", {"verdict": "FAILED", "reason": DRILL_FAILURE})],
+    "ds-20261120T000000Z.sql": [("20261120T030000Z", {}), ("20261121T030000Z", {"writer": "someone"})],
+}
+
+
+def iso(stamp: str) -> str:
+    """A name's yyyymmddThhmmssZ stamp as ISO 8601."""
+    return f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
+
+
+def drill_record(backup: str, stamp: str, /, **fields: Any) -> bytes:
+    """A drill record of the backup key `backup` started at `stamp`, as the drill pod writes it (one
+    field a line, `tables` last; issue 18's contract); `fields` override (None removes)."""
+    whole: dict[str, Any] = {
+        "writer": "helm-datashield", "kind": "drill", "backup": backup, "format": backup.rsplit(".", 1)[1],
+        "release": "ds", "namespace": "prod", "started": iso(stamp), "finished": iso(stamp), "durationSeconds": 66,
+        "verdict": "OK", "expectedTables": {"public.enclaves": 3}, "tables": {"public.enclaves": 3}}
+    whole.update(fields)
+    return json.dumps({k: v for k, v in whole.items() if v is not None}, indent=2).encode()
 
 
 def s3_client(server: S3Server) -> Any:
@@ -61,7 +86,7 @@ def metadata(name: str, data: bytes, nodes: list[str] | None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "writer": "helm-datashield", "format": "sql", "object": f"{PREFIX}/{name}", "files": 1, "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "created": f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z", "release": release,
+        "created": iso(s), "release": release,
         "namespace": "prod", "database": "malbork", "databaseVersion": "v20.2.19",
         "nodes": {"manager": nodes, "database": ["db-1"] if nodes else None}, "tables": {"public.enclaves": 3}}
     if nodes is None:
@@ -77,7 +102,8 @@ def s3(s3_server: S3Server) -> Any:
 
 @pytest.fixture(scope="session")
 def bucket(s3_server: S3Server) -> str:
-    """The backups of BACKUPS (and one of another release) under PREFIX, written once."""
+    """The backups of BACKUPS (and one of another release) under PREFIX, with the drill records of
+    DRILLS beside them, written once."""
     s3 = s3_client(s3_server)
     s3.create_bucket(Bucket=BUCKET)
     for name, (nodes, flaw) in {**BACKUPS, "other-20261123T000000Z.sql": (NODES, ""), SAFETY_DUMP: (NODES, "")}.items():
@@ -93,6 +119,9 @@ def bucket(s3_server: S3Server) -> str:
         s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{name}", Body=data)
         if flaw != "no metadata":
             s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+        for stamp, fields in DRILLS.get(name, []):
+            key = f"{PREFIX}/{name}"
+            s3.put_object(Bucket=BUCKET, Key=f"{key}.drill-{stamp}.json", Body=drill_record(key, stamp, **fields))
     return BUCKET
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from renderer.restore.backups import catalog, metadata_keys
 from renderer.restore.drills import NOT_DRILLED, DrillState, Record, newest, preflight_warning, records, state
+from tests.restore.conftest import drill_record
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 KEY = "p/prod/ds-20261129T000000Z-111.sql"
@@ -18,15 +19,8 @@ RECORD = f"{KEY}.drill-20261129T030004Z.json"
 
 
 def record(backup: str = KEY, /, **fields: object) -> bytes:
-    """A drill record as the drill pod writes it (one field a line, `tables` last); `fields` override
-    (None removes)."""
-    whole: dict[str, object] = {
-        "writer": "helm-datashield", "kind": "drill", "backup": backup, "format": backup.rsplit(".", 1)[1],
-        "release": "ds", "namespace": "prod", "started": "2026-11-29T03:00:04Z", "finished": "2026-11-29T03:01:10Z",
-        "durationSeconds": 66, "verdict": "OK", "expectedTables": {"public.enclaves": 3},
-        "tables": {"public.enclaves": 3}}
-    whole.update(fields)
-    return json.dumps({k: v for k, v in whole.items() if v is not None}, indent=2).encode()
+    """The record of RECORD's drill of `backup`; `fields` override (None removes)."""
+    return drill_record(backup, "20261129T030004Z", **fields)
 
 
 def test_a_backups_records_sit_beside_it_and_the_newest_stamp_counts() -> None:

@@ -17,6 +17,7 @@ from tests.conftest import CHART, json_message
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
     BUCKET,
+    DRILL_FAILURE,
     LATEST_COMPLETE,
     NODES,
     PREFIX,
@@ -301,15 +302,43 @@ def test_list_shows_every_backup_newest_first_with_its_state(world: World) -> No
         f"  {SAFETY_DUMP}  2026-11-25T00:00:00Z            76  sql     sgx-1,sgx-2  verified  SAFETY DUMP taken "
         f"before restoring {PREFIX}/{LATEST_COMPLETE}",
         "  ds-20261124T000000Z.sql  2026-11-24T00:00:00Z            64  sql     sgx-1,sgx-2  incomplete: 64 bytes in "
-        "the bucket, the metadata records 65: damaged",
-        "  ds-20261123T000000Z.sql  2026-11-23T00:00:00Z            64  sql     sgx-1,sgx-2  verified",
+        "the bucket, the metadata records 65: damaged; not drilled",
+        "  ds-20261123T000000Z.sql  2026-11-23T00:00:00Z            64  sql     sgx-1,sgx-2  verified; drilled OK "
+        "2026-11-23T03:00:04Z",
         "  ds-20261122T000000Z.sql  2026-11-22T00:00:00Z            64  sql     (nodes not recorded)  incomplete: no "
-        "metadata object (the backup did not finish)",
-        "  ds-20261121T000000Z.sql  2026-11-21T00:00:00Z            64  sql     sgx-9  verified",
-        "  ds-20261120T000000Z.sql  2026-11-20T00:00:00Z            64  sql     sgx-1,sgx-2  verified",
-        "  ds-20261119T000000Z.sql  2026-11-19T00:00:00Z            64  sql     (nodes not recorded)  verified",
-        "  ds-20261118T000000Z.sql  2026-11-18T00:00:00Z            64  sql     sgx-1,sgx-2  DAMAGED: SHA-256 differs",
+        "metadata object (the backup did not finish); not drilled",
+        "  ds-20261121T000000Z.sql  2026-11-21T00:00:00Z            64  sql     sgx-9  verified; drill FAILED: "
+        f"{DRILL_FAILURE}",
+        "  ds-20261120T000000Z.sql  2026-11-20T00:00:00Z            64  sql     sgx-1,sgx-2  verified; drill record "
+        "unreadable: not written by helm-datashield",
+        "  ds-20261119T000000Z.sql  2026-11-19T00:00:00Z            64  sql     (nodes not recorded)  verified; not "
+        "drilled",
+        "  ds-20261118T000000Z.sql  2026-11-18T00:00:00Z            64  sql     sgx-1,sgx-2  DAMAGED: SHA-256 differs; "
+        "not drilled",
     ]
+
+
+def test_list_as_json_gives_each_backup_the_state_of_its_newest_drill_record(world: World, s3: Any) -> None:
+    """Only the newest record of each backup is read (a newer record that is not trusted hides an
+    older OK one); a safety dump has none by design."""
+    world.session(json_mode=True).list_backups("ds", verify=False)
+    rows = {row["name"]: row["drill"] for row in json.loads(world.out.getvalue())["backups"]}
+    key = f"{PREFIX}/ds-20261120T000000Z.sql"
+    assert rows == {
+        SAFETY_DUMP: None,
+        "ds-20261124T000000Z.sql": {"verdict": "none", "time": None, "reason": None, "record": None},
+        LATEST_COMPLETE: {"verdict": "OK", "time": "2026-11-23T03:00:04Z", "reason": None,
+                          "record": f"{PREFIX}/{LATEST_COMPLETE}.drill-20261123T030004Z.json"},
+        "ds-20261122T000000Z.sql": {"verdict": "none", "time": None, "reason": None, "record": None},
+        "ds-20261121T000000Z.sql": {"verdict": "FAILED", "time": "2026-11-22T03:00:04Z", "reason": DRILL_FAILURE,
+                                    "record": f"{PREFIX}/ds-20261121T000000Z.sql.drill-20261122T030004Z.json"},
+        "ds-20261120T000000Z.sql": {"verdict": "unreadable", "time": "2026-11-21T03:00:00Z",
+                                    "reason": "not written by helm-datashield",
+                                    "record": f"{key}.drill-20261121T030000Z.json"},
+        "ds-20261119T000000Z.sql": {"verdict": "none", "time": None, "reason": None, "record": None},
+        "ds-20261118T000000Z.sql": {"verdict": "none", "time": None, "reason": None, "record": None}}
+    # The older, good record of ds-20261120T000000Z.sql is there, and was not taken.
+    assert s3.head_object(Bucket=BUCKET, Key=f"{key}.drill-20261120T030000Z.json")["ContentLength"] > 0
 
 
 def test_a_safety_dump_is_listed_as_one_and_restored_by_its_name(world: World) -> None:
