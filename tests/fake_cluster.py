@@ -50,6 +50,14 @@ BACKUP_CRONJOB: dict[str, Any] = {
     "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "backup"}}
 
 
+# The drill CronJob as the post-renderer renders it (issue 18: weekly, Sunday 03:00, the backup's deadlines),
+# made with the release.
+DRILL_CRONJOB: dict[str, Any] = {
+    **BACKUP_CRONJOB, "schedule": "0 3 * * 0", "lastScheduleTime": "2026-11-22T03:00:00Z",
+    "lastSuccessfulTime": "2026-11-22T03:01:10Z",
+    "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "drill"}}
+
+
 @dataclass
 class State:
     """The cluster as the test sets it up; every field is JSON, so a file can hold it."""
@@ -76,6 +84,8 @@ class State:
     logs: dict[str, list[str]] = field(default_factory=dict)  # container -> its log lines, instead of GOOD_LOG
     # The backup CronJob `ds-enclaveos-backup` (fields of BACKUP_CRONJOB); None: it does not exist.
     cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(BACKUP_CRONJOB))
+    # The drill CronJob `ds-enclaveos-drill` (fields of DRILL_CRONJOB); None: it does not exist.
+    drill_cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(DRILL_CRONJOB))
     # Its Jobs: {"name", "started", "finished", "outcome": "complete"|"failed"|"running", "reason",
     # "log": the lines of `kubectl logs job/<name> --all-containers`, None when its pod is gone}.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
@@ -254,9 +264,13 @@ class FakeCluster:
             lines = [*lines[:1], f"[{container}] FAILED: the import failed (exit 1): ERROR: syntax error"]
         return _ok("".join(f"{line}\n" for line in lines))
 
+    def _cronjobs(self) -> dict[str, dict[str, Any] | None]:
+        release = (self.state.release or {}).get("name")
+        return {f"{release}-enclaveos-backup": self.state.cronjob, f"{release}-enclaveos-drill": self.state.drill_cronjob}
+
     def _cronjob(self, name: str) -> Completed:
-        cronjob = self.state.cronjob
-        if cronjob is None or name != f"{(self.state.release or {}).get('name')}-enclaveos-backup":
+        cronjob = self._cronjobs().get(name)
+        if cronjob is None:
             return _fail(f'Error from server (NotFound): cronjobs.batch "{name}" not found')
         return _ok(json.dumps({
             "metadata": {"name": name, "creationTimestamp": cronjob["created"]},
@@ -293,6 +307,9 @@ class FakeCluster:
         return _ok("".join(f"{line}\n" for line in job["log"]))
 
     def _create_job(self, args: list[str]) -> Completed:
+        source = next(a.removeprefix("--from=cronjob/") for a in args if a.startswith("--from=cronjob/"))
+        if self._cronjobs().get(source) is None:
+            return _fail(f'error: failed to retrieve CronJob {source}: cronjobs.batch "{source}" not found')
         self.state.jobs[args[2]] = {"polls": 0}
         return _ok(f"job.batch/{args[2]} created")
 

@@ -22,6 +22,7 @@ SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 UNSAFE_SGX_FLAG = "--unsafe-ignore-sgx-nodes"
 BUSY_STATES = ("pending-install", "pending-upgrade", "pending-rollback", "uninstalling")
 HELM4_POSTRENDERER = "datashield-backup"
+DRILL_SCHEDULE = "0 3 * * 0"  # the schema's default of enclaveos-chart.Backup.Drill.CronSchedule (issue 18)
 UPLOAD_FOLDER = "uploaded"  # under the prefix: never taken for a scheduled backup, never touched by retention
 
 
@@ -52,6 +53,8 @@ class BackupConfig:
     schedule: str = ""  # enclaveos-chart.Backup.CronSchedule
     time_zone: str = "UTC"
     starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
+    drill_enabled: bool = True  # enclaveos-chart.Backup.Drill.Enabled
+    drill_schedule: str = DRILL_SCHEDULE  # enclaveos-chart.Backup.Drill.CronSchedule, run in time_zone
 
     def where(self) -> str:
         return f"s3://{self.bucket}/{base_of(self.prefix)}"
@@ -185,11 +188,16 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     s3, backup = full["global"]["S3"], full["enclaveos-chart"]["Backup"]
     endpoint = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
     assert isinstance(endpoint, str), "validated above"
+    # Drill comes into the schema with issue 18's pod side: until a release's values (and the schema's
+    # defaults) have it, a missing Drill, or a missing field of it, is read as the schema's default.
+    drill = backup.get("Drill") if isinstance(backup.get("Drill"), dict) else {}
     return BackupConfig(endpoint=endpoint, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
                         in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"]),
                         schedule=str(backup.get("CronSchedule") or ""), time_zone=str(backup.get("TimeZone") or "UTC"),
-                        starting_deadline=int(backup.get("StartingDeadlineSeconds") or 0)), []
+                        starting_deadline=int(backup.get("StartingDeadlineSeconds") or 0),
+                        drill_enabled=drill.get("Enabled") is not False,
+                        drill_schedule=str(drill.get("CronSchedule") or DRILL_SCHEDULE)), []
 
 
 def secret_reasons(name: str, data: dict[str, str] | None) -> list[str]:

@@ -10,7 +10,13 @@ success, the next run computed from the schedule in its zone, the Jobs running n
 Job and the last FAILED line of its log); the newest complete backup (the rule of `latest`) and its
 age against what the schedule promises: the longest gap between two runs of the schedule
 (values/schedule_gap.py) plus the time a run may start late (startingDeadlineSeconds) and run
-(the Job's activeDeadlineSeconds).
+(the Job's activeDeadlineSeconds). The restore drills (issue 18), when the values leave them on
+(`enclaveos-chart.Backup.Drill.Enabled`): the drill CronJob `<release>-enclaveos-drill`, the last drill
+over all the release's backups (its drill record: backup, time, age, verdict, reason;
+renderer/restore/drills.py) and the newest successful one against the drill schedule's promise, made
+the same way (`Drill.CronSchedule` in `Backup.TimeZone`, StartingDeadlineSeconds, and the drill Job's
+6 h deadline); a drill CronJob younger than that promise has promised nothing yet: the facts say
+when its first drill is due. Drills turned off are a fact, not a finding.
 
 The verdict, its last line, and the exit code:
 
@@ -18,7 +24,9 @@ The verdict, its last line, and the exit code:
   WARNING   6  the release is in restore mode; the CronJob is suspended; a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
                than the promise (but not twice); `latest` finds backups of more than one database
-               cluster; the probe object could not be deleted
+               cluster; the probe object could not be deleted; drills on and: the last drill FAILED or
+               its record is unreadable, no drill succeeded within the drill schedule's promise (unless
+               the drill CronJob is younger than it), the drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
@@ -33,15 +41,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import Any
 
 from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
+from renderer.edges.objectstore import ObjectStore
 from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
+from renderer.postrender.settings import BACKUP_DEADLINE_SECONDS
+from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key
+from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
 from renderer.restore.progress import Progress
-from renderer.restore.session import StoreOpener, last_failure, read_catalog
+from renderer.restore.session import StoreOpener, last_failure, list_release, read_catalog, read_drill
 from renderer.values.cron import next_run, schedule_problems
 from renderer.values.schedule_gap import duration_text, longest_gap_seconds, promised_seconds
 
@@ -135,13 +148,15 @@ class StatusCheck:
             report.warn("the release is in restore mode (enclaveos-chart.Restore.Enabled): its backups are suspended "
                         f"until the restore ends (run helm datashield-restore {release.name} --chart CHART --from "
                         "BACKUP again to finish it)")
-        found = self._bucket(release, config, report)
+        read = self._bucket(release, config, report)
         cronjob = self._cronjob(release, config, report)
-        self._newest(found, config, cronjob, report)
+        self._newest(read.backups if read else None, config, cronjob, report)
+        self._drills(release, config, read, report)
         return report
 
-    def _bucket(self, release: Release, config: BackupConfig, report: Report) -> list[Backup] | None:
-        """The Secret, then the bucket with its keys: listed (the release's backups) and written to."""
+    def _bucket(self, release: Release, config: BackupConfig, report: Report) -> _Read | None:
+        """The Secret, then the bucket with its keys: listed (the release's backups) and written to;
+        None when the Secret gives no keys."""
         secret = self.cluster.secret_keys(config.secret_name)
         why = secret_reasons(config.secret_name, secret)
         report.facts["secret"] = {"name": config.secret_name, "keys": "missing" if why else "both present"}
@@ -154,12 +169,15 @@ class StatusCheck:
         facts: dict[str, Any] = {"where": config.where()}
         report.facts["bucket"] = facts
         keys = f"the keys of Secret {config.secret_name}"
+        objects: dict[str, int] = {}
+        found: list[Backup] | None = None
         try:
-            found = read_catalog(store, release, config, report.checked)
+            objects = list_release(store, release, config)
+            found = read_catalog(store, release, config, report.checked, objects)
             facts["readable"] = True
             facts["backups"] = len(found)
         except ObjectStoreFailed as error:
-            facts["readable"], found = False, None
+            facts["readable"] = False
             report.fail(f"the bucket cannot be read with {keys}: {error}")
         probe = probe_key(release.name, release.namespace, config.prefix, self.token())
         unwritable, left = store.probe(probe)
@@ -168,7 +186,7 @@ class StatusCheck:
             report.fail(f"the bucket is not writable with {keys}: {unwritable}")
         if left:
             report.warn(f"the probe object could not be deleted ({left}): delete {store.where(probe)} yourself")
-        return found
+        return _Read(store, objects, found)
 
     def _cronjob(self, release: Release, config: BackupConfig, report: Report) -> CronJobState | None:
         name = f"{release.name}-enclaveos-backup"
@@ -236,16 +254,114 @@ class StatusCheck:
             return
         starting = (cronjob.starting_deadline if cronjob else None) or config.starting_deadline
         running = (cronjob.active_deadline if cronjob else None) or 0
-        gap = longest_gap_seconds(schedule, zone)
-        promise = promised_seconds(gap, starting, running)
-        facts.update(promised=duration_text(promise), promisedSeconds=promise)
-        if age > promise:
+        promise = _Promise(schedule, zone, starting, running)
+        facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
+        if age > promise.seconds:
             report.findings.append(Finding(
-                FAILING if age > 2 * promise else WARNING,
+                FAILING if age > 2 * promise.seconds else WARNING,
                 f"the newest complete backup {newest.name} is {duration_text(age)} old, more than "
-                f"{'twice ' if age > 2 * promise else ''}the {duration_text(promise)} the schedule promises (the "
-                f"longest gap {duration_text(gap)} between runs of {schedule!r} in {zone}, plus "
-                f"{duration_text(starting)} to start and {duration_text(running)} to run)"))
+                f"{'twice ' if age > 2 * promise.seconds else ''}the {promise.text('schedule')}"))
+
+    def _drills(self, release: Release, config: BackupConfig, read: _Read | None, report: Report) -> None:
+        """The restore drills (issue 18): the drill CronJob, the last drill over all the release's
+        backups, and the newest successful one against the drill schedule's promise. Reads records
+        newest first, until a successful one or one older than the promise."""
+        if not config.drill_enabled:
+            report.facts["drills"] = {"enabled": False}
+            return
+        name = f"{release.name}-enclaveos-drill"
+        cronjob = self.cluster.cronjob(name)
+        facts: dict[str, Any] = {"enabled": True, "schedule": config.drill_schedule, "timeZone": config.time_zone,
+                                 "cronjob": name, "cronjobCreated": cronjob.created if cronjob else None}
+        report.facts["drills"] = facts
+        if cronjob is None:
+            report.warn(f"the drill CronJob {name} does not exist: no restore drill is scheduled (upgrade the release "
+                        "with the post-renderer datashield-backup, or turn drills off: "
+                        "enclaveos-chart.Backup.Drill.Enabled=false)")
+        promise = None if schedule_problems(config.drill_schedule) else _Promise(
+            config.drill_schedule, config.time_zone, config.starting_deadline, BACKUP_DEADLINE_SECONDS)
+        if promise:
+            facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
+        if read is None or read.backups is None:
+            return
+        names = {backup.key: backup.name for backup in read.backups if not backup.safety_dump}
+        last, ok_age = self._read_drills(release, read, names, promise, report)
+        if last:
+            record, drill = last
+            if drill.verdict == drills.FAILED:
+                report.warn(f"the last drill, of {names[record.backup]} at {drill.time}, FAILED: {drill.reason}")
+            elif drill.verdict == drills.UNREADABLE:
+                report.warn(f"the last drill record, {record.key}, is unreadable: {drill.reason}")
+        if promise is None or (ok_age is not None and ok_age <= promise.seconds):
+            return
+        created = _time(cronjob.created) if cronjob else None
+        if created and _age(report, created) < promise.seconds:
+            upcoming = next_run(config.drill_schedule, config.time_zone, report.checked, created)
+            facts["firstDrillDue"] = _iso(upcoming) if upcoming else None
+            return
+        report.warn(f"no drill has succeeded within the {promise.text('drill schedule')}")
+
+    @staticmethod
+    def _read_drills(release: Release, read: _Read, names: dict[str, str], promise: _Promise | None,
+                     report: Report) -> tuple[tuple[Record, DrillState] | None, int | None]:
+        """The last drill (its record and state; None when there is none, in the facts too) and the age
+        of the newest successful one (None: none within the promise). Reads the records newest first,
+        until a successful one or one older than the promise."""
+        last: tuple[Record, DrillState] | None = None
+        for record in records(read.objects, names):
+            drill = read_drill(read.store, record, release, report.checked)
+            started = _time(drill.time)
+            age = _age(report, started) if started else None
+            if last is None:
+                last = record, drill
+                report.facts["lastDrill"] = {"backup": names[record.backup], "time": drill.time,
+                                             "age": None if age is None else duration_text(age), "ageSeconds": age,
+                                             "verdict": drill.verdict, "reason": drill.reason}
+            if drill.verdict == drills.OK:
+                return last, age
+            if promise and age is not None and age > promise.seconds:
+                break
+        if last is None:
+            report.facts["lastDrill"] = {"verdict": drills.NONE}
+        return last, None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What --status read of the bucket: the listing (key → size) and the release's backups (None:
+    the listing failed)."""
+
+    store: ObjectStore
+    objects: dict[str, int]
+    backups: list[Backup] | None
+
+
+@dataclass(frozen=True)
+class _Promise:
+    """How old the newest successful run of a schedule may be (schedule_gap.promised_seconds)."""
+
+    schedule: str
+    zone: str
+    starting: int  # seconds a run may start late
+    running: int  # seconds it may run
+
+    @cached_property
+    def gap(self) -> int:
+        return longest_gap_seconds(self.schedule, self.zone)
+
+    @cached_property
+    def seconds(self) -> int:
+        return promised_seconds(self.gap, self.starting, self.running)
+
+    def text(self, what: str) -> str:
+        """`<promise> the <what> promises (...)`, for a finding."""
+        return (f"{duration_text(self.seconds)} the {what} promises (the longest gap {duration_text(self.gap)} between "
+                f"runs of {self.schedule!r} in {self.zone}, plus {duration_text(self.starting)} to start and "
+                f"{duration_text(self.running)} to run)")
+
+
+def _age(report: Report, when: datetime) -> int:
+    return int((report.checked - when).total_seconds())
 
 
 def _time(text: str | None) -> datetime | None:

@@ -8,19 +8,23 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.status import EXIT_CODES
+from tests.conftest import ROOT
 from tests.fake_cluster import State
 from tests.restore.conftest import (
     BUCKET,
+    DRILL_FAILURE,
     LATEST_COMPLETE,
     PREFIX,
     PROBE_TOKEN,
     SECRET_NAME,
     World,
+    drill_record,
     metadata,
     s3_client,
 )
@@ -43,6 +47,36 @@ FAILED_JOB = {"name": "ds-enclaveos-backup-29400000", "started": "2026-11-23T02:
               "finished": "2026-11-23T02:04:00Z", "outcome": "failed", "reason": "BackoffLimitExceeded",
               "log": ["[dump] dumping malbork", "[upload] FAILED: cannot write s3://b/k: AccessDenied",
                       "[upload] FAILED: gave up after 3 tries"]}
+
+
+# Prefixes of their own for the drill cases: backup name -> its drill records (stamp, fields of the record).
+DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
+    "status-drill-failed": {"ds-20261122T000000Z.sql": [("20261122T030000Z", {})],
+                            LATEST_COMPLETE: [("20261123T030000Z", {"verdict": "FAILED", "reason": DRILL_FAILURE})]},
+    "status-drill-unreadable": {LATEST_COMPLETE: [("20261123T030000Z", {}), ("20261123T040000Z", {"release": "dx"})]},
+    "status-drill-stale": {"ds-20261115T000000Z.sql": [("20261115T030000Z", {})], LATEST_COMPLETE: []},
+    "status-drill-none": {LATEST_COMPLETE: []},
+}
+DRILL_PROMISE = ("the 7d 7h the drill schedule promises (the longest gap 7d between runs of '0 3 * * 0' in UTC, plus "
+                 "1h to start and 6h to run)")
+# The schema's Drill object lands with the pod side of issue 18; until then the values cannot set it.
+SCHEMA_HAS_DRILL = "Drill" in json.loads((ROOT / "schemas" / "values.schema.json").read_text(encoding="utf-8"))[
+    "properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]
+needs_drill_values = pytest.mark.skipif(not SCHEMA_HAS_DRILL, reason="the values schema has no Backup.Drill yet")
+
+
+@pytest.fixture(scope="session")
+def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
+    """DRILL_PREFIXES written once: each backup complete (as the backup Job writes it), with its records."""
+    s3 = s3_client(s3_server)
+    for prefix, backups in DRILL_PREFIXES.items():
+        for name, drills in backups.items():
+            key, data = f"{prefix}/{name}", f"-- dump {name}\n".encode()
+            s3.put_object(Bucket=bucket, Key=key, Body=data)
+            meta = {**metadata(name, data, ["sgx-1"]), "object": key}
+            s3.put_object(Bucket=bucket, Key=f"{key}.json", Body=json.dumps(meta, indent=2).encode())
+            for stamp, fields in drills:
+                s3.put_object(Bucket=bucket, Key=f"{key}.drill-{stamp}.json", Body=drill_record(key, stamp, **fields))
 
 
 def changes(state: State, change: str) -> None:
@@ -86,6 +120,17 @@ def changes(state: State, change: str) -> None:
             backup["S3Prefix"] = "status-empty"
         case "no cronjob":
             state.cronjob = None
+        case "drills off":
+            backup["Drill"] = {"Enabled": False}
+            state.drill_cronjob = None
+        case "no drill cronjob":
+            state.drill_cronjob = None
+        case "young drill cronjob":
+            assert state.drill_cronjob is not None
+            state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
+            backup["S3Prefix"] = "status-drill-none"
+        case _ if change.startswith("status-drill-"):
+            backup["S3Prefix"] = change
         case _:
             raise AssertionError(change)
 
@@ -94,6 +139,21 @@ Case = tuple[str, datetime, str]
 CASES: list[Case] = [
     ("ok", NOW, "OK"),
     ("running now, an old failure", NOW, "OK"),  # a failure before the last success is no finding
+    ("young drill cronjob", NOW, "OK"),  # its first drill is not due yet (see its facts)
+    ("status-drill-stale", datetime(2026, 11, 15, 5, 0, tzinfo=timezone.utc), "OK"),  # the drill was 2h ago
+    ("drills off", NOW, "OK"),  # needs_drill_values
+    # WARNING: the restore drills
+    ("no drill cronjob", NOW,
+     "WARNING: the drill CronJob ds-enclaveos-drill does not exist: no restore drill is scheduled (upgrade the "
+     "release with the post-renderer datashield-backup, or turn drills off: enclaveos-chart.Backup.Drill.Enabled="
+     "false)"),
+    ("status-drill-failed", NOW,
+     f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}"),
+    ("status-drill-unreadable", NOW,
+     f"WARNING: the last drill record, status-drill-unreadable/{LATEST_COMPLETE}.drill-20261123T040000Z.json, is "
+     'unreadable: it names release "dx", not "ds"'),
+    ("status-drill-stale", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     # WARNING
     ("suspended", NOW,
      "WARNING: the CronJob ds-enclaveos-backup is suspended: no backup runs until it is resumed "
@@ -135,15 +195,19 @@ CASES: list[Case] = [
      f"FAILING: the bucket is not writable with the keys of Secret {SECRET_NAME}: cannot write "
      f"s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: AccessDenied: Access Denied."),
     ("empty prefix", NOW,
-     f"FAILING: no complete backup in s3://{BUCKET}/status-empty/ (see --list)"),
+     f"FAILING: no complete backup in s3://{BUCKET}/status-empty/ (see --list); no drill has succeeded within "
+     f"{DRILL_PROMISE}"),
     ("no cronjob", NOW,
      "FAILING: the CronJob ds-enclaveos-backup does not exist: no backup is scheduled (install or upgrade the "
      "release with the post-renderer datashield-backup)"),
 ]
 
 
-@pytest.mark.parametrize(("change", "now", "line"), [pytest.param(c, n, v, id=f"{c}-{v.split(':')[0]}-{n:%dT%H}")
-                                                    for c, n, v in CASES])
+@pytest.mark.usefixtures("drill_prefixes")
+@pytest.mark.parametrize(("change", "now", "line"), [
+    pytest.param(c, n, v, id=f"{c}-{v.split(':')[0]}-{n:%dT%H}",
+                 marks=[needs_drill_values] if c == "drills off" else [])
+    for c, n, v in CASES])
 def test_each_finding_has_its_verdict_line_and_exit_code(world: World, change: str, now: datetime, line: str) -> None:
     changes(world.state, change)
     code = world.status(now).run("ds")
@@ -159,7 +223,7 @@ def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server
     assert world.status(NOW).run("ds") == 0
     assert [call.split(" ")[:3] for call in world.calls()] == [
         ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "get", "secret"],
-        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"]]
+        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"], ["kubectl", "get", "cronjob"]]
     assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
 
 
@@ -193,6 +257,8 @@ def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server:
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert world.state.drill_cronjob is not None
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
     assert world.status(NOW, json_mode=True).run("ds") == 6
     report = json.loads(world.out.getvalue())
     assert [f["message"] for f in report["findings"]] == [
@@ -222,6 +288,29 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
         "nextRun": "2026-11-24T00:00:00Z", "lastFailedJob": "ds-enclaveos-backup-29400000"}
     assert report["newestBackup"] == {"name": LATEST_COMPLETE, "created": "2026-11-23T00:00:00Z", "age": "5h",
                                       "ageSeconds": 18000, "promised": "1d 7h", "promisedSeconds": 111600}
+    assert report["drills"] == {"enabled": True, "schedule": "0 3 * * 0", "timeZone": "UTC",
+                                "cronjob": "ds-enclaveos-drill", "cronjobCreated": "2026-11-01T12:00:00Z",
+                                "promised": "7d 7h", "promisedSeconds": 630000}
+    assert report["lastDrill"] == {"backup": LATEST_COMPLETE, "time": "2026-11-23T03:00:04Z", "age": "1h 59m 56s",
+                                   "ageSeconds": 7196, "verdict": "OK", "reason": None}
+
+
+@pytest.mark.usefixtures("drill_prefixes")
+def test_the_last_drill_is_shown_over_all_backups_and_a_young_drill_cronjob_says_when_its_first_is_due(
+        world: World) -> None:
+    changes(world.state, "status-drill-failed")  # the last drill FAILED, an older one of another backup was OK
+    assert world.status(NOW).run("ds") == 6
+    assert world.out.getvalue().splitlines()[-3:-1] == [
+        "  drills        enabled yes, schedule 0 3 * * 0, timeZone UTC, cronjob ds-enclaveos-drill, cronjobCreated "
+        "2026-11-01T12:00:00Z, promised 7d 7h",
+        f"  lastDrill     backup {LATEST_COMPLETE}, time 2026-11-23T03:00:00Z, age 2h, verdict FAILED, reason "
+        f"{DRILL_FAILURE}"]
+    world.out.truncate(0)
+    world.out.seek(0)
+    changes(world.state, "young drill cronjob")
+    assert world.status(NOW, json_mode=True).run("ds") == 0
+    report = json.loads(world.out.getvalue())
+    assert (report["drills"]["firstDrillDue"], report["lastDrill"]) == ("2026-11-29T03:00:00Z", {"verdict": "none"})
 
 
 def test_the_next_run_is_computed_in_the_cronjob_time_zone(world: World) -> None:
