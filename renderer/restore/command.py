@@ -12,8 +12,10 @@ The restore procedure, as one command:
      until the manager is ready.
   5. What was restored, from which backup, and where the data from before is saved.
 Any failure stops the run with the step, the reason, the state left behind and the exact
-commands to resume or go back. Also `--list` (the release's backups), `--backup-now` and
-`--status` (is the release protected? renderer/restore/status.py).
+commands to resume or go back. Also `--list` (the release's backups and their drill states),
+`--backup-now`, `--drill-now` (a restore drill now: the newest backup restored into a throwaway
+database inside the drill pod, never the production one) and `--status` (is the release protected?
+renderer/restore/status.py).
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ back to the manager's recorded replica count. Nothing changes before the confirm
   helm datashield-restore RELEASE --chart CHART --from ./backup.sql     a local SQL file (uploaded first;
                                                                         a path or file:NAME, never a bare name)
   helm datashield-restore RELEASE --chart CHART --from latest --dry-run the plan, nothing changed
-  helm datashield-restore RELEASE --list [--verify]                     the release's backups
+  helm datashield-restore RELEASE --list [--verify]                     the release's backups, drilled or not
   helm datashield-restore RELEASE --backup-now                          run the backup CronJob now
+  helm datashield-restore RELEASE --drill-now                           run the restore drill CronJob now
   helm datashield-restore RELEASE --status                              is the release protected? (read-only)
 
 --chart is the chart the release runs (the same version): helm needs it to upgrade.
@@ -62,12 +65,18 @@ state it left and what to run. A restore Job already started goes on in the clus
 same command run again follows it.
 
 --status checks the backup values, the Secret, the bucket (listed, and one probe object
-written, read back and deleted), the CronJob and its Jobs, and the newest complete backup's
-age against the schedule; its last line is the verdict: OK, WARNING: <reasons> or
-FAILING: <reasons>.
+written, read back and deleted), the CronJob and its Jobs, the newest complete backup's
+age against the schedule, and the restore drills (the last one, and a successful one within
+the drill schedule); its last line is the verdict: OK, WARNING: <reasons> or FAILING: <reasons>.
 
-Exit codes: 0 done (--status: OK), 1 a step failed or a helm, kubectl or bucket call failed
-(the message says what state it left; --status: the answer is not known), 2 bad arguments,
+--drill-now restores the newest complete backup into a throwaway database inside the drill
+pod (never the production database) and compares its row counts with the backup's; the
+verdict is recorded beside the backup (see --list). The restore's preflight warns when the
+backup to restore was never drilled or failed its last drill.
+
+Exit codes: 0 done (--status: OK), 1 a step failed (--drill-now: the drill failed) or a helm,
+kubectl or bucket call failed (the message says what state it left; --status: the answer is
+not known), 2 bad arguments,
 5 refused by preflight (nothing changed), 6 warning (--status: WARNING), 7 failing
 (--status: FAILING),
 70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
@@ -92,6 +101,8 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
             return session.list_backups(options.release, options.verify)
     if options.backup_now:
         return session.backup_now(options.release, options.timeout)
+    if options.drill_now:
+        return session.drill_now(options.release, options.timeout)
     if options.status:
         from renderer.restore.status import StatusCheck
 
@@ -99,7 +110,7 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
             options.release)
     if not options.source or not options.chart:
         raise InvalidArguments("helm datashield-restore: --from and --chart are needed to restore "
-                               "(or --list, --backup-now, --status; see --help)")
+                               "(or --list, --backup-now, --drill-now, --status; see --help)")
     if not options.yes and not options.dry_run and not sys.stdin.isatty():
         raise InvalidArguments(NO_TERMINAL)
     request = Request(release=options.release, source=source_argument(options.source), chart=options.chart,
@@ -121,6 +132,9 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                            "/x, ~/x) or file:NAME; its metadata, if any, beside it as ./file.sql.json")
     mode.add_argument("--list", action="store_true", help="list the release's backups and stop")
     mode.add_argument("--backup-now", action="store_true", help="run the backup CronJob now and wait for it")
+    mode.add_argument("--drill-now", action="store_true",
+                      help="run the restore drill CronJob now (the newest backup restored into a throwaway "
+                           "database in the drill pod) and wait for it")
     mode.add_argument("--status", action="store_true",
                       help="is the release protected now? read-only checks and a verdict: OK (exit 0), "
                            "WARNING (6), FAILING (7)")

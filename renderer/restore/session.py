@@ -1,6 +1,6 @@
 """One run of `helm datashield-restore` against a cluster and its bucket: the orchestration of
 the restore (preflight, confirmation, restore mode, the Job, back out of restore mode, the
-report), `--list` and `--backup-now`. Every cluster call goes through renderer/edges/.
+report), `--list`, `--backup-now` and `--drill-now`. Every cluster call goes through renderer/edges/.
 """
 
 from __future__ import annotations
@@ -488,7 +488,7 @@ class Session:
             self.progress.info(f"the log of {container} could not be read: {error}; the Job's outcome is read "
                                "from the Job itself")
 
-    # -- list and backup now ---------------------------------------------------------------
+    # -- list, backup now, drill now ---------------------------------------------------------------
     def list_backups(self, release_name: str, verify: bool) -> int:
         release = self.cluster.release(release_name)
         if release is None:
@@ -528,16 +528,26 @@ class Session:
         return 0
 
     def backup_now(self, release_name: str, timeout: int) -> int:
-        cronjob = f"{release_name}-enclaveos-backup"
+        """A backup Job from the backup CronJob now, followed to its end (--backup-now)."""
+        return self._cronjob_now(release_name, "backup", "the backup Job", timeout)
+
+    def drill_now(self, release_name: str, timeout: int) -> int:
+        """A restore drill Job from the drill CronJob now, followed to its end (--drill-now); a failed
+        drill fails the run with its `[step] FAILED:` line."""
+        return self._cronjob_now(release_name, "drill", "the drill Job", timeout)
+
+    def _cronjob_now(self, release_name: str, component: str, what: str, timeout: int) -> int:
+        """`kubectl create job <release>-enclaveos-<component>-<mmddHHMMSS> --from=cronjob/...`, then
+        its log followed until it ends; raises StepFailed (exit 1) when it cannot start or fails."""
+        cronjob = f"{release_name}-enclaveos-{component}"
         job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
         self.progress.total = 2
         logs = f"its whole log: {shown(self.cluster.kubectl_argv('logs', f'job/{job}', '--all-containers'))}"
         state = shown(self.cluster.kubectl_argv("get", "job", job))
-        goes_on = f"the backup Job goes on in the cluster (its state: {state})."
+        goes_on = f"{what} goes on in the cluster (its state: {state})."
         with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"), failing(
                 f"the start of Job {job}", [goes_on.replace("goes on", "may have started")], interrupts_only=True):
             self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
         with self.progress.step(2, f"wait for Job {job}"):
-            self._wait_for_job(job, timeout, "the backup Job", lambda lines, failed: [*([] if failed else [goes_on]),
-                                                                                      logs])
+            self._wait_for_job(job, timeout, what, lambda lines, failed: [*([] if failed else [goes_on]), logs])
         return 0

@@ -41,8 +41,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release

@@ -69,7 +69,13 @@ def test_a_restore_with_yes_runs_to_the_end(world: World, tmp_path: Path) -> Non
 @pytest.mark.parametrize(("args", "code", "stderr"), [
     (["ds", "--from", "latest"], 2,
      "[helm-datashield] helm datashield-restore: --from and --chart are needed to restore (or --list, "
-     "--backup-now, --status; see --help)\n"),
+     "--backup-now, --drill-now, --status; see --help)\n"),
+    (["ds", "--drill-now", "--backup-now"], 2,
+     "[helm-datashield] helm datashield-restore: argument --backup-now: not allowed with argument --drill-now "
+     "(see helm datashield-restore --help)\n"),
+    (["ds", "--drill-now", "--from", "latest"], 2,
+     "[helm-datashield] helm datashield-restore: argument --from: not allowed with argument --drill-now "
+     "(see helm datashield-restore --help)\n"),
     (["ds", "--from", "latest", "--chart", str(CHART)], 2,
      "[helm-datashield] helm datashield-restore: no terminal to confirm on; pass --yes to restore without asking "
      "(nothing was changed)\n"),
@@ -116,3 +122,28 @@ def test_list_as_json(world: World, tmp_path: Path) -> None:
         == LATEST_COMPLETE
     for secret in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY):
         assert secret not in done.stdout + done.stderr
+
+
+def test_help_lists_drill_now(world: World, tmp_path: Path) -> None:
+    done = restore_cli(world, tmp_path, "--help")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "  helm datashield-restore RELEASE --drill-now                           run the restore drill CronJob now" \
+        in done.stdout.splitlines()
+    assert ("--drill-now run the restore drill CronJob now (the newest backup restored into a throwaway database in "
+            "the drill pod) and wait for it") in " ".join(done.stdout.split())  # argparse wraps it
+
+
+@pytest.mark.parametrize(("outcome", "code", "last"), [
+    ("complete", 0, None),
+    ("failed", 1, "[helm-datashield] the drill Job failed: [restore] FAILED: the import failed (exit 1): ERROR: "
+                  "syntax error"),
+])
+def test_drill_now_runs_the_drill_cronjob_and_exits_as_the_drill_ended(world: World, tmp_path: Path, outcome: str,
+                                                                       code: int, last: str | None) -> None:
+    world.state.job_outcome = outcome
+    done = restore_cli(world, tmp_path, "ds", "--drill-now")
+    assert done.returncode == code, done.stderr
+    created = [argv for argv in world.state.calls if argv[1:3] == ["create", "job"]]
+    assert len(created) == 1 and created[0][4:] == ["--from=cronjob/ds-enclaveos-drill", "--namespace", "prod",
+                                                    "--context", "ops-cluster"]
+    assert (done.stderr.splitlines()[0] if last else done.stderr) == (last or "")

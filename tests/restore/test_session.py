@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from renderer.edges.cluster import shown
-from renderer.errors import DatashieldError, ObjectStoreFailed, Refused, StepFailed
+from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused, StepFailed
 from tests.conftest import CHART, json_message
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
@@ -383,12 +384,41 @@ def test_a_job_log_line_that_quotes_a_key_is_shown_redacted(world: World, json_m
     assert (json.loads(line)["line"] if json_mode else line) == (expected if json_mode else f"    | {expected}\n")
 
 
-def test_backup_now_starts_a_job_from_the_cronjob_and_follows_it(world: World) -> None:
-    assert world.session().backup_now("ds", timeout=600) == 0
+@pytest.mark.parametrize("component", ["backup", "drill"])
+def test_backup_now_and_drill_now_start_a_job_from_their_cronjob_and_follow_it(world: World, component: str) -> None:
+    session = world.session()
+    assert (session.backup_now if component == "backup" else session.drill_now)("ds", timeout=600) == 0
     created = [c for c in world.calls() if c.startswith("kubectl create")]
-    assert len(created) == 1 and created[0].startswith("kubectl create job ds-enclaveos-backup-")
-    assert created[0].endswith(" --from=cronjob/ds-enclaveos-backup")
-    assert "[2/2] wait for Job" in world.out.getvalue()
+    assert len(created) == 1 and created[0].startswith(f"kubectl create job ds-enclaveos-{component}-")
+    job = created[0].split(" ")[3]
+    assert re.fullmatch(rf"ds-enclaveos-{component}-\d{{10}}", job) and created[0].endswith(
+        f" --from=cronjob/ds-enclaveos-{component}")
+    assert world.out.getvalue().splitlines()[:2] == [
+        f"[1/2] start Job {job} from CronJob ds-enclaveos-{component} ...",
+        f"[1/2] start Job {job} from CronJob ds-enclaveos-{component}: done in 0.0 s (total 0.0 s)"]
+    assert f"[2/2] wait for Job {job}: done in " in world.out.getvalue()
+
+
+def test_a_failed_drill_fails_drill_now_with_its_failure_line(world: World) -> None:
+    world.state.job_outcome = "failed"
+    with pytest.raises(StepFailed) as failed:
+        world.session().drill_now("ds", timeout=600)
+    job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
+    assert failed.value.lines() == [
+        "the drill Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
+        f"its whole log: kubectl logs job/{job} --all-containers --namespace prod"]
+    assert failed.value.exit_code == 1
+
+
+def test_drill_now_without_the_drill_cronjob_says_so_and_starts_nothing(world: World) -> None:
+    world.state.drill_cronjob = None
+    with pytest.raises(ClusterCallFailed) as failed:
+        world.session().drill_now("ds", timeout=600)
+    job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
+    assert (failed.value.lines(), failed.value.exit_code) == ([
+        f"kubectl create job {job} --from=cronjob/ds-enclaveos-drill --namespace prod failed: error: failed to "
+        'retrieve CronJob ds-enclaveos-drill: cronjobs.batch "ds-enclaveos-drill" not found'], 1)
+    assert world.state.jobs == {}
 
 
 UPLOADED = f"uploaded/ds-{RUN_ID.replace('-', 'T')}Z.sql"
