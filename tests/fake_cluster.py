@@ -266,7 +266,8 @@ class FakeCluster:
 
     def _cronjobs(self) -> dict[str, dict[str, Any] | None]:
         release = (self.state.release or {}).get("name")
-        return {f"{release}-enclaveos-backup": self.state.cronjob, f"{release}-enclaveos-drill": self.state.drill_cronjob}
+        return {f"{release}-enclaveos-backup": self.state.cronjob,
+                f"{release}-enclaveos-drill": self.state.drill_cronjob}
 
     def _cronjob(self, name: str) -> Completed:
         cronjob = self._cronjobs().get(name)

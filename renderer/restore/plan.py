@@ -85,6 +85,7 @@ class Plan:
     notes: tuple[str, ...]
     upload: Upload | None = None
     manager_nodes: tuple[str, ...] | None = None  # where the manager runs now; None: keep the recorded ones
+    warnings: tuple[str, ...] = ()  # what the operator should know before going on (not reasons to refuse)
 
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release.name, "namespace": self.release.namespace, "chart": self.release.chart,
@@ -92,7 +93,8 @@ class Plan:
                            "format": self.backup.format, "size": self.backup.size, "sha256": self.backup.sha256,
                            "created": self.backup.created, "managerNodes": self.backup.manager_nodes},
                 "replicas": self.replicas, "resumed": self.resumed, "manager": self.manager, "job": self.job,
-                "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes)}
+                "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes),
+                "warnings": list(self.warnings)}
 
 
 LOCAL_FORMS = ("./", "../", "/", "~")
@@ -313,6 +315,7 @@ def describe(plan: Plan) -> list[str]:
     if plan.resumed:
         lines.append("resuming: the release was left in restore mode by an earlier run")
     lines += [f"note    {note}" for note in plan.notes]
+    lines += [f"WARNING {warning}" for warning in plan.warnings]
     return lines
 
 

@@ -28,7 +28,7 @@ from renderer.errors import (
     StepFailed,
 )
 from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
-from renderer.restore.drills import DrillState, Record, newest
+from renderer.restore.drills import DrillState, Record, newest, preflight_warning
 from renderer.restore.drills import state as drill_state
 from renderer.restore.local_file import read_local
 from renderer.restore.plan import (
@@ -230,6 +230,7 @@ class Session:
         backup: Backup | None = None
         upload: Upload | None = None
         notes: list[str] = []
+        warnings: list[str] = []
         try:
             if is_local(request.source):
                 backup, upload = self._local(request, release, config)
@@ -245,6 +246,11 @@ class Session:
             if request.source == LATEST:  # what `latest` passed over, newest first, as the restore Job logs it
                 notes = [f"skipped the newer {b.name}: {b.problem}" for b in reversed(found)
                          if b.problem and not b.safety_dump and b.created_stamp > backup.created_stamp] + notes
+            # A backup never drilled, or whose last drill failed, may not restore: said, not refused (issue 18).
+            # A local file and a safety dump are never drilled by design: nothing to say.
+            drill = self._drill(backup, release) if upload is None else None
+            warning = preflight_warning(backup.name, drill) if drill else None
+            warnings += [warning] if warning else []
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
         post = post_renderer(helm_major, self.plugin_dir)
@@ -253,7 +259,7 @@ class Session:
         return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
-                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes)
+                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes, warnings=tuple(warnings))
 
     @staticmethod
     def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:

@@ -282,6 +282,39 @@ def test_dry_run_renders_restore_mode_from_the_recorded_values_and_changes_nothi
         "damaged"]
 
 
+@pytest.mark.parametrize(("asked", "warning"), [
+    ({}, None),  # latest: drilled OK
+    ({"source": "ds-20261118T000000Z.sql"},
+     "backup ds-20261118T000000Z.sql has never been drilled: no restore of it has been proven"),
+    ({"source": "ds-20261121T000000Z.sql", "unsafe_sgx": True},
+     f"backup ds-20261121T000000Z.sql failed its last drill (2026-11-22T03:00:04Z): {DRILL_FAILURE}"),
+    ({"source": "ds-20261120T000000Z.sql"},
+     "backup ds-20261120T000000Z.sql: drill record unreadable: not written by helm-datashield"),
+    ({"source": SAFETY_DUMP}, None),  # never drilled by design
+], ids=["drilled-ok", "never-drilled", "drill-failed", "record-unreadable", "safety-dump"])
+def test_the_preflight_warns_of_a_backup_not_proven_by_a_drill_and_goes_on(world: World, asked: dict[str, Any],
+                                                                           warning: str | None) -> None:
+    """In the preflight's output and the dry run's plan (text and JSON), not a refusal; the restore goes on."""
+    assert world.session().restore(request(**asked), dry_run=True, yes=False) == 0
+    assert [line for line in world.out.getvalue().splitlines() if "WARNING" in line] == (
+        [f"    WARNING {warning}"] if warning else [])
+    session = world.session(json_mode=True)
+    world.out.truncate(0)
+    world.out.seek(0)
+    assert session.restore(request(**asked), dry_run=True, yes=False) == 0
+    plan = [e for e in map(json.loads, world.out.getvalue().splitlines()) if e["event"] == "plan"]
+    assert plan[0]["warnings"] == ([warning] if warning else [])
+    if warning:
+        assert world.session().restore(request(**asked), dry_run=False, yes=True) == 0
+
+
+def test_a_local_file_is_never_drilled_and_nothing_is_said(world: World, tmp_path: Path, s3: Any) -> None:
+    local = tmp_path / "backup.sql"
+    local.write_bytes(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/ds-20261118T000000Z.sql")["Body"].read())
+    assert world.session().restore(request(source=str(local), unsafe_sgx=True), dry_run=True, yes=False) == 0
+    assert "WARNING" not in world.out.getvalue()
+
+
 @pytest.mark.parametrize("json_mode", [False, True])
 def test_no_output_and_no_error_holds_the_keys(world: World, json_mode: bool) -> None:
     world.session(json_mode).restore(request(), dry_run=True, yes=False)
