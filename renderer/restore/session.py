@@ -518,19 +518,16 @@ class Session:
                          "kind": "safety-dump" if backup.safety_dump else "backup",
                          "drill": drill.as_json() if drill else None,
                          **({"restoring": backup.restoring} if backup.safety_dump else {})})
-        if self.progress.json_mode:
-            print(json.dumps({"bucket": config.where(), "backups": rows}, sort_keys=True), file=self.progress.out)
-            return 0
-        out = self.progress.out
-        print(f"backups of {release_name} in {config.where()} (newest first):", file=out)
+        lines = [f"backups of {release_name} in {config.where()} (newest first):"]
         for row, drill_shown in zip(rows, drills, strict=True):
             nodes = ",".join(row["managerNodes"] or ["(nodes not recorded)"])
             marked = (f"  SAFETY DUMP taken before restoring {row['restoring'] or '(not recorded)'}"
                       if row["kind"] == "safety-dump" else "")
-            print(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
-                  f"{row['format']:6}  {nodes}  {row['state']}{drill_shown}{marked}", file=out)
-        if not rows:
-            print("  (none)", file=out)
+            lines.append(f"  {row['name']}  {row['created']}  {row['size'] if row['size'] is not None else '-':>12}  "
+                         f"{row['format']:6}  {nodes}  {row['state']}{drill_shown}{marked}")
+        # Through the progress: what the bucket says (a drill's reason, from its pod) is shown with the keys redacted.
+        self.progress.emit({"bucket": config.where(), "backups": rows}, "\n".join(lines if rows else
+                                                                                   [*lines, "  (none)"]))
         return 0
 
     def backup_now(self, release_name: str, timeout: int) -> int:

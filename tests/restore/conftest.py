@@ -74,6 +74,18 @@ def drill_record(backup: str, stamp: str, /, **fields: Any) -> bytes:
     return json.dumps({k: v for k, v in whole.items() if v is not None}, indent=2).encode()
 
 
+def put_drilled(s3: Any, prefix: str, backups: dict[str, list[tuple[str, dict[str, Any]]]]) -> None:
+    """Under `prefix`: each backup named (complete, as the backup Job writes it) with its drill records
+    (stamp, fields that differ from a good record's)."""
+    for name, drills in backups.items():
+        key, data = f"{prefix}/{name}", f"-- dump {name}\n".encode()
+        s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+        meta = {**metadata(name, data, NODES), "object": key}
+        s3.put_object(Bucket=BUCKET, Key=f"{key}.json", Body=json.dumps(meta, indent=2).encode())
+        for stamp, fields in drills:
+            s3.put_object(Bucket=BUCKET, Key=f"{key}.drill-{stamp}.json", Body=drill_record(key, stamp, **fields))
+
+
 def s3_client(server: S3Server) -> Any:
     return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
                         aws_access_key_id=S3_ACCESS_KEY_ID, aws_secret_access_key=S3_SECRET_ACCESS_KEY,

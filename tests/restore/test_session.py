@@ -27,6 +27,7 @@ from tests.restore.conftest import (
     SAFETY_DUMP,
     SECRET_NAME,
     World,
+    put_drilled,
     request,
 )
 from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
@@ -306,6 +307,22 @@ def test_the_preflight_warns_of_a_backup_not_proven_by_a_drill_and_goes_on(world
     assert plan[0]["warnings"] == ([warning] if warning else [])
     if warning:
         assert world.session().restore(request(**asked), dry_run=False, yes=True) == 0
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_a_drill_reason_that_quotes_a_key_is_listed_redacted(world: World, s3: Any, json_mode: bool) -> None:
+    reason = f"[fetch] FAILED: ?AWS_SECRET_ACCESS_KEY={S3_SECRET_ACCESS_KEY} refused"
+    put_drilled(s3, "list-drill-key", {LATEST_COMPLETE: [("20261123T030000Z", {"verdict": "FAILED",
+                                                                               "reason": reason})]})
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = "list-drill-key"
+    world.session(json_mode).list_backups("ds", verify=False)
+    shown = world.out.getvalue()
+    assert S3_SECRET_ACCESS_KEY not in shown
+    redacted = "[fetch] FAILED: ?AWS_SECRET_ACCESS_KEY=(redacted) refused"
+    if json_mode:
+        assert json.loads(shown)["backups"][0]["drill"]["reason"] == redacted
+    else:
+        assert shown.splitlines()[1].endswith(f"  complete; drill FAILED: {redacted}")
 
 
 def test_a_local_file_is_never_drilled_and_nothing_is_said(world: World, tmp_path: Path, s3: Any) -> None:

@@ -24,8 +24,8 @@ from tests.restore.conftest import (
     PROBE_TOKEN,
     SECRET_NAME,
     World,
-    drill_record,
     metadata,
+    put_drilled,
     s3_client,
 )
 from tests.restore.test_cli import restore_cli
@@ -67,16 +67,9 @@ needs_drill_values = pytest.mark.skipif(not SCHEMA_HAS_DRILL, reason="the values
 
 @pytest.fixture(scope="session")
 def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
-    """DRILL_PREFIXES written once: each backup complete (as the backup Job writes it), with its records."""
-    s3 = s3_client(s3_server)
+    """DRILL_PREFIXES written once."""
     for prefix, backups in DRILL_PREFIXES.items():
-        for name, drills in backups.items():
-            key, data = f"{prefix}/{name}", f"-- dump {name}\n".encode()
-            s3.put_object(Bucket=bucket, Key=key, Body=data)
-            meta = {**metadata(name, data, ["sgx-1"]), "object": key}
-            s3.put_object(Bucket=bucket, Key=f"{key}.json", Body=json.dumps(meta, indent=2).encode())
-            for stamp, fields in drills:
-                s3.put_object(Bucket=bucket, Key=f"{key}.drill-{stamp}.json", Body=drill_record(key, stamp, **fields))
+        put_drilled(s3_client(s3_server), prefix, backups)
 
 
 def changes(state: State, change: str) -> None:
