@@ -53,6 +53,10 @@ class Settings:
         "database_image",
         "database_port",
         "database_selector",
+        "drill_cronjob_name",
+        "drill_enabled",
+        "drill_gap_seconds",
+        "drill_schedule",
         "endpoint",
         "first_backup",
         "first_backup_job_prefix",
@@ -120,6 +124,10 @@ class Settings:
                  alert_labels: dict[str, str] | None = None,  # extra labels of the rule, for Prometheus' ruleSelector
                  alert_for: str = "",  # Prometheus duration of each alert's `for:`
                  run_gap_seconds: int = 0,  # the schedule's longest gap between two runs (values/schedule_gap.py)
+                 drill_enabled: bool = False,  # the drill's CronJob: backups configured and Backup.Drill.Enabled
+                 drill_schedule: str = "",  # Backup.Drill.CronSchedule, run in time_zone
+                 drill_cronjob_name: str = "",
+                 drill_gap_seconds: int = 0,  # the drill schedule's longest gap (only with alerts and drills on)
                  ) -> None:
         self.release = release
         self.namespace = namespace
@@ -159,6 +167,10 @@ class Settings:
         self.alert_labels = alert_labels
         self.alert_for = alert_for
         self.run_gap_seconds = run_gap_seconds
+        self.drill_enabled = drill_enabled
+        self.drill_schedule = drill_schedule
+        self.drill_cronjob_name = drill_cronjob_name
+        self.drill_gap_seconds = drill_gap_seconds
 
 
 def build(values: dict[str, Any], targets: Targets) -> Settings:
@@ -203,6 +215,9 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         first_backup=bool(backup.get("CronSchedule")) and backup["FirstBackup"] and not restore["Enabled"],
         first_backup_job_prefix=f"{release}-enclaveos-backup-first-",
         warnings=tuple(str(w) for w in warnings(values)),
+        drill_enabled=bool(backup.get("CronSchedule")) and backup["Drill"]["Enabled"],
+        drill_schedule=str(backup["Drill"]["CronSchedule"]),
+        drill_cronjob_name=f"{release}-enclaveos-drill",
         **_alerts(backup, targets),
     )
     _check_names(settings)
@@ -210,7 +225,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
 
 
 def _alerts(backup: dict[str, Any], targets: Targets) -> dict[str, Any]:
-    """The alert settings; the schedule's longest gap is computed only when the rule is rendered."""
+    """The alert settings; the schedules' longest gaps are computed only when the rule is rendered."""
     alerts = backup["Alerts"]
     if not (alerts["Enabled"] and backup.get("CronSchedule")):
         return {}
@@ -221,8 +236,11 @@ def _alerts(backup: dict[str, Any], targets: Targets) -> dict[str, Any]:
                                      "render the manager Deployment with metadata.namespace")])
     from renderer.values.schedule_gap import longest_gap_seconds
 
+    drill = backup["Drill"]
     return {"alerts_enabled": True, "alert_labels": dict(alerts["Labels"]), "alert_for": alerts["For"],
-            "run_gap_seconds": longest_gap_seconds(str(backup["CronSchedule"]), backup["TimeZone"])}
+            "run_gap_seconds": longest_gap_seconds(str(backup["CronSchedule"]), backup["TimeZone"]),
+            "drill_gap_seconds": longest_gap_seconds(str(drill["CronSchedule"]), backup["TimeZone"])
+            if drill["Enabled"] else 0}
 
 
 def _digest(text: str) -> str:

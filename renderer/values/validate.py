@@ -66,6 +66,8 @@ HINTS = {
 TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
               "object": "a mapping", "array": "a list", "number": "a number"}
 
+# Both schedules Kubernetes runs, checked by the same rules (the drill runs in Backup.TimeZone too).
+SCHEDULE_PATHS = (f"{BACKUP_PATH}.CronSchedule", f"{BACKUP_PATH}.Drill.CronSchedule")
 FORMAT_PATH = f"{BACKUP_PATH}.Format"
 TAG_PATH = f"{BACKUP_PATH}.Images.Database.Tag"
 SQL_BEFORE = (21, 1, 0)  # `cockroach dump` dumps no data from v21.1 on
@@ -204,10 +206,11 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
     if not is_configured(values):
         return
     yield from _missing(values)
-    schedule = lookup(values, "enclaveos-chart", "Backup", "CronSchedule")
-    if isinstance(schedule, str):
-        for reason in schedule_problems(schedule):
-            yield Problem(f"{BACKUP_PATH}.CronSchedule", show(schedule), reason)
+    for path in SCHEDULE_PATHS:
+        schedule = lookup(values, *path.split("."))
+        if isinstance(schedule, str):
+            for reason in schedule_problems(schedule):
+                yield Problem(path, show(schedule), reason)
     zone = lookup(values, "enclaveos-chart", "Backup", "TimeZone")
     if isinstance(zone, str):
         zone_problem = time_zone_problem(zone)

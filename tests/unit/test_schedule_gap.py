@@ -112,3 +112,36 @@ def test_alerts_need_the_namespace() -> None:
         build(with_defaults(with_alerts({"Enabled": True})), Targets("ds", None, manager, database))
     assert raised.value.lines() == [f"{ALERTS}.Enabled: true: the alerts must name the release's namespace, and the "
                                     "manifests name none: render the manager Deployment with metadata.namespace"]
+
+
+def settings_of(backup: dict[str, object], namespace: str | None = "prod") -> dict[str, object]:
+    """The drill's fields of settings.build for `backup` values (with the model chart's manager and database)."""
+    from renderer.postrender.locate import Targets
+    from renderer.postrender.settings import build
+    from renderer.postrender.stream import split
+    from renderer.values.defaults import with_defaults
+
+    manager, database = split(b"kind: Deployment\nmetadata:\n  name: ds-enclaveos-manager\n---\n"
+                              b"kind: StatefulSet\nmetadata:\n  name: ds-enclaveos-cockroachdb\n")
+    values = with_defaults({**BASE, "enclaveos-chart": {"Backup": backup}})
+    settings = build(values, Targets("ds", namespace, manager, database))
+    return {name: getattr(settings, name) for name in
+            ("drill_enabled", "drill_schedule", "drill_cronjob_name", "drill_gap_seconds", "run_gap_seconds")}
+
+
+@pytest.mark.parametrize(("backup", "expected"), [
+    pytest.param({"CronSchedule": "0 0 * * *"}, (True, "0 3 * * 0", 0, 0), id="default-weekly-no-alerts"),
+    pytest.param({"CronSchedule": "0 0 * * *", "Alerts": {"Enabled": True}}, (True, "0 3 * * 0", 7 * DAY, DAY),
+                 id="alerts-weekly"),
+    pytest.param({"CronSchedule": "0 0 * * *", "TimeZone": "Europe/Berlin", "Alerts": {"Enabled": True},
+                  "Drill": {"CronSchedule": "30 2 * * *"}}, (True, "30 2 * * *", 47 * HOUR, 25 * HOUR),
+                 id="drill-gap-in-the-backups-time-zone"),
+    pytest.param({"CronSchedule": "0 0 * * *", "Alerts": {"Enabled": True}, "Drill": {"Enabled": False}},
+                 (False, "0 3 * * 0", 0, DAY), id="drills-off"),
+    pytest.param({"CronSchedule": ""}, (False, "0 3 * * 0", 0, 0), id="no-backups"),
+])
+def test_drill_settings(backup: dict[str, object], expected: tuple[object, ...]) -> None:
+    enabled, schedule, drill_gap, run_gap = expected
+    assert settings_of(backup) == {"drill_enabled": enabled, "drill_schedule": schedule,
+                                   "drill_cronjob_name": "ds-enclaveos-drill", "drill_gap_seconds": drill_gap,
+                                   "run_gap_seconds": run_gap}

@@ -96,6 +96,7 @@ def test_defaults_of_nothing() -> None:
     assert backup(values) == {
         "TimeZone": "UTC",
         "Alerts": {"Enabled": False, "For": "15m", "Labels": {}},
+        "Drill": {"Enabled": True, "CronSchedule": "0 3 * * 0"},
         "S3Prefix": "",
         "Retention": 7,
         "Suspend": False,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from renderer.values.cron import TIME_ZONE_INSIDE
 from renderer.values.defaults import with_defaults
 from renderer.values.endpoint import endpoint_url
 from renderer.values.validate import DOTTED_BUCKET, is_configured, problems, time_zone_problem, warnings
@@ -32,6 +33,7 @@ ENDPOINT = "global.S3.Endpoint"
 BUCKET = "global.S3.Bucket"
 SECRET = "global.S3.HmacSecretName"
 SCHEDULE = "enclaveos-chart.Backup.CronSchedule"
+DRILL_SCHEDULE = "enclaveos-chart.Backup.Drill.CronSchedule"
 PREFIX = "enclaveos-chart.Backup.S3Prefix"
 ZONE = "enclaveos-chart.Backup.TimeZone"
 BACKUP = "enclaveos-chart.Backup"
@@ -46,8 +48,8 @@ SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-"
                "starting and ending with a letter or digit")
 PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
 RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
-BACKUP_KEYS = ("Alerts, CronSchedule, Database, FirstBackup, Format, ImagePullSecrets, Images, Resources, Retention, "
-               "S3Prefix, StartingDeadlineSeconds, Suspend, TimeZone")
+BACKUP_KEYS = ("Alerts, CronSchedule, Database, Drill, FirstBackup, Format, ImagePullSecrets, Images, Resources, "
+               "Retention, S3Prefix, StartingDeadlineSeconds, Suspend, TimeZone")
 # The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -105,6 +107,33 @@ def test_base_is_valid() -> None:
 ])
 def test_cron_schedule(schedule: str, expected: list[str]) -> None:
     assert lines(with_value(SCHEDULE, schedule)) == expected
+
+
+@pytest.mark.parametrize("schedule,expected", [
+    pytest.param("@weekly", [], id="macro"),
+    pytest.param("0 3 * * SUN", [], id="weekly"),
+    pytest.param("61 * * * *", [f'{DRILL_SCHEDULE}: "61 * * * *": minute 61 is outside 0-59'], id="minute-61"),
+    pytest.param("0 0 * * 7", [f'{DRILL_SCHEDULE}: "0 0 * * 7": day-of-week 7 is outside 0-6'], id="day-of-week-7"),
+    pytest.param("0 0 30 2 *",
+                 [f'{DRILL_SCHEDULE}: "0 0 30 2 *": never fires: no date matches both day-of-month and month'],
+                 id="never-fires"),
+    pytest.param("", [f'{DRILL_SCHEDULE}: "": must not be empty'], id="empty"),
+    pytest.param("TZ=UTC 0 3 * * 0", [f'{DRILL_SCHEDULE}: "TZ=UTC 0 3 * * 0": {TIME_ZONE_INSIDE}'], id="tz-inside"),
+    pytest.param(7, [f"{DRILL_SCHEDULE}: 7: must be a string"], id="number"),
+])
+def test_drill_schedule(schedule: object, expected: list[str]) -> None:
+    """The drill's schedule gets Backup.CronSchedule's rules and messages, under its own path."""
+    assert lines(with_value(DRILL_SCHEDULE, schedule)) == expected
+
+
+@pytest.mark.parametrize("drill,expected", [
+    pytest.param({"Enabled": "no"}, [f'{BACKUP}.Drill.Enabled: "no": must be true or false'], id="enabled-string"),
+    pytest.param({"Schedule": "@weekly"}, [f"{BACKUP}.Drill.Schedule: unknown value; did you mean CronSchedule?"],
+                 id="unknown-key"),
+    pytest.param({"Enabled": False, "CronSchedule": "@weekly"}, [], id="off"),
+])
+def test_drill_values(drill: dict[str, Any], expected: list[str]) -> None:
+    assert lines(with_value(f"{BACKUP}.Drill", drill)) == expected
 
 
 @pytest.mark.parametrize("endpoint,expected", [
