@@ -78,8 +78,8 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
         return (backup,)
     drill = Watched(name="RestoreDrill", cronjob=settings.drill_cronjob_name, schedule=settings.drill_schedule,
                     gap_seconds=settings.drill_gap_seconds, deadline_seconds=BACKUP_DEADLINE_SECONDS,
-                    what="restore drill", runs="the newest backup may not restore (see its drill record, "
-                    "helm datashield-restore --list)", severities=("warning", "warning", "critical"))
+                    what="restore drill", runs="the newest backup is not proven to restore (its drill record says why)",
+                    severities=("warning", "warning", "critical"))
     return backup, drill
 
 
