@@ -49,6 +49,49 @@ def pod__labelled_metadata(ctx: Context, s_: Any, name_: Any, component_: Any, f
     return "".join(out)
 
 
+def pod__cronjob(ctx: Context, s_: Any, name_: Any, schedule_: Any, component_: Any, filename_: Any) -> str:
+    out: list[str] = []
+    out.append('apiVersion: batch/v1\n'
+               'kind: CronJob\n')
+    out.append(str(pod__metadata(ctx, s_, name_, component_, filename_)))
+    out.append('\n'
+               'spec:\n'
+               '  schedule: ')
+    out.append(str(rt.q(schedule_)))
+    out.append('\n'
+               '  timeZone: ')
+    out.append(str(rt.q(rt.attr(s_, 'time_zone'))))
+    out.append('\n'
+               '  # Suspended in restore mode too: a backup must not dump a half-restored database, nor a drill read\n'
+               '  # the bucket while a restore changes it.\n'
+               '  suspend: ')
+    out.append(str(rt.q(rt.attr(s_, 'suspend') or rt.attr(s_, 'restore_enabled'))))
+    out.append('\n'
+               '  concurrencyPolicy: Forbid\n'
+               '  startingDeadlineSeconds: ')
+    out.append(str(rt.attr(s_, 'starting_deadline_seconds')))
+    out.append('\n'
+               '  successfulJobsHistoryLimit: 3\n'
+               '  failedJobsHistoryLimit: 3\n'
+               '  jobTemplate:\n'
+               '    metadata:\n'
+               '      labels:')
+    out.append(str(rt.indent(pod__labels(ctx, s_, component_), 8)))
+    return "".join(out)
+
+
+def pod__pod_template(ctx: Context, s_: Any, steps_: Any, component_: Any) -> str:
+    out: list[str] = []
+    out.append('template:\n'
+               '  metadata:\n'
+               '    labels:')
+    out.append(str(rt.indent(pod__labels(ctx, s_, component_), 6)))
+    out.append('\n'
+               '  spec:')
+    out.append(str(rt.indent(pod__pod_spec(ctx, s_, steps_), 4)))
+    return "".join(out)
+
+
 def pod__labels(ctx: Context, s_: Any, component_: Any) -> str:
     out: list[str] = []
     out.append('\n'
@@ -105,7 +148,7 @@ def pod__pod_spec(ctx: Context, s_: Any, steps_: Any) -> str:
                '    emptyDir: {}\n'
                '  - name: tmp\n'
                '    emptyDir: {}')
-    if rt.attr(s_, 'database_certs_secret'):
+    if rt.attr(s_, 'database_certs_secret') and rt.to_list(rt.selectattr(steps_, 'certs')):
         out.append('\n'
                    '  - name: database-certs\n'
                    '    secret:\n'
@@ -113,6 +156,11 @@ def pod__pod_spec(ctx: Context, s_: Any, steps_: Any) -> str:
         out.append(str(rt.q(rt.attr(s_, 'database_certs_secret'))))
         out.append('\n'
                    '      defaultMode: 0400')
+    if rt.to_list(rt.selectattr(steps_, 'scratch')):
+        out.append('\n'
+                   "  # The drill's throwaway database, mounted only into the container that runs it.\n"
+                   '  - name: scratch\n'
+                   '    emptyDir: {}')
     if rt.to_list(rt.selectattr(steps_, 'kube_api')):
         out.append('\n'
                    '  # The API token, mounted only into the container that reads the nodes.\n'
@@ -161,14 +209,15 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                '    - name: DATABASE_NAME\n'
                '      value: ')
     out.append(str(rt.q(rt.context(ctx, 'database_name'))))
-    out.append('\n'
-               '    - name: DATABASE_HOST\n'
-               '      value: ')
-    out.append(str(rt.q(rt.attr(s_, 'database_host'))))
-    out.append('\n'
-               '    - name: DATABASE_PORT\n'
-               '      value: ')
-    out.append(str(rt.q(rt.string(rt.attr(s_, 'database_port')))))
+    if rt.attr(step_, 'production'):
+        out.append('\n'
+                   '    - name: DATABASE_HOST\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'database_host'))))
+        out.append('\n'
+                   '    - name: DATABASE_PORT\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.string(rt.attr(s_, 'database_port')))))
     out.append('\n'
                '    - name: S3_ENDPOINT\n'
                '      value: ')
@@ -205,12 +254,12 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '    - name: RESTORE_MANAGER_NODES\n'
                    '      value: ')
         out.append(str(rt.q(rt.attr(s_, 'restore_manager_nodes'))))
-    if not rt.attr(step_, 'object_store'):
+    if rt.attr(step_, 'certs'):
         out.append('\n'
                    '    # At most this long, waiting for the database to answer (dump.sh): it may still be starting.\n'
                    '    - name: DATABASE_WAIT_SECONDS\n'
                    '      value: "180"')
-    if rt.attr(s_, 'database_certs_secret') and (not rt.attr(step_, 'object_store')):
+    if rt.attr(s_, 'database_certs_secret') and rt.attr(step_, 'certs'):
         out.append('\n'
                    '    - name: DATABASE_CERTS_DIR\n'
                    '      value: /cockroach-certs')
@@ -220,6 +269,10 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    "    # activeDeadlineSeconds (21600), which a backup's three tries share.\n"
                    '    - name: S3_CALL_TIMEOUT\n'
                    '      value: "1800"')
+    if rt.attr(step_, 'scratch'):
+        out.append('\n'
+                   '    - name: SCRATCH_DIR\n'
+                   '      value: /scratch')
     if rt.attr(step_, 'kube_api'):
         out.append('\n'
                    '    - name: MANAGER_SELECTOR\n'
@@ -278,11 +331,15 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                '      mountPath: /work\n'
                '    - name: tmp\n'
                '      mountPath: /tmp')
-    if rt.attr(s_, 'database_certs_secret') and (not rt.attr(step_, 'object_store')):
+    if rt.attr(s_, 'database_certs_secret') and rt.attr(step_, 'certs'):
         out.append('\n'
                    '    - name: database-certs\n'
                    '      mountPath: /cockroach-certs\n'
                    '      readOnly: true')
+    if rt.attr(step_, 'scratch'):
+        out.append('\n'
+                   '    - name: scratch\n'
+                   '      mountPath: /scratch')
     if rt.attr(step_, 'kube_api'):
         out.append('\n'
                    '    - name: kube-api\n'
@@ -299,31 +356,7 @@ def render_pod(ctx: Context) -> str:
 
 def render_backup_cronjob_yaml(ctx: Context) -> str:
     out: list[str] = []
-    out.append('apiVersion: batch/v1\n'
-               'kind: CronJob\n')
-    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'cronjob_name'), 'backup', rt.context(ctx, 'filename'))))
-    out.append('\n'
-               'spec:\n'
-               '  schedule: ')
-    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'schedule'))))
-    out.append('\n'
-               '  timeZone: ')
-    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'time_zone'))))
-    out.append('\n'
-               '  # Suspended in restore mode too: a backup must not dump a half-restored database.\n'
-               '  suspend: ')
-    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'suspend') or rt.attr(rt.context(ctx, 's'), 'restore_enabled'))))
-    out.append('\n'
-               '  concurrencyPolicy: Forbid\n'
-               '  startingDeadlineSeconds: ')
-    out.append(str(rt.attr(rt.context(ctx, 's'), 'starting_deadline_seconds')))
-    out.append('\n'
-               '  successfulJobsHistoryLimit: 3\n'
-               '  failedJobsHistoryLimit: 3\n'
-               '  jobTemplate:\n'
-               '    metadata:\n'
-               '      labels:')
-    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 8)))
+    out.append(str(pod__cronjob(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'cronjob_name'), rt.attr(rt.context(ctx, 's'), 'schedule'), 'backup', rt.context(ctx, 'filename'))))
     out.append('\n'
                '    spec:\n'
                '      ')
@@ -370,14 +403,8 @@ def render_backup_job_spec_yaml(ctx: Context) -> str:
                '        values: [')
     out.append(str(rt.context(ctx, 'kept_exit')))
     out.append(']\n'
-               '      onPodConditions: []\n'
-               'template:\n'
-               '  metadata:\n'
-               '    labels:')
-    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'backup'), 6)))
-    out.append('\n'
-               '  spec:')
-    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 4)))
+               '      onPodConditions: []\n')
+    out.append(str(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'backup')))
     out.append('\n')
     return "".join(out)
 
@@ -419,6 +446,22 @@ def render_backup_rbac_yaml(ctx: Context) -> str:
         out.append('\n'
                    '    namespace: ')
         out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'namespace'))))
+    out.append('\n')
+    return "".join(out)
+
+
+def render_drill_cronjob_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append(str(pod__cronjob(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'drill_cronjob_name'), rt.attr(rt.context(ctx, 's'), 'drill_schedule'), 'drill', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               '    spec:\n'
+               '      # A failed drill is a verdict (written beside the backup), not something to try again.\n'
+               '      backoffLimit: 0\n'
+               '      activeDeadlineSeconds: ')
+    out.append(str(rt.attr(rt.context(ctx, 's'), 'backup_deadline_seconds')))
+    out.append('\n'
+               '      ')
+    out.append(str(rt.indent(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'drill'), 6)))
     out.append('\n')
     return "".join(out)
 
@@ -470,13 +513,8 @@ def render_restore_job_yaml(ctx: Context) -> str:
                '  # A restore that failed half-way is not retried on its own: the operator decides.\n'
                '  backoffLimit: 0\n'
                '  activeDeadlineSeconds: 21600\n'
-               '  template:\n'
-               '    metadata:\n'
-               '      labels:')
-    out.append(str(rt.indent(pod__labels(ctx, rt.context(ctx, 's'), 'restore'), 8)))
-    out.append('\n'
-               '    spec:')
-    out.append(str(rt.indent(pod__pod_spec(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps')), 6)))
+               '  ')
+    out.append(str(rt.indent(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'restore'), 2)))
     out.append('\n')
     return "".join(out)
 
@@ -486,6 +524,7 @@ RENDER = {
     'backup-first-job.yaml.j2': render_backup_first_job_yaml,
     'backup-job-spec.yaml.j2': render_backup_job_spec_yaml,
     'backup-rbac.yaml.j2': render_backup_rbac_yaml,
+    'drill-cronjob.yaml.j2': render_drill_cronjob_yaml,
     'prometheusrule.yaml.j2': render_prometheusrule_yaml,
     'restore-job.yaml.j2': render_restore_job_yaml,
 }
@@ -498,7 +537,8 @@ SCRIPTS = {
         '# text into FILE, and into TABLES the \'"name": rows\' lines, sorted, of the data in that very dump: the\n'
         '# name JSON-escaped by the database itself, so a name with spaces, quotes, tabs or newlines is one line),\n'
         '# db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),\n'
-        '# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.\n'
+        '# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL; for the restore drill,\n'
+        '# db_start_scratch and db_stop_scratch.\n'
         '# A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied\n'
         '# so the key is private to this user (cockroach refuses a group-readable key file).\n'
         'security=--insecure\n'
@@ -559,7 +599,61 @@ SCRIPTS = {
         '    printf "BACKUP DATABASE %s INTO \'%s\' AS OF SYSTEM TIME \'%s\';\\n" "$DATABASE_NAME" "$1" "$at" | crdb\n'
         '}\n'
         'db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN \'%s\';\\n" "$DATABASE_NAME" "$1" | crdb; }\n'
+        "# db_start_scratch: the restore drill's throwaway database, a single-node CockroachDB started in the\n"
+        '# background inside this pod, listening on loopback only (nothing outside the pod reaches it, so it runs\n'
+        "# --insecure), its store in $SCRATCH_DIR (the pod's `scratch` emptyDir); waits until it answers, at most\n"
+        '# $SCRATCH_WAIT_SECONDS, then points the db_* functions at it. The reason on stdout when it cannot start.\n'
+        '# Flags: cockroachlabs.com/docs/v20.1/cockroach-start-single-node (--insecure, --listen-addr,\n'
+        "# --http-addr, --store=path=, --cache, --max-sql-memory); the memory flags keep it inside the container's limit.\n"
+        'SCRATCH_SQL_PORT=26257\n'
+        'SCRATCH_HTTP_PORT=8080\n'
+        'db_start_scratch() {\n'
+        '  DATABASE_HOST=127.0.0.1 DATABASE_PORT=$SCRATCH_SQL_PORT security=--insecure\n'
+        '  cockroach start-single-node --insecure --listen-addr="127.0.0.1:$SCRATCH_SQL_PORT" \\\n'
+        '    --http-addr="127.0.0.1:$SCRATCH_HTTP_PORT" --store=path="$SCRATCH_DIR/store" --cache=64MiB \\\n'
+        '    --max-sql-memory=128MiB > "$SCRATCH_DIR/cockroach.log" 2>&1 &\n'
+        '  scratch_pid=$!\n'
+        '  waited=0\n'
+        '  until crdb -e "SELECT 1" > /dev/null 2>&1; do\n'
+        '    if ! kill -0 "$scratch_pid" 2> /dev/null; then\n'
+        '      echo "cockroach start-single-node exited: $(tail -n 3 "$SCRATCH_DIR/cockroach.log")"\n'
+        '      return 1\n'
+        '    fi\n'
+        '    if [ "$waited" -ge "$SCRATCH_WAIT_SECONDS" ]; then\n'
+        '      echo "no answer within $SCRATCH_WAIT_SECONDS s (SCRATCH_WAIT_SECONDS): $(tail -n 3 "$SCRATCH_DIR/cockroach.log")"\n'
+        '      return 1\n'
+        '    fi\n'
+        '    sleep 1 && waited=$((waited + 1))\n'
+        '  done\n'
+        '}\n'
+        '# db_stop_scratch: stops the throwaway database, if it runs, and waits until it is gone (its store goes\n'
+        '# with the pod).\n'
+        'db_stop_scratch() {\n'
+        '  if [ -n "${scratch_pid:-}" ]; then kill "$scratch_pid" 2> /dev/null || true; wait "$scratch_pid" || true; fi\n'
+        "  scratch_pid=''\n"
+        '}\n'
         '# end of database seam\n'),
+    'drill.sh': (
+        '# Step "drill" (database image), restore drill: starts a throwaway database inside this pod\n'
+        '# (db_start_scratch; the pod knows no production database: no host, port or credentials of it), loads\n'
+        "# the backup the pick step verified into it and compares every table's row count with the backup's\n"
+        "# metadata (load_backup, as the restore step does), and always stops it again. A failure is the drill's\n"
+        '# verdict (lib.sh fail), which the record step writes; a failed pick step leaves nothing to do here.\n'
+        'key=$(value drill key) format=$(value drill format)\n'
+        '[ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"\n'
+        'if [ -f "$WORK_DIR/verdict/reason" ]; then\n'
+        '  log "nothing to load: the backup failed its checks"\n'
+        '  exit 0\n'
+        'fi\n'
+        'fail_verdict=1\n'
+        '# The throwaway database is never left behind in any state worth saying.\n'
+        'state() { :; }\n'
+        'trap db_stop_scratch EXIT\n'
+        'log "starting a throwaway database in this pod"\n'
+        'db_start_scratch > "$WORK_DIR/scratch.log" 2>&1 ||\n'
+        '  fail "the scratch database did not start: $(tail -n 3 "$WORK_DIR/scratch.log")"\n'
+        'load_backup "$key" "$format"\n'
+        'log "restored $key into the throwaway database: $(grep -c . "$WORK_DIR/restored-tables" || true) tables, $(tables_checked)"\n'),
     'dump.sh': (
         '# Step "dump" (database client image): the database, with what the next step records and\n'
         '# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and\n'
@@ -634,7 +728,7 @@ SCRIPTS = {
         '# data is in the bucket (an SQL dump is uploaded and verified; a native one was written there\n'
         '# by the database and is checked to exist), then picks the backup ($RESTORE_BACKUP: an object\n'
         '# key under the prefix, or "latest" = the newest complete backup), reads it with its metadata\n'
-        "# and checks size and SHA-256 against the metadata; last, the safety dump's metadata object (it is\n"
+        "# and checks size and SHA-256 against the metadata (verify_backup, s3.sh); last, the safety dump's metadata object (it is\n"
         '# then complete: kind "safety-dump", restorable like a backup). The database is not touched here.\n'
         "safety=''\n"
         'if [ -f "$WORK_DIR/nothing-to-save" ]; then\n'
@@ -662,58 +756,11 @@ SCRIPTS = {
         '  key=$(key_of "$RESTORE_BACKUP")\n'
         'fi\n'
         'log "restoring s3://$S3_BUCKET/$key"\n'
-        'out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$key.json" "$WORK_DIR/restore.json" 2>&1) ||\n'
-        '  fail "the metadata object s3://$S3_BUCKET/$key.json is missing or unreadable, so $key cannot be verified: $out"\n'
-        '# The metadata must describe this key of this release: a pair copied over another key, or another\n'
-        "# release's or namespace's backup, is refused before anything is read or dropped.\n"
-        'for field in object release namespace; do\n'
-        '  case $field in object) want=$key ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac\n'
-        '  got=$(meta_field "$field" "$WORK_DIR/restore.json")\n'
-        '  # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).\n'
-        '  want=$(json_string "$want") want=${want#\\"} want=${want%\\"}\n'
-        '  [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$key.json names $field \\"$got\\", not \\"$want\\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to restore it"\n'
-        'done\n'
+        'verify_backup "$key" restore\n'
         'written_by=$(meta_field cluster "$WORK_DIR/restore.json")\n'
         'this_cluster=$(value dump cluster)\n'
         '[ -z "$written_by" ] || [ "$written_by" = "$this_cluster" ] ||\n'
         '  log "WARNING: $key was written by database cluster $written_by; this database is cluster ${this_cluster:-(unknown)}: restoring it as asked (a new cluster after a disaster?)"\n'
-        'expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")\n'
-        'expected_size=$(meta_field size "$WORK_DIR/restore.json")\n'
-        'format=$(meta_field format "$WORK_DIR/restore.json")\n'
-        '[ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$key.json is incomplete"\n'
-        'case $format in\n'
-        '  sql)\n'
-        '    get "$key" "$WORK_DIR/restore.sql"\n'
-        '    size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;\n'
-        '  native) native_digest "$key" ;;\n'
-        '  *) fail "s3://$S3_BUCKET/$key has format \\"$format\\"; this restore Job reads \\"sql\\" and \\"native\\"" ;;\n'
-        'esac\n'
-        '[ "$size" = "$expected_size" ] ||\n'
-        '  fail "s3://$S3_BUCKET/$key has $size bytes, its metadata says $expected_size: the backup is damaged"\n'
-        '[ "$sha256" = "$expected_sha256" ] ||\n'
-        '  fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"\n'
-        "# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no\n"
-        '# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or\n'
-        '# not. jq decodes the names: no name is split, and none is read as a pattern.\n'
-        "# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's\n"
-        'NOT_CREATED=\'("\\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name\n'
-        '  | [$name, "\\"" + ($name | split("\\"") | join("\\"\\"")) + "\\""] as $forms\n'
-        '  | select([$sql | split("\\nCREATE TABLE ")[1:][] as $created | $forms[] as $form\n'
-        '      | $created | index("." + $form + " (") as $at\n'
-        '      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)\n'
-        "  | tojson'\n"
-        'if grep -q \'^  "tables": {\' "$WORK_DIR/restore.json"; then\n'
-        '  meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"\n'
-        '  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.\n'
-        '  if [ "$format" = sql ]; then\n'
-        '    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||\n'
-        '      fail "cannot read the tables of s3://$S3_BUCKET/$key.json: $missing"\n'
-        '    [ -z "$missing" ] ||\n'
-        '      fail "s3://$S3_BUCKET/$key creates no table $missing, which its metadata counts: the backup is damaged"\n'
-        '  fi\n'
-        'else\n'
-        '  log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"\n'
-        'fi\n'
         'if [ -n "$safety" ]; then\n'
         "  # The safety dump's metadata, like a backup's (written last: it is then complete, and\n"
         '  # helm datashield-restore --from takes it), with who made it and why.\n'
@@ -758,12 +805,20 @@ SCRIPTS = {
         '  printf \'[%s]\\n\' "$list"\n'
         '}\n'),
     'lib.sh': (
-        '# lib: shared by every step of the backup and restore pods (POSIX sh, run with -e).\n'
+        '# lib: shared by every step of the backup, restore and drill pods (POSIX sh, run with -e).\n'
         '# Every line is logged as "[<step>] ..." on ONE line with its whole reason (AWS CLI v1 starts its\n'
         '# errors with a newline) and the HMAC keys redacted; fail names the step and why (and $fail_note) and\n'
-        '# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh).\n'
+        '# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh). In a drill, once\n'
+        "# its backup is known ($fail_verdict set), a failure is the drill's verdict rather than the pod's end:\n"
+        '# the reason is kept in $WORK_DIR/verdict for the record step, the step ends (0) and the later steps\n'
+        '# skip their work (pick.sh, drill.sh, record.sh).\n'
         'log() { printf \'[%s] %s\\n\' "$STEP" "$(one_line "$*")"; }\n'
-        'fail() { printf \'[%s] FAILED: %s\\n\' "$STEP" "$(one_line "$*${fail_note:-}")" >&2; exit "${fail_code:-1}"; }\n'
+        'fail() {\n'
+        '  fail_line=$(one_line "$*${fail_note:-}")\n'
+        '  printf \'[%s] FAILED: %s\\n\' "$STEP" "$fail_line" >&2\n'
+        '  if [ -n "${fail_verdict:-}" ]; then put_values verdict reason "$fail_line" && exit 0; fi\n'
+        '  exit "${fail_code:-1}"\n'
+        '}\n'
         'one_line() { redacted "$1" | tr \'\\t\\r\\n\' \'   \' | tr -s \' \' | sed \'s/^ //; s/ $//\'; }\n'
         'sha256_of() { sha256sum "$1" | cut -d\' \' -f1; }\n'
         'size_of() { wc -c < "$1" | tr -d \' \'; }\n'
@@ -875,11 +930,93 @@ SCRIPTS = {
         'meta_tables() {\n'
         '  sed -n \'/^  "tables": {/,/^  }/p\' "$1" | sed -n \'s/^    \\(".*": [0-9][0-9]*\\),\\{0,1\\}$/\\1/p\' | LC_ALL=C sort\n'
         '}\n'),
+    'load.sh': (
+        '# load: the steps that load a backup into a database (restore.sh, drill.sh; database client image).\n'
+        '# load_backup KEY FORMAT: the backup KEY, verified by verify_backup (s3.sh) in an earlier step, into\n'
+        "# $DATABASE_NAME, which does not exist (native: CockroachDB's RESTORE from the bucket; sql: create it and\n"
+        '# import $WORK_DIR/restore.sql); then the rows of every table counted into $WORK_DIR/restored-tables and\n'
+        '# compared with $WORK_DIR/expected-tables (when the metadata recorded counts). Before each part it calls\n'
+        "# `state WHAT`, the step's own: what a failure there leaves the database as (the restore step says it with\n"
+        "# every failure; the drill's throwaway database needs no such word).\n"
+        'load_backup() {\n'
+        '  if [ "$2" = native ]; then\n'
+        '    log "RESTORE DATABASE $DATABASE_NAME FROM LATEST IN s3://$S3_BUCKET/$1"\n'
+        '    state "is dropped, or partly restored from $1"\n'
+        '    out=$(db_restore_native "$(backup_url "$1")" 2>&1) || fail "RESTORE failed: $out"\n'
+        '  else\n'
+        '    state "is dropped (it does not exist now)"\n'
+        '    db_create || fail "cannot create $DATABASE_NAME"\n'
+        '    log "importing"\n'
+        '    state "holds part of $1 (the import stopped)"\n'
+        '    db_import "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 ||\n'
+        '      fail "the import failed (exit $?): $(tail -n 3 "$WORK_DIR/import.log")"\n'
+        '  fi\n'
+        '  state "holds $1, but its row counts could not be checked"\n'
+        '  # Kept only when complete: the drill record shows these counts, or none.\n'
+        '  rm -f "$WORK_DIR/restored-tables"\n'
+        '  db_table_counts > "$WORK_DIR/counting" || fail "cannot count the rows of the restored tables"\n'
+        '  mv "$WORK_DIR/counting" "$WORK_DIR/restored-tables"\n'
+        '  state "holds $1, with other row counts than its metadata records"\n'
+        '  # Both sides are the database\'s own \'"name": rows\' lines, sorted: compared as text, byte for byte.\n'
+        '  if [ -f "$WORK_DIR/expected-tables" ] &&\n'
+        '    [ "$(cat "$WORK_DIR/expected-tables")" != "$(cat "$WORK_DIR/restored-tables")" ]; then\n'
+        '    fail "the restored tables differ from the backup\'s metadata: expected $(cat "$WORK_DIR/expected-tables") got \\\n'
+        '$(cat "$WORK_DIR/restored-tables")"\n'
+        '  fi\n'
+        '}\n'
+        '# tables_checked: what load_backup compared the row counts with, for the log.\n'
+        'tables_checked() {\n'
+        '  if [ -f "$WORK_DIR/expected-tables" ]; then echo "row counts as recorded"; else echo "no row counts recorded to compare"; fi\n'
+        '}\n'),
+    'pick.sh': (
+        '# Step "pick" (AWS CLI image), restore drill: the newest complete backup of this release (latest_backup,\n'
+        '# the one rule of "latest"), its metadata checked to name it, this release and namespace, and its data\n'
+        "# checked against the recorded size and SHA-256 (verify_backup, as the restore Job's fetch step does).\n"
+        '# Nothing is written or deleted. No backup to drill, or a bucket that cannot be listed, ends the pod\n'
+        "# here, with no record; from the moment a backup is picked, a failure is the drill's verdict (lib.sh fail).\n"
+        'put_values drill started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"\n'
+        '# Listed first, on its own: a listing that fails stops here with its reason ("could not look").\n'
+        'latest_backup\n'
+        'key=$(cat "$WORK_DIR/latest")\n'
+        'put_values drill key "$key" format "${key##*.}"\n'
+        'fail_verdict=1\n'
+        'log "drilling s3://$S3_BUCKET/$key"\n'
+        'verify_backup "$key" drill\n'
+        'log "verified $key: $size bytes, sha256 $sha256"\n'),
+    'record.sh': (
+        '# Step "record" (AWS CLI image), restore drill: writes the drill record beside the backup,\n'
+        '# <key>.drill-<yyyymmddThhmmssZ>.json (the time the drill started), one field a line as the upload step\n'
+        '# writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the\n'
+        "# backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill\n"
+        '# did: 0 when it is OK, "drill FAILED: <reason>" otherwise.\n'
+        'key=$(value drill key) format=$(value drill format) started=$(value drill started)\n'
+        '[ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"\n'
+        'finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
+        'reason=$(value verdict reason)\n'
+        'verdict=OK\n'
+        '[ -z "$reason" ] || verdict=FAILED\n'
+        'record="$key.drill-$(printf \'%s\' "$started" | tr -d \':-\').json"\n'
+        '{\n'
+        '  printf \'{\\n  "writer": "helm-datashield",\\n  "kind": "drill",\\n  "backup": %s,\\n\' "$(json_string "$key")"\n'
+        '  printf \'  "format": "%s",\\n\' "$format"\n'
+        '  printf \'  "release": %s,\\n  "namespace": %s,\\n\' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"\n'
+        '  printf \'  "started": "%s",\\n  "finished": "%s",\\n\' "$started" "$finished"\n'
+        '  printf \'  "durationSeconds": %s,\\n\' "$(($(date -u -d "$finished" +%s) - $(date -u -d "$started" +%s)))"\n'
+        '  printf \'  "verdict": "%s",\\n\' "$verdict"\n'
+        '  [ -z "$reason" ] || printf \'  "reason": %s,\\n\' "$(json_string "$reason")"\n'
+        '  printf \'  "expectedTables": {\'\n'
+        '  if [ -f "$WORK_DIR/expected-tables" ]; then awk \'NR > 1 { printf ", " } { printf "%s", $0 }\' "$WORK_DIR/expected-tables"; fi\n'
+        "  printf '},\\n'\n"
+        '  tables_json "$WORK_DIR/restored-tables"\n'
+        '} > "$WORK_DIR/drill.json"\n'
+        'put_verified "$WORK_DIR/drill.json" "$record"\n'
+        '[ "$verdict" = OK ] || fail "drill FAILED: $reason"\n'
+        'log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"\n'),
     'restore.sh': (
         '# Step "restore" (database client image), restore mode: replaces the database with the\n'
-        '# backup that the fetch step verified (SQL text: drop, create, import; native: drop, then\n'
-        "# CockroachDB's RESTORE from the bucket), then checks every table's row count against the\n"
-        "# backup's metadata.\n"
+        '# backup that the fetch step verified (drop, then load_backup, lib.sh: SQL text: create, import;\n'
+        "# native: CockroachDB's RESTORE from the bucket; then every table's row count checked against the\n"
+        "# backup's metadata).\n"
         'restore_key=$(value restore key) restore_format=$(value restore format) safety=$(value safety name)\n'
         '[ -n "$restore_key" ] || fail "no verified backup in $WORK_DIR: the fetch step did not finish"\n'
         '# From the DROP on, every failure says what state the database is in and the one command that puts\n'
@@ -894,30 +1031,8 @@ SCRIPTS = {
         'log "dropping $DATABASE_NAME"\n'
         'state "may be dropped or unchanged (the DROP failed)"\n'
         'db_drop || fail "cannot drop $DATABASE_NAME"\n'
-        'if [ "$restore_format" = native ]; then\n'
-        '  log "RESTORE DATABASE $DATABASE_NAME FROM LATEST IN s3://$S3_BUCKET/$restore_key"\n'
-        '  state "is dropped, or partly restored from $restore_key"\n'
-        '  out=$(db_restore_native "$(backup_url "$restore_key")" 2>&1) || fail "RESTORE failed: $out"\n'
-        'else\n'
-        '  state "is dropped (it does not exist now)"\n'
-        '  db_create || fail "cannot create $DATABASE_NAME"\n'
-        '  log "importing"\n'
-        '  state "holds part of $restore_key (the import stopped)"\n'
-        '  db_import "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 ||\n'
-        '    fail "the import failed (exit $?): $(tail -n 3 "$WORK_DIR/import.log")"\n'
-        'fi\n'
-        'state "holds $restore_key, but its row counts could not be checked"\n'
-        'db_table_counts > "$WORK_DIR/restored-tables" || fail "cannot count the rows of the restored tables"\n'
-        'state "holds $restore_key, with other row counts than its metadata records"\n'
-        '# Both sides are the database\'s own \'"name": rows\' lines, sorted: compared as text, byte for byte.\n'
-        'if [ -f "$WORK_DIR/expected-tables" ] &&\n'
-        '  [ "$(cat "$WORK_DIR/expected-tables")" != "$(cat "$WORK_DIR/restored-tables")" ]; then\n'
-        '  fail "the restored tables differ from the backup\'s metadata: expected $(cat "$WORK_DIR/expected-tables") got \\\n'
-        '$(cat "$WORK_DIR/restored-tables")"\n'
-        'fi\n'
-        'checked="row counts as recorded"\n'
-        '[ -f "$WORK_DIR/expected-tables" ] || checked="no row counts recorded to compare"\n'
-        'log "restored $DATABASE_NAME: $(grep -c . "$WORK_DIR/restored-tables" || true) tables, $checked"\n'),
+        'load_backup "$restore_key" "$restore_format"\n'
+        'log "restored $DATABASE_NAME: $(grep -c . "$WORK_DIR/restored-tables" || true) tables, $(tables_checked)"\n'),
     's3.sh': (
         '# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call\n'
         '# may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with\n'
@@ -961,6 +1076,7 @@ SCRIPTS = {
         '    if [ -d "$f" ]; then files_under "$f"; elif [ -f "$f" ]; then printf \'%s\\n\' "$f"; fi\n'
         '  done\n'
         '}\n'
+        '# shellcheck disable=SC2034  # files: read by the steps that record it (upload.sh, fetch.sh)\n'
         '# native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and\n'
         '# sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.\n'
         'native_digest() {\n'
@@ -1040,8 +1156,9 @@ SCRIPTS = {
         '}\n'
         "# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as\n"
         '# "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,\n'
-        '# future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of\n'
-        '# ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the\n'
+        "# future-dated, incomplete) is reported on one line and left out; a backup's drill records\n"
+        '# (<key>.drill-<stamp>.json, record.sh) are neither backups nor parts of one, and are not downloaded.\n'
+        '# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the\n'
         '# bucket holds (each costs a second or more of start-up): one listing and one download of every\n'
         '# metadata object named like ours.\n'
         'our_backups() {\n'
@@ -1059,7 +1176,7 @@ SCRIPTS = {
         '  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"\n'
         '  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude \'*\' \\\n'
         '    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude \'*/*/*\' \\\n'
-        '    > /dev/null 2>&1 || true\n'
+        "    --exclude '*.drill-*' > /dev/null 2>&1 || true\n"
         '  : > "$WORK_DIR/backups.unsorted"\n'
         '  : > "$WORK_DIR/half-deleted"\n'
         '  while read -r _ b_meta; do\n'
@@ -1112,10 +1229,68 @@ SCRIPTS = {
         '  fi\n'
         '  tail -n 1 "$WORK_DIR/backups" | cut -d\' \' -f3 > "$WORK_DIR/latest"\n'
         '}\n'
+        "# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no\n"
+        '# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or\n'
+        '# not. jq decodes the names: no name is split, and none is read as a pattern.\n'
+        "# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's\n"
+        'NOT_CREATED=\'("\\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name\n'
+        '  | [$name, "\\"" + ($name | split("\\"") | join("\\"\\"")) + "\\""] as $forms\n'
+        '  | select([$sql | split("\\nCREATE TABLE ")[1:][] as $created | $forms[] as $form\n'
+        '      | $created | index("." + $form + " (") as $at\n'
+        '      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)\n'
+        "  | tojson'\n"
+        '# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks\n'
+        '# that it describes KEY of this release and namespace (a pair copied over another key, or another\n'
+        "# release's or namespace's backup, is refused before anything is read or dropped); writes the row counts\n"
+        '# it records into $WORK_DIR/expected-tables (none when it records none); reads the backup (an SQL dump into\n'
+        '# $WORK_DIR/restore.sql, a native one summed where it is) and checks size and SHA-256 against the\n'
+        '# metadata, and that the SQL text creates every table the metadata counts. Sets format, size and sha256.\n'
+        '# Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".\n'
+        'verify_backup() {\n'
+        '  purpose=$2\n'
+        '  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||\n'
+        '    fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"\n'
+        '  for field in object release namespace; do\n'
+        '    case $field in object) want=$1 ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac\n'
+        '    got=$(meta_field "$field" "$WORK_DIR/restore.json")\n'
+        '    # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).\n'
+        '    want=$(json_string "$want") want=${want#\\"} want=${want%\\"}\n'
+        '    [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$1.json names $field \\"$got\\", not \\"$want\\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to $purpose it"\n'
+        '  done\n'
+        '  expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")\n'
+        '  expected_size=$(meta_field size "$WORK_DIR/restore.json")\n'
+        '  format=$(meta_field format "$WORK_DIR/restore.json")\n'
+        '  [ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$1.json is incomplete"\n'
+        '  rm -f "$WORK_DIR/expected-tables"\n'
+        '  if grep -q \'^  "tables": {\' "$WORK_DIR/restore.json"; then\n'
+        '    meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"\n'
+        '  else\n'
+        '    log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"\n'
+        '  fi\n'
+        '  case $format in\n'
+        '    sql)\n'
+        '      get "$1" "$WORK_DIR/restore.sql"\n'
+        '      size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;\n'
+        '    native) native_digest "$1" ;;\n'
+        '    *) fail "s3://$S3_BUCKET/$1 has format \\"$format\\"; this $purpose Job reads \\"sql\\" and \\"native\\"" ;;\n'
+        '  esac\n'
+        '  [ "$size" = "$expected_size" ] ||\n'
+        '    fail "s3://$S3_BUCKET/$1 has $size bytes, its metadata says $expected_size: the backup is damaged"\n'
+        '  [ "$sha256" = "$expected_sha256" ] ||\n'
+        '    fail "s3://$S3_BUCKET/$1 does not match the SHA-256 in its metadata: the backup is damaged"\n'
+        '  # Checked before anything is dropped or imported: every table the metadata counts is created by the dump.\n'
+        '  if [ -f "$WORK_DIR/expected-tables" ] && [ "$format" = sql ]; then\n'
+        '    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||\n'
+        '      fail "cannot read the tables of s3://$S3_BUCKET/$1.json: $missing"\n'
+        '    [ -z "$missing" ] ||\n'
+        '      fail "s3://$S3_BUCKET/$1 creates no table $missing, which its metadata counts: the backup is damaged"\n'
+        '  fi\n'
+        '}\n'
         '# metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or\n'
         "# safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,\n"
         '# $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts\n'
         '# in $WORK_DIR/tables (db_table_counts\' \'"name": rows\' lines, JSON already), and LINEs (\'  "field": <JSON>,\', such as "kind").\n'
+        '# shellcheck disable=SC2154  # the values named above: set by the steps that call it (upload.sh, fetch.sh)\n'
         'metadata_json() {\n'
         '  printf \'{\\n  "writer": "helm-datashield",\\n  "format": "%s",\\n\' "$2"\n'
         '  printf \'  "object": %s,\\n\' "$(json_string "$1")"\n'
@@ -1128,8 +1303,13 @@ SCRIPTS = {
         '    "$(json_string "$database_version")"\n'
         '  printf \'  "nodes": {"manager": %s, "database": %s},\\n\' "$manager_nodes" "$database_nodes"\n'
         '  [ -z "$nodes_error" ] || printf \'  "nodesError": %s,\\n\' "$(json_string "$nodes_error")"\n'
+        '  tables_json "$WORK_DIR/tables"\n'
+        '}\n'
+        '# tables_json FILE: the end of a metadata object or drill record: "tables", one member a line, from FILE\'s\n'
+        '# \'"name": rows\' lines (JSON already; none when FILE is missing), then the object\'s closing brace.\n'
+        'tables_json() {\n'
         '  printf \'  "tables": {\\n\'\n'
-        '  sed \'s/^/    /; $!s/$/,/\' "$WORK_DIR/tables"\n'
+        '  if [ -f "$1" ]; then sed \'s/^/    /; $!s/$/,/\' "$1"; fi\n'
         "  printf '  }\\n}\\n'\n"
         '}\n'),
     'upload.sh': (
@@ -1180,12 +1360,23 @@ SCRIPTS = {
         '  fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"\n'
         'count=$(grep -c . "$WORK_DIR/retained" || true)\n'
         'excess=$((count - RETENTION))\n'
-        "# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the metadata object.\n"
+        "# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the backup's drill\n"
+        '# records (KEY.drill-<stamp>.json, listed now: a drill may have written one since our_backups listed), then\n'
+        '# the metadata object, last: until it is gone the pair stays provably ours, and the next run finishes it.\n'
         'delete_pair() {\n'
         '  case $2 in\n'
         '    native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$1/" 2>&1) ;;\n'
         '    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1) ;;\n'
         '  esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"\n'
+        '  out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1.drill-" --output json --query \'Contents[].Key\' 2>&1) ||\n'
+        '    fail "retention: deleted s3://$S3_BUCKET/$1 but cannot list its drill records (the next run finishes it): $out"\n'
+        '  printf \'%s\\n\' "$out" | sed -n "s|^ *\\"\\([A-Za-z0-9!_.*()/\'-]*\\)\\",\\{0,1\\}\\$|\\1|p" > "$WORK_DIR/drill-records"\n'
+        '  while read -r record; do\n'
+        '    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the key around it is quoted, literal\n'
+        '    case $record in "$1".drill-$STAMP_GLOB.json) ;; *) continue ;; esac\n'
+        '    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$record" 2>&1) ||\n'
+        '      fail "retention: deleted s3://$S3_BUCKET/$1 but not its drill record $record (the next run finishes it): $out"\n'
+        '  done < "$WORK_DIR/drill-records"\n'
         '  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1.json" 2>&1) ||\n'
         '    fail "retention: deleted s3://$S3_BUCKET/$1 but not its metadata object (the next run finishes it): $out"\n'
         '}\n'

@@ -1,7 +1,8 @@
 """Building the injected objects and the manager in restore mode.
 
 - The backup CronJob `<release>-enclaveos-backup`, the first backup's Job
-  `<release>-enclaveos-backup-first-<hash>` (the CronJob's job spec, run once) and, in restore
+  `<release>-enclaveos-backup-first-<hash>` (the CronJob's job spec, run once), the restore drill's
+  CronJob `<release>-enclaveos-drill` (Backup.Drill) and, in restore
   mode, the restore Job `<release>-enclaveos-restore-<suffix>` are rendered from the Jinja2 templates
   in `renderer/postrender/templates/`, compiled to Python ahead of time (tools/template_compiler.py);
   the HMAC keys reach their pods only through `secretKeyRef`, never as values.
@@ -29,9 +30,9 @@ KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept
 
 
 class Step:
-    """One container of a backup or restore pod, run in order."""
+    """One container of a backup, restore or drill pod, run in order."""
 
-    __slots__ = ("body", "env", "kube_api", "name", "object_store", "restore")
+    __slots__ = ("body", "env", "kube_api", "loads", "name", "object_store", "production", "restore", "scratch")
 
     def __init__(self,
                  name: str,
@@ -40,6 +41,9 @@ class Step:
                  restore: bool = False,  # needs to know which backup to restore
                  env: tuple[tuple[str, str], ...] = (),
                  kube_api: bool = False,  # reads the nodes of the manager and database pods (its own token, read-only)
+                 production: bool = True,  # knows the production database (its host, port, client certificates)
+                 scratch: bool = False,  # runs the drill's throwaway database, in the pod's `scratch` emptyDir
+                 loads: bool = False,  # loads a verified backup into a database (scripts/load.sh)
                  ) -> None:
         self.name = name
         self.body = body
@@ -47,12 +51,21 @@ class Step:
         self.restore = restore
         self.env = env
         self.kube_api = kube_api
+        self.production = production
+        self.scratch = scratch
+        self.loads = loads
+
+    @property
+    def certs(self) -> bool:
+        """Mounts the production database's client certificates (a database client step that knows it)."""
+        return self.production and not self.object_store
 
     @property
     def script(self) -> str:
-        """The whole shell script of the container: the shared library, its client's part, the step."""
+        """The whole shell script of the container: the shared library, its client's part (and what loads a
+        backup), the step."""
         parts = ["lib.sh", *(["kube.sh"] if self.kube_api else []), "s3.sh" if self.object_store else DATABASE_SEAM,
-                 f"{self.body}.sh"]
+                 *(["load.sh"] if self.loads else []), f"{self.body}.sh"]
         return f"STEP={self.name}\n" + "".join(_script(part) for part in parts)
 
 
@@ -67,7 +80,12 @@ def _script(name: str) -> str:
 BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True, kube_api=True))
 RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
                  Step("fetch", "fetch", object_store=True, restore=True),
-                 Step("restore", "restore"))
+                 Step("restore", "restore", loads=True))
+# The restore drill knows no production database: it restores into a throwaway one inside its pod.
+DRILL_STEPS = (Step("pick", "pick", object_store=True, production=False),
+               Step("drill", "drill", production=False, scratch=True, loads=True,
+                    env=(("SCRATCH_WAIT_SECONDS", "300"),)),
+               Step("record", "record", object_store=True, production=False))
 
 
 def backup_cronjob(settings: Settings, filename: str | None) -> str:
@@ -104,6 +122,12 @@ def prometheus_rule(settings: Settings, filename: str | None) -> str:
 
     return _render("prometheusrule.yaml.j2", settings, filename, BACKUP_STEPS,
                    alerts=alerts(settings), group=group_name(settings))
+
+
+def drill_cronjob(settings: Settings, filename: str | None) -> str:
+    """The restore drill's CronJob: the newest complete backup restored into a throwaway database in its
+    pod, its row counts compared with the backup's metadata, the verdict written beside the backup."""
+    return _render("drill-cronjob.yaml.j2", settings, filename, DRILL_STEPS)
 
 
 def restore_job(settings: Settings, filename: str | None) -> str:

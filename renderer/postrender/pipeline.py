@@ -72,6 +72,8 @@ def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -
         added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
         if config.alerts_enabled:
             added.append(("datashield-backup-alerts.yaml", inject.prometheus_rule))
+    if config.drill_enabled:
+        added.append(("datashield-drill-cronjob.yaml", inject.drill_cronjob))
     if config.first_backup:
         added.append(("datashield-backup-first-job.yaml", inject.first_backup_job))
     if config.restore_enabled:

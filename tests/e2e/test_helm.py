@@ -63,8 +63,8 @@ def test_no_backup_values_pass_through_byte_for_byte(helm: Helm) -> None:
 def test_backup_values_inject_the_cronjob_and_the_first_backup(helm: Helm) -> None:
     out = helm.template(*BACKUP_SETS, *helm.post_renderer()).stdout
     assert not by_kind(out, "DatashieldBackupValues")
-    [cronjob] = by_kind(out, "CronJob")
-    assert cronjob["metadata"]["name"] == "ds-enclaveos-backup"
+    [cronjob, drill] = by_kind(out, "CronJob")
+    assert (cronjob["metadata"]["name"], drill["metadata"]["name"]) == ("ds-enclaveos-backup", "ds-enclaveos-drill")
     assert cronjob["metadata"]["namespace"] == "prod"
     assert cronjob["spec"]["schedule"] == "0 0 * * *"
     assert cronjob["spec"]["timeZone"] == "UTC"
@@ -92,8 +92,8 @@ def test_restore_mode_scales_the_manager_to_zero_and_adds_the_job(helm: Helm) ->
     assert deployment["metadata"]["annotations"]["datashield.ibm.com/replicas-before-restore"] == "3"
     [job] = by_kind(out, "Job")
     assert job["metadata"]["name"].startswith("ds-enclaveos-restore-")
-    [cronjob] = by_kind(out, "CronJob")
-    assert cronjob["spec"]["suspend"] is True
+    # The backup and the drill: neither runs while the data is being replaced.
+    assert [c["spec"]["suspend"] for c in by_kind(out, "CronJob")] == [True, True]
 
 
 @pytest.mark.parametrize("sets,lines", [
@@ -164,8 +164,8 @@ def test_a_chart_without_backup_support_gets_values_from_a_file(helm: Helm, tmp_
     result = helm.run("template", "em", str(other), *helm.post_renderer(),
                       f"--post-renderer-args=--values={values}", "--post-renderer-args=--manager=em-manager",
                       "--post-renderer-args=--database=em-db")
-    [cronjob] = by_kind(result.stdout, "CronJob")
-    assert cronjob["metadata"]["name"] == "em-enclaveos-backup"
+    [cronjob, drill] = by_kind(result.stdout, "CronJob")
+    assert (cronjob["metadata"]["name"], drill["metadata"]["name"]) == ("em-enclaveos-backup", "em-enclaveos-drill")
     assert "namespace" not in cronjob["metadata"]
     env = {e["name"]: e.get("value") for e in
            cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}

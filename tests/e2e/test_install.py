@@ -110,8 +110,9 @@ def test_restore_help_works(install: Install) -> None:
 
 
 def test_render_through_the_post_renderer_injects_the_cronjob(install: Install) -> None:
-    [cronjob] = rendered_cronjobs(install.helm)
+    [cronjob, drill] = rendered_cronjobs(install.helm)
     assert (cronjob["metadata"]["name"], cronjob["spec"]["schedule"]) == ("ds-enclaveos-backup", "0 0 * * *")
+    assert (drill["metadata"]["name"], drill["spec"]["schedule"]) == ("ds-enclaveos-drill", "0 3 * * 0")
 
 
 def test_update_pulls_the_origin_and_rebuilds_the_venv(install: Install) -> None:
@@ -127,7 +128,7 @@ def test_update_pulls_the_origin_and_rebuilds_the_venv(install: Install) -> None
     assert not (clone / ".venv" / "marker").exists()
     assert stamp(clone).splitlines()[0].startswith("python:")
     assert "usage: helm datashield-restore" in helm.run("datashield-restore", "--help").stdout
-    assert len(rendered_cronjobs(helm)) == 1
+    assert len(rendered_cronjobs(helm)) == 2  # the backup's and the drill's
     if helm.major == "4":
         refused = helm.run("plugin", "update", "datashield-backup", check=False)
         assert (refused.returncode, refused.stderr.splitlines()[-1]) == (1, UPDATE_ERRORS["4", "datashield-backup"])
@@ -164,4 +165,4 @@ def test_uninstall_keeps_the_clone_and_a_second_install_works(install: Install) 
         assert CREATING.format(clone=clone) not in again.stderr  # the venv was current
     assert stamp(clone) == before
     assert "usage: helm datashield-restore" in helm.run("datashield-restore", "--help").stdout
-    assert len(rendered_cronjobs(helm)) == 1
+    assert len(rendered_cronjobs(helm)) == 2  # the backup's and the drill's

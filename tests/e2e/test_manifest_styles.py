@@ -45,8 +45,8 @@ def test_manager_and_database_in_any_yaml_style_are_found(helm: Helm, tmp_path: 
     plain = helm.run("template", "ds", chart, "-n", "prod", *BACKUP_SETS).stdout
     assert STYLES[style][1] in plain  # the chart really renders that style
     backup = helm.run("template", "ds", chart, "-n", "prod", *BACKUP_SETS, *helm.post_renderer()).stdout
-    [cronjob] = by_kind(backup, "CronJob")
-    assert cronjob["metadata"]["name"] == "ds-enclaveos-backup"
+    [cronjob, drill] = by_kind(backup, "CronJob")
+    assert (cronjob["metadata"]["name"], drill["metadata"]["name"]) == ("ds-enclaveos-backup", "ds-enclaveos-drill")
     [manager] = by_kind(backup, "Deployment")
     assert manager["spec"]["replicas"] == 1
 

@@ -86,7 +86,12 @@ class Site:
     def backup(self, secret: dict[str, str] = SECRET, env: dict[str, str] | None = None,
                **backup: object) -> PodRun:
         """Runs the backup CronJob's pod once (as its schedule would)."""
-        return self._run(pod_spec(self.render(backup=backup), "CronJob"), secret, env or {})
+        return self._run(pod_spec(self.render(backup=backup), "CronJob", "backup"), secret, env or {})
+
+    def drill(self, secret: dict[str, str] = SECRET, env: dict[str, str] | None = None,
+              **backup: object) -> PodRun:
+        """Runs the restore drill CronJob's pod once (as its schedule would)."""
+        return self._run(pod_spec(self.render(backup=backup), "CronJob", "drill"), secret, env or {})
 
     def first_backup(self, secret: dict[str, str] = SECRET, env: dict[str, str] | None = None,
                      **backup: object) -> PodRun:
@@ -108,7 +113,7 @@ class Site:
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
-                     "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin",
+                     "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin",
                      # The pods wait 180 s for a database that does not answer: the tests, 1 s unless they say.
                      "DATABASE_WAIT_SECONDS": "1"}
         return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}")

@@ -86,4 +86,34 @@ db_restore_native() {
     url_aws s3 cp --recursive --only-show-errors "$base/$latest/" "$dir/backup/" && db_create &&
     pg_restore --no-owner -h "$DATABASE_HOST" -p "$DATABASE_PORT" -d "$DATABASE_NAME" "$dir/backup"
 }
+# db_start_scratch: the restore drill's throwaway database, as db-cockroach.sh's: a separate PostgreSQL
+# cluster made and started in the pod (initdb, pg_ctl) on a free port of 127.0.0.1, its files in
+# $SCRATCH_DIR; the db_* functions then talk to it. The reason on stdout when it cannot start.
+# The one quirk of this stand-in: PostgreSQL refuses to run as root, and the tests run as root. Then the
+# server runs as Debian's postgres user (runuser), in a folder of its own under /tmp that this user can
+# reach (the pod's $SCRATCH_DIR is under the test's /tmp/pytest-of-root, which only root may enter), and
+# the programs are called by their real paths (the pod's PATH is a folder of links in there too).
+db_start_scratch() {
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  server_dir=$SCRATCH_DIR server_user=''
+  if [ "$(id -u)" = 0 ]; then
+    server_dir=$(mktemp -d /tmp/datashield-scratch.XXXXXX) && chown postgres "$server_dir" && server_user=postgres
+  fi
+  initdb_bin=$(readlink -f "$(command -v initdb)") pg_ctl_bin=$(readlink -f "$(command -v pg_ctl)")
+  as_server "$initdb_bin" -D "$server_dir/data" -U "$PGUSER" --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+    --no-sync --no-instructions > "$server_dir/initdb.log" 2>&1 ||
+    { echo "initdb failed: $(tail -n 3 "$server_dir/initdb.log")"; return 1; }
+  as_server "$pg_ctl_bin" start -w -t "$SCRATCH_WAIT_SECONDS" -D "$server_dir/data" -l "$server_dir/postgres.log" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$server_dir -c fsync=off" \
+    > /dev/null 2>&1 || { echo "pg_ctl start failed: $(tail -n 3 "$server_dir/postgres.log")"; return 1; }
+  DATABASE_HOST=127.0.0.1 DATABASE_PORT=$port
+}
+as_server() { if [ -n "$server_user" ]; then (cd "$server_dir" && runuser -u "$server_user" -- "$@"); else "$@"; fi; }
+db_stop_scratch() {
+  if [ -n "${server_dir:-}" ] && [ -f "$server_dir/data/postmaster.pid" ]; then
+    as_server "$pg_ctl_bin" stop -m immediate -w -D "$server_dir/data" > /dev/null 2>&1 || true
+  fi
+  if [ -n "${server_user:-}" ]; then rm -rf "$server_dir"; fi
+  server_dir=''
+}
 # end of database seam

@@ -5,8 +5,11 @@ No Kubernetes can run here, so three things stand in, and only these:
 - the database seam: the block between `# database seam:` and `# end of database seam`
   (CockroachDB, renderer/postrender/templates/scripts/db-cockroach.sh) is replaced by the PostgreSQL
   one (tests/runtime/db-postgres.sh); CockroachDB is in no registry here;
-- DATABASE_HOST/DATABASE_PORT point at the test's PostgreSQL, WORK_DIR at a temp folder
-  (the pod's emptyDir), HOME at this machine's;
+- DATABASE_HOST/DATABASE_PORT point at the test's PostgreSQL (in a container whose spec names
+  them: the drill's know no database host), WORK_DIR at a temp folder (the pod's emptyDir), HOME at
+  this machine's;
+- any other `emptyDir` volume is a folder of its own, and an `env` value naming its `mountPath`
+  (or a path under it) in a container that mounts it names that folder instead;
 - PATH is one folder of links to this machine's copies of the programs the container's image has
   (IMAGE_TOOLS, below), and nothing else: a script that calls a program its image lacks fails
   here as it would in the cluster ("not found", exit 127). The PATH the test gives is only where
@@ -33,6 +36,7 @@ from typing import Any
 import yaml
 
 POSTGRES_SEAM = (Path(__file__).resolve().parent / "db-postgres.sh").read_text(encoding="utf-8")
+SPEC_ONLY = frozenset({"DATABASE_HOST", "DATABASE_PORT"})  # overridden only in a container that has them
 SEAM = re.compile(r"^# database seam:.*?^# end of database seam\n", re.DOTALL | re.MULTILINE)
 
 # The programs of GNU coreutils 8.22, the version amazonlinux:2 ships (coreutils-single in Red Hat's UBI 8
@@ -66,8 +70,11 @@ AMAZONLINUX_2 = COREUTILS | {"sh", "bash", "cpio", "curl", "cmp", "diff", "awk",
 UBI_MINIMAL_COCKROACH = frozenset({"sh", "bash", "cockroach", "hostname", "tar", "grep", "sed", "awk"}) | COREUTILS
 IMAGE_TOOLS = {"aws-cli": AMAZONLINUX_2 | {"aws", "jq", "less", "groff"}, "cockroach": UBI_MINIMAL_COCKROACH}
 # The PostgreSQL stand-in (db-postgres.sh) runs where cockroach would: its clients, python3 to read the
-# backup URL, and the AWS CLI that stands in for CockroachDB's own BACKUP into the bucket.
-STAND_IN_TOOLS = frozenset({"psql", "pg_dump", "pg_restore", "python3", "aws"})
+# backup URL (and find the drill's throwaway database a free port), the AWS CLI that stands in for
+# CockroachDB's own BACKUP into the bucket, and for the drill's throwaway database (cockroach
+# start-single-node) the server's initdb and pg_ctl, and runuser (PostgreSQL refuses to run as root, as
+# the tests do: it runs as the postgres user).
+STAND_IN_TOOLS = frozenset({"psql", "pg_dump", "pg_restore", "python3", "aws", "initdb", "pg_ctl", "runuser"})
 
 
 def image_tools(image: str, stand_in: bool = True) -> frozenset[str]:
@@ -99,10 +106,12 @@ class PodRun:
     failed_container: str | None
 
 
-def pod_spec(manifests: str, kind: str) -> dict[str, Any]:
-    """The pod spec of the one object of `kind` (CronJob or Job) in the rendered stream."""
-    objects = [d for d in yaml.safe_load_all(manifests) if d and d.get("kind") == kind]
-    assert len(objects) == 1, f"expected one {kind}, found {len(objects)}"
+def pod_spec(manifests: str, kind: str, component: str | None = None) -> dict[str, Any]:
+    """The pod spec of the one object of `kind` (CronJob or Job) in the rendered stream, of the
+    `app.kubernetes.io/component` `component` (backup, drill, restore) when given."""
+    objects = [d for d in yaml.safe_load_all(manifests) if d and d.get("kind") == kind and
+               component in (None, d["metadata"].get("labels", {}).get("app.kubernetes.io/component"))]
+    assert len(objects) == 1, f"expected one {kind} {component or ''}, found {len(objects)}"
     spec = objects[0]["spec"]
     job = spec["jobTemplate"]["spec"] if kind == "CronJob" else spec
     return {**job["template"]["spec"], "namespace": objects[0]["metadata"].get("namespace", "default")}
@@ -114,7 +123,7 @@ def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, s
     `overrides`: environment values set over the container's own; its PATH says where this machine's
     programs are, and the container gets only those of its image (image_tools).
     `secret_volumes`: the files of each Secret that a volume mounts, by Secret name."""
-    folders = _write_secret_volumes(spec, secret_volumes, volumes_dir)
+    folders = {**_write_secret_volumes(spec, secret_volumes, volumes_dir), **_empty_dirs(spec, volumes_dir)}
     log = ""
     for container in [*spec.get("initContainers", []), *spec["containers"]]:
         env = {item["name"]: _env_value(item, secret, spec["namespace"]) for item in container.get("env", [])}
@@ -122,7 +131,8 @@ def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, s
             if mount["name"] in folders:
                 env = {name: _remount(value, mount["mountPath"], folders[mount["name"]])
                        for name, value in env.items()}
-        env.update(overrides)
+        # Only where the spec has them: a container that names no database must not be given one.
+        env.update({name: value for name, value in overrides.items() if name not in SPEC_ONLY or name in env})
         env["PATH"] = tool_path(image_tools(container["image"]), overrides["PATH"],
                                 volumes_dir / "programs-on-path" / container["name"])
         args = [SEAM.sub(lambda _: POSTGRES_SEAM, arg) for arg in container.get("args", [])]
@@ -157,6 +167,16 @@ def _write_secret_volumes(spec: dict[str, Any], files: Mapping[str, Mapping[str,
                 (folder / key).write_bytes(data)
                 (folder / key).chmod(volume["secret"].get("defaultMode", 0o644))
             folders[volume["name"]] = folder
+    return folders
+
+
+def _empty_dirs(spec: dict[str, Any], volumes_dir: Path) -> dict[str, Path]:
+    """A folder for each emptyDir volume but `work` and `tmp` (WORK_DIR and HOME are given by the test)."""
+    folders = {}
+    for volume in spec.get("volumes", []):
+        if "emptyDir" in volume and volume["name"] not in ("work", "tmp"):
+            folders[volume["name"]] = volumes_dir / volume["name"]
+            folders[volume["name"]].mkdir(parents=True)
     return folders
 
 

@@ -77,11 +77,14 @@ def test_a_fault_in_the_upload_fails_it_and_retention_deletes_nothing(
 
 def test_a_hanging_call_fails_the_step_before_the_job_deadline_kills_the_pod(site: Site) -> None:
     """The bound of one object-store call, times the tries of the Job, fits in its activeDeadlineSeconds."""
-    objects = {d["kind"]: d for d in yaml.safe_load_all(site.render(restore="latest")) if d}
-    for kind in ("CronJob", "Job"):
-        job = objects[kind]["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else objects[kind]["spec"]
+    objects = [d for d in yaml.safe_load_all(site.render(restore="latest")) if d and d["kind"] in ("CronJob", "Job")]
+    expected = {"ds-enclaveos-backup": {"upload": 1800}, "ds-enclaveos-drill": {"pick": 1800, "record": 1800},
+                "ds-enclaveos-restore-5e1e2bca": {"fetch": 1800}}
+    assert [o["metadata"]["name"] for o in objects] == list(expected)
+    for obj in objects:
+        job = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
         pod = job["template"]["spec"]
         bounds = {c["name"]: int(env["value"]) for c in [*pod["initContainers"], *pod["containers"]]
                   for env in c["env"] if env["name"] == "S3_CALL_TIMEOUT"}
-        assert bounds == {"CronJob": {"upload": 1800}, "Job": {"fetch": 1800}}[kind]
+        assert bounds == expected[obj["metadata"]["name"]]
         assert 1800 * (job["backoffLimit"] + 1) <= job["activeDeadlineSeconds"] / 2

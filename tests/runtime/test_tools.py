@@ -27,11 +27,12 @@ from tools.template_compiler import TEMPLATES
 
 LIB = (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
 
-# Builtins of POSIX sh (and of dash and bash): never looked up on PATH.
+# Builtins of POSIX sh (and of dash and bash): never looked up on PATH. `kill` too: POSIX does not make it a
+# builtin, but dash and bash (the /bin/sh of both images) have it as one, and `kill %job` needs it to be.
 BUILTINS = frozenset([
     ":", ".", "[", "alias", "break", "cd", "command", "continue", "echo", "eval", "exec", "exit", "export",
-    "false", "getopts", "hash", "local", "printf", "pwd", "read", "readonly", "return", "set", "shift", "test",
-    "times", "trap", "true", "type", "ulimit", "umask", "unset", "wait",
+    "false", "getopts", "hash", "kill", "local", "printf", "pwd", "read", "readonly", "return", "set", "shift",
+    "test", "times", "trap", "true", "type", "ulimit", "umask", "unset", "wait",
 ])
 KEYWORDS = frozenset([
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "in", "!", "{",

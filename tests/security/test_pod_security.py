@@ -20,8 +20,16 @@ from tests.security.rendered import MODES, containers, injected, pod_spec
 Pod = dict[str, Any]
 Container = dict[str, Any]
 SCRATCH = {"/work", "/tmp"}  # the only writable paths: emptyDir volumes
+# ... and the drill's throwaway database: the emptyDir `scratch` at /scratch, in the container that runs it only.
+SCRATCH_DATABASE = ("scratch", "/scratch")
+SCRATCH_DATABASE_USERS = {"drill"}
+WRITABLE = "only emptyDir volumes at /work and /tmp (and the drill's /scratch) may be mounted writable"
 FIRST_HASH = re.compile(r"-first-[0-9a-f]{8}$")
-BACKUP_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]
+DRILL_POD = "CronJob/ds-enclaveos-drill: pick, drill, record"
+BACKUP_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", DRILL_POD,
+               "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]
+RESTORE_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", DRILL_POD,
+                "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]
 TOKEN_READERS = {"upload"}  # the only container that calls the Kubernetes API (it lists pods, for their nodes)
 
 
@@ -33,6 +41,7 @@ def _token_volumes(pod: Pod) -> set[str]:
 def _writable_mounts_are_scratch(pod: Pod, container: Container) -> bool:
     scratch = {v["name"] for v in pod.get("volumes", []) if "emptyDir" in v}
     return all(m.get("readOnly") is True or (m["name"] in scratch and m["mountPath"] in SCRATCH)
+               or (container["name"] in SCRATCH_DATABASE_USERS and (m["name"], m["mountPath"]) == SCRATCH_DATABASE)
                for m in container.get("volumeMounts", []))
 
 
@@ -72,8 +81,7 @@ CONTAINER_RULES: tuple[tuple[str, Callable[[Pod, Container], bool]], ...] = (
     ("resources must set requests and limits of cpu and memory",
      lambda pod, c: all(set((c.get("resources") or {}).get(k) or {}) >= {"cpu", "memory"}
                         for k in ("requests", "limits"))),
-    ("only emptyDir volumes at /work and /tmp may be mounted writable",
-     _writable_mounts_are_scratch),
+    (WRITABLE, _writable_mounts_are_scratch),
     ("a service-account token only in a container that reads the Kubernetes API",
      lambda pod, c: c["name"] in TOKEN_READERS
      or not {m["name"] for m in c.get("volumeMounts", [])} & _token_volumes(pod)),
@@ -101,14 +109,11 @@ def rendered(mode: str) -> tuple[dict[str, Any], ...]:
 
 @pytest.mark.parametrize("mode,pods", [
     ("backup", BACKUP_PODS),
-    ("restore", ["CronJob/ds-enclaveos-backup: dump, upload",
-                 "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]),
+    ("restore", RESTORE_PODS),
     ("helm4-backup", BACKUP_PODS),
     ("native-backup", BACKUP_PODS),
-    ("native-restore", ["CronJob/ds-enclaveos-backup: dump, upload",
-                        "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]),
-    ("secure-cluster", ["CronJob/ds-enclaveos-backup: dump, upload",
-                        "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]),
+    ("native-restore", RESTORE_PODS),
+    ("secure-cluster", RESTORE_PODS),
 ])
 def test_every_injected_pod_keeps_every_rule(mode: str, pods: list[str]) -> None:
     objects = rendered(mode)
@@ -141,9 +146,9 @@ BREAKS: list[tuple[str, object, str]] = [
     ("containers/0/resources/limits/memory", DROP,
      f"{CRON} container upload: resources must set requests and limits of cpu and memory"),
     ("containers/0/volumeMounts/2/readOnly", False,
-     f"{CRON} container upload: only emptyDir volumes at /work and /tmp may be mounted writable"),
+     f"{CRON} container upload: {WRITABLE}"),
     ("initContainers/0/volumeMounts/0/mountPath", "/var/lib",
-     f"{CRON} initContainer dump: only emptyDir volumes at /work and /tmp may be mounted writable"),
+     f"{CRON} initContainer dump: {WRITABLE}"),
     ("initContainers/0/volumeMounts/2", {"name": "kube-api", "mountPath": "/token", "readOnly": True},
      f"{CRON} initContainer dump: a service-account token only in a container that reads the Kubernetes API"),
     ("containers/0/ports", [{"containerPort": 8080}],
@@ -161,7 +166,7 @@ BREAKS: list[tuple[str, object, str]] = [
 
 @pytest.mark.parametrize("path,value,message", BREAKS, ids=[path for path, _, _ in BREAKS])
 def test_each_rule_catches_what_it_is_about(path: str, value: object, message: str) -> None:
-    [cronjob] = [o for o in rendered("backup") if o["kind"] == "CronJob"]
+    [cronjob] = [o for o in rendered("backup") if f"{o['kind']}/{o['metadata']['name']}" == CRON]
     broken = copy.deepcopy(cronjob)
     node: Any = pod_spec(broken)
     *parents, last = path.split("/")
@@ -174,3 +179,32 @@ def test_each_rule_catches_what_it_is_about(path: str, value: object, message: s
     else:
         node[last] = value
     assert violations(broken) == [message]
+
+
+DRILL = "CronJob/ds-enclaveos-drill"
+
+
+@pytest.mark.parametrize("container,mount,message", [
+    pytest.param(0, {"name": "scratch", "mountPath": "/scratch"},
+                 f"{DRILL} initContainer pick: {WRITABLE}", id="scratch-outside-the-drill-container"),
+    pytest.param(1, {"name": "scratch", "mountPath": "/var/lib/cockroach"},
+                 f"{DRILL} initContainer drill: {WRITABLE}", id="scratch-elsewhere"),
+    pytest.param(1, {"name": "work", "mountPath": "/scratch"},
+                 f"{DRILL} initContainer drill: {WRITABLE}", id="another-volume-at-scratch"),
+])
+def test_the_scratch_database_rule(container: int, mount: dict[str, str], message: str) -> None:
+    [drill] = [o for o in rendered("backup") if f"{o['kind']}/{o['metadata']['name']}" == DRILL]
+    broken = copy.deepcopy(drill)
+    pod: Any = pod_spec(broken)
+    pod["initContainers"][container]["volumeMounts"].append(mount)
+    assert violations(broken) == [message]
+
+
+@pytest.mark.parametrize("mode", ["backup", "secure-cluster", "native-backup"])
+def test_the_drill_knows_no_production_database(mode: str) -> None:
+    """No host, port or client certificates of the production database in any drill container."""
+    [drill] = [o for o in rendered(mode) if f"{o['kind']}/{o['metadata']['name']}" == DRILL]
+    pod: Any = pod_spec(drill)
+    names = {e["name"] for _, c in containers(pod) for e in c.get("env", [])}
+    assert names & {"DATABASE_HOST", "DATABASE_PORT", "DATABASE_CERTS_DIR"} == set()
+    assert [v["name"] for v in pod["volumes"]] == ["work", "tmp", "scratch"]

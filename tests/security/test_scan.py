@@ -94,8 +94,9 @@ def test_checkov_read_every_injected_object(scan: Scan) -> None:
     seen = {c["file_path"].lstrip("/") for c in scan.failed + scan.passed}
     assert scan.parsing_errors == 0
     assert sorted(f for names in scan.files.values() for f in names if f not in seen) == []
-    # A CronJob in each of the 7 modes, a restore Job in the 4 restore modes, a first backup's Job in the 3 others.
-    assert len(scan.pods) == 14
+    # A backup and a drill CronJob in each of the 7 modes, a restore Job in the 4 restore modes, a first backup's
+    # Job in the 3 others.
+    assert len(scan.pods) == 21
 
 
 def test_checkov_passes_the_pod_security_checks_on_every_pod(scan: Scan) -> None:

@@ -20,7 +20,9 @@ PLAIN_AWS_SETTINGS = {  # the only AWS_* variables with a value of their own: se
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")  # the shape of an AWS access key ID
 OPERATOR_ENV = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY,
                 "AWS_SESSION_TOKEN": S3_SECRET_ACCESS_KEY}
-BACKUP = {"CronJob/dump": False, "CronJob/upload": True}
+# The drill's throwaway database reads a native backup from the bucket itself (RESTORE): the keys then.
+DRILL = {"CronJob/pick": True, "CronJob/drill": False, "CronJob/record": True}
+BACKUP = {"CronJob/dump": False, "CronJob/upload": True, **DRILL}
 RESTORE = {**BACKUP, "Job/safety-dump": False, "Job/fetch": True, "Job/restore": False}
 NATIVE = dict.fromkeys(RESTORE, True)  # BACKUP/RESTORE run by the database need the keys too
 FIRST = {**BACKUP, "Job/dump": False, "Job/upload": True}  # the first backup's Job: the CronJob's pod

@@ -116,13 +116,17 @@ def render(tmp_path: Path, stdin: str = GOLDEN_BACKUP, **chart: object) -> list[
     return [d for d in yaml.safe_load_all(done.stdout) if d]
 
 
+def named(objects: list[dict[str, Any]], kind: str, name: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+
+
 def first_backups(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in objects if o["kind"] == "Job" and "-first-" in o["metadata"]["name"]]
 
 
 def test_the_first_backup_runs_the_cronjobs_own_job_spec(tmp_path: Path) -> None:
     objects = render(tmp_path)
-    [cronjob] = [o for o in objects if o["kind"] == "CronJob"]
+    [cronjob] = named(objects, "CronJob", "ds-enclaveos-backup")
     [job] = first_backups(objects)
     assert FIRST.fullmatch(job["metadata"]["name"])
     assert job["spec"] == cronjob["spec"]["jobTemplate"]["spec"]
@@ -155,7 +159,8 @@ def test_the_first_backups_name_changes_with_what_it_runs_only(tmp_path: Path, b
 def test_no_first_backup(tmp_path: Path, chart: dict[str, Any]) -> None:
     objects = render(tmp_path, **chart)
     assert first_backups(objects) == []
-    assert [o["kind"] for o in objects if o["kind"] == "CronJob"] == ["CronJob"]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "CronJob"] == ["ds-enclaveos-backup",
+                                                                                   "ds-enclaveos-drill"]
 
 
 def test_the_first_backup_is_valid_kubernetes(tmp_path: Path) -> None:
@@ -181,3 +186,42 @@ def test_a_release_name_too_long_for_a_name_is_refused(tmp_path: Path, release: 
     values.write_text(json.dumps({"enclaveos-chart": chart}), encoding="utf-8")
     done = run_postrenderer(stdin, "--values", str(values))
     assert (done.returncode, done.stdout, done.stderr) == (3, "", f"[helm-datashield] {message}\n")
+
+
+DRILL_LABELS = {"app.kubernetes.io/name": "enclaveos-drill", "app.kubernetes.io/instance": "ds",
+                "app.kubernetes.io/component": "drill", "app.kubernetes.io/part-of": "enclave-manager",
+                "app.kubernetes.io/managed-by": "Helm", "datashield.ibm.com/generated-by": "helm-datashield"}
+
+
+@pytest.mark.parametrize("chart,expected", [
+    pytest.param({}, {"schedule": "0 3 * * 0", "timeZone": "UTC", "suspend": False, "startingDeadlineSeconds": 3600},
+                 id="defaults"),
+    pytest.param({"Backup": {"CronSchedule": "0 1 * * *", "TimeZone": "Europe/Berlin", "StartingDeadlineSeconds": 600,
+                             "Drill": {"CronSchedule": "30 4 1 * *"}}},
+                 {"schedule": "30 4 1 * *", "timeZone": "Europe/Berlin", "suspend": False,
+                  "startingDeadlineSeconds": 600}, id="own-schedule-backups-zone-and-deadline"),
+    pytest.param({"Backup": {"Suspend": True}}, {"schedule": "0 3 * * 0", "timeZone": "UTC", "suspend": True,
+                                                 "startingDeadlineSeconds": 3600}, id="suspended-with-backups"),
+    pytest.param({"Restore": {"Enabled": True, "Backup": "latest"}},
+                 {"schedule": "0 3 * * 0", "timeZone": "UTC", "suspend": True, "startingDeadlineSeconds": 3600},
+                 id="suspended-in-restore-mode"),
+])
+def test_the_drill_cronjob(tmp_path: Path, chart: dict[str, Any], expected: dict[str, Any]) -> None:
+    objects = render(tmp_path, **chart)
+    [drill] = named(objects, "CronJob", "ds-enclaveos-drill")
+    spec = drill["spec"]
+    assert {key: spec[key] for key in expected} == expected
+    assert spec["concurrencyPolicy"] == "Forbid"
+    job = spec["jobTemplate"]["spec"]
+    # A failed drill is a verdict, not retried; the backup Job's deadline.
+    assert (job["backoffLimit"], job["activeDeadlineSeconds"]) == (0, 21600)
+    assert drill["metadata"]["labels"] == spec["jobTemplate"]["metadata"]["labels"] == \
+        job["template"]["metadata"]["labels"] == DRILL_LABELS
+    assert [c["name"] for c in [*job["template"]["spec"]["initContainers"], *job["template"]["spec"]["containers"]]] \
+        == ["pick", "drill", "record"]
+    assert kubernetes_problems([drill]) == []
+
+
+def test_no_drill_when_turned_off(tmp_path: Path) -> None:
+    objects = render(tmp_path, Backup={"Drill": {"Enabled": False}})
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "CronJob"] == ["ds-enclaveos-backup"]

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from renderer.postrender.inject import BACKUP_STEPS, RESTORE_STEPS, Step
+from renderer.postrender.inject import BACKUP_STEPS, DRILL_STEPS, RESTORE_STEPS, Step
 from tests.runtime.pods import POSTGRES_SEAM, SEAM
 
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
 
 
 @pytest.mark.parametrize("seam", ["cockroach", "postgres"])
-@pytest.mark.parametrize("step", [*BACKUP_STEPS, *RESTORE_STEPS], ids=lambda step: step.name)
+@pytest.mark.parametrize("step", [*BACKUP_STEPS, *RESTORE_STEPS, *DRILL_STEPS], ids=lambda step: step.name)
 def test_step_script_passes_shellcheck(step: Step, seam: str, tmp_path: Path) -> None:
     script = step.script if seam == "cockroach" else SEAM.sub(lambda _: POSTGRES_SEAM, step.script)
     if seam == "postgres" and not step.object_store:

@@ -14,7 +14,7 @@ import pytest
 
 from renderer.postrender import compiled_templates
 from renderer.postrender.alerts import alerts, group_name
-from renderer.postrender.inject import BACKUP_STEPS, KEPT_EXIT, RESTORE_STEPS
+from renderer.postrender.inject import BACKUP_STEPS, DRILL_STEPS, KEPT_EXIT, RESTORE_STEPS
 from renderer.postrender.settings import DATABASE_NAME, Image, Settings
 from renderer.postrender.template_runtime import FILTERS, UndefinedError
 from tools.template_compiler import TEMPLATES, Unsupported, environment, generate
@@ -29,7 +29,8 @@ BASE_FIELDS: dict[str, Any] = dict(
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=(),
-    first_backup=True, first_backup_job_prefix="ds-enclaveos-backup-first-")
+    first_backup=True, first_backup_job_prefix="ds-enclaveos-backup-first-", drill_enabled=True,
+    drill_schedule="0 3 * * 0", drill_cronjob_name="ds-enclaveos-drill")
 BASE = Settings(**BASE_FIELDS)
 
 
@@ -42,7 +43,8 @@ CASES = [Settings(**{**BASE_FIELDS, **dict(zip(VARIANTS, values, strict=True))})
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
          "backup-job-spec.yaml.j2": BACKUP_STEPS, "backup-first-job.yaml.j2": BACKUP_STEPS,
-         "restore-job.yaml.j2": RESTORE_STEPS, "prometheusrule.yaml.j2": BACKUP_STEPS}
+         "restore-job.yaml.j2": RESTORE_STEPS, "prometheusrule.yaml.j2": BACKUP_STEPS,
+         "drill-cronjob.yaml.j2": DRILL_STEPS}
 # What inject.py gives the templates of the CronJob and the first backup's Job besides the settings.
 JOB = {"job_spec": "backoffLimit: 2\ntemplate:\n  spec: {}",
        "first_backup_job_name": "ds-enclaveos-backup-first-0a1b2c3d"}

@@ -3,7 +3,8 @@
 # text into FILE, and into TABLES the '"name": rows' lines, sorted, of the data in that very dump: the
 # name JSON-escaped by the database itself, so a name with spaces, quotes, tabs or newlines is one line),
 # db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),
-# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL.
+# db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL; for the restore drill,
+# db_start_scratch and db_stop_scratch.
 # A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied
 # so the key is private to this user (cockroach refuses a group-readable key file).
 security=--insecure
@@ -64,4 +65,37 @@ db_backup_native() {
     printf "BACKUP DATABASE %s INTO '%s' AS OF SYSTEM TIME '%s';\n" "$DATABASE_NAME" "$1" "$at" | crdb
 }
 db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
+# db_start_scratch: the restore drill's throwaway database, a single-node CockroachDB started in the
+# background inside this pod, listening on loopback only (nothing outside the pod reaches it, so it runs
+# --insecure), its store in $SCRATCH_DIR (the pod's `scratch` emptyDir); waits until it answers, at most
+# $SCRATCH_WAIT_SECONDS, then points the db_* functions at it. The reason on stdout when it cannot start.
+# Flags: cockroachlabs.com/docs/v20.1/cockroach-start-single-node (--insecure, --listen-addr,
+# --http-addr, --store=path=, --cache, --max-sql-memory); the memory flags keep it inside the container's limit.
+SCRATCH_SQL_PORT=26257
+SCRATCH_HTTP_PORT=8080
+db_start_scratch() {
+  DATABASE_HOST=127.0.0.1 DATABASE_PORT=$SCRATCH_SQL_PORT security=--insecure
+  cockroach start-single-node --insecure --listen-addr="127.0.0.1:$SCRATCH_SQL_PORT" \
+    --http-addr="127.0.0.1:$SCRATCH_HTTP_PORT" --store=path="$SCRATCH_DIR/store" --cache=64MiB \
+    --max-sql-memory=128MiB > "$SCRATCH_DIR/cockroach.log" 2>&1 &
+  scratch_pid=$!
+  waited=0
+  until crdb -e "SELECT 1" > /dev/null 2>&1; do
+    if ! kill -0 "$scratch_pid" 2> /dev/null; then
+      echo "cockroach start-single-node exited: $(tail -n 3 "$SCRATCH_DIR/cockroach.log")"
+      return 1
+    fi
+    if [ "$waited" -ge "$SCRATCH_WAIT_SECONDS" ]; then
+      echo "no answer within $SCRATCH_WAIT_SECONDS s (SCRATCH_WAIT_SECONDS): $(tail -n 3 "$SCRATCH_DIR/cockroach.log")"
+      return 1
+    fi
+    sleep 1 && waited=$((waited + 1))
+  done
+}
+# db_stop_scratch: stops the throwaway database, if it runs, and waits until it is gone (its store goes
+# with the pod).
+db_stop_scratch() {
+  if [ -n "${scratch_pid:-}" ]; then kill "$scratch_pid" 2> /dev/null || true; wait "$scratch_pid" || true; fi
+  scratch_pid=''
+}
 # end of database seam

@@ -2,7 +2,7 @@
 # data is in the bucket (an SQL dump is uploaded and verified; a native one was written there
 # by the database and is checked to exist), then picks the backup ($RESTORE_BACKUP: an object
 # key under the prefix, or "latest" = the newest complete backup), reads it with its metadata
-# and checks size and SHA-256 against the metadata; last, the safety dump's metadata object (it is
+# and checks size and SHA-256 against the metadata (verify_backup, s3.sh); last, the safety dump's metadata object (it is
 # then complete: kind "safety-dump", restorable like a backup). The database is not touched here.
 safety=''
 if [ -f "$WORK_DIR/nothing-to-save" ]; then
@@ -30,58 +30,11 @@ else
   key=$(key_of "$RESTORE_BACKUP")
 fi
 log "restoring s3://$S3_BUCKET/$key"
-out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$key.json" "$WORK_DIR/restore.json" 2>&1) ||
-  fail "the metadata object s3://$S3_BUCKET/$key.json is missing or unreadable, so $key cannot be verified: $out"
-# The metadata must describe this key of this release: a pair copied over another key, or another
-# release's or namespace's backup, is refused before anything is read or dropped.
-for field in object release namespace; do
-  case $field in object) want=$key ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac
-  got=$(meta_field "$field" "$WORK_DIR/restore.json")
-  # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).
-  want=$(json_string "$want") want=${want#\"} want=${want%\"}
-  [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$key.json names $field \"$got\", not \"$want\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to restore it"
-done
+verify_backup "$key" restore
 written_by=$(meta_field cluster "$WORK_DIR/restore.json")
 this_cluster=$(value dump cluster)
 [ -z "$written_by" ] || [ "$written_by" = "$this_cluster" ] ||
   log "WARNING: $key was written by database cluster $written_by; this database is cluster ${this_cluster:-(unknown)}: restoring it as asked (a new cluster after a disaster?)"
-expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")
-expected_size=$(meta_field size "$WORK_DIR/restore.json")
-format=$(meta_field format "$WORK_DIR/restore.json")
-[ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$key.json is incomplete"
-case $format in
-  sql)
-    get "$key" "$WORK_DIR/restore.sql"
-    size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;
-  native) native_digest "$key" ;;
-  *) fail "s3://$S3_BUCKET/$key has format \"$format\"; this restore Job reads \"sql\" and \"native\"" ;;
-esac
-[ "$size" = "$expected_size" ] ||
-  fail "s3://$S3_BUCKET/$key has $size bytes, its metadata says $expected_size: the backup is damaged"
-[ "$sha256" = "$expected_sha256" ] ||
-  fail "s3://$S3_BUCKET/$key does not match the SHA-256 in its metadata: the backup is damaged"
-# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no
-# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or
-# not. jq decodes the names: no name is split, and none is read as a pattern.
-# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's
-NOT_CREATED='("\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name
-  | [$name, "\"" + ($name | split("\"") | join("\"\"")) + "\""] as $forms
-  | select([$sql | split("\nCREATE TABLE ")[1:][] as $created | $forms[] as $form
-      | $created | index("." + $form + " (") as $at
-      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)
-  | tojson'
-if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
-  meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
-  # Checked now rather than after the DROP: every table the metadata counts is created by the dump.
-  if [ "$format" = sql ]; then
-    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||
-      fail "cannot read the tables of s3://$S3_BUCKET/$key.json: $missing"
-    [ -z "$missing" ] ||
-      fail "s3://$S3_BUCKET/$key creates no table $missing, which its metadata counts: the backup is damaged"
-  fi
-else
-  log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
-fi
 if [ -n "$safety" ]; then
   # The safety dump's metadata, like a backup's (written last: it is then complete, and
   # helm datashield-restore --from takes it), with who made it and why.

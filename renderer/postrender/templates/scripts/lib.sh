@@ -1,9 +1,17 @@
-# lib: shared by every step of the backup and restore pods (POSIX sh, run with -e).
+# lib: shared by every step of the backup, restore and drill pods (POSIX sh, run with -e).
 # Every line is logged as "[<step>] ..." on ONE line with its whole reason (AWS CLI v1 starts its
 # errors with a newline) and the HMAC keys redacted; fail names the step and why (and $fail_note) and
-# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh).
+# exits 1, or $fail_code once a failure must not make the Job retry (see upload.sh). In a drill, once
+# its backup is known ($fail_verdict set), a failure is the drill's verdict rather than the pod's end:
+# the reason is kept in $WORK_DIR/verdict for the record step, the step ends (0) and the later steps
+# skip their work (pick.sh, drill.sh, record.sh).
 log() { printf '[%s] %s\n' "$STEP" "$(one_line "$*")"; }
-fail() { printf '[%s] FAILED: %s\n' "$STEP" "$(one_line "$*${fail_note:-}")" >&2; exit "${fail_code:-1}"; }
+fail() {
+  fail_line=$(one_line "$*${fail_note:-}")
+  printf '[%s] FAILED: %s\n' "$STEP" "$fail_line" >&2
+  if [ -n "${fail_verdict:-}" ]; then put_values verdict reason "$fail_line" && exit 0; fi
+  exit "${fail_code:-1}"
+}
 one_line() { redacted "$1" | tr '\t\r\n' '   ' | tr -s ' ' | sed 's/^ //; s/ $//'; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 size_of() { wc -c < "$1" | tr -d ' '; }

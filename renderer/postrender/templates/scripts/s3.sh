@@ -40,6 +40,7 @@ files_under() {
     if [ -d "$f" ]; then files_under "$f"; elif [ -f "$f" ]; then printf '%s\n' "$f"; fi
   done
 }
+# shellcheck disable=SC2034  # files: read by the steps that record it (upload.sh, fetch.sh)
 # native_digest KEY: reads the native backup under KEY/ and sets files (count), size (bytes) and
 # sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.
 native_digest() {
@@ -119,8 +120,9 @@ backup_problem() {
 }
 # our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
 # "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
-# future-dated, incomplete) is reported on one line and left out. Half-deleted pairs (metadata of
-# ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the
+# future-dated, incomplete) is reported on one line and left out; a backup's drill records
+# (<key>.drill-<stamp>.json, record.sh) are neither backups nor parts of one, and are not downloaded.
+# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the
 # bucket holds (each costs a second or more of start-up): one listing and one download of every
 # metadata object named like ours.
 our_backups() {
@@ -138,7 +140,7 @@ our_backups() {
   rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
   s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude '*' \
     --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
-    > /dev/null 2>&1 || true
+    --exclude '*.drill-*' > /dev/null 2>&1 || true
   : > "$WORK_DIR/backups.unsorted"
   : > "$WORK_DIR/half-deleted"
   while read -r _ b_meta; do
@@ -191,10 +193,68 @@ latest_backup() {
   fi
   tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
 }
+# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no
+# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or
+# not. jq decodes the names: no name is split, and none is read as a pattern.
+# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's
+NOT_CREATED='("\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name
+  | [$name, "\"" + ($name | split("\"") | join("\"\"")) + "\""] as $forms
+  | select([$sql | split("\nCREATE TABLE ")[1:][] as $created | $forms[] as $form
+      | $created | index("." + $form + " (") as $at
+      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)
+  | tojson'
+# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks
+# that it describes KEY of this release and namespace (a pair copied over another key, or another
+# release's or namespace's backup, is refused before anything is read or dropped); writes the row counts
+# it records into $WORK_DIR/expected-tables (none when it records none); reads the backup (an SQL dump into
+# $WORK_DIR/restore.sql, a native one summed where it is) and checks size and SHA-256 against the
+# metadata, and that the SQL text creates every table the metadata counts. Sets format, size and sha256.
+# Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".
+verify_backup() {
+  purpose=$2
+  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||
+    fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"
+  for field in object release namespace; do
+    case $field in object) want=$1 ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac
+    got=$(meta_field "$field" "$WORK_DIR/restore.json")
+    # Compared as the metadata holds it: JSON-escaped (a key may hold quotes and backslashes).
+    want=$(json_string "$want") want=${want#\"} want=${want%\"}
+    [ "$got" = "$want" ] || fail "s3://$S3_BUCKET/$1.json names $field \"$got\", not \"$want\": it does not describe this backup of $RELEASE in namespace $NAMESPACE; refusing to $purpose it"
+  done
+  expected_sha256=$(meta_field sha256 "$WORK_DIR/restore.json")
+  expected_size=$(meta_field size "$WORK_DIR/restore.json")
+  format=$(meta_field format "$WORK_DIR/restore.json")
+  [ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$1.json is incomplete"
+  rm -f "$WORK_DIR/expected-tables"
+  if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
+    meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+  else
+    log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
+  fi
+  case $format in
+    sql)
+      get "$1" "$WORK_DIR/restore.sql"
+      size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;
+    native) native_digest "$1" ;;
+    *) fail "s3://$S3_BUCKET/$1 has format \"$format\"; this $purpose Job reads \"sql\" and \"native\"" ;;
+  esac
+  [ "$size" = "$expected_size" ] ||
+    fail "s3://$S3_BUCKET/$1 has $size bytes, its metadata says $expected_size: the backup is damaged"
+  [ "$sha256" = "$expected_sha256" ] ||
+    fail "s3://$S3_BUCKET/$1 does not match the SHA-256 in its metadata: the backup is damaged"
+  # Checked before anything is dropped or imported: every table the metadata counts is created by the dump.
+  if [ -f "$WORK_DIR/expected-tables" ] && [ "$format" = sql ]; then
+    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||
+      fail "cannot read the tables of s3://$S3_BUCKET/$1.json: $missing"
+    [ -z "$missing" ] ||
+      fail "s3://$S3_BUCKET/$1 creates no table $missing, which its metadata counts: the backup is damaged"
+  fi
+}
 # metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or
 # safety dump) at KEY, with $cluster (the database cluster's identity, dump.sh), $database_version,
 # $manager_nodes and $database_nodes (JSON lists, or null with $nodes_error saying why), the row counts
 # in $WORK_DIR/tables (db_table_counts' '"name": rows' lines, JSON already), and LINEs ('  "field": <JSON>,', such as "kind").
+# shellcheck disable=SC2154  # the values named above: set by the steps that call it (upload.sh, fetch.sh)
 metadata_json() {
   printf '{\n  "writer": "helm-datashield",\n  "format": "%s",\n' "$2"
   printf '  "object": %s,\n' "$(json_string "$1")"
@@ -207,7 +267,12 @@ metadata_json() {
     "$(json_string "$database_version")"
   printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
   [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
+  tables_json "$WORK_DIR/tables"
+}
+# tables_json FILE: the end of a metadata object or drill record: "tables", one member a line, from FILE's
+# '"name": rows' lines (JSON already; none when FILE is missing), then the object's closing brace.
+tables_json() {
   printf '  "tables": {\n'
-  sed 's/^/    /; $!s/$/,/' "$WORK_DIR/tables"
+  if [ -f "$1" ]; then sed 's/^/    /; $!s/$/,/' "$1"; fi
   printf '  }\n}\n'
 }

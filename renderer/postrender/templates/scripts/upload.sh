@@ -45,12 +45,23 @@ grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||
   fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"
 count=$(grep -c . "$WORK_DIR/retained" || true)
 excess=$((count - RETENTION))
-# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the metadata object.
+# delete_pair KEY FORMAT: the data (an object, or a native backup's folder), then the backup's drill
+# records (KEY.drill-<stamp>.json, listed now: a drill may have written one since our_backups listed), then
+# the metadata object, last: until it is gone the pair stays provably ours, and the next run finishes it.
 delete_pair() {
   case $2 in
     native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$1/" 2>&1) ;;
     *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1) ;;
   esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"
+  out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1.drill-" --output json --query 'Contents[].Key' 2>&1) ||
+    fail "retention: deleted s3://$S3_BUCKET/$1 but cannot list its drill records (the next run finishes it): $out"
+  printf '%s\n' "$out" | sed -n "s|^ *\"\([A-Za-z0-9!_.*()/'-]*\)\",\{0,1\}\$|\1|p" > "$WORK_DIR/drill-records"
+  while read -r record; do
+    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the key around it is quoted, literal
+    case $record in "$1".drill-$STAMP_GLOB.json) ;; *) continue ;; esac
+    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$record" 2>&1) ||
+      fail "retention: deleted s3://$S3_BUCKET/$1 but not its drill record $record (the next run finishes it): $out"
+  done < "$WORK_DIR/drill-records"
   out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1.json" 2>&1) ||
     fail "retention: deleted s3://$S3_BUCKET/$1 but not its metadata object (the next run finishes it): $out"
 }

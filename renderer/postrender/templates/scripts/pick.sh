@@ -1,0 +1,14 @@
+# Step "pick" (AWS CLI image), restore drill: the newest complete backup of this release (latest_backup,
+# the one rule of "latest"), its metadata checked to name it, this release and namespace, and its data
+# checked against the recorded size and SHA-256 (verify_backup, as the restore Job's fetch step does).
+# Nothing is written or deleted. No backup to drill, or a bucket that cannot be listed, ends the pod
+# here, with no record; from the moment a backup is picked, a failure is the drill's verdict (lib.sh fail).
+put_values drill started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# Listed first, on its own: a listing that fails stops here with its reason ("could not look").
+latest_backup
+key=$(cat "$WORK_DIR/latest")
+put_values drill key "$key" format "${key##*.}"
+fail_verdict=1
+log "drilling s3://$S3_BUCKET/$key"
+verify_backup "$key" drill
+log "verified $key: $size bytes, sha256 $sha256"

@@ -1,0 +1,226 @@
+"""The restore drill's pod (issue 18), run for real: rendered by the real post-renderer, its containers
+run in order (tests/runtime/pods.py) against a real S3 server and a real PostgreSQL standing in for
+CockroachDB, whose throwaway database is a separate, real PostgreSQL the stand-in starts inside the pod
+(tests/runtime/db-postgres.sh db_start_scratch).
+
+One real backup of each format is made once (each under its own S3Prefix) and drilled as it is, or
+after one change that a drill must catch; every change is undone after its case. The production
+database logs every connection (log_connections): no drill may reach it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import Site, fresh_site, metadata_text
+from tests.runtime.kube_api import KubeApi
+from tests.services import PostgresServer, S3Server, running
+
+STAMP = r"\d{8}T\d{6}Z"
+TABLES = {"audit": 500, "enclaves": 3}
+BAD_SQL = b"\nINSERT INTO no_such_table VALUES (1);\n"
+CONNECTION = "connection received"  # PostgreSQL logs it for every connection it accepts (log_connections)
+
+
+@pytest.fixture(scope="module")
+def watched_postgres() -> Iterator[PostgresServer]:
+    """The production database, logging every connection it gets."""
+    with running(lambda: PostgresServer(settings={"log_connections": "on"})) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def drill_site(s3_server: S3Server, watched_postgres: PostgresServer, kube_api: KubeApi, bucket: str,
+               tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """A site with one real backup of each format, sql under the prefix "sql", native under "native"."""
+    site = fresh_site(s3_server, watched_postgres, kube_api, bucket, tmp_path_factory.mktemp("drill"))
+    for backup_format in ("sql", "native"):
+        run = site.backup(S3Prefix=backup_format, Format=backup_format)
+        assert run.returncode == 0, run.log
+    return site
+
+
+def backup_key(site: Site, backup_format: str, prefix: str | None = None) -> str:
+    """The key of the one backup of `backup_format` under `prefix` (by default, the format's own)."""
+    [key] = [k[:-len(".json")] for k in site.objects()
+             if re.fullmatch(rf"{prefix or backup_format}/prod/ds-{STAMP}-\d+\.{backup_format}\.json", k)]
+    return key
+
+
+def parts(site: Site, key: str) -> list[str]:
+    """The objects of a backup's data: the object itself (sql), or those under its folder (native)."""
+    return [k for k in site.objects() if k == key or k.startswith(f"{key}/")]
+
+
+def connections(server: PostgresServer) -> int:
+    return server.log.read_text(encoding="utf-8", errors="replace").count(CONNECTION)
+
+
+def snapshot(site: Site) -> dict[str, bytes]:
+    return {key: site.read(key) for key in site.objects()}
+
+
+# Each change returns what the drill must answer: its reason ("" for OK) as a pattern of the whole line.
+Change = Callable[[Site, str], str]
+
+
+def unchanged(site: Site, key: str) -> str:
+    return ""
+
+
+def byte_changed(site: Site, key: str) -> str:
+    part = parts(site, key)[-1]
+    data = bytearray(site.read(part))
+    data[len(data) // 2] ^= 0x01
+    site.write(part, bytes(data))
+    return re.escape(f"s3://{site.bucket}/{key} does not match the SHA-256 in its metadata: the backup is damaged")
+
+
+def truncated(site: Site, key: str) -> str:
+    """A dump cut short before its upload (so size and SHA-256 in its metadata match it): half of one table's
+    rows, none of the next. A data object cut after its metadata was written is no complete backup at all
+    (test_no_complete_backup_ends_the_drill_with_no_record)."""
+    data = site.read(key)
+    data = data[:data.index(b"\n250\tentry 250\n") + len(b"\n250\tentry 250\n")]
+    site.write(key, data)
+    edit_metadata(site, key, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return re.escape('the restored tables differ from the backup\'s metadata: expected "audit": 500 "enclaves": 3 '
+                     'got "audit": 250 "enclaves": 0')
+
+
+def edit_metadata(site: Site, key: str, **fields: object) -> None:
+    metadata = json.loads(site.read(f"{key}.json"))
+    site.write(f"{key}.json", metadata_text({**metadata, **fields}))
+
+
+def import_fails(site: Site, key: str) -> str:
+    """SQL that fails half-way, with a size and SHA-256 in its metadata that match it."""
+    data = site.read(key) + BAD_SQL
+    site.write(key, data)
+    edit_metadata(site, key, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return (r"the import failed \(exit 3\): psql:\S+/restore\.sql:\d+: ERROR: relation \"no_such_table\" does not "
+            r"exist LINE 1: INSERT INTO no_such_table VALUES \(1\); \^")
+
+
+def counts_differ(site: Site, key: str) -> str:
+    edit_metadata(site, key, tables={"audit": 499, "enclaves": 3})
+    return re.escape('the restored tables differ from the backup\'s metadata: expected "audit": 499 "enclaves": 3 '
+                     'got "audit": 500 "enclaves": 3')
+
+
+# What the throwaway database holds after each change that imports (the others leave it no count).
+RESTORED: dict[Change, dict[str, int]] = {unchanged: TABLES, counts_differ: TABLES,
+                                          truncated: {"audit": 250, "enclaves": 0}}
+
+
+@pytest.mark.parametrize("backup_format,change", [
+    pytest.param("sql", unchanged, id="sql-good"),
+    pytest.param("native", unchanged, id="native-good"),
+    pytest.param("sql", byte_changed, id="sql-damaged"),
+    pytest.param("native", byte_changed, id="native-damaged"),
+    pytest.param("sql", truncated, id="sql-truncated"),
+    pytest.param("sql", import_fails, id="sql-import-fails"),
+    pytest.param("sql", counts_differ, id="sql-counts-differ"),
+    pytest.param("native", counts_differ, id="native-counts-differ"),
+])
+def test_drill_verdict(drill_site: Site, backup_format: str, change: Change) -> None:
+    site = drill_site
+    key = backup_key(site, backup_format)
+    original = snapshot(site)
+    try:
+        reason = change(site, key)
+        expected_tables = json.loads(site.read(f"{key}.json"))["tables"]
+        before, data_before, seen_before = snapshot(site), site.data(), connections(site.db)
+        scratch_before = set(Path("/tmp").glob("datashield-scratch.*"))
+        run = site.drill(S3Prefix=backup_format, Format=backup_format)
+        after = snapshot(site)
+        # Nothing but the record is new, and nothing else changed, byte for byte.
+        [record_key] = set(after) - set(before)
+        assert {k: v for k, v in after.items() if k != record_key} == before
+        # The production database: not one connection, and the same data.
+        assert (connections(site.db), site.data()) == (seen_before, data_before)
+        assert set(Path("/tmp").glob("datashield-scratch.*")) == scratch_before  # the throwaway database is gone
+        record = json.loads(after[record_key])
+        started = record["started"]
+        assert record_key == f"{key}.drill-{re.sub('[:-]', '', started)}.json"
+        verdict = {"verdict": "FAILED", "reason": record.get("reason")} if reason else {"verdict": "OK"}
+        restored = RESTORED.get(change, {})
+        fields = {"writer": "helm-datashield", "kind": "drill", "backup": key, "format": backup_format,
+                  "release": "ds", "namespace": "prod", "started": started, "finished": record["finished"],
+                  "durationSeconds": record["durationSeconds"], **verdict,
+                  "expectedTables": expected_tables, "tables": restored}
+        # One field a line, "tables" last, as the upload step writes metadata.
+        assert after[record_key] == metadata_text(fields)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["finished"]) and started <= record["finished"]
+        if reason:
+            assert re.fullmatch(reason, record["reason"]), record["reason"]
+            assert run.returncode != 0, run.log
+            assert run.log.splitlines()[-1] == f"[record] FAILED: drill FAILED: {record['reason']}"
+        else:
+            assert (run.returncode, run.failed_container) == (0, None), run.log
+            assert run.log.splitlines()[-1] == f"[record] drill OK: s3://{site.bucket}/{key} restores; the record " \
+                                               f"is s3://{site.bucket}/{record_key}"
+    finally:
+        for stale in set(site.objects()) - set(original):
+            site.delete(stale)
+        for part, data in original.items():
+            site.write(part, data)
+
+
+def cut_after_its_metadata(site: Site) -> str:
+    """The sql backup's data cut short after its metadata was written: no complete backup (s3.sh our_backups)."""
+    key = backup_key(site, "sql")
+    data = site.read(key)
+    site.write(key, data[:-10])
+    return f"WARNING: ignoring s3://{site.bucket}/{key}: its data has {len(data) - 10} bytes in 1 object(s), its " \
+           f"metadata records {len(data)}"
+
+
+@pytest.mark.parametrize("prefix,change", [
+    pytest.param("nothing-here", lambda site: "", id="empty"),
+    pytest.param("sql", cut_after_its_metadata, id="only-backup-cut-short"),
+])
+def test_no_complete_backup_ends_the_drill_with_no_record(drill_site: Site, prefix: str,
+                                                          change: Callable[[Site], str]) -> None:
+    site = drill_site
+    original = snapshot(site)
+    try:
+        warning = change(site)
+        before = snapshot(site)
+        run = site.drill(S3Prefix=prefix)
+        assert (run.returncode, run.failed_container) == (1, "pick")
+        assert run.log.splitlines()[-1] == (f"[pick] FAILED: no complete backup of ds in namespace prod in "
+                                            f"s3://{site.bucket}/{prefix}/")
+        assert not warning or f"[pick] {warning}" in run.log.splitlines()
+        assert snapshot(site) == before
+    finally:
+        for part, data in original.items():
+            site.write(part, data)
+
+
+@pytest.mark.parametrize("cut_short", [pytest.param(False, id="deleted"), pytest.param(True, id="half-deleted")])
+def test_retention_deletes_a_backups_drill_records_with_it(drill_site: Site, cut_short: bool) -> None:
+    """Retention 1: the next backup deletes the drilled one, its data, its drill record, then its metadata;
+    also when an earlier deletion was cut short after the data (the pair is finished, record included)."""
+    site = drill_site
+    prefix = f"retention-{int(cut_short)}"
+    others = {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")}
+    assert site.backup(S3Prefix=prefix, Retention=1).returncode == 0
+    assert site.drill(S3Prefix=prefix).returncode == 0
+    first = backup_key(site, "sql", prefix)
+    [record] = [k for k in site.objects() if ".drill-" in k]
+    assert re.fullmatch(rf"{re.escape(first)}\.drill-{STAMP}\.json", record)
+    if cut_short:
+        site.delete(first)
+    run = site.backup(S3Prefix=prefix, Retention=1)
+    assert run.returncode == 0, run.log
+    second = backup_key(site, "sql", prefix)
+    assert second != first
+    assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == [second, f"{second}.json"]
+    assert {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")} == others
