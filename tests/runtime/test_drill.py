@@ -43,6 +43,7 @@ def drill_site(s3_server: S3Server, watched_postgres: PostgresServer, kube_api: 
     for backup_format in ("sql", "native"):
         run = site.backup(S3Prefix=backup_format, Format=backup_format)
         assert run.returncode == 0, run.log
+    assert connections(watched_postgres) > 0  # the backups' connections are in its log: a drill's would be too
     return site
 
 
