@@ -35,7 +35,7 @@ from typing import Any
 from renderer.errors import Refused
 from renderer.values.object_keys import base_of
 
-STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
+STAMP = r"(?P<stamp>[0-9]{8}T[0-9]{6}Z)"  # ASCII digits, as the pods write and match them (s3.sh STAMP_GLOB)
 FORMAT = r"\.(?P<format>sql|native)"
 CLUSTER = r"-(?P<cluster>[A-Za-z0-9][A-Za-z0-9-]*)"  # as the dump step checks it (dump.sh)
 METADATA_SUFFIX = ".json"
@@ -70,7 +70,7 @@ class Backup:
     @property
     def created_stamp(self) -> str:
         """The yyyymmddThhmmssZ in the name."""
-        stamp = re.search(r"\d{8}T\d{6}Z", self.name)
+        stamp = re.search(r"[0-9]{8}T[0-9]{6}Z", self.name)
         assert stamp, "names are matched by STAMP"
         return stamp.group()
 

@@ -77,8 +77,8 @@ backup to restore was never drilled or failed its last drill.
 Exit codes: 0 done (--status: OK), 1 a step failed (--drill-now: the drill failed) or a helm,
 kubectl or bucket call failed (the message says what state it left; --status: the answer is
 not known), 2 bad arguments,
-5 refused by preflight (nothing changed), 6 warning (--status: WARNING), 7 failing
-(--status: FAILING),
+5 refused by preflight, or --backup-now/--drill-now while the CronJob is suspended (nothing
+changed), 6 warning (--status: WARNING), 7 failing (--status: FAILING),
 70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
 SIGTERM, 129 by SIGHUP (the terminal closed)."""
 

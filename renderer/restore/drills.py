@@ -31,7 +31,8 @@ from typing import Any
 from renderer.errors import one_line, show
 from renderer.restore.backups import WRITER, json_object, latest_trusted, stamp_problem
 
-RECORD = re.compile(r"\.drill-(?P<stamp>\d{8}T\d{6}Z)\.json")  # what follows the backup's key
+# What follows the backup's key. ASCII digits only, as the pods write them: \d takes any Unicode digit.
+RECORD = re.compile(r"\.drill-(?P<stamp>[0-9]{8}T[0-9]{6}Z)\.json")
 KIND = "drill"
 OK, FAILED, NONE, UNREADABLE = "OK", "FAILED", "none", "unreadable"  # DrillState.verdict
 

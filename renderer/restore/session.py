@@ -541,7 +541,10 @@ class Session:
 
     def _cronjob_now(self, release_name: str, component: str, what: str, timeout: int) -> int:
         """`kubectl create job <release>-enclaveos-<component>-<mmddHHMMSS> --from=cronjob/...`, then
-        its log followed until it ends; raises StepFailed (exit 1) when it cannot start or fails."""
+        its log followed until it ends; raises StepFailed (exit 1) when it cannot start or fails, and
+        Refused (exit 5, nothing started) when the CronJob is suspended: restore mode suspends both
+        CronJobs, and a backup then would dump a database that may be half restored (a Job made by
+        `kubectl create job --from` runs whatever the CronJob's `suspend` says)."""
         cronjob = f"{release_name}-enclaveos-{component}"
         job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
         self.progress.total = 2
@@ -550,6 +553,11 @@ class Session:
         goes_on = f"{what} goes on in the cluster (its state: {state})."
         with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"), failing(
                 f"the start of Job {job}", [goes_on.replace("goes on", "may have started")], interrupts_only=True):
+            found = self.cluster.cronjob(cronjob)
+            if found is not None and found.suspended:
+                raise Refused([f"the CronJob {cronjob} is suspended (the release is in restore mode, or "
+                               "enclaveos-chart.Backup.Suspend is true): finish the restore "
+                               "first, or upgrade the release with Backup.Suspend=false"])
             self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
         with self.progress.step(2, f"wait for Job {job}"):
             self._wait_for_job(job, timeout, what, lambda lines, failed: [*([] if failed else [goes_on]), logs])

@@ -29,7 +29,9 @@ def test_a_backups_records_sit_beside_it_and_the_newest_stamp_counts() -> None:
               f"{KEY}.drill-2026-11-29.json", f"{KEY}x.drill-20261201T000000Z.json",
               f"{NATIVE}/BACKUP_MANIFEST", f"{NATIVE}.json", f"{NATIVE}.drill-20261129T030000Z.json",
               f"{NATIVE}/x.drill-20261202T000000Z.json",  # inside the folder: a part of the backup, not a record
-              "p/prod/ds-20261127T000000Z-111.sql.drill-20261203T000000Z.json"]  # beside no backup asked for
+              "p/prod/ds-20261127T000000Z-111.sql.drill-20261203T000000Z.json",  # beside no backup asked for
+              # Digits that are not ASCII (Arabic-Indic): no record (\d would take them, and sort them last)
+              f"{KEY}.drill-\u0662\u0660\u0662\u0666\u0661\u0661\u0662\u0669T030005Z.json"]
     assert records(listed, [KEY, NATIVE]) == [
         Record(f"{KEY}.drill-20261130T030000Z.json", "20261130T030000Z", KEY),
         Record(f"{KEY}.drill-20261129T030004Z.json", "20261129T030004Z", KEY),

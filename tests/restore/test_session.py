@@ -274,7 +274,7 @@ def test_dry_run_renders_restore_mode_from_the_recorded_values_and_changes_nothi
     template = [c for c in world.calls() if c.startswith("helm template")]
     assert len(template) == 1 and "--values" in template[0]
     lines = world.out.getvalue().splitlines()
-    assert ("    restore mode renders: 10 objects, ds-enclaveos-manager replicas 0, "
+    assert ("    restore mode renders: 11 objects, ds-enclaveos-manager replicas 0, "
             f"Job ds-enclaveos-restore-{RUN_ID}") in lines
     assert "dry run: nothing was changed. The restore would run:" in lines
     # `latest` passed over the newer backups that are not complete, and the plan says so.
@@ -447,6 +447,26 @@ def test_backup_now_and_drill_now_start_a_job_from_their_cronjob_and_follow_it(w
         f"[1/2] start Job {job} from CronJob ds-enclaveos-{component} ...",
         f"[1/2] start Job {job} from CronJob ds-enclaveos-{component}: done in 0.0 s (total 0.0 s)"]
     assert f"[2/2] wait for Job {job}: done in " in world.out.getvalue()
+
+
+@pytest.mark.parametrize("component", ["backup", "drill"])
+def test_backup_now_and_drill_now_start_nothing_while_their_cronjob_is_suspended(world: World,
+                                                                                 component: str) -> None:
+    """Restore mode suspends both CronJobs: a backup then would dump a half-restored database, and a Job
+    created from a CronJob runs whatever the CronJob's suspend says."""
+    cronjob = world.state.cronjob if component == "backup" else world.state.drill_cronjob
+    assert cronjob is not None
+    cronjob["suspend"] = True
+    session = world.session()
+    with pytest.raises(Refused) as refused:
+        (session.backup_now if component == "backup" else session.drill_now)("ds", timeout=600)
+    assert (refused.value.lines(), refused.value.exit_code) == ([
+        "refused, nothing was changed:",
+        f"  - the CronJob ds-enclaveos-{component} is suspended (the release is in restore mode, or "
+        "enclaveos-chart.Backup.Suspend is true): finish the restore first, or upgrade the release with "
+        "Backup.Suspend=false"], 5)
+    assert [c for c in world.calls() if c.startswith("kubectl create")] == []
+    assert world.state.jobs == {}
 
 
 def test_a_failed_drill_fails_drill_now_with_its_failure_line(world: World) -> None:

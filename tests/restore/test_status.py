@@ -14,7 +14,6 @@ import pytest
 
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.status import EXIT_CODES
-from tests.conftest import ROOT
 from tests.fake_cluster import State
 from tests.restore.conftest import (
     BUCKET,
@@ -59,10 +58,6 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
 }
 DRILL_PROMISE = ("the 7d 7h the drill schedule promises (the longest gap 7d between runs of '0 3 * * 0' in UTC, plus "
                  "1h to start and 6h to run)")
-# The schema's Drill object lands with the pod side of issue 18; until then the values cannot set it.
-SCHEMA_HAS_DRILL = "Drill" in json.loads((ROOT / "schemas" / "values.schema.json").read_text(encoding="utf-8"))[
-    "properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]
-needs_drill_values = pytest.mark.skipif(not SCHEMA_HAS_DRILL, reason="the values schema has no Backup.Drill yet")
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +129,7 @@ CASES: list[Case] = [
     ("running now, an old failure", NOW, "OK"),  # a failure before the last success is no finding
     ("young drill cronjob", NOW, "OK"),  # its first drill is not due yet (see its facts)
     ("status-drill-stale", datetime(2026, 11, 15, 5, 0, tzinfo=timezone.utc), "OK"),  # the drill was 2h ago
-    ("drills off", NOW, "OK"),  # needs_drill_values
+    ("drills off", NOW, "OK"),
     # WARNING: the restore drills
     ("no drill cronjob", NOW,
      "WARNING: the drill CronJob ds-enclaveos-drill does not exist: no restore drill is scheduled (upgrade the "
@@ -198,9 +193,7 @@ CASES: list[Case] = [
 
 @pytest.mark.usefixtures("drill_prefixes")
 @pytest.mark.parametrize(("change", "now", "line"), [
-    pytest.param(c, n, v, id=f"{c}-{v.split(':')[0]}-{n:%dT%H}",
-                 marks=[needs_drill_values] if c == "drills off" else [])
-    for c, n, v in CASES])
+    pytest.param(c, n, v, id=f"{c}-{v.split(':')[0]}-{n:%dT%H}") for c, n, v in CASES])
 def test_each_finding_has_its_verdict_line_and_exit_code(world: World, change: str, now: datetime, line: str) -> None:
     changes(world.state, change)
     code = world.status(now).run("ds")
