@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -236,7 +237,7 @@ def test_a_backup_deleted_during_its_drill_gets_no_record(drill_site: Site, back
     gone: no record (it would sit beside nothing), exit 0 (nothing was proven or disproven)."""
     site = drill_site
     prefix = f"race-{backup_format}"
-    values = {"S3Prefix": prefix, "Format": backup_format, "Retention": 1}
+    values: dict[str, Any] = {"S3Prefix": prefix, "Format": backup_format, "Retention": 1}
     others = {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")}
     assert site.backup(**values).returncode == 0
     first = backup_key(site, backup_format, prefix)
