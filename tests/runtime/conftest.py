@@ -20,7 +20,7 @@ from botocore.config import Config
 from tests.conftest import ROOT, run_postrenderer
 from tests.runtime.certs import certificates
 from tests.runtime.kube_api import KubeApi, Pod, token_dir
-from tests.runtime.pods import PodRun, pod_spec, run_pod
+from tests.runtime.pods import PodRun, only, pod_spec, run_pod
 from tests.services import (
     PG_BIN,
     PG_USER,
@@ -106,10 +106,19 @@ class Site:
         return self._run(pod_spec(self.render(restore=which, backup=backup, restore_values=restore_values), "Job"),
                          secret, env or {})
 
-    def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str]) -> PodRun:
+    def run_steps(self, component: str, steps: list[str], work: Path, **backup: object) -> PodRun:
+        """Runs only the containers `steps` of the CronJob of `component` (backup, drill), with `work` as
+        WORK_DIR: calls with one `work` are parts of one pod, with whatever the test does between them."""
+        work.mkdir(exist_ok=True)
+        spec = only(pod_spec(self.render(backup=backup), "CronJob", component), steps)
+        return self._run(spec, SECRET, {}, work)
+
+    def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str],
+             work: Path | None = None) -> PodRun:
         serial = next(_serial)
-        work = self.work / f"pod-{serial}"
-        work.mkdir()
+        if work is None:
+            work = self.work / f"pod-{serial}"
+            work.mkdir()
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),

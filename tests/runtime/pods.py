@@ -117,6 +117,13 @@ def pod_spec(manifests: str, kind: str, component: str | None = None) -> dict[st
     return {**job["template"]["spec"], "namespace": objects[0]["metadata"].get("namespace", "default")}
 
 
+def only(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """The pod spec with only the containers (init or not) named `names`, run as containers in the pod's
+    order: to run a pod in parts with one WORK_DIR (Site.run_steps), and do something between them."""
+    every = [*spec.get("initContainers", []), *spec["containers"]]
+    return {**spec, "initContainers": [], "containers": [c for c in every if c["name"] in names]}
+
+
 def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, str],
             secret_volumes: Mapping[str, Mapping[str, bytes]], volumes_dir: Path, timeout: float = 120) -> PodRun:
     """Runs the init containers, then the containers, stopping at the first that fails.
@@ -136,8 +143,10 @@ def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, s
         env["PATH"] = tool_path(image_tools(container["image"]), overrides["PATH"],
                                 volumes_dir / "programs-on-path" / container["name"])
         args = [SEAM.sub(lambda _: POSTGRES_SEAM, arg) for arg in container.get("args", [])]
+        # Bytes that are not UTF-8 (psql echoing a LATIN1 line) are replaced, not fatal: the kubelet's log
+        # API passes a container's bytes on as they are, whatever they are.
         done = subprocess.run(check=False, args=[*container["command"], *args], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+                              errors="replace", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
         log += done.stdout
         if done.returncode != 0:
             return PodRun(done.returncode, log, container["name"])

@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.runtime.conftest import Site, fresh_site, metadata_text
+from renderer.restore import drills
+from tests.runtime.conftest import Site, fresh_site, metadata_text, put_backup
 from tests.runtime.kube_api import KubeApi
 from tests.services import PostgresServer, S3Server, running
 
@@ -225,3 +228,141 @@ def test_retention_deletes_a_backups_drill_records_with_it(drill_site: Site, cut
     assert second != first
     assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == [second, f"{second}.json"]
     assert {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")} == others
+
+
+@pytest.mark.parametrize("backup_format", ["sql", "native"])
+def test_a_backup_deleted_during_its_drill_gets_no_record(drill_site: Site, backup_format: str) -> None:
+    """Retention 1, as the red team raced it: the drill picks a backup, the next backup's retention deletes it,
+    then the drill loads it (sql: already downloaded; native: its RESTORE fails) and the record step finds it
+    gone: no record (it would sit beside nothing), exit 0 (nothing was proven or disproven)."""
+    site = drill_site
+    prefix = f"race-{backup_format}"
+    values: dict[str, Any] = {"S3Prefix": prefix, "Format": backup_format, "Retention": 1}
+    others = {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")}
+    assert site.backup(**values).returncode == 0
+    first = backup_key(site, backup_format, prefix)
+    work = site.work / f"race-{backup_format}"
+    picked = site.run_steps("drill", ["pick"], work, **values)
+    assert picked.returncode == 0 and f"[pick] drilling s3://{site.bucket}/{first}" in picked.log.splitlines(), \
+        picked.log
+    time.sleep(1)  # the next backup's name is a second later at least
+    assert site.backup(**values).returncode == 0
+    second = backup_key(site, backup_format, prefix)
+    assert second != first
+    run = site.run_steps("drill", ["drill", "record"], work, **values)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert run.log.splitlines()[-1] == (f"[record] s3://{site.bucket}/{first} was deleted during the drill (a "
+                                        "backup's retention): nothing was proven or disproven, no drill record is "
+                                        "written")
+    assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == sorted([*parts(site, second), f"{second}.json"])
+    assert {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")} == others
+
+
+ORPHANS = "orphans"
+OLD = "20260101T000000Z"
+RECORD = ".drill-20260102T000000Z.json"
+
+
+@pytest.fixture(scope="module")
+def orphan_sweep(drill_site: Site) -> tuple[list[str], list[str]]:
+    """Drill records under the prefix "orphans" (every key of ORPHAN_RULES; the backups named "kept" are
+    there), then one backup there: the objects and the log lines after it."""
+    site = drill_site
+    put_backup(site, f"{ORPHANS}/prod/ds-{OLD}-3.sql")
+    put_backup(site, f"{ORPHANS}/prod/ds-20260101T000001Z-1.sql")
+    site.delete(f"{ORPHANS}/prod/ds-20260101T000001Z-1.sql")  # its metadata only: a deletion cut short
+    for record, _ in ORPHAN_RULES:
+        site.write(f"{ORPHANS}/{record}", b"{}")
+    run = site.backup(S3Prefix=ORPHANS)
+    assert run.returncode == 0, run.log
+    objects = [k[len(ORPHANS) + 1:] for k in site.objects() if k.startswith(f"{ORPHANS}/")]
+    for stale in site.objects():
+        if stale.startswith(f"{ORPHANS}/"):
+            site.delete(stale)
+    return objects, run.log.splitlines()
+
+
+# Which drill records retention deletes: those of a backup of this release and namespace, older than the one
+# just written, whose data and metadata are both gone; nothing else.
+ORPHAN_RULES = [
+    (f"prod/ds-{OLD}-1.sql{RECORD}", True),
+    (f"prod/ds-{OLD}-2.native{RECORD}", True),
+    (f"ds-{OLD}.sql{RECORD}", True),  # the earlier layout
+    (f"prod/ds-{OLD}-3.sql{RECORD}", False),  # its backup is there
+    (f"prod/ds-20260101T000001Z-1.sql{RECORD}", False),  # its metadata is there (the next backup of cluster 1 ends it)
+    (f"prod/other-{OLD}-1.sql{RECORD}", False),  # another release's
+    (f"staging/ds-{OLD}-1.sql{RECORD}", False),  # another namespace's
+    ("prod/ds-20990101T000000Z-1.sql.drill-20990101T000000Z.json", False),  # not older than the backup just written
+    (f"prod/ds-{OLD}-a b.sql{RECORD}", False),  # characters this tool never writes
+    (f"prod/ds-{OLD}-1.sql.drill-2026.json", False),  # not a drill record's name
+    (f"prod/ds-{OLD}-1.sql{RECORD}.bak", False),
+]
+
+
+@pytest.mark.parametrize("record,deleted", ORPHAN_RULES, ids=[r for r, _ in ORPHAN_RULES])
+def test_retention_deletes_drill_records_of_deleted_backups(orphan_sweep: tuple[list[str], list[str]], record: str,
+                                                            deleted: bool) -> None:
+    objects, log = orphan_sweep
+    drilled = f"{ORPHANS}/{record[:record.rindex('.drill-')]}"
+    line = (f"[upload] retention: deleted {ORPHANS}/{record}, a drill record of {drilled}, which was deleted "
+            "before the drill ended")
+    assert (record not in objects, line in log) == (deleted, deleted)
+
+
+@pytest.mark.parametrize("sql,reason", [
+    pytest.param(b"SET client_encoding = 'LATIN1';\nSELEC 'caf\xe9';\n",
+                 "ERROR: syntax error at or near \"SELEC\" LINE 1: SELEC 'caf\ufffd'; ^", id="latin1"),
+    pytest.param(b"SELEC 'a\"b\\c\td';\n", "ERROR: syntax error at or near \"SELEC\" LINE 1: SELEC 'a\"b\\c d'; ^",
+                 id="quotes-backslash-tab"),
+])
+def test_a_failure_reason_is_valid_json_whatever_its_bytes(drill_site: Site, sql: bytes, reason: str) -> None:
+    """psql quotes the failing line as it is, in the client encoding: the record holds it as JSON (invalid
+    UTF-8 as U+FFFD), and --list shows the FAILED reason."""
+    site = drill_site
+    key = f"bytes/prod/ds-{OLD}-1.sql"
+    put_backup(site, key, sql, tables={})
+    try:
+        run = site.drill(S3Prefix="bytes")
+        [record] = [k for k in site.objects() if k.startswith(f"{key}.drill-")]
+        raw = site.read(record)
+    finally:
+        for stale in site.objects():
+            if stale.startswith("bytes/"):
+                site.delete(stale)
+    expected = re.escape("the import failed (exit 3): psql:") + r"\S+/restore\.sql:\d+: " + re.escape(reason)
+    fields = json.loads(raw)
+    assert re.fullmatch(expected, fields["reason"]), fields["reason"]
+    # Still one field a line (jq writes U+FFFD as UTF-8, metadata_text as "\ufffd").
+    lines = raw.decode("utf-8").splitlines()
+    assert len(lines) == metadata_text(fields).count(b"\n")
+    assert f'  "reason": {json.dumps(fields["reason"], ensure_ascii=False)},' in lines
+    assert run.log.splitlines()[-1] == f"[record] FAILED: drill FAILED: {fields['reason']}"
+    stamp = record[len(f"{key}.drill-"):-len(".json")]
+    shown = drills.state(drills.Record(record, stamp, key), raw, "ds", "prod").text()
+    assert shown == f"drill FAILED: {fields['reason']}"
+
+
+def test_the_drill_drills_the_newest_backup_of_any_cluster(drill_site: Site) -> None:
+    """Backups of two database clusters under one prefix (a restore onto a new cluster leaves them): the restore's
+    `latest` refuses (tests/latest_cases.py), the drill drills the newest and says which clusters it saw."""
+    site = drill_site
+    ours = backup_key(site, "sql")
+    original = snapshot(site)
+    try:
+        older = f"sql/prod/ds-{OLD}-1111.sql"
+        put_backup(site, older)
+        run = site.backup(S3Prefix="sql", env={"TEST_CLUSTER_ID": "2222"})
+        assert run.returncode == 0, run.log
+        [newest] = [k[:-len(".json")] for k in site.objects() if k.endswith("-2222.sql.json")]
+        run = site.drill(S3Prefix="sql")
+        assert (run.returncode, run.failed_container) == (0, None), run.log
+        newest_of = {"1111": older, "2222": newest, ours.rsplit("-", 1)[1][:-len(".sql")]: ours}
+        clusters = "; ".join(f"{c} (newest {newest_of[c]})" for c in sorted(newest_of))
+        warning = (f"[pick] WARNING: backups of ds in namespace prod from more than one database cluster in "
+                   f"s3://{site.bucket}/sql/: {clusters}: drilling the newest of them all, {newest}")
+        assert warning in run.log.splitlines(), run.log
+        [record] = [k for k in site.objects() if ".drill-" in k]
+        assert record.startswith(f"{newest}.drill-") and json.loads(site.read(record))["verdict"] == "OK"
+    finally:
+        for stale in set(site.objects()) - set(original):
+            site.delete(stale)

@@ -4,8 +4,9 @@
 # Nothing is written or deleted. No backup to drill, or a bucket that cannot be listed, ends the pod
 # here, with no record; from the moment a backup is picked, a failure is the drill's verdict (lib.sh fail).
 put_values drill started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-# Listed first, on its own: a listing that fails stops here with its reason ("could not look").
-latest_backup
+# Listed first, on its own: a listing that fails stops here with its reason ("could not look"). Any
+# database cluster's newest backup: the drill restores into a throwaway database, never onto a cluster.
+latest_backup any
 key=$(cat "$WORK_DIR/latest")
 put_values drill key "$key" format "${key##*.}"
 fail_verdict=1

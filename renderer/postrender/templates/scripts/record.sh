@@ -2,9 +2,21 @@
 # <key>.drill-<yyyymmddThhmmssZ>.json (the time the drill started), one field a line as the upload step
 # writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the
 # backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill
-# did: 0 when it is OK, "drill FAILED: <reason>" otherwise.
+# did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a
+# backup's retention ran meanwhile) gets no record and the pod ends 0: nothing was proven or disproven, a
+# record beside a deleted backup is one nothing lists, and a FAILED verdict would raise the drill alert for a
+# backup that no longer exists. The next drill drills the newest again (upload.sh deletes a record that
+# still lands just after its backup was deleted).
 key=$(value drill key) format=$(value drill format) started=$(value drill started)
 [ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"
+# The metadata object is deleted last (upload.sh delete_pair): while it is there, the backup is.
+present=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$key.json" --output json \
+  --query "Contents[?Key == \`$(json_string "$key.json")\`].Key" 2>&1) ||
+  fail "cannot check that s3://$S3_BUCKET/$key is still there, so no drill record is written: $present"
+if ! printf '%s\n' "$present" | grep -qxF "    $(json_string "$key.json")"; then
+  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup's retention): nothing was proven or disproven, no drill record is written"
+  exit 0
+fi
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 reason=$(value verdict reason)
 verdict=OK
@@ -17,7 +29,9 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   printf '  "started": "%s",\n  "finished": "%s",\n' "$started" "$finished"
   printf '  "durationSeconds": %s,\n' "$(($(date -u -d "$finished" +%s) - $(date -u -d "$started" +%s)))"
   printf '  "verdict": "%s",\n' "$verdict"
-  [ -z "$reason" ] || printf '  "reason": %s,\n' "$(json_string "$reason")"
+  # The reason quotes what failed (psql's lines, in any encoding): jq makes it one JSON string, invalid
+  # UTF-8 as U+FFFD, control characters escaped, so the record stays valid JSON and one field a line.
+  [ -z "$reason" ] || printf '  "reason": %s,\n' "$(jq -R -s . "$WORK_DIR/verdict/reason")"
   printf '  "expectedTables": {'
   if [ -f "$WORK_DIR/expected-tables" ]; then awk 'NR > 1 { printf ", " } { printf "%s", $0 }' "$WORK_DIR/expected-tables"; fi
   printf '},\n'

@@ -118,6 +118,20 @@ backup_problem() {
   b_got=$(meta_field created "$1")
   [ "$b_got" = "$b_iso" ] || echo "its metadata says it was created at $b_got, its name $b_iso"
 }
+# our_name NAME: whether NAME (a key under the prefix) names a backup of this release as this tool names
+# them, in either layout; when it does, sets b_stamp, b_cluster ("-" in the earlier layout) and b_format.
+our_name() {
+  # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal
+  case $1 in
+    "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;
+    "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
+      b_cluster=${1#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*}
+      # A cluster as the dump step names it (dump.sh), else not a name of ours (renderer/restore/backups.py CLUSTER).
+      case $b_cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) return 1 ;; esac ;;
+    *) return 1 ;;
+  esac
+  b_stamp=${1#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${1##*.}
+}
 # our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
 # "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
 # future-dated, incomplete) is reported on one line and left out; a backup's drill records
@@ -146,17 +160,7 @@ our_backups() {
   while read -r _ b_meta; do
     case $b_meta in *.json) ;; *) continue ;; esac
     b_key=${b_meta%.json} b_rel=${b_meta#"$b_base"}
-    b_rel=${b_rel%.json}
-    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the names around it are quoted, literal
-    case $b_rel in
-      "$RELEASE"-$STAMP_GLOB.sql | "$RELEASE"-$STAMP_GLOB.native) b_cluster=- ;;
-      "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.sql | "$NAMESPACE/$RELEASE"-$STAMP_GLOB-*.native)
-        b_cluster=${b_rel#"$NAMESPACE/$RELEASE"-????????T??????Z-} b_cluster=${b_cluster%.*}
-        # A cluster as the dump step names it (dump.sh), else not a name of ours (renderer/restore/backups.py CLUSTER).
-        case $b_cluster in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9-]*) continue ;; esac ;;
-      *) continue ;;
-    esac
-    b_stamp=${b_rel#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${b_rel##*.}
+    our_name "${b_rel%.json}" || continue
     b_file="$WORK_DIR/metadata/${b_meta#"$b_base"}"
     if ! [ -f "$b_file" ]; then
       b_file="$WORK_DIR/candidate.json"
@@ -180,18 +184,21 @@ our_backups() {
   done < "$WORK_DIR/listing"
   LC_ALL=C sort "$WORK_DIR/backups.unsorted" > "$WORK_DIR/backups"
 }
-# latest_backup: the key of the newest of this release's complete scheduled backups (our_backups), the
+# latest_backup [any]: the key of the newest of this release's complete scheduled backups (our_backups), the
 # one rule that the restore command applies too (renderer/restore/backups.py). Fails when there is none, or
-# when they come from more than one database cluster (two clusters must never be mixed silently).
+# when they come from more than one database cluster (two clusters must never be mixed silently), unless
+# "any" is given (the restore drill, pick.sh: it restores into a throwaway database, so it drills the newest
+# whatever its cluster, with a WARNING naming them; a restore onto a new cluster leaves such a prefix).
 latest_backup() {
   our_backups
   [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"
-  b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
-  if [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ]; then
-    b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
-    fail "backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
-  fi
   tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
+  b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
+  [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ] || return 0
+  b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
+  b_mixed="backups of $RELEASE in namespace $NAMESPACE from more than one database cluster in s3://$S3_BUCKET/$(key_of ""): $b_newest"
+  [ "${1:-}" = any ] || fail "$b_mixed: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
+  log "WARNING: $b_mixed: drilling the newest of them all, $(cat "$WORK_DIR/latest")"
 }
 # NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no
 # "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or

@@ -72,6 +72,24 @@ while read -r half_stamp half_cluster half_key; do
   delete_pair "$half_key" "${half_key##*.}"
   log "retention: finished deleting $half_key (a deletion cut short earlier)"
 done < "$WORK_DIR/half-deleted"
+# Drill records whose backup is gone, data and metadata (a drill that outlived its backup wrote one just
+# after retention deleted it: record.sh checks first, but a run can still land in between): the listing of
+# our_backups, only keys named as a drill record of a backup of this release and namespace (our_name), and
+# only of backups older than this one. Nothing else reads them, and nothing would delete them ever.
+grep -F .drill- "$WORK_DIR/listing" > "$WORK_DIR/listed-records" || true
+while read -r _ orphan; do
+  # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the key around it is quoted, literal
+  case $orphan in "$b_base"*.drill-$STAMP_GLOB.json) ;; *) continue ;; esac
+  drilled=${orphan%.drill-*}
+  our_name "${drilled#"$b_base"}" || continue
+  [ "$(printf '%s' "$b_stamp" | tr -d TZ)" -lt "$(printf '%s' "$stamp" | tr -d TZ)" ] || continue
+  # shellcheck disable=SC2016  # $2 is awk's
+  ! awk -v key="$drilled" '$2 == key || $2 == key ".json" || index($2, key "/") == 1 { found = 1 } END { exit !found }' \
+    "$WORK_DIR/listing" || continue
+  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$orphan" 2>&1) ||
+    fail "retention: cannot delete $orphan, a drill record of the deleted backup $drilled (the next run tries again): $out"
+  log "retention: deleted $orphan, a drill record of $drilled, which was deleted before the drill ended"
+done < "$WORK_DIR/listed-records"
 if [ "$excess" -le 0 ]; then
   log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
   exit 0
