@@ -110,6 +110,7 @@ MANY = "".join(f'"t{n}": 1\n' for n in range(2000))
     # The name holds '": ' and digits: the line is split before its last ": ".
     pytest.param('"x\\": 5": 3\n', '"x\\": 5": 4\n', '"x\\": 5": 4 rows, the metadata records 3', id="colon-in-name"),
     pytest.param('"new\\nline": 1\n', "", '"new\\nline": missing, the metadata records 1', id="escaped-newline"),
+    pytest.param("", '"a": 1\n', '"a": 1 rows, not in the metadata', id="metadata-counts-none"),
     # Beyond 2^53, a number awk would round: compared as text.
     pytest.param('"big": 9007199254740993\n', '"big": 9007199254740992\n',
                  '"big": 9007199254740992 rows, the metadata records 9007199254740993', id="beyond-2^53"),

@@ -25,12 +25,13 @@ load_backup() {
   mv "$WORK_DIR/counting" "$WORK_DIR/restored-tables"
   state "holds $1, with other row counts than its metadata records"
   if [ -f "$WORK_DIR/expected-tables" ]; then
-    differ=$(tables_differ "$WORK_DIR/expected-tables" "$WORK_DIR/restored-tables")
+    differ=$(tables_differ "$WORK_DIR/expected-tables" "$WORK_DIR/restored-tables") ||
+      fail "cannot compare the row counts of the restored tables with the backup's metadata"
     [ -z "$differ" ] || fail "the restored tables differ from the backup's metadata: $differ"
   fi
 }
 # TABLES_DIFFER (awk): the tables whose row counts differ, from two files of the database's own '"name": rows'
-# lines (db_table_counts, meta_tables: sorted), the metadata's first: '"t7": 1 rows, the metadata records 2',
+# lines (db_table_counts, meta_tables: sorted; either may be empty), the metadata's first: '"t7": 1 rows, the metadata records 2',
 # '"x": missing, the metadata records 3', then the database's others, '"y": 4 rows, not in the metadata';
 # at most 5, then "and N more" (a count of every table, twice, would be a line of thousands of tables that
 # never says which one differs). A name is the JSON string the database escaped (quotes, spaces, "\n" in it):
@@ -39,7 +40,7 @@ load_backup() {
 # shellcheck disable=SC2016  # $0, $1... are awk's fields, not the shell's
 TABLES_DIFFER='function split_line() { match($0, /: [0-9]+$/); name = substr($0, 1, RSTART - 1); rows = substr($0, RSTART + 2) }
   function show(text) { if (++shown <= 5) out = out (shown > 1 ? "; " : "") name ": " text }
-  FNR == NR { split_line(); recorded[name] = rows; order[++n] = name; next }
+  FILENAME == ARGV[1] { split_line(); recorded[name] = rows; order[++n] = name; next }
   { split_line(); restored[name] = rows; if (!(name in recorded)) extra[++m] = name }
   END {
     for (i = 1; i <= n; i++) {
