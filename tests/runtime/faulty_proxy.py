@@ -14,6 +14,8 @@ except those whose path ends with one of `suffixes`, which get the fault:
 - "unavailable-after": a request (of one of `methods`, any by default) is passed on (the server does
   it) but answered 503 ServiceUnavailable, as a gateway whose backend answered too late: to the client
   a deleted object may or may not be gone.
+With `times`, only the first `times` requests that match get the fault (a fault that does not come
+back); by default, every one.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable", "unavailable
 
 class FaultyProxy(LoopbackServer):
     def __init__(self, upstream: str, fault: Fault, suffixes: tuple[str, ...], *, code: str = "AccessDenied",
-                 delay: float = 0, methods: tuple[str, ...] = ()) -> None:
+                 delay: float = 0, methods: tuple[str, ...] = (), times: int = 0) -> None:
         target = urlsplit(upstream)
         proxy = self
         self.hits: list[str] = []  # the paths that got the fault
@@ -46,6 +48,7 @@ class FaultyProxy(LoopbackServer):
                 else:
                     hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
                                                                                            else "PUT"))
+                hit = hit and not (times and len(proxy.hits) >= times)
                 length = int(self.headers.get("Content-Length") or 0)
                 if proxy.down or (hit and fault == "stop"):
                     self.rfile.read(length // 2)

@@ -230,6 +230,25 @@ def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Sit
     assert WRONG_SECRET not in run.log and SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log
 
 
+def test_a_fault_in_transit_is_read_again_and_the_restore_goes_on(site: Site) -> None:
+    """The first GET of the backup's data has a bit flipped on the wire (the proxy), the second is intact:
+    a warning, not "the backup is damaged" (a backup that reads back wrong twice: test_drill.py)."""
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    before = site.data()
+    site.db.psql("DELETE FROM enclaves", "malbork")
+    proxy = FaultyProxy(site.s3.endpoint, "corrupt", (key,), times=1)
+    site.endpoint = proxy.url
+    try:
+        run = site.restore("latest")
+    finally:
+        proxy.stop()
+    assert (run.returncode, run.failed_container, proxy.hits) == (0, None, [f"/{site.bucket}/{key}"]), run.log
+    assert (f"[fetch] WARNING: the first read differed (s3://{site.bucket}/{key} does not match the SHA-256 in its "
+            "metadata), the second matched: a fault in transit, not a damaged backup") in run.log.splitlines()
+    assert site.data() == before
+
+
 def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
     assert site.backup().returncode == 0
     [key] = backup_keys(site)

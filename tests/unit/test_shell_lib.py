@@ -98,3 +98,25 @@ def test_what_one_release_writes_in_one_second_is_named_by_namespace_and_cluster
     database clusters never share a key."""
     assert sh('object_name 20261124T010530Z "$CLUSTER" sql', NAMESPACE=namespace, RELEASE="ds", CLUSTER=cluster,
               DUMP_PREFIX=dump_prefix) == name
+
+
+LOAD = (TEMPLATES / "scripts" / "load.sh").read_text(encoding="utf-8")
+MANY = "".join(f'"t{n}": 1\n' for n in range(2000))
+
+
+@pytest.mark.parametrize("recorded,restored,reason", [
+    pytest.param('"a": 1\n"b": 2\n', '"a": 1\n"b": 2\n', "", id="as-recorded"),
+    pytest.param(MANY.replace('"t7": 1', '"t7": 2'), MANY, '"t7": 1 rows, the metadata records 2', id="one-of-2000"),
+    # The name holds '": ' and digits: the line is split before its last ": ".
+    pytest.param('"x\\": 5": 3\n', '"x\\": 5": 4\n', '"x\\": 5": 4 rows, the metadata records 3', id="colon-in-name"),
+    pytest.param('"new\\nline": 1\n', "", '"new\\nline": missing, the metadata records 1', id="escaped-newline"),
+    pytest.param("", '"a": 1\n', '"a": 1 rows, not in the metadata', id="metadata-counts-none"),
+    # Beyond 2^53, a number awk would round: compared as text.
+    pytest.param('"big": 9007199254740993\n', '"big": 9007199254740992\n',
+                 '"big": 9007199254740992 rows, the metadata records 9007199254740993', id="beyond-2^53"),
+])
+def test_tables_differ_names_each_table_that_differs(recorded: str, restored: str, reason: str,
+                                                     tmp_path: Path) -> None:
+    (tmp_path / "recorded").write_text(recorded, encoding="utf-8")
+    (tmp_path / "restored").write_text(restored, encoding="utf-8")
+    assert sh(f'{LOAD}\ntables_differ "$DIR/recorded" "$DIR/restored"', DIR=str(tmp_path)) == reason

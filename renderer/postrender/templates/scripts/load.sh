@@ -24,13 +24,36 @@ load_backup() {
   db_table_counts > "$WORK_DIR/counting" || fail "cannot count the rows of the restored tables"
   mv "$WORK_DIR/counting" "$WORK_DIR/restored-tables"
   state "holds $1, with other row counts than its metadata records"
-  # Both sides are the database's own '"name": rows' lines, sorted: compared as text, byte for byte.
-  if [ -f "$WORK_DIR/expected-tables" ] &&
-    [ "$(cat "$WORK_DIR/expected-tables")" != "$(cat "$WORK_DIR/restored-tables")" ]; then
-    fail "the restored tables differ from the backup's metadata: expected $(cat "$WORK_DIR/expected-tables") got \
-$(cat "$WORK_DIR/restored-tables")"
+  if [ -f "$WORK_DIR/expected-tables" ]; then
+    differ=$(tables_differ "$WORK_DIR/expected-tables" "$WORK_DIR/restored-tables") ||
+      fail "cannot compare the row counts of the restored tables with the backup's metadata"
+    [ -z "$differ" ] || fail "the restored tables differ from the backup's metadata: $differ"
   fi
 }
+# TABLES_DIFFER (awk): the tables whose row counts differ, from two files of the database's own '"name": rows'
+# lines (db_table_counts, meta_tables: sorted; either may be empty), the metadata's first: '"t7": 1 rows, the metadata records 2',
+# '"x": missing, the metadata records 3', then the database's others, '"y": 4 rows, not in the metadata';
+# at most 5, then "and N more" (a count of every table, twice, would be a line of thousands of tables that
+# never says which one differs). A name is the JSON string the database escaped (quotes, spaces, "\n" in it):
+# each line is split after its closing quote, before the last ": " (the digits hold none). Counts are
+# compared as text, byte for byte (no number of awk's rounds them). Nothing when every count is as recorded.
+# shellcheck disable=SC2016  # $0, $1... are awk's fields, not the shell's
+TABLES_DIFFER='function split_line() { match($0, /: [0-9]+$/); name = substr($0, 1, RSTART - 1); rows = substr($0, RSTART + 2) }
+  function show(text) { if (++shown <= 5) out = out (shown > 1 ? "; " : "") name ": " text }
+  FILENAME == ARGV[1] { split_line(); recorded[name] = rows; order[++n] = name; next }
+  { split_line(); restored[name] = rows; if (!(name in recorded)) extra[++m] = name }
+  END {
+    for (i = 1; i <= n; i++) {
+      name = order[i]
+      if (!(name in restored)) show("missing, the metadata records " recorded[name])
+      else if (restored[name] != recorded[name]) show(restored[name] " rows, the metadata records " recorded[name])
+    }
+    for (i = 1; i <= m; i++) { name = extra[i]; show(restored[name] " rows, not in the metadata") }
+    if (shown > 5) out = out "; and " (shown - 5) " more"
+    printf "%s", out
+  }'
+# tables_differ RECORDED RESTORED: TABLES_DIFFER of the two files.
+tables_differ() { LC_ALL=C awk "$TABLES_DIFFER" "$1" "$2"; }
 # tables_checked: what load_backup compared the row counts with, for the log.
 tables_checked() {
   if [ -f "$WORK_DIR/expected-tables" ]; then echo "row counts as recorded"; else echo "no row counts recorded to compare"; fi

@@ -215,7 +215,9 @@ NOT_CREATED='("\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name
 # release's or namespace's backup, is refused before anything is read or dropped); writes the row counts
 # it records into $WORK_DIR/expected-tables (none when it records none); reads the backup (an SQL dump into
 # $WORK_DIR/restore.sql, a native one summed where it is) and checks size and SHA-256 against the
-# metadata, and that the SQL text creates every table the metadata counts. Sets format, size and sha256.
+# metadata (read once more when they differ: a fault in transit gets a WARNING line, a backup that reads
+# back wrong twice is damaged), and that the SQL text creates every table the metadata counts. Sets
+# format, size and sha256.
 # Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".
 verify_backup() {
   purpose=$2
@@ -238,6 +240,27 @@ verify_backup() {
   else
     log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
   fi
+  read_backup "$1"
+  mismatch=$(read_mismatch "$1")
+  if [ -n "$mismatch" ]; then
+    # A fault in transit (a flipped bit on the wire) does not come back on a second read; a damaged
+    # backup reads back wrong again.
+    read_backup "$1"
+    again=$(read_mismatch "$1")
+    [ -z "$again" ] || fail "$again: the backup is damaged"
+    log "WARNING: the first read differed ($mismatch), the second matched: a fault in transit, not a damaged backup"
+  fi
+  # Checked before anything is dropped or imported: every table the metadata counts is created by the dump.
+  if [ -f "$WORK_DIR/expected-tables" ] && [ "$format" = sql ]; then
+    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||
+      fail "cannot read the tables of s3://$S3_BUCKET/$1.json: $missing"
+    [ -z "$missing" ] ||
+      fail "s3://$S3_BUCKET/$1 creates no table $missing, which its metadata counts: the backup is damaged"
+  fi
+}
+# read_backup KEY: reads the backup KEY of $format (an SQL dump into $WORK_DIR/restore.sql, a native one summed
+# where it is) and sets size and sha256 (verify_backup).
+read_backup() {
   case $format in
     sql)
       get "$1" "$WORK_DIR/restore.sql"
@@ -245,16 +268,14 @@ verify_backup() {
     native) native_digest "$1" ;;
     *) fail "s3://$S3_BUCKET/$1 has format \"$format\"; this $purpose Job reads \"sql\" and \"native\"" ;;
   esac
-  [ "$size" = "$expected_size" ] ||
-    fail "s3://$S3_BUCKET/$1 has $size bytes, its metadata says $expected_size: the backup is damaged"
-  [ "$sha256" = "$expected_sha256" ] ||
-    fail "s3://$S3_BUCKET/$1 does not match the SHA-256 in its metadata: the backup is damaged"
-  # Checked before anything is dropped or imported: every table the metadata counts is created by the dump.
-  if [ -f "$WORK_DIR/expected-tables" ] && [ "$format" = sql ]; then
-    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||
-      fail "cannot read the tables of s3://$S3_BUCKET/$1.json: $missing"
-    [ -z "$missing" ] ||
-      fail "s3://$S3_BUCKET/$1 creates no table $missing, which its metadata counts: the backup is damaged"
+}
+# read_mismatch KEY: how the backup KEY as read_backup read it ($size, $sha256) differs from its metadata
+# ($expected_size, $expected_sha256); nothing when it does not.
+read_mismatch() {
+  if [ "$size" != "$expected_size" ]; then
+    echo "s3://$S3_BUCKET/$1 has $size bytes, its metadata says $expected_size"
+  elif [ "$sha256" != "$expected_sha256" ]; then
+    echo "s3://$S3_BUCKET/$1 does not match the SHA-256 in its metadata"
   fi
 }
 # metadata_json KEY FORMAT FILES SIZE SHA256 CREATED [LINE]...: the metadata object of a backup (or
