@@ -1146,7 +1146,9 @@ SCRIPTS = {
         "# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download\n"
         '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no\n'
         "# backquote, S3Prefix's rule).\n"
-        'OUR_KEY_LINE=\'s|^ *"\\([0-9][0-9]*\\) \\([A-Za-z0-9!_.*()/\'"\'"\'-]*\\)",\\{0,1\\}$|\\1 \\2|p\'\n'
+        "# The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.\n"
+        'OUR_KEY_CHARS="A-Za-z0-9!_.*()/\'-"\n'
+        'OUR_KEY_LINE="s|^ *\\"\\([0-9][0-9]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2|p"\n'
         'listing() {\n'
         '  l_base=$(key_of "")\n'
         '  l_filter="starts_with(Key, \\`$(json_string "$l_base$RELEASE-")\\`) || starts_with(Key, \\`$(json_string "$l_base$NAMESPACE/$RELEASE-")\\`)"\n'
@@ -1436,7 +1438,7 @@ SCRIPTS = {
         '  esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"\n'
         '  out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1.drill-" --output json --query \'Contents[].Key\' 2>&1) ||\n'
         '    fail "retention: deleted s3://$S3_BUCKET/$1 but cannot list its drill records (the next run finishes it): $out"\n'
-        '  printf \'%s\\n\' "$out" | sed -n "s|^ *\\"\\([A-Za-z0-9!_.*()/\'-]*\\)\\",\\{0,1\\}\\$|\\1|p" > "$WORK_DIR/drill-records"\n'
+        '  printf \'%s\\n\' "$out" | sed -n "s|^ *\\"\\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1|p" > "$WORK_DIR/drill-records"\n'
         '  while read -r record; do\n'
         '    # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the key around it is quoted, literal\n'
         '    case $record in "$1".drill-$STAMP_GLOB.json) ;; *) continue ;; esac\n'

@@ -72,7 +72,9 @@ CLOCK_SKEW_SECONDS=600
 # !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
 # of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no
 # backquote, S3Prefix's rule).
-OUR_KEY_LINE='s|^ *"\([0-9][0-9]*\) \([A-Za-z0-9!_.*()/'"'"'-]*\)",\{0,1\}$|\1 \2|p'
+# The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.
+OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
+OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
 listing() {
   l_base=$(key_of "")
   l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"

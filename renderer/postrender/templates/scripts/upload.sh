@@ -55,7 +55,7 @@ delete_pair() {
   esac || fail "retention: cannot delete s3://$S3_BUCKET/$1 (its metadata object is kept, the next run tries again): $out"
   out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1.drill-" --output json --query 'Contents[].Key' 2>&1) ||
     fail "retention: deleted s3://$S3_BUCKET/$1 but cannot list its drill records (the next run finishes it): $out"
-  printf '%s\n' "$out" | sed -n "s|^ *\"\([A-Za-z0-9!_.*()/'-]*\)\",\{0,1\}\$|\1|p" > "$WORK_DIR/drill-records"
+  printf '%s\n' "$out" | sed -n "s|^ *\"\([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1|p" > "$WORK_DIR/drill-records"
   while read -r record; do
     # shellcheck disable=SC2254  # $STAMP_GLOB is a pattern; the key around it is quoted, literal
     case $record in "$1".drill-$STAMP_GLOB.json) ;; *) continue ;; esac
