@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from renderer import libraries
 from renderer.errors import Problem, show, value_path
+from renderer.values import images
 from renderer.values.cron import schedule_problems
 from renderer.values.endpoint import S3_PATH, endpoint_url
 from renderer.values.lookup import lookup
@@ -69,7 +70,8 @@ TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or
 # Both schedules Kubernetes runs, checked by the same rules (the drill runs in Backup.TimeZone too).
 SCHEDULE_PATHS = (f"{BACKUP_PATH}.CronSchedule", f"{BACKUP_PATH}.Drill.CronSchedule")
 FORMAT_PATH = f"{BACKUP_PATH}.Format"
-TAG_PATH = f"{BACKUP_PATH}.Images.Database.Tag"
+IMAGES_PATH = f"{BACKUP_PATH}.Images"
+TAG_PATH = f"{IMAGES_PATH}.Database.Tag"
 SQL_BEFORE = (21, 1, 0)  # `cockroach dump` dumps no data from v21.1 on
 FORMAT_NEEDS = {
     "sql": "cockroach dump, which dumps data only up to CockroachDB v20.2.x (deprecated in v20.2, "
@@ -112,17 +114,53 @@ def warnings(values: dict[str, Any]) -> list[Problem]:
         found.append(Problem(TAG_PATH, show(tag), "is not a CockroachDB release tag (such as v20.1.17), so whether "
                              f"Format {backup_format} works with it was not checked: {backup_format} needs "
                              f"{FORMAT_NEEDS[backup_format]}"))
+    if is_configured(values):
+        for part in (images.OBJECT_STORE, images.DATABASE):
+            repository, image_tag = _image(values, part)
+            if not isinstance(repository, str) or not isinstance(image_tag, str):
+                continue
+            if images.missing_programs(repository, image_tag) is not None:
+                continue
+            if part == images.DATABASE and images.known_image(repository) and cockroach_version(image_tag) is None:
+                continue  # said above, once: not a release tag
+            known = images.known_image(repository)
+            path = f"{IMAGES_PATH}.{part}.{'Tag' if known else 'Repository'}"
+            what = f"the programs on the PATH of {repository}:{image_tag} are not known to this plugin"
+            where = (f"(it knows the tags {images.known_range(repository)} of {known})" if known else
+                     f"(it knows {' and '.join(images.ALIASES)})")
+            found.append(Problem(path, show(image_tag if known else repository),
+                                 f"{what} {where}, so whether it has every program the pods' scripts call was not "
+                                 "checked (docs/images.md)"))
     return found
+
+
+def image_problems(values: dict[str, Any]) -> Iterator[Problem]:
+    """An image tag known (renderer/values/images.py) to lack a program the pods' scripts call."""
+    for part in (images.OBJECT_STORE, images.DATABASE):
+        repository, tag = _image(values, part)
+        if not isinstance(repository, str) or not isinstance(tag, str):
+            continue
+        missing = images.missing_programs(repository, tag)
+        if missing:
+            base = getattr(images.facts(repository, tag), "base", "")
+            names = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+            yield Problem(f"{IMAGES_PATH}.{part}.Tag", show(tag),
+                          f"{repository}:{tag} (built on {base}) has no {names}, which the pods' scripts call: use a "
+                          f"tag that has {'them' if len(missing) > 1 else 'it'} (docs/images.md)")
+
+
+def _image(values: dict[str, Any], part: str) -> tuple[Any, Any]:
+    """Images.<part>.Repository and .Tag as given, else the schema's defaults."""
+    default = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]["Images"][
+        "properties"][part]["default"]
+    given = [lookup(values, "enclaveos-chart", "Backup", "Images", part, field) for field in ("Repository", "Tag")]
+    return (default["Repository"] if given[0] is None else given[0], default["Tag"] if given[1] is None else given[1])
 
 
 def cockroach_version(tag: str) -> tuple[int, int, int] | None:
     """(major, minor, patch) of a CockroachDB release tag: `v20.1.17`, `v21.2.0-beta.1`, `v20.1.17@sha256:...`
     (a pre-release counts as its release); None for any other tag, such as `latest` or a mirror's own."""
-    name = tag.partition("@")[0]
-    parts = name[1:].partition("-")[0].split(".")
-    if name[:1] != "v" or len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    return int(parts[0]), int(parts[1]), int(parts[2])
+    return images.release(tag, images.TAG_PREFIX[images.COCKROACH])
 
 
 def format_problem(backup_format: str, tag: str) -> str | None:
@@ -221,6 +259,7 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
         mismatch = format_problem(backup_format, tag)
         if mismatch:
             yield Problem(FORMAT_PATH, show(backup_format), mismatch)
+    yield from image_problems(values)
     backup = lookup(values, "enclaveos-chart", "Restore", "Backup")
     if isinstance(backup, str):
         key_problem = object_key_problem(backup, lookup(values, "enclaveos-chart", "Backup", "S3Prefix"))

@@ -10,11 +10,12 @@ No Kubernetes can run here, so three things stand in, and only these:
   this machine's;
 - any other `emptyDir` volume is a folder of its own, and an `env` value naming its `mountPath`
   (or a path under it) in a container that mounts it names that folder instead;
-- PATH is one folder of links to this machine's copies of the programs the container's image has
-  (IMAGE_TOOLS, below), and nothing else: a script that calls a program its image lacks fails
-  here as it would in the cluster ("not found", exit 127). The PATH the test gives is only where
-  those copies are looked up. The database containers also get the programs the PostgreSQL
-  stand-in needs (STAND_IN_TOOLS), the harness's one exception;
+- PATH is one folder of links to this machine's copies of the programs the container's image has at
+  its tag (renderer/values/images.py), and nothing else, /bin/sh and awk the image's own kind: a
+  script that calls a program its image lacks fails here as it would in the cluster ("not found",
+  exit 127). The PATH the test gives is only where those copies are looked up. The database
+  containers also get the programs the PostgreSQL stand-in needs (STAND_IN_TOOLS), the harness's one
+  exception;
 - `secretKeyRef` values come from a dict standing in for the Secret, `fieldRef` to the
   namespace from the object itself;
 - a `secret` volume is written, as the kubelet writes it (one file a key, `defaultMode`),
@@ -35,40 +36,19 @@ from typing import Any
 
 import yaml
 
+from renderer.values import images
+
 POSTGRES_SEAM = (Path(__file__).resolve().parent / "db-postgres.sh").read_text(encoding="utf-8")
 SPEC_ONLY = frozenset({"DATABASE_HOST", "DATABASE_PORT"})  # overridden only in a container that has them
 SEAM = re.compile(r"^# database seam:.*?^# end of database seam\n", re.DOTALL | re.MULTILINE)
 
-# The programs of GNU coreutils 8.22, the version amazonlinux:2 ships (coreutils-single in Red Hat's UBI 8
-# minimal image has the same programs).
-COREUTILS = frozenset([
-    "[", "arch", "base64", "basename", "cat", "chcon", "chgrp", "chmod", "chown", "chroot", "cksum", "comm",
-    "cp", "csplit", "cut", "date", "dd", "df", "dir", "dircolors", "dirname", "du", "echo", "env", "expand",
-    "expr", "factor", "false", "fmt", "fold", "groups", "head", "hostid", "id", "install", "join", "link", "ln",
-    "logname", "ls", "md5sum", "mkdir", "mkfifo", "mknod", "mktemp", "mv", "nice", "nl", "nohup", "nproc",
-    "numfmt", "od", "paste", "pathchk", "pinky", "pr", "printenv", "printf", "ptx", "pwd", "readlink",
-    "realpath", "rm", "rmdir", "runcon", "seq", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum",
-    "shred", "shuf", "sleep", "sort", "split", "stat", "stdbuf", "stty", "sum", "sync", "tac", "tail", "tee",
-    "test", "timeout", "touch", "tr", "true", "truncate", "tsort", "tty", "uname", "unexpand", "uniq", "unlink",
-    "users", "vdir", "wc", "who", "whoami", "yes",
-])
-# amazon/aws-cli: amazonlinux:2 with less, groff and jq added and the AWS CLI in /usr/local/bin
-# (github.com/aws/aws-cli, docker/Dockerfile). The programs of amazonlinux:2's packages, as the image's
-# own RPM database lists them (github.com/docker-library/repo-info, repos/amazonlinux/local/2.md at
-# 082a4310b3f776dbabcaa832e1da42751cf5376b): bash, coreutils, cpio, curl, diffutils, gawk, grep, sed and
-# vim-minimal; not tar, gzip, procps or util-linux. That list also shows findutils, which not every
-# amazonlinux:2 release had (amazonlinux/container-images, update-script/update.sh, installs it before it
-# runs find): it is left out, so no script may count on find.
-AMAZONLINUX_2 = COREUTILS | {"sh", "bash", "cpio", "curl", "cmp", "diff", "awk", "gawk", "grep", "egrep", "fgrep",
-                             "sed", "vi"}
-# cockroachdb/cockroach: Red Hat UBI 8 minimal with tzdata, hostname and tar added and cockroach in
-# /cockroach, on PATH (github.com/cockroachdb/cockroach, build/deploy/Dockerfile). No list of the
-# minimal image's packages was found to cite (Red Hat's guide says only that it leaves out "some shell
-# utilities"), so this is the smallest set the scripts need, all from packages every RHEL system has
-# (bash, coreutils-single, grep, sed, gawk); tests/runtime/test_tools.py checks that each program the
-# database scripts call is in it.
-UBI_MINIMAL_COCKROACH = frozenset({"sh", "bash", "cockroach", "hostname", "tar", "grep", "sed", "awk"}) | COREUTILS
-IMAGE_TOOLS = {"aws-cli": AMAZONLINUX_2 | {"aws", "jq", "less", "groff"}, "cockroach": UBI_MINIMAL_COCKROACH}
+# The programs of each image and tag come from the one table of them, renderer/values/images.py (cited
+# there and in docs/images.md, at each tag). Two names stand for programs that differ by image: /bin/sh
+# (bash in the AWS CLI images, dash in Debian 9) and awk (GNU awk there, mawk here), run by this machine's
+# copies of the same programs (bash 5.2 for 4.2, gawk 5.2 for 4.0.2, dash 0.5.12 for 0.5.8, mawk 1.3.4 for
+# 1.3.3: the versions differ, the programs do not).
+IMPLEMENTATIONS = {"amazonlinux": {"sh": "bash", "awk": "gawk"}, "debian": {"sh": "dash", "awk": "mawk"},
+                   "ubi-minimal": {"sh": "bash", "awk": "gawk"}}
 # The PostgreSQL stand-in (db-postgres.sh) runs where cockroach would: its clients, python3 to read the
 # backup URL (and find the drill's throwaway database a free port), the AWS CLI that stands in for
 # CockroachDB's own BACKUP into the bucket, and for the drill's throwaway database (cockroach
@@ -77,21 +57,47 @@ IMAGE_TOOLS = {"aws-cli": AMAZONLINUX_2 | {"aws", "jq", "less", "groff"}, "cockr
 STAND_IN_TOOLS = frozenset({"psql", "pg_dump", "pg_restore", "python3", "aws", "initdb", "pg_ctl", "runuser"})
 
 
+# The one image the runtime tests run that the table does not know: CockroachDB v22.1.0, the Format native
+# tests' tag (v20.1 has no BACKUP INTO). It is built on Red Hat UBI 8 minimal (cockroachdb/cockroach#55519),
+# of which no package list could be cited, so the post-renderer warns about it (renderer/values/images.py);
+# here it is ASSUMED to hold just what the scripts call (images.NEEDS), with bash as sh and GNU awk, as RHEL
+# has them. Only the default tags, which the table cites, prove anything about a real image.
+ASSUMED = {f"{images.COCKROACH}:v22.1.0": images.ImageFacts(
+    images.COCKROACH, (22, 1, 0), (22, 1, 0), "ubi8/ubi-minimal (assumed, uncited)",
+    images.NEEDS[images.COCKROACH] | {"sh", "bash"})}
+
+
+def image_facts(image: str) -> images.ImageFacts:
+    """The table's facts of `image`, a reference such as amazon/aws-cli:2.17.0 (or ASSUMED's). An image or tag
+    neither knows fails the test: its scripts could call anything."""
+    repository, _, tag = image.rpartition(":")
+    found = images.facts(repository, tag) or ASSUMED.get(image)
+    assert found is not None, f"no cited list of the programs of image {image} (renderer/values/images.py FACTS)"
+    return found
+
+
 def image_tools(image: str, stand_in: bool = True) -> frozenset[str]:
     """The programs on the PATH of a container of `image` (a reference such as amazon/aws-cli:2.17.0),
-    with the stand-in's for the database image when `stand_in`. An image with no list fails the test:
-    its scripts could call anything."""
-    name = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
-    assert name in IMAGE_TOOLS, f"no list of the programs of image {image} (tests/runtime/pods.py IMAGE_TOOLS)"
-    return IMAGE_TOOLS[name] | (STAND_IN_TOOLS if stand_in and name == "cockroach" else frozenset())
+    with the stand-in's for the database image when `stand_in`."""
+    found = image_facts(image)
+    return found.programs | (STAND_IN_TOOLS if stand_in and found.repository == images.COCKROACH else frozenset())
 
 
-def tool_path(tools: frozenset[str], search_path: str, folder: Path) -> str:
+def container_path(image: str, search_path: str, folder: Path) -> str:
+    """The PATH of a container of `image` in the harness (tool_path of its programs, with sh and awk the
+    image's own kind, IMPLEMENTATIONS)."""
+    kind = image_facts(image).base.split(":")[0].split("/")[-1].split(" ")[0]
+    return tool_path(image_tools(image), search_path, folder, IMPLEMENTATIONS[kind])
+
+
+def tool_path(tools: frozenset[str], search_path: str, folder: Path,
+              implementations: Mapping[str, str] | None = None) -> str:
     """A PATH of one folder, `folder`, of links to the first copy on `search_path` of each of `tools`
-    (a program this machine lacks is left out: calling it fails as in a pod without it)."""
+    (a program this machine lacks is left out: calling it fails as in a pod without it); a name in
+    `implementations` links to the program it names instead (sh to bash)."""
     folder.mkdir(parents=True, exist_ok=True)
     for tool in sorted(tools):
-        found = shutil.which(tool, path=search_path)
+        found = shutil.which((implementations or {}).get(tool, tool), path=search_path)
         if found and not (folder / tool).exists():
             (folder / tool).symlink_to(found)
     return str(folder)
@@ -140,12 +146,16 @@ def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, s
                        for name, value in env.items()}
         # Only where the spec has them: a container that names no database must not be given one.
         env.update({name: value for name, value in overrides.items() if name not in SPEC_ONLY or name in env})
-        env["PATH"] = tool_path(image_tools(container["image"]), overrides["PATH"],
-                                volumes_dir / "programs-on-path" / container["name"])
+        env["PATH"] = container_path(container["image"], overrides["PATH"],
+                                     volumes_dir / "programs-on-path" / container["name"])
         args = [SEAM.sub(lambda _: POSTGRES_SEAM, arg) for arg in container.get("args", [])]
+        # The image's own /bin/sh (bash or dash), as the kubelet runs the container's command.
+        command = container["command"]
+        if command[0] == "/bin/sh":
+            command = [str(Path(env["PATH"]) / "sh"), *command[1:]]
         # Bytes that are not UTF-8 (psql echoing a LATIN1 line) are replaced, not fatal: the kubelet's log
         # API passes a container's bytes on as they are, whatever they are.
-        done = subprocess.run(check=False, args=[*container["command"], *args], env=env, text=True,
+        done = subprocess.run(check=False, args=[*command, *args], env=env, text=True,
                               errors="replace", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
         log += done.stdout
         if done.returncode != 0:

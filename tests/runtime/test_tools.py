@@ -14,14 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from renderer.values import images
+from renderer.values.schema import load_schema
 from tests.conftest import ROOT
-from tests.runtime.pods import (
-    POSTGRES_SEAM,
-    STAND_IN_TOOLS,
-    UBI_MINIMAL_COCKROACH,
-    image_tools,
-    tool_path,
-)
+from tests.runtime.pods import POSTGRES_SEAM, STAND_IN_TOOLS, container_path, image_tools
 from tests.services import PG_BIN, TOOLS_BIN
 from tools.template_compiler import TEMPLATES
 
@@ -158,11 +154,37 @@ CONTAINERS = containers()
 @pytest.mark.parametrize("image,script", [(image, script) for _, image, script in CONTAINERS],
                          ids=[f"{case}-{image.split(':')[0]}-{n}" for n, (case, image, _) in enumerate(CONTAINERS)])
 def test_every_program_a_container_calls_is_in_its_image(image: str, script: str) -> None:
+    """Each container's image at its tag (a mirror as the image it copies) has every program it calls."""
+    repository, _, tag = image.rpartition(":")
+    assert images.facts(repository, tag) is not None, image
     assert command_words(script) - image_tools(image, stand_in=False) == set()
 
 
 def test_every_program_the_stand_in_calls_is_in_the_database_image_or_its_exception() -> None:
-    assert command_words(LIB + POSTGRES_SEAM) - UBI_MINIMAL_COCKROACH - STAND_IN_TOOLS == set()
+    database = image_tools(f"{images.COCKROACH}:{DEFAULTS[images.DATABASE]['Tag']}", stand_in=False)
+    assert command_words(LIB + POSTGRES_SEAM) - database - STAND_IN_TOOLS == set()
+
+
+DEFAULTS = {part: load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]["Images"][
+    "properties"][part]["default"] for part in (images.OBJECT_STORE, images.DATABASE)}
+
+
+@pytest.mark.parametrize("part", [images.OBJECT_STORE, images.DATABASE])
+def test_every_default_image_tag_has_a_cited_list_of_programs(part: str) -> None:
+    """The harness runs the default images as the table lists them at their tags: a default moved to a tag
+    the table does not know fails here, before any runtime test could pass on a guess."""
+    default = DEFAULTS[part]
+    assert images.facts(default["Repository"], default["Tag"]) is not None, default
+    assert images.missing_programs(default["Repository"], default["Tag"]) == []
+
+
+def test_needs_is_what_the_scripts_call() -> None:
+    """images.NEEDS, against which every tag is checked at render time, is exactly what the rendered
+    containers call, image by image: a program added to a script without it is not checked at render time."""
+    called = {image: set[str]() for image in images.NEEDS}
+    for _, image, script in CONTAINERS:
+        called[images.known_image(image.rpartition(":")[0]) or image] |= command_words(script)
+    assert called == {image: set(needs) for image, needs in images.NEEDS.items()}
 
 
 def test_the_scan_finds_the_programs_the_scripts_are_known_to_call() -> None:
@@ -170,7 +192,7 @@ def test_the_scan_finds_the_programs_the_scripts_are_known_to_call() -> None:
     words = {image.split("/")[-1].split(":")[0]: set[str]() for _, image, _ in CONTAINERS}
     for _, image, script in CONTAINERS:
         words[image.split("/")[-1].split(":")[0]] |= command_words(script)
-    assert {"aws", "timeout", "sha256sum", "jq", "curl", "od", "awk", "sed", "sort", "date"} <= words["aws-cli"]
+    assert {"aws", "timeout", "sha256sum", "curl", "od", "awk", "sed", "sort", "date"} <= words["aws-cli"]
     assert {"cockroach", "base64", "sort", "tail", "cut", "grep", "od"} <= words["cockroach"]
     assert {"psql", "pg_dump", "pg_restore", "python3", "aws"} <= command_words(LIB + POSTGRES_SEAM)
 
@@ -194,9 +216,20 @@ def test_command_words(script: str, words: set[str]) -> None:
 
 
 def test_the_harness_path_has_the_images_programs_only(tmp_path: Path) -> None:
-    """What pods.py gives the AWS CLI containers: jq and the AWS CLI, but no find and no psql."""
-    path = tool_path(image_tools("amazon/aws-cli:2.17.0"), f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin",
-                     tmp_path / "bin")
-    found = {tool: subprocess.run(["/bin/sh", "-c", f"command -v {tool}"], env={"PATH": path}, check=False,
-                                  capture_output=True).returncode == 0 for tool in ["jq", "aws", "sed", "find", "psql"]}
-    assert found == {"jq": True, "aws": True, "sed": True, "find": False, "psql": False}
+    """What pods.py gives the AWS CLI 2.17.0 containers (amazonlinux:2): the AWS CLI, find, bash as sh and GNU
+    awk, but no jq and no psql; and the CockroachDB v20.1.17 ones (Debian 9): dash as sh and mawk."""
+    search = f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin"
+    found: dict[str, dict[str, bool | str]] = {}
+    for image in ("amazon/aws-cli:2.17.0", "cockroachdb/cockroach:v20.1.17"):
+        path = container_path(image, search, tmp_path / image.replace("/", "-").replace(":", "-"))
+        found[image] = {tool: subprocess.run(["/bin/sh", "-c", f"command -v {tool}"], env={"PATH": path}, check=False,
+                                             capture_output=True).returncode == 0
+                        for tool in ["jq", "aws", "sed", "find", "psql", "curl"]}
+        found[image]["sh"] = Path(path, "sh").resolve().name
+        found[image]["awk"] = Path(path, "awk").resolve().name
+    assert found == {
+        "amazon/aws-cli:2.17.0": {"jq": False, "aws": True, "sed": True, "find": True, "psql": False, "curl": True,
+                                  "sh": "bash", "awk": "gawk"},
+        # psql and aws: the PostgreSQL stand-in's own exception (STAND_IN_TOOLS), not the image's.
+        "cockroachdb/cockroach:v20.1.17": {"jq": False, "aws": True, "sed": True, "find": True, "psql": True,
+                                           "curl": False, "sh": "dash", "awk": "mawk"}}

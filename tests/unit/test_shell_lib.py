@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -120,3 +122,107 @@ def test_tables_differ_names_each_table_that_differs(recorded: str, restored: st
     (tmp_path / "recorded").write_text(recorded, encoding="utf-8")
     (tmp_path / "restored").write_text(restored, encoding="utf-8")
     assert sh(f'{LOAD}\ntables_differ "$DIR/recorded" "$DIR/restored"', DIR=str(tmp_path)) == reason
+
+
+# The two awks of the pods' images (renderer/values/images.py): GNU awk in the AWS CLI images, mawk in
+# Debian 9's CockroachDB image; each with the /bin/sh of its image (bash, dash).
+AWKS = [pytest.param("gawk", "bash", id="gawk-bash"), pytest.param("mawk", "dash", id="mawk-dash")]
+S3_LIB = (TEMPLATES / "scripts" / "s3.sh").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def awk_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A PATH per awk: this machine's programs, with `awk` that awk."""
+    paths = {}
+    for awk in ("gawk", "mawk"):
+        folder = tmp_path_factory.mktemp(awk)
+        (folder / "awk").symlink_to(f"/usr/bin/{awk}")
+        paths[awk] = f"{folder}:/usr/bin:/bin"
+    return paths
+
+
+def run_with(awk_paths: dict[str, str], awk: str, shell: str, command: str, data: bytes = b"",
+             lib: str = LIB) -> bytes:
+    done = subprocess.run([f"/bin/{shell}", "-ec", f"{lib}\n{command}"], input=data, capture_output=True, check=True,
+                          env={**ENV, "PATH": awk_paths[awk]}, timeout=60)
+    return done.stdout
+
+
+@pytest.mark.parametrize("awk,shell", AWKS)
+@pytest.mark.parametrize("data,text", [
+    pytest.param(b"", '""', id="empty"),
+    pytest.param(b"plain", '"plain"', id="plain"),
+    pytest.param(b"a\nb\n", '"a\\nb\\n"', id="newlines-kept-last-too"),
+    pytest.param(b'q"b\\t\tr\rf\x0cb\x08', '"q\\"b\\\\t\\tr\\rf\\fb\\b"', id="json-short-escapes"),
+    pytest.param(b"\x01\x1f\x7f", '"\\u0001\\u001f\x7f"', id="other-control-characters"),
+    pytest.param("ünï€😀".encode(), '"ünï€😀"', id="utf-8-as-it-is"),
+    pytest.param(b"caf\xe9", '"caf\ufffd"', id="latin-1-byte"),
+    pytest.param(b"\xe2\x82", '"\ufffd"', id="cut-short-sequence-is-one-replacement"),
+    pytest.param(b"\xed\xa0\x80", '"\ufffd\ufffd\ufffd"', id="surrogate-is-three"),
+    pytest.param(b"\xc0\x80\xf5", '"\ufffd\ufffd\ufffd"', id="bytes-never-in-utf-8"),
+])
+def test_json_text(awk_paths: dict[str, str], awk: str, shell: str, data: bytes, text: str) -> None:
+    assert run_with(awk_paths, awk, shell, "json_text", data).decode("utf-8") == text
+
+
+@pytest.mark.parametrize("awk,shell", AWKS)
+def test_json_text_writes_what_python_json_writes(awk_paths: dict[str, str], awk: str, shell: str) -> None:
+    """Any bytes: json.dumps(data.decode("utf-8", "replace"), ensure_ascii=False), byte for byte (the reason of
+    a drill record quotes psql's lines in any encoding). Inputs built from the bytes where UTF-8 decoding has
+    its edges, one run of the shell for all of them."""
+    edges = [0x0a, 0x22, 0x41, 0x5c, 0x01, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2,
+             0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff]
+    rng = random.Random(23)
+    inputs = [bytes(rng.choice(edges) for _ in range(rng.randint(0, 9))) for _ in range(400)]
+    script = "".join(f"printf '%b' '{octal(data)}' | json_text; echo\n" for data in inputs)
+    lines = run_with(awk_paths, awk, shell, script).split(b"\n")[:-1]
+    assert lines == [json.dumps(data.decode("utf-8", "replace"), ensure_ascii=False).encode() for data in inputs]
+
+
+def octal(data: bytes) -> str:
+    """`data` as printf's %b writes it back, byte for byte (\0NNN each)."""
+    return "".join(f"\\0{byte:03o}" for byte in data)
+
+
+def tables(*names: str) -> str:
+    """An expected-tables file: '"name": rows' lines, the names JSON as the database writes them."""
+    return "".join(f"{json.dumps(name, ensure_ascii=False)}: 1\n" for name in sorted(names))
+
+
+@pytest.mark.parametrize("awk,shell", AWKS)
+@pytest.mark.parametrize("counted,sql,missing", [
+    pytest.param(["users", "audit"], "CREATE TABLE users (\n id INT\n);\nCREATE TABLE audit (\n);\n", [], id="bare"),
+    pytest.param(["users"], "CREATE TABLE public.users (\n id integer\n);\n", [], id="after-a-schema"),
+    pytest.param(["audit log", 'a"b', "Select", "new\nline", "ünï"],
+                 'CREATE TABLE public."audit log" (\n);\nCREATE TABLE "a""b" (\n);\nCREATE TABLE "Select" (\n);\n'
+                 'CREATE TABLE public."new\nline" (\n);\nCREATE TABLE "ünï" (\n);\n', [], id="quoted-odd-names"),
+    pytest.param(["users", "audit"], "CREATE TABLE users (\n);\n", ['"audit"'], id="one-missing"),
+    pytest.param(["new\nline"], 'CREATE TABLE "new line" (\n);\n', ['"new\\nline"'], id="newline-is-not-space"),
+    pytest.param(["a (b"], 'CREATE TABLE "a (b" (\n);\n', [], id="name-holding-space-paren"),
+    pytest.param(["users"], "-- CREATE TABLE users (\nCREATE TABLE users_old (\n);\n", ['"users"'],
+                 id="a-prefix-or-comment-is-not-the-table"),
+    pytest.param(["t"], "CREATE TABLE x.y.t (\n);\n", ['"t"'], id="only-one-schema"),
+    pytest.param([], "CREATE TABLE t (\n);\n", [], id="nothing-counted"),
+    pytest.param(["\U0001F600\u2028"], 'CREATE TABLE "\U0001F600\u2028" (\n);\n', [], id="json-surrogate-pair"),
+])
+def test_not_created(awk_paths: dict[str, str], awk: str, shell: str, tmp_path: Path, counted: list[str], sql: str,
+                     missing: list[str]) -> None:
+    """NOT_CREATED (s3.sh): the counted tables no CREATE TABLE creates, as the metadata names them."""
+    (tmp_path / "expected").write_text(tables(*counted), encoding="utf-8")
+    if counted and "\U0001F600" in counted[0]:  # as a database's to_json may write it: ASCII-only JSON
+        (tmp_path / "expected").write_text(json.dumps(counted[0]) + ": 1\n", encoding="utf-8")
+    (tmp_path / "dump.sql").write_text(sql, encoding="utf-8")
+    out = run_with(awk_paths, awk, shell, f'LC_ALL=C awk "$NOT_CREATED" {tmp_path}/expected {tmp_path}/dump.sql',
+                   lib=f"{LIB}\n{S3_LIB}")
+    assert out.decode("utf-8").splitlines() == missing
+
+
+@pytest.mark.parametrize("awk,shell", AWKS)
+def test_not_created_stops_reading_once_every_table_is_seen(awk_paths: dict[str, str], awk: str, shell: str,
+                                                           tmp_path: Path) -> None:
+    """The data after the last CREATE TABLE is never read when every counted table was seen: a dump that goes
+    on for ever (a pipe that never ends) is checked and done."""
+    (tmp_path / "expected").write_text(tables("a", "b"), encoding="utf-8")
+    script = (f'{{ printf "CREATE TABLE a (\\n);\\nCREATE TABLE b (\\n);\\n"; yes "INSERT INTO a VALUES (1);"; }} | '
+              f'LC_ALL=C awk "$NOT_CREATED" {tmp_path}/expected -; echo done')
+    assert run_with(awk_paths, awk, shell, script, lib=f"{LIB}\n{S3_LIB}") == b"done\n"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from renderer.values import images
 from renderer.values.cron import TIME_ZONE_INSIDE
 from renderer.values.defaults import with_defaults
 from renderer.values.endpoint import endpoint_url
@@ -651,3 +652,61 @@ def test_control_characters_are_refused(path: str, good: str, reason: str, where
     assert lines(restore_values(path, good)) == []
     bad = {"end": good + control, "start": control + good, "middle": good[:1] + control + good[1:]}[where]
     assert lines(restore_values(path, bad)) == [f"{path}: {json.dumps(bad)}: {reason}"]
+
+
+OBJECT_STORE_TAG = f"{BACKUP}.Images.ObjectStore.Tag"
+NOT_CHECKED = "so whether it has every program the pods' scripts call was not checked (docs/images.md)"
+
+
+def not_known(path: str, shown: str, image: str, knows: str) -> str:
+    return (f'{path}: "{shown}": the programs on the PATH of {image} are not known to this plugin (it knows '
+            f"{knows}), {NOT_CHECKED}")
+
+
+AWS_KNOWN = "the tags 2.0.6 to 2.36.7 of amazon/aws-cli"
+CRDB_KNOWN = "the tags v20.1.0 to v20.1.x of cockroachdb/cockroach"
+
+
+@pytest.mark.parametrize("part,image,expected", [
+    pytest.param("ObjectStore", {}, [], id="default-aws-cli-2.17.0"),
+    pytest.param("ObjectStore", {"Tag": "2.0.6"}, [], id="first-docker-image"),
+    pytest.param("ObjectStore", {"Tag": "2.27.51"}, [], id="amazonlinux-2023-without-find-or-jq"),
+    pytest.param("ObjectStore", {"Tag": "2.36.7" + DIGEST}, [], id="last-known-with-digest"),
+    pytest.param("ObjectStore", {"Repository": "public.ecr.aws/aws-cli/aws-cli"}, [], id="the-same-image-on-ecr"),
+    pytest.param("ObjectStore", {"Repository": "registry.example.com/mirror/aws-cli"}, [], id="a-mirror"),
+    pytest.param("ObjectStore", {"Tag": "2.36.8"},
+                 [not_known(OBJECT_STORE_TAG, "2.36.8", "amazon/aws-cli:2.36.8", AWS_KNOWN)], id="newer-than-known"),
+    pytest.param("ObjectStore", {"Tag": "2.0.5"},
+                 [not_known(OBJECT_STORE_TAG, "2.0.5", "amazon/aws-cli:2.0.5", AWS_KNOWN)], id="older-than-known"),
+    pytest.param("ObjectStore", {"Tag": "latest"},
+                 [not_known(OBJECT_STORE_TAG, "latest", "amazon/aws-cli:latest", AWS_KNOWN)], id="latest"),
+    pytest.param("ObjectStore", {"Tag": "v2.17.0"},
+                 [not_known(OBJECT_STORE_TAG, "v2.17.0", "amazon/aws-cli:v2.17.0", AWS_KNOWN)], id="not-its-tag-form"),
+    pytest.param("ObjectStore", {"Repository": "acme/s3-tools"},
+                 [not_known(f"{BACKUP}.Images.ObjectStore.Repository", "acme/s3-tools", "acme/s3-tools:2.17.0",
+                            "amazon/aws-cli and cockroachdb/cockroach")], id="another-image"),
+    pytest.param("Database", {"Tag": "v20.1.0"}, [], id="first-v20.1"),
+    pytest.param("Database", {"Tag": "v20.2.19"},
+                 [not_known(TAG, "v20.2.19", "cockroachdb/cockroach:v20.2.19", CRDB_KNOWN)], id="ubi-v20.2"),
+    pytest.param("Database", {"Tag": "20.1.17"}, unchecked("sql", "20.1.17"), id="not-a-release-tag-said-once"),
+])
+def test_image_warnings(part: str, image: dict[str, str], expected: list[str]) -> None:
+    """A tag renderer/values/images.py does not know is used, with a warning that it was not checked."""
+    values = with_value(f"{BACKUP}.Images", {part: image})
+    assert (lines(values), [str(w) for w in warnings(values)]) == ([], expected)
+
+
+@pytest.mark.parametrize("tag,expected", [
+    pytest.param("2.0.6", [f'{OBJECT_STORE_TAG}: "2.0.6": amazon/aws-cli:2.0.6 (built on amazonlinux:2) has no jq, '
+                           "which the pods' scripts call: use a tag that has it (docs/images.md)"], id="no-jq"),
+    pytest.param("2.27.51", [f'{OBJECT_STORE_TAG}: "2.27.51": amazon/aws-cli:2.27.51 (built on amazonlinux:2023) has '
+                             "no find or jq, which the pods' scripts call: use a tag that has them (docs/images.md)"],
+                 id="amazonlinux-2023-before-2.27.57"),
+    pytest.param("2.27.57", [], id="has-both"),
+    pytest.param("2.40.0", [], id="not-known-is-a-warning-not-a-refusal"),
+])
+def test_a_tag_known_to_lack_a_program_is_refused(monkeypatch: pytest.MonkeyPatch, tag: str,
+                                                  expected: list[str]) -> None:
+    """The rule, with scripts that would call find and jq (today's call neither: docs/images.md)."""
+    monkeypatch.setitem(images.NEEDS, images.AWS_CLI, images.NEEDS[images.AWS_CLI] | {"find", "jq"})
+    assert lines(with_value(f"{BACKUP}.Images", {"ObjectStore": {"Tag": tag}})) == expected

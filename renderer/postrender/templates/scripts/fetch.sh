@@ -14,7 +14,7 @@ elif [ -f "$WORK_DIR/dump/name" ]; then
     native_digest "$safety_key"
     [ "$files" -gt 0 ] || fail "the safety backup s3://$S3_BUCKET/$safety_key/ is empty: refusing to restore"
   else
-    put_verified "$WORK_DIR/$safety" "$safety_key"
+    put_verified "$WORK_DIR/$safety" "$safety_key" "$(value dump sha256)"
     files=1 size=$(value dump size) sha256=$(value dump sha256)
   fi
   safety_files=$files safety_size=$size safety_sha256=$sha256

@@ -112,8 +112,45 @@ FORMS
   done
   printf '%s' "$out" | sed 's/\(AWS_[A-Z_]*KEY[A-Z_]*=\)[^&'"'"' ]*/\1redacted/g'
 }
-# A JSON string (our own values only: names, versions, timestamps).
-json_string() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+# JSON_TEXT (awk): its input's bytes as ONE JSON string, the way Python's json.dumps(data.decode("utf-8",
+# "replace"), ensure_ascii=False) writes it (tests/unit/test_shell_lib.py holds it to that, on gawk and mawk):
+# '"' and '\' escaped, \n \r \t \b \f, the other control characters as \u00XX, valid UTF-8 as it is, and each
+# maximal invalid sequence as U+FFFD (Unicode 15, section 3.9, "U+FFFD Substitution of Maximal Subparts").
+# Neither image has a JSON tool: the AWS CLI image's jq came only with 2.27.57 (docs/images.md), and awk
+# is in both. Bytes, not characters: run with LC_ALL=C. It holds one line at a time, whatever the input's
+# size. The input ends with one extra byte (json_text adds it) so that a last newline is seen.
+JSON_TEXT='
+  function text(s,   out, i, n, b, need, j, c) {
+    out = ""; n = length(s)
+    for (i = 1; i <= n; i++) {
+      b = ord[substr(s, i, 1)]
+      if (b == 34) out = out "\\\""; else if (b == 92) out = out "\\\\"
+      else if (b >= 32 && b < 128) out = out substr(s, i, 1)
+      else if (b < 32) out = out (b in short ? short[b] : sprintf("\\u%04x", b))
+      else {
+        need = b >= 194 && b <= 223 ? 1 : b >= 224 && b <= 239 ? 2 : b >= 240 && b <= 244 ? 3 : 0
+        for (j = 1; j <= need && i + j <= n; j++) {
+          c = ord[substr(s, i + j, 1)]
+          if (c < 128 || c > 191) break
+          if (j == 1 && ((b == 224 && c < 160) || (b == 237 && c > 159) || (b == 240 && c < 144) || (b == 244 && c > 143))) break
+        }
+        if (need && j > need) { out = out substr(s, i, need + 1); i += need }
+        else { out = out "\357\277\275"; if (need) i += j - 1 }
+      }
+    }
+    return out
+  }
+  BEGIN {
+    for (b = 1; b < 256; b++) ord[sprintf("%c", b)] = b
+    short[8] = "\\b"; short[9] = "\\t"; short[10] = "\\n"; short[12] = "\\f"; short[13] = "\\r"
+    printf "\""
+  }
+  NR > 1 { printf "%s\\n", text(last) }
+  { last = $0 }
+  END { printf "%s\"", text(substr(last, 1, length(last) - 1)) }'
+# json_text: standard input as one JSON string (JSON_TEXT). json_string TEXT: TEXT as one JSON string.
+json_text() { { cat; printf .; } | LC_ALL=C awk "$JSON_TEXT"; }
+json_string() { printf '%s' "$1" | json_text; }
 # The value of a top-level field of a metadata object written by this tool (one field a line).
 meta_field() {
   sed -n -e "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" -e "s/^  \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$2"

@@ -29,9 +29,9 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   printf '  "started": "%s",\n  "finished": "%s",\n' "$started" "$finished"
   printf '  "durationSeconds": %s,\n' "$(($(date -u -d "$finished" +%s) - $(date -u -d "$started" +%s)))"
   printf '  "verdict": "%s",\n' "$verdict"
-  # The reason quotes what failed (psql's lines, in any encoding): jq makes it one JSON string, invalid
+  # The reason quotes what failed (psql's lines, in any encoding): json_text (lib.sh) makes it one JSON string, invalid
   # UTF-8 as U+FFFD, control characters escaped, so the record stays valid JSON and one field a line.
-  [ -z "$reason" ] || printf '  "reason": %s,\n' "$(jq -R -s . "$WORK_DIR/verdict/reason")"
+  [ -z "$reason" ] || printf '  "reason": %s,\n' "$(json_text < "$WORK_DIR/verdict/reason")"
   printf '  "expectedTables": {'
   if [ -f "$WORK_DIR/expected-tables" ]; then awk 'NR > 1 { printf ", " } { printf "%s", $0 }' "$WORK_DIR/expected-tables"; fi
   printf '},\n'

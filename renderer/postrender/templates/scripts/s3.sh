@@ -17,24 +17,38 @@ s3() {
   rm -f "$WORK_DIR/s3.stderr"
   return "$s3_status"
 }
-# put_verified FILE KEY: uploads FILE, reads it back and compares SHA-256; fails loudly otherwise.
+# put_verified FILE KEY [SHA256]: uploads FILE, reads it back as a stream (no second file on the pod's
+# disk) and compares its SHA-256 with SHA256 (what the step that wrote FILE recorded; FILE's own when not
+# given); fails loudly otherwise. A FILE that changed on the disk since SHA256 was taken fails the same way.
 put_verified() {
   log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"
   out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||
     fail "upload to s3://$S3_BUCKET/$2 failed: $out"
-  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$2" "$WORK_DIR/read-back" 2>&1) ||
-    fail "reading back s3://$S3_BUCKET/$2 failed: $out"
-  [ "$(sha256_of "$WORK_DIR/read-back")" = "$(sha256_of "$1")" ] ||
+  get_summed "$2" /dev/null "reading back s3://$S3_BUCKET/$2 failed"
+  [ "$sha256" = "${3:-$(sha256_of "$1")}" ] ||
     fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"
-  rm -f "$WORK_DIR/read-back"
 }
-# get KEY FILE: downloads one object.
-get() {
-  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" "$2" 2>&1) || fail "cannot download s3://$S3_BUCKET/$1: $out"
+# get_summed KEY FILE [WHAT]: downloads one object as a stream into FILE (/dev/null: nowhere) and sets
+# sha256 in the same pass over its bytes, and size (bytes, of FILE: its length, no read) unless FILE is
+# /dev/null; WHAT fails the step when the download or the write does (default "cannot download
+# s3://<bucket>/KEY"). Memory: the pipe's buffers, whatever the object's size. The exit status of each part
+# of the pipe goes through a file: POSIX sh (dash) has no pipefail.
+get_summed() {
+  rm -f "$WORK_DIR/get.status" "$WORK_DIR/tee.status"
+  # "a && echo 0 || echo $?": each part's status is written under -e too (a failing part alone would end the
+  # pipe's subshell before it could say how).
+  sha256=$({ s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" - 2> "$WORK_DIR/get.stderr" && echo 0 > "$WORK_DIR/get.status" ||
+      echo "$?" > "$WORK_DIR/get.status"; } |
+    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
+    sha256sum | cut -d' ' -f1)
+  [ "$(cat "$WORK_DIR/get.status")" = 0 ] || fail "${3:-cannot download s3://$S3_BUCKET/$1}: $(cat "$WORK_DIR/get.stderr")"
+  [ "$(cat "$WORK_DIR/tee.status")" = 0 ] ||
+    fail "${3:-cannot download s3://$S3_BUCKET/$1}: cannot write $2: $(cat "$WORK_DIR/tee.stderr")"
+  rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
+  if [ "$2" != /dev/null ]; then size=$(size_of "$2"); fi
 }
-# files_under DIR: the regular files under DIR, one path a line. The AWS CLI image has no find: it is
-# amazonlinux:2 with less, groff and jq added (aws/aws-cli docker/Dockerfile), and that base image has no
-# findutils (amazonlinux/container-images update-script/update.sh installs it before it uses find).
+# files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on
+# amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).
 files_under() {
   for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
     if [ -d "$f" ]; then files_under "$f"; elif [ -f "$f" ]; then printf '%s\n' "$f"; fi
@@ -202,16 +216,75 @@ latest_backup() {
   [ "${1:-}" = any ] || fail "$b_mixed: name the one to restore (Restore.Backup), or give each cluster its own S3Prefix"
   log "WARNING: $b_mixed: drilling the newest of them all, $(cat "$WORK_DIR/latest")"
 }
-# NOT_CREATED (jq 1.5, the AWS CLI image's): the names (as JSON) of the tables the metadata counts that no
-# "CREATE TABLE <name> (" in the SQL text creates, the name bare or quoted ("" for "), after a schema or
-# not. jq decodes the names: no name is split, and none is read as a pattern.
-# shellcheck disable=SC2016  # $sql, $meta... are jq's variables, not the shell's
-NOT_CREATED='("\n" + .) as $sql | ($meta[0].tables // {}) | keys[] | . as $name
-  | [$name, "\"" + ($name | split("\"") | join("\"\"")) + "\""] as $forms
-  | select([$sql | split("\nCREATE TABLE ")[1:][] as $created | $forms[] as $form
-      | $created | index("." + $form + " (") as $at
-      | startswith($form + " (") or ($at != null and (.[:$at] | test("^[A-Za-z_][A-Za-z0-9_]*$")))] | any | not)
-  | tojson'
+# NOT_CREATED (awk, LC_ALL=C; arguments: the expected-tables file, then the SQL text): the names, as the
+# metadata counts them (JSON), of the tables that no "CREATE TABLE <name> (" in the SQL text creates, the
+# name bare or quoted ("" for "), after a schema (an identifier and ".") or not. The names are decoded from
+# JSON (\uXXXX, surrogate pairs, \n...) into the bytes the dump writes, so no name is split and none is read
+# as a pattern. It streams: one line of the dump at a time, plus, after each "CREATE TABLE " line, the next
+# bytes up to the longest name's length (a quoted name may hold a newline), and it stops reading as soon
+# as every counted table is seen (both dumps write every CREATE TABLE before the data). Memory: the
+# longest line of the dump (one row) and the names, whatever the dump's size.
+NOT_CREATED='
+  function hex(h,   v, i) { v = 0; for (i = 1; i <= 4; i++) v = v * 16 + index("0123456789abcdef", tolower(substr(h, i, 1))) - 1; return v }
+  function utf8(cp) {
+    if (cp < 128) return sprintf("%c", cp)
+    if (cp < 2048) return sprintf("%c%c", 192 + int(cp / 64), 128 + cp % 64)
+    if (cp < 65536) return sprintf("%c%c%c", 224 + int(cp / 4096), 128 + int(cp / 64) % 64, 128 + cp % 64)
+    return sprintf("%c%c%c%c", 240 + int(cp / 262144), 128 + int(cp / 4096) % 64, 128 + int(cp / 64) % 64, 128 + cp % 64)
+  }
+  function unjson(s,   out, i, n, c, cp, low) {
+    out = ""; n = length(s)
+    for (i = 1; i <= n; i++) {
+      c = substr(s, i, 1)
+      if (c != "\\") { out = out c; continue }
+      c = substr(s, ++i, 1)
+      if (c == "n") out = out "\n"; else if (c == "t") out = out "\t"; else if (c == "r") out = out "\r"
+      else if (c == "b") out = out "\b"; else if (c == "f") out = out "\f"
+      else if (c == "u") {
+        cp = hex(substr(s, i + 1, 4)); i += 4
+        if (cp >= 55296 && cp < 56320 && substr(s, i + 1, 2) == "\\u") {
+          low = hex(substr(s, i + 3, 4))
+          if (low >= 56320 && low < 57344) { cp = 65536 + (cp - 55296) * 1024 + low - 56320; i += 6 }
+        }
+        out = out utf8(cp)
+      } else out = out c
+    }
+    return out
+  }
+  # A "CREATE TABLE " head: whether what comes before one of its " (" is a counted name, bare or quoted,
+  # after a schema or not.
+  function check(head,   rest, at, name, n, keys, k) {
+    rest = head
+    while ((at = index(rest, " (")) > 0) {
+      name = substr(head, 1, length(head) - length(rest) + at - 1)
+      if (!(name in form) && match(name, /^[A-Za-z_][A-Za-z0-9_]*\./)) name = substr(name, RLENGTH + 1)
+      if (name in form) { n = split(form[name], keys, SUBSEP); for (k = 1; k <= n; k++) if (!(keys[k] in created)) { created[keys[k]] = 1; left-- } }
+      rest = substr(rest, at + 2)
+    }
+  }
+  FILENAME == ARGV[1] {
+    key = substr($0, 1, match($0, /: [0-9]+$/) - 1)
+    name = unjson(substr(key, 2, length(key) - 2)); quoted = name; gsub(/"/, "\"\"", quoted)
+    # Two names may share a form (a name "b" bare is the name b quoted): a form lists every name it may be.
+    form[name] = (name in form ? form[name] SUBSEP : "") key
+    quoted = "\"" quoted "\""; form[quoted] = (quoted in form ? form[quoted] SUBSEP : "") key
+    order[++tables] = key
+    if (length(quoted) + 258 > longest) longest = length(quoted) + 258
+    left = tables
+    next
+  }
+  {
+    for (h = 1; h <= heads; h++) if (length(head[h]) < longest) head[h] = substr(head[h] "\n" $0, 1, longest)
+    if (substr($0, 1, 13) == "CREATE TABLE ") head[++heads] = substr($0, 14)
+    kept = 0
+    for (h = 1; h <= heads; h++) if (length(head[h]) >= longest) check(head[h]); else head[++kept] = head[h]
+    heads = kept
+    if (left <= 0) exit
+  }
+  END {
+    for (h = 1; h <= heads; h++) check(head[h])
+    for (t = 1; t <= tables; t++) if (!(order[t] in created)) print order[t]
+  }'
 # verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks
 # that it describes KEY of this release and namespace (a pair copied over another key, or another
 # release's or namespace's backup, is refused before anything is read or dropped); writes the row counts
@@ -254,7 +327,7 @@ verify_backup() {
   fi
   # Checked before anything is dropped or imported: every table the metadata counts is created by the dump.
   if [ -f "$WORK_DIR/expected-tables" ] && [ "$format" = sql ]; then
-    missing=$(jq -R -s -r --slurpfile meta "$WORK_DIR/restore.json" "$NOT_CREATED" "$WORK_DIR/restore.sql" 2>&1) ||
+    missing=$(LC_ALL=C awk "$NOT_CREATED" "$WORK_DIR/expected-tables" "$WORK_DIR/restore.sql" 2>&1) ||
       fail "cannot read the tables of s3://$S3_BUCKET/$1.json: $missing"
     [ -z "$missing" ] ||
       fail "s3://$S3_BUCKET/$1 creates no table $missing, which its metadata counts: the backup is damaged"
@@ -264,9 +337,7 @@ verify_backup() {
 # where it is) and sets size and sha256 (verify_backup).
 read_backup() {
   case $format in
-    sql)
-      get "$1" "$WORK_DIR/restore.sql"
-      size=$(size_of "$WORK_DIR/restore.sql") sha256=$(sha256_of "$WORK_DIR/restore.sql") ;;
+    sql) get_summed "$1" "$WORK_DIR/restore.sql" ;;
     native) native_digest "$1" ;;
     *) fail "s3://$S3_BUCKET/$1 has format \"$format\"; this $purpose Job reads \"sql\" and \"native\"" ;;
   esac
