@@ -926,6 +926,7 @@ SCRIPTS = {
         "# Neither image has a JSON tool: the AWS CLI image's jq came only with 2.27.57 (docs/images.md), and awk\n"
         "# is in both. Bytes, not characters: run with LC_ALL=C. It holds one line at a time, whatever the input's\n"
         '# size. The input ends with one extra byte (json_text adds it) so that a last newline is seen.\n'
+        "# shellcheck disable=SC2016  # $0, $1... are awk's, not the shell's\n"
         "JSON_TEXT='\n"
         '  function text(s,   out, i, n, b, need, j, c) {\n'
         '    out = ""; n = length(s)\n'
@@ -1158,9 +1159,8 @@ SCRIPTS = {
         '  rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"\n'
         '  if [ "$2" != /dev/null ]; then size=$(size_of "$2"); fi\n'
         '}\n'
-        '# files_under DIR: the regular files under DIR, one path a line. The AWS CLI image has no find: it is\n'
-        '# amazonlinux:2 with less, groff and jq added (aws/aws-cli docker/Dockerfile), and that base image has no\n'
-        '# findutils (amazonlinux/container-images update-script/update.sh installs it before it uses find).\n'
+        '# files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on\n'
+        '# amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).\n'
         'files_under() {\n'
         '  for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do\n'
         '    if [ -d "$f" ]; then files_under "$f"; elif [ -f "$f" ]; then printf \'%s\\n\' "$f"; fi\n'
@@ -1336,6 +1336,7 @@ SCRIPTS = {
         "# bytes up to the longest name's length (a quoted name may hold a newline), and it stops reading as soon\n"
         '# as every counted table is seen (both dumps write every CREATE TABLE before the data). Memory: the\n'
         "# longest line of the dump (one row) and the names, whatever the dump's size.\n"
+        "# shellcheck disable=SC2016  # $0, $1... are awk's, not the shell's\n"
         "NOT_CREATED='\n"
         '  function hex(h,   v, i) { v = 0; for (i = 1; i <= 4; i++) v = v * 16 + index("0123456789abcdef", tolower(substr(h, i, 1))) - 1; return v }\n'
         '  function utf8(cp) {\n'

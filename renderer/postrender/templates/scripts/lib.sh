@@ -119,6 +119,7 @@ FORMS
 # Neither image has a JSON tool: the AWS CLI image's jq came only with 2.27.57 (docs/images.md), and awk
 # is in both. Bytes, not characters: run with LC_ALL=C. It holds one line at a time, whatever the input's
 # size. The input ends with one extra byte (json_text adds it) so that a last newline is seen.
+# shellcheck disable=SC2016  # $0, $1... are awk's, not the shell's
 JSON_TEXT='
   function text(s,   out, i, n, b, need, j, c) {
     out = ""; n = length(s)

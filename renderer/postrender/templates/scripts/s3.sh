@@ -224,6 +224,7 @@ latest_backup() {
 # bytes up to the longest name's length (a quoted name may hold a newline), and it stops reading as soon
 # as every counted table is seen (both dumps write every CREATE TABLE before the data). Memory: the
 # longest line of the dump (one row) and the names, whatever the dump's size.
+# shellcheck disable=SC2016  # $0, $1... are awk's, not the shell's
 NOT_CREATED='
   function hex(h,   v, i) { v = 0; for (i = 1; i <= 4; i++) v = v * 16 + index("0123456789abcdef", tolower(substr(h, i, 1))) - 1; return v }
   function utf8(cp) {
