@@ -21,7 +21,6 @@ FIRST_BACKUP_HASH_LENGTH = 8  # hex digits of the first backup Job's name (injec
 DATABASE_NAME = "malbork"
 ALERTS_PATH = "enclaveos-chart.Backup.Alerts"
 DEFAULT_DATABASE_PORT = 26257
-BACKUP_DEADLINE_SECONDS = 21600  # the backup Job's activeDeadlineSeconds, which its three tries share
 
 
 class Image:

@@ -171,10 +171,9 @@ def _given_or_default(values: dict[str, Any], path: str) -> tuple[Any, bool]:
     given = lookup(values, *keys)
     if given is not None:
         return given, True
-    node: dict[str, Any] = load_schema()
-    for key in keys:
-        node = resolve(load_schema(), node)["properties"][key]
-    return node.get("default"), False
+    from renderer.values.defaults import schema_default
+
+    return schema_default(path), False
 
 
 def _whole(value: Any) -> bool:
