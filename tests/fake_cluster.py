@@ -50,7 +50,7 @@ BACKUP_CRONJOB: dict[str, Any] = {
     "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "backup"}}
 
 
-# The drill CronJob as the post-renderer renders it (issue 18: weekly, Sunday 03:00, the backup's deadlines),
+# The drill CronJob as the post-renderer renders it (issue 18: weekly, Sunday 03:00; the default deadlines),
 # made with the release.
 DRILL_CRONJOB: dict[str, Any] = {
     **BACKUP_CRONJOB, "schedule": "0 3 * * 0", "lastScheduleTime": "2026-11-22T03:00:00Z",

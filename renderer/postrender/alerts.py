@@ -23,7 +23,8 @@ only their proof is missing.
 
 Threshold, in seconds, per CronJob: its schedule's longest gap between two runs in its time zone
 (renderer/values/schedule_gap.py) + `StartingDeadlineSeconds` (a run may start that late and
-still run) + the Job's `activeDeadlineSeconds` (a run may take that long). While every run
+still run) + the Job's `activeDeadlineSeconds` (a run may take that long: `Backup.ActiveDeadlineSeconds`
+for the backup, `Backup.Drill.ActiveDeadlineSeconds` for the drill). While every run
 succeeds, the last success is never older than that; each alert's `for:` comes on top.
 A suspended CronJob (`Suspend`, or restore mode) raises neither the stale nor the never-succeeded
 alert. The first backup Job made at install is not owned by the CronJob: the rules ignore it.
@@ -31,7 +32,7 @@ alert. The first backup Job made at install is not owned by the CronJob: the rul
 
 from __future__ import annotations
 
-from renderer.postrender.settings import BACKUP_DEADLINE_SECONDS, Settings
+from renderer.postrender.settings import Settings
 from renderer.values.schedule_gap import duration_text, promised_seconds
 
 STATUS_COMMAND = "helm datashield-restore {release} -n {namespace} --status"
@@ -77,7 +78,7 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
     if not settings.drill_enabled:
         return (backup,)
     drill = Watched(name="RestoreDrill", cronjob=settings.drill_cronjob_name, schedule=settings.drill_schedule,
-                    gap_seconds=settings.drill_gap_seconds, deadline_seconds=BACKUP_DEADLINE_SECONDS,
+                    gap_seconds=settings.drill_gap_seconds, deadline_seconds=settings.drill_deadline_seconds,
                     what="restore drill", runs="the newest backup is not proven to restore (its drill record says why)",
                     severities=("warning", "warning", "critical"))
     return backup, drill

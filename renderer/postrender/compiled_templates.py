@@ -265,10 +265,11 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '      value: /cockroach-certs')
     if rt.attr(step_, 'object_store'):
         out.append('\n'
-                   "    # At most this long for one call to the object store (s3.sh): far inside the Jobs'\n"
-                   "    # activeDeadlineSeconds (21600), which a backup's three tries share.\n"
+                   '    # At most this long for one call to the object store (s3.sh): Backup.S3CallTimeoutSeconds,\n'
+                   "    # smaller than the Job's activeDeadlineSeconds (checked with the values).\n"
                    '    - name: S3_CALL_TIMEOUT\n'
-                   '      value: "1800"')
+                   '      value: ')
+        out.append(str(rt.q(rt.string(rt.attr(s_, 's3_call_timeout_seconds')))))
     if rt.attr(step_, 'scratch'):
         out.append('\n'
                    '    - name: SCRATCH_DIR\n'
@@ -458,7 +459,7 @@ def render_drill_cronjob_yaml(ctx: Context) -> str:
                '      # A failed drill is a verdict (written beside the backup), not something to try again.\n'
                '      backoffLimit: 0\n'
                '      activeDeadlineSeconds: ')
-    out.append(str(rt.attr(rt.context(ctx, 's'), 'backup_deadline_seconds')))
+    out.append(str(rt.attr(rt.context(ctx, 's'), 'drill_deadline_seconds')))
     out.append('\n'
                '      ')
     out.append(str(rt.indent(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'drill'), 6)))
@@ -512,7 +513,10 @@ def render_restore_job_yaml(ctx: Context) -> str:
                'spec:\n'
                '  # A restore that failed half-way is not retried on its own: the operator decides.\n'
                '  backoffLimit: 0\n'
-               '  activeDeadlineSeconds: 21600\n'
+               '  # Restore.ActiveDeadlineSeconds: the safety dump, the download and the import together.\n'
+               '  activeDeadlineSeconds: ')
+    out.append(str(rt.attr(rt.context(ctx, 's'), 'restore_deadline_seconds')))
+    out.append('\n'
                '  ')
     out.append(str(rt.indent(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'restore'), 2)))
     out.append('\n')

@@ -21,7 +21,6 @@ FIRST_BACKUP_HASH_LENGTH = 8  # hex digits of the first backup Job's name (injec
 DATABASE_NAME = "malbork"
 ALERTS_PATH = "enclaveos-chart.Backup.Alerts"
 DEFAULT_DATABASE_PORT = 26257
-BACKUP_DEADLINE_SECONDS = 21600  # the backup Job's activeDeadlineSeconds, which its three tries share
 
 
 class Image:
@@ -54,6 +53,7 @@ class Settings:
         "database_port",
         "database_selector",
         "drill_cronjob_name",
+        "drill_deadline_seconds",
         "drill_enabled",
         "drill_gap_seconds",
         "drill_schedule",
@@ -70,12 +70,14 @@ class Settings:
         "release",
         "resources",
         "restore_backup",
+        "restore_deadline_seconds",
         "restore_enabled",
         "restore_job_name",
         "restore_manager_nodes",
         "restore_run_id",
         "retention",
         "run_gap_seconds",
+        "s3_call_timeout_seconds",
         "schedule",
         "secret_name",
         "service_account",
@@ -119,7 +121,10 @@ class Settings:
                  first_backup: bool,  # the first backup's Job: backups configured, Backup.FirstBackup, not restore mode
                  first_backup_job_prefix: str,  # its name without the hash of its spec
                  warnings: tuple[str, ...],  # shown on stderr and kept as an annotation of the injected objects
-                 backup_deadline_seconds: int = BACKUP_DEADLINE_SECONDS,
+                 backup_deadline_seconds: int,  # Backup.ActiveDeadlineSeconds: the backup Job's, its tries share it
+                 drill_deadline_seconds: int,  # Backup.Drill.ActiveDeadlineSeconds: the drill Job's
+                 restore_deadline_seconds: int,  # Restore.ActiveDeadlineSeconds: the restore Job's
+                 s3_call_timeout_seconds: int,  # Backup.S3CallTimeoutSeconds: one object store call (scripts/s3.sh)
                  alerts_enabled: bool = False,  # the PrometheusRule (renderer/postrender/alerts.py)
                  alert_labels: dict[str, str] | None = None,  # extra labels of the rule, for Prometheus' ruleSelector
                  alert_for: str = "",  # Prometheus duration of each alert's `for:`
@@ -163,6 +168,9 @@ class Settings:
         self.first_backup_job_prefix = first_backup_job_prefix
         self.warnings = warnings
         self.backup_deadline_seconds = backup_deadline_seconds
+        self.drill_deadline_seconds = drill_deadline_seconds
+        self.restore_deadline_seconds = restore_deadline_seconds
+        self.s3_call_timeout_seconds = s3_call_timeout_seconds
         self.alerts_enabled = alerts_enabled
         self.alert_labels = alert_labels
         self.alert_for = alert_for
@@ -190,6 +198,10 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         time_zone=backup["TimeZone"],
         suspend=backup["Suspend"],
         starting_deadline_seconds=backup["StartingDeadlineSeconds"],
+        backup_deadline_seconds=int(backup["ActiveDeadlineSeconds"]),  # a whole float (7.0) passes the schema
+        drill_deadline_seconds=int(backup["Drill"]["ActiveDeadlineSeconds"]),
+        restore_deadline_seconds=int(restore["ActiveDeadlineSeconds"]),
+        s3_call_timeout_seconds=int(backup["S3CallTimeoutSeconds"]),
         retention=backup["Retention"],
         format=backup["Format"],
         endpoint=_endpoint(s3),

@@ -33,6 +33,8 @@ from renderer.errors import (
     InvalidArguments,
 )
 from renderer.restore.plan import (
+    JOB_END_MARGIN,
+    MANAGER_READY_SECONDS,
     BackupConfig,
     Request,
     source_argument,
@@ -68,6 +70,13 @@ same command run again follows it.
 written, read back and deleted), the CronJob and its Jobs, the newest complete backup's
 age against the schedule, and the restore drills (the last one, and a successful one within
 the drill schedule); its last line is the verdict: OK, WARNING: <reasons> or FAILING: <reasons>.
+
+How long it waits: for a Job (the restore's, --backup-now's, --drill-now's), as long as Kubernetes
+lets the Job run (its activeDeadlineSeconds: enclaveos-chart.Restore.ActiveDeadlineSeconds for the
+restore) and 600 s more; for the manager to be ready, 3600 s. --timeout S replaces both; a restore
+whose --timeout is shorter than its Job may run says so before the confirmation: if the command
+stops waiting, the Job goes on and the manager stays at 0 replicas until the same command, run
+again, follows it.
 
 --drill-now restores the newest complete backup into a throwaway database inside the drill
 pod (never the production database) and compares its row counts with the backup's; the
@@ -144,8 +153,11 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     parser.add_argument("--replicas", type=_positive, metavar="N",
                         help="the manager's replica count after the restore (default: the count it has now)")
-    parser.add_argument("--timeout", type=_positive, default=3600, metavar="SECONDS",
-                        help="how long to wait for the Job, and for the manager to be ready (default 3600)")
+    parser.add_argument("--timeout", type=_positive, metavar="SECONDS",
+                        help="the most to wait for the Job, and for the manager to be ready (default: the Job's "
+                             f"activeDeadlineSeconds and {JOB_END_MARGIN} s more, so that the command never gives "
+                             f"up on a Job Kubernetes still runs; {MANAGER_READY_SECONDS} for the manager); a "
+                             "restore warns when it is shorter than the restore Job may run")
     parser.add_argument("--verify", action="store_true", help="with --list: read every backup and check its SHA-256")
     parser.add_argument("--s3-endpoint", metavar="URL",
                         help="the object store as reachable from this machine, when the release's "

@@ -7,12 +7,14 @@ the values are checked against the values schema, which schema_tools.py reads fr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from renderer.edges.cluster import Cluster, Release, Workload
 from renderer.postrender.inject import RESTORE_ANNOTATION
 from renderer.restore.backups import Backup
+from renderer.values.defaults import schema_default
 from renderer.values.endpoint import endpoint_url
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
@@ -24,6 +26,15 @@ BUSY_STATES = ("pending-install", "pending-upgrade", "pending-rollback", "uninst
 HELM4_POSTRENDERER = "datashield-backup"
 DRILL_SCHEDULE = "0 3 * * 0"  # the schema's default of enclaveos-chart.Backup.Drill.CronSchedule (issue 18)
 UPLOAD_FOLDER = "uploaded"  # under the prefix: never taken for a scheduled backup, never touched by retention
+RESTORE_DEADLINE_PATH = "enclaveos-chart.Restore.ActiveDeadlineSeconds"
+# Seconds this command waits for a Job beyond its activeDeadlineSeconds before it gives up on it. Kubernetes
+# counts the deadline from the Job's start, which the helm upgrade made just before the wait began; when it
+# passes, the Job controller fails the Job at once and its pod gets its grace period to stop (30 s by
+# default), while a pause of the cluster's API may hold this command's reads back for up to
+# retry.RETRY_SECONDS (300 s). 600 s covers both, twice the second: past it, a Job still shown as running
+# is no longer one Kubernetes will let run.
+JOB_END_MARGIN = 600
+MANAGER_READY_SECONDS = 3600  # the wait for the manager's rollout when --timeout is not given
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class Request:
     chart_version: str | None
     unsafe_sgx: bool
     replicas: int | None
-    timeout: int  # seconds, for the restore Job and for the manager to become ready
+    timeout: int | None  # --timeout, seconds: the most to wait for the restore Job and for the manager; None: job_wait
     run_id: str
     again: tuple[str, ...] = ()  # the command line that retries this restore, as the user typed it
 
@@ -55,6 +66,12 @@ class BackupConfig:
     starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
     drill_enabled: bool = True  # enclaveos-chart.Backup.Drill.Enabled
     drill_schedule: str = DRILL_SCHEDULE  # enclaveos-chart.Backup.Drill.CronSchedule, run in time_zone
+    # The Jobs' activeDeadlineSeconds, as the values give them (else the schema's defaults).
+    backup_deadline: int = field(
+        default_factory=partial(schema_default, "enclaveos-chart.Backup.ActiveDeadlineSeconds"))
+    drill_deadline: int = field(
+        default_factory=partial(schema_default, "enclaveos-chart.Backup.Drill.ActiveDeadlineSeconds"))
+    restore_deadline: int = field(default_factory=partial(schema_default, RESTORE_DEADLINE_PATH))
 
     def where(self) -> str:
         return f"s3://{self.bucket}/{base_of(self.prefix)}"
@@ -86,6 +103,7 @@ class Plan:
     upload: Upload | None = None
     manager_nodes: tuple[str, ...] | None = None  # where the manager runs now; None: keep the recorded ones
     warnings: tuple[str, ...] = ()  # what the operator should know before going on (not reasons to refuse)
+    job_wait: int = MANAGER_READY_SECONDS  # seconds to wait for the restore Job (job_wait)
 
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release.name, "namespace": self.release.namespace, "chart": self.release.chart,
@@ -94,7 +112,7 @@ class Plan:
                            "created": self.backup.created, "managerNodes": self.backup.manager_nodes},
                 "replicas": self.replicas, "resumed": self.resumed, "manager": self.manager, "job": self.job,
                 "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes),
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "jobWaitSeconds": self.job_wait}
 
 
 LOCAL_FORMS = ("./", "../", "/", "~")
@@ -199,7 +217,30 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
                         schedule=str(backup.get("CronSchedule") or ""), time_zone=str(backup.get("TimeZone") or "UTC"),
                         starting_deadline=int(backup.get("StartingDeadlineSeconds") or 0),
                         drill_enabled=drill.get("Enabled") is not False,
-                        drill_schedule=str(drill.get("CronSchedule") or DRILL_SCHEDULE)), []
+                        drill_schedule=str(drill.get("CronSchedule") or DRILL_SCHEDULE),
+                        backup_deadline=int(backup["ActiveDeadlineSeconds"]),
+                        drill_deadline=int(drill.get("ActiveDeadlineSeconds") or
+                                           schema_default("enclaveos-chart.Backup.Drill.ActiveDeadlineSeconds")),
+                        restore_deadline=int(full["enclaveos-chart"]["Restore"]["ActiveDeadlineSeconds"])), []
+
+
+def job_wait(timeout: int | None, deadline: int) -> tuple[int, str | None]:
+    """How long to wait for the restore Job, whose activeDeadlineSeconds is `deadline` (the values'
+    Restore.ActiveDeadlineSeconds), and a warning for an explicit --timeout that may give up first.
+
+    Without --timeout: the deadline plus JOB_END_MARGIN, so the command never gives up on a Job that
+    Kubernetes still runs. An explicit --timeout is kept (a script may need the command back by
+    then), with a warning when it is shorter than that: the command would stop waiting while the
+    Job goes on, the manager at 0 replicas until the same command, run again, follows the Job."""
+    wait = deadline + JOB_END_MARGIN
+    if timeout is None:
+        return wait, None
+    if timeout >= wait:
+        return timeout, None
+    return timeout, (f"--timeout {timeout} is shorter than the restore Job may run ({RESTORE_DEADLINE_PATH} "
+                     f"{deadline} s, and {JOB_END_MARGIN} s for Kubernetes to stop it): if it still runs then, "
+                     "this command stops waiting, the Job goes on, and THE MANAGER STAYS AT 0 REPLICAS until "
+                     f"the same command, run again, follows it to its end; without --timeout it waits {wait} s")
 
 
 def secret_reasons(name: str, data: dict[str, str] | None) -> list[str]:
@@ -292,7 +333,8 @@ def commands(cluster: Cluster, request: Request, post: list[str], backup: Backup
     back = cluster.helm_argv(
         "upgrade", request.release, *chart, "--reuse-values", "--set", "enclaveos-chart.Restore.Enabled=false",
         "--set", f"enclaveos-chart.Manager.ReplicaCount={replicas}", *post)
-    rollout = cluster.kubectl_argv("rollout", "status", f"deployment/{manager}", f"--timeout={request.timeout}s")
+    ready = request.timeout or MANAGER_READY_SECONDS
+    rollout = cluster.kubectl_argv("rollout", "status", f"deployment/{manager}", f"--timeout={ready}s")
     return restore_mode, back, rollout
 
 

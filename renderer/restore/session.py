@@ -32,6 +32,8 @@ from renderer.restore.drills import DrillState, Record, newest, preflight_warnin
 from renderer.restore.drills import state as drill_state
 from renderer.restore.local_file import read_local
 from renderer.restore.plan import (
+    JOB_END_MARGIN,
+    MANAGER_READY_SECONDS,
     BackupConfig,
     Plan,
     Request,
@@ -41,6 +43,7 @@ from renderer.restore.plan import (
     commands,
     describe,
     is_local,
+    job_wait,
     local_backup,
     local_path,
     post_renderer,
@@ -253,13 +256,16 @@ class Session:
             warnings += [warning] if warning else []
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
+        wait, short = job_wait(request.timeout, config.restore_deadline)
+        warnings += [short] if short else []
         post = post_renderer(helm_major, self.plugin_dir)
         manager_nodes = None if resumed else running
         restore_mode, back, rollout = commands(cluster, request, post, backup, replicas, manager_name, manager_nodes)
         return Plan(release=release, backup=backup, bucket=config.bucket, replicas=replicas, resumed=resumed,
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
-                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes, warnings=tuple(warnings))
+                    notes=tuple(notes), upload=upload, manager_nodes=manager_nodes, warnings=tuple(warnings),
+                    job_wait=wait)
 
     @staticmethod
     def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:
@@ -373,7 +379,7 @@ class Session:
             return [*(saved.lines() if saved else []), *(dropped or []), *state,
                     advice[0] if failed else f"to follow the Job and finish the restore: {_again(request)}", *back]
 
-        lines, unread = self._wait_for_job(plan.job, request.timeout, "the restore Job", left)
+        lines, unread = self._wait_for_job(plan.job, plan.job_wait, "the restore Job", left)
         saved = from_log(lines)
         if saved is None or unread:
             saved = self._safety_in_bucket(plan, run_id, "the Job's log " + (
@@ -530,21 +536,22 @@ class Session:
                                                                                    [*lines, "  (none)"]))
         return 0
 
-    def backup_now(self, release_name: str, timeout: int) -> int:
+    def backup_now(self, release_name: str, timeout: int | None) -> int:
         """A backup Job from the backup CronJob now, followed to its end (--backup-now)."""
         return self._cronjob_now(release_name, "backup", "the backup Job", timeout)
 
-    def drill_now(self, release_name: str, timeout: int) -> int:
+    def drill_now(self, release_name: str, timeout: int | None) -> int:
         """A restore drill Job from the drill CronJob now, followed to its end (--drill-now); a failed
         drill fails the run with its `[step] FAILED:` line."""
         return self._cronjob_now(release_name, "drill", "the drill Job", timeout)
 
-    def _cronjob_now(self, release_name: str, component: str, what: str, timeout: int) -> int:
+    def _cronjob_now(self, release_name: str, component: str, what: str, timeout: int | None) -> int:
         """`kubectl create job <release>-enclaveos-<component>-<mmddHHMMSS> --from=cronjob/...`, then
         its log followed until it ends; raises StepFailed (exit 1) when it cannot start or fails, and
         Refused (exit 5, nothing started) when the CronJob is suspended: restore mode suspends both
         CronJobs, and a backup then would dump a database that may be half restored (a Job made by
-        `kubectl create job --from` runs whatever the CronJob's `suspend` says)."""
+        `kubectl create job --from` runs whatever the CronJob's `suspend` says). Without `timeout`, it
+        waits the Job's activeDeadlineSeconds (the CronJob's) and plan.JOB_END_MARGIN, as the restore does."""
         cronjob = f"{release_name}-enclaveos-{component}"
         job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
         self.progress.total = 2
@@ -559,6 +566,9 @@ class Session:
                                "enclaveos-chart.Backup.Suspend is true): finish the restore "
                                "first, or upgrade the release with Backup.Suspend=false"])
             self.cluster.run_to_end(self.cluster.kubectl_argv("create", "job", job, f"--from=cronjob/{cronjob}"))
+        if timeout is None:
+            deadline = found.active_deadline if found is not None else None
+            timeout = deadline + JOB_END_MARGIN if deadline else MANAGER_READY_SECONDS
         with self.progress.step(2, f"wait for Job {job}"):
             self._wait_for_job(job, timeout, what, lambda lines, failed: [*([] if failed else [goes_on]), logs])
         return 0

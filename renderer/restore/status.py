@@ -10,13 +10,14 @@ success, the next run computed from the schedule in its zone, the Jobs running n
 Job and the last FAILED line of its log); the newest complete backup (the rule of `latest`) and its
 age against what the schedule promises: the longest gap between two runs of the schedule
 (values/schedule_gap.py) plus the time a run may start late (startingDeadlineSeconds) and run
-(the Job's activeDeadlineSeconds). The restore drills (issue 18), when the values leave them on
-(`enclaveos-chart.Backup.Drill.Enabled`): the drill CronJob `<release>-enclaveos-drill`, the last drill
-over all the release's backups (its drill record: backup, time, age, verdict, reason;
-renderer/restore/drills.py) and the newest successful one against the drill schedule's promise, made
-the same way (`Drill.CronSchedule` in `Backup.TimeZone`, StartingDeadlineSeconds, and the drill Job's
-6 h deadline); a drill CronJob younger than that promise has promised nothing yet: the facts say
-when its first drill is due. Drills turned off are a fact, not a finding.
+(the Job's activeDeadlineSeconds: the CronJob's own, else the values' `Backup.ActiveDeadlineSeconds`).
+The restore drills (issue 18), when the values leave them on (`enclaveos-chart.Backup.Drill.Enabled`):
+the drill CronJob `<release>-enclaveos-drill`, the last drill over all the release's backups (its drill
+record: backup, time, age, verdict, reason; renderer/restore/drills.py) and the newest successful one
+against the drill schedule's promise, made the same way (`Drill.CronSchedule` in `Backup.TimeZone`,
+StartingDeadlineSeconds, and the drill Job's deadline: the drill CronJob's own, else the values'
+`Backup.Drill.ActiveDeadlineSeconds`); a drill CronJob younger than that promise has promised nothing
+yet: the facts say when its first drill is due. Drills turned off are a fact, not a finding.
 
 The verdict, its last line, and the exit code:
 
@@ -48,7 +49,6 @@ from typing import Any
 from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
-from renderer.postrender.settings import BACKUP_DEADLINE_SECONDS
 from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key
 from renderer.restore.drills import DrillState, Record, records
@@ -253,7 +253,7 @@ class StatusCheck:
         if schedule_problems(schedule):
             return
         starting = (cronjob.starting_deadline if cronjob else None) or config.starting_deadline
-        running = (cronjob.active_deadline if cronjob else None) or 0
+        running = (cronjob.active_deadline if cronjob else None) or config.backup_deadline
         promise = _Promise(schedule, zone, starting, running)
         facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
         if age > promise.seconds:
@@ -279,7 +279,8 @@ class StatusCheck:
                         "with the post-renderer datashield-backup, or turn drills off: "
                         "enclaveos-chart.Backup.Drill.Enabled=false)")
         promise = None if schedule_problems(config.drill_schedule) else _Promise(
-            config.drill_schedule, config.time_zone, config.starting_deadline, BACKUP_DEADLINE_SECONDS)
+            config.drill_schedule, config.time_zone, config.starting_deadline,
+            (cronjob.active_deadline if cronjob else None) or config.drill_deadline)
         if promise:
             facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
         if read is None or read.backups is None:

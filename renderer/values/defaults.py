@@ -22,6 +22,15 @@ def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def schema_default(path: str) -> Any:
+    """The schema's default of the value at the dotted `path` (None when it has none)."""
+    schema = load_schema()
+    node = schema
+    for key in path.split("."):
+        node = resolve(schema, node)["properties"][key]
+    return resolve(schema, node).get("default")
+
+
 def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -> None:
     for key, declared in node.get("properties", {}).items():
         sub = resolve(schema, declared)

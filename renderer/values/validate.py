@@ -6,6 +6,14 @@ schedule (renderer/values/cron.py), the time zone, the endpoint URL, which value
 must come together, and which backup format works with which CockroachDB image.
 Nothing here raises or prints: it returns `Problem`s.
 
+The object store's call bound and the Jobs' deadlines: every call to the object store in the
+backup, drill and restore pods may take `Backup.S3CallTimeoutSeconds` (scripts/s3.sh), and each
+of those Jobs is stopped by Kubernetes after its `ActiveDeadlineSeconds` (`Backup.`,
+`Backup.Drill.`, `Restore.`). A call bound that is not smaller than the deadline of a Job it runs
+in bounds nothing: refused, one problem for each such Job (the drill's only while drills are on),
+once both values passed the schema; each value as given, else the schema's default. The problem
+is told at the value the user gave: the call bound, or else the deadline.
+
 Backup format and CockroachDB version (cockroachdb/docs: release notes v20.2.0,
 v20.2.0-alpha.3, v21.1.0-beta.1, v21.1.14, v21.2.3, and the v20.1-v21.2 pages
 `cockroach dump`, BACKUP and RESTORE):
@@ -84,6 +92,12 @@ NEITHER_FORMAT = "use an image of v20.2.x or earlier (Format sql) or of v21.1.14
 
 S3_KEY_BYTES = 1024
 
+S3_CALL_PATH = f"{BACKUP_PATH}.S3CallTimeoutSeconds"
+# The Jobs whose pods call the object store: each one's deadline (seconds), and the Job as the user knows it.
+DEADLINES = ((f"{BACKUP_PATH}.ActiveDeadlineSeconds", "backup Job"),
+             (f"{BACKUP_PATH}.Drill.ActiveDeadlineSeconds", "drill Job"),
+             (f"{RESTORE_PATH}.ActiveDeadlineSeconds", "restore Job"))
+
 _zone_names: list[frozenset[str]] = []
 
 
@@ -100,6 +114,8 @@ def problems(values: dict[str, Any]) -> list[Problem]:
     found = list(_schema_problems(values))
     bad_paths = {p.path for p in found}
     found += [p for p in _code_problems(values) if p.path not in bad_paths]
+    if is_configured(values):
+        found += _call_bound_problems(values, bad_paths)
     return found
 
 
@@ -185,6 +201,48 @@ def _format_and_tag(values: dict[str, Any]) -> tuple[Any, Any]:
     tag = lookup(values, "enclaveos-chart", "Backup", "Images", "Database", "Tag")
     return (backup["Format"]["default"] if backup_format is None else backup_format,
             backup["Images"]["properties"]["Database"]["default"]["Tag"] if tag is None else tag)
+
+
+def _given_or_default(values: dict[str, Any], path: str) -> tuple[Any, bool]:
+    """The value at the dotted `path` and whether it was given; the schema's default when it was not."""
+    keys = path.split(".")
+    given = lookup(values, *keys)
+    if given is not None:
+        return given, True
+    from renderer.values.defaults import schema_default
+
+    return schema_default(path), False
+
+
+def _whole(value: Any) -> bool:
+    """A JSON integer, as the schema's "integer" takes it (7 and 7.0, never true)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def _call_bound_problems(values: dict[str, Any], invalid: set[str]) -> list[Problem]:
+    """S3CallTimeoutSeconds against the deadline of each Job it runs in (this module's docstring):
+    only values that passed the schema (`invalid`: the paths it refused) are compared."""
+    bound, bound_given = _given_or_default(values, S3_CALL_PATH)
+    if S3_CALL_PATH in invalid or not _whole(bound):
+        return []
+    drills = lookup(values, "enclaveos-chart", "Backup", "Drill", "Enabled") is not False
+    found = []
+    for path, job in DEADLINES:
+        if path in invalid or (job == "drill Job" and not drills):
+            continue
+        deadline, deadline_given = _given_or_default(values, path)
+        if not _whole(deadline) or bound < deadline:
+            continue
+        if bound_given:
+            default = "" if deadline_given else ", its default"
+            found.append(Problem(S3_CALL_PATH, show(bound),
+                                 f"must be smaller than {path} ({int(deadline)}{default}): a call to the object "
+                                 f"store that may outlast the {job} bounds nothing"))
+        else:
+            found.append(Problem(path, show(deadline),
+                                 f"must be larger than {S3_CALL_PATH} ({int(bound)}, its default): the {job} must "
+                                 "outlast one call to the object store"))
+    return found
 
 
 def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ a rules file for `promtool check rules`, and `promtool test rules` runs input se
 (kube-state-metrics' metrics, a sample every 5 minutes: Prometheus' default lookback) that must fire
 each alert of each CronJob (backup, drill), and series that must not. Thresholds are the expected
 ones, written out here: the schedule's longest gap + StartingDeadlineSeconds (3600) + the Job's
-activeDeadlineSeconds (21600).
+activeDeadlineSeconds (21600, the default of Backup.ActiveDeadlineSeconds and Backup.Drill.ActiveDeadlineSeconds).
 
 kubernetes-validate cannot validate a PrometheusRule (a CRD: no schema of it ships with Kubernetes),
 so `test_rule_structure` checks the object's structure itself.

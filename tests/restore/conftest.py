@@ -192,7 +192,7 @@ class World:
 
 def request(**changes: Any) -> Request:
     base: dict[str, Any] = {"release": "ds", "source": "latest", "chart": str(CHART), "chart_version": None,
-                            "unsafe_sgx": False, "replicas": None, "timeout": 600, "run_id": RUN_ID}
+                            "unsafe_sgx": False, "replicas": None, "timeout": None, "run_id": RUN_ID}
     return Request(**{**base, **changes})
 
 

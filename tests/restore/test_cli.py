@@ -147,3 +147,11 @@ def test_drill_now_runs_the_drill_cronjob_and_exits_as_the_drill_ended(world: Wo
     assert len(created) == 1 and created[0][4:] == ["--from=cronjob/ds-enclaveos-drill", "--namespace", "prod",
                                                     "--context", "ops-cluster"]
     assert (done.stderr.splitlines()[0] if last else done.stderr) == (last or "")
+
+
+def test_the_help_states_the_waits_the_command_uses() -> None:
+    from renderer.restore.command import DESCRIPTION
+    from renderer.restore.plan import JOB_END_MARGIN, MANAGER_READY_SECONDS
+
+    assert (f"and {JOB_END_MARGIN} s more; for the manager to be ready, {MANAGER_READY_SECONDS} s"
+            in " ".join(DESCRIPTION.split()))

@@ -14,6 +14,7 @@ import pytest
 
 from renderer.edges.cluster import shown
 from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused, StepFailed
+from renderer.restore.plan import JOB_END_MARGIN, job_wait
 from tests.conftest import CHART, json_message
 from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
@@ -38,7 +39,7 @@ UPGRADE_RESTORE = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart
                    "enclaveos-chart.Restore.ManagerNodes={nodes} --post-renderer {root}/bin/datashield-backup")
 UPGRADE_BACK = ("helm upgrade ds {chart} --reuse-values --set enclaveos-chart.Restore.Enabled=false "
                 "--set enclaveos-chart.Manager.ReplicaCount={replicas} --post-renderer {root}/bin/datashield-backup")
-ROLLOUT = "kubectl rollout status deployment/ds-enclaveos-manager --timeout=600s"
+ROLLOUT = "kubectl rollout status deployment/ds-enclaveos-manager --timeout=3600s"  # MANAGER_READY_SECONDS
 SGX_HINT = " (to restore anyway, knowing the data may be unreadable: --unsafe-ignore-sgx-nodes)"
 
 
@@ -227,8 +228,9 @@ FAILURES = [
      ["the restore Job failed: [fetch] FAILED: the import failed (exit 1): ERROR: syntax error",
       "THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half restored.",
       RETRY, BACK_WITHOUT], 0),
+    # The values' Restore.ActiveDeadlineSeconds (600 here) and the margin: 1200 s.
     ("job hangs", "",
-     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 600 s", GOES_ON,
+     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 1200 s", GOES_ON,
       FOLLOW, BACK_ONCE_ENDED], 0),
     ("upgrade-back", "Error: UPGRADE FAILED: another operation is in progress",
      ["helm upgrade out of restore mode failed: {back} failed: Error: UPGRADE FAILED: another operation is in "
@@ -253,6 +255,8 @@ def test_a_failing_step_says_what_it_left_and_what_to_run(world: World, failing:
         world.state.failing_container = {"job failed": "restore", "fetch failed": "fetch"}[failing]
     elif failing == "job hangs":
         world.state.job_outcome = "hang"
+        world.state.user_values["enclaveos-chart"]["Restore"] = {"ActiveDeadlineSeconds": 600}
+        world.state.user_values["enclaveos-chart"]["Backup"]["S3CallTimeoutSeconds"] = 300
     else:
         world.state.fail[failing] = stderr
     session = world.session()
@@ -489,6 +493,71 @@ def test_drill_now_without_the_drill_cronjob_says_so_and_starts_nothing(world: W
         f"kubectl create job {job} --from=cronjob/ds-enclaveos-drill --namespace prod failed: error: failed to "
         'retrieve CronJob ds-enclaveos-drill: cronjobs.batch "ds-enclaveos-drill" not found'], 1)
     assert world.state.jobs == {}
+
+
+SHORT = ("--timeout {timeout} is shorter than the restore Job may run (enclaveos-chart.Restore.ActiveDeadlineSeconds "
+         "{deadline} s, and 600 s for Kubernetes to stop it): if it still runs then, this command stops waiting, "
+         "the Job goes on, and THE MANAGER STAYS AT 0 REPLICAS until the same command, run again, follows it to its "
+         "end; without --timeout it waits {wait} s")
+
+
+@pytest.mark.parametrize(("timeout", "deadline", "wait", "warned"), [
+    pytest.param(None, 21600, 22200, False, id="default-the-deadline-and-the-margin"),
+    pytest.param(None, 600, 1200, False, id="default-a-short-deadline"),
+    pytest.param(None, 604800, 605400, False, id="default-the-longest-deadline"),
+    pytest.param(30000, 21600, 30000, False, id="longer-kept"),
+    pytest.param(22200, 21600, 22200, False, id="exactly-the-default-kept"),
+    pytest.param(22199, 21600, 22199, True, id="inside-the-margin-warned"),
+    pytest.param(3600, 21600, 3600, True, id="shorter-kept-and-warned"),
+])
+def test_the_restore_waits_for_its_job_as_long_as_kubernetes_lets_it_run(timeout: int | None, deadline: int,
+                                                                        wait: int, warned: bool) -> None:
+    """The restore Job's wait: Restore.ActiveDeadlineSeconds + JOB_END_MARGIN by default; an explicit --timeout is
+    kept (a script may need the command back), with a warning when it may give up on a running Job."""
+    assert JOB_END_MARGIN == 600
+    expected = SHORT.format(timeout=timeout, deadline=deadline, wait=deadline + 600) if warned else None
+    assert job_wait(timeout, deadline) == (wait, expected)
+
+
+@pytest.mark.parametrize(("asked", "wait", "warnings", "rollout"), [
+    pytest.param({}, 43800, [], "--timeout=3600s", id="default"),
+    pytest.param({"timeout": 50000}, 50000, [], "--timeout=50000s", id="longer"),
+    pytest.param({"timeout": 7200}, 7200, [SHORT.format(timeout=7200, deadline=43200, wait=43800)], "--timeout=7200s",
+                 id="shorter"),
+])
+def test_the_plan_waits_for_the_restore_job_of_the_values(world: World, asked: dict[str, Any], wait: int,
+                                                         warnings: list[str], rollout: str) -> None:
+    """From the release's values (what the restore renders, with --reuse-values): its Restore.ActiveDeadlineSeconds;
+    the warning is in the preflight's output and the plan, before the confirmation."""
+    world.state.user_values["enclaveos-chart"]["Restore"] = {"ActiveDeadlineSeconds": 43200}
+    assert world.session(json_mode=True).restore(request(**asked), dry_run=True, yes=False) == 0
+    [plan] = [event for event in map(json.loads, world.out.getvalue().splitlines()) if event.get("event") == "plan"]
+    assert (plan["jobWaitSeconds"], plan["warnings"]) == (wait, warnings)
+    assert rollout in plan["commands"][2]
+
+
+def test_an_explicit_timeout_is_kept_and_the_job_followed_again(world: World) -> None:
+    """A --timeout shorter than the Job may run: the command stops waiting when it ends, saying the Job goes on
+    and how to follow it (the warning said so before the confirmation)."""
+    world.state.job_outcome = "hang"
+    with pytest.raises(StepFailed) as failed:
+        world.session().restore(request(timeout=900), dry_run=False, yes=True)
+    assert failed.value.lines()[:3] == [
+        f"the restore Job failed: Job ds-enclaveos-restore-{RUN_ID} did not finish within 900 s", GOES_ON, FOLLOW]
+    assert f"WARNING {SHORT.format(timeout=900, deadline=21600, wait=22200)}" in world.out.getvalue()
+
+
+@pytest.mark.parametrize("component", ["backup", "drill"])
+def test_backup_now_and_drill_now_wait_for_their_jobs_deadline(world: World, component: str) -> None:
+    """Without --timeout: the CronJob's activeDeadlineSeconds (as the values rendered it) and the margin."""
+    world.state.job_outcome = "hang"
+    cronjob = world.state.cronjob if component == "backup" else world.state.drill_cronjob
+    assert cronjob is not None
+    cronjob["activeDeadlineSeconds"] = 900
+    session = world.session()
+    with pytest.raises(StepFailed) as failed:
+        (session.backup_now if component == "backup" else session.drill_now)("ds", timeout=None)
+    assert failed.value.lines()[0].endswith(" did not finish within 1500 s")
 
 
 UPLOADED = f"uploaded/ds-{RUN_ID.replace('-', 'T')}Z.sql"

@@ -320,3 +320,19 @@ def test_the_executable_prints_the_verdict_and_exits_with_its_code(world: World,
     assert not [argv for argv in world.state.calls if argv[1] in ("upgrade", "create", "delete", "patch")]
     for key in (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY):
         assert key not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("cronjobs_say", [True, False], ids=["as-the-cronjobs-carry-them", "from-the-values"])
+def test_the_promises_take_the_jobs_deadlines_of_the_values(world: World, cronjobs_say: bool) -> None:
+    """Backup.ActiveDeadlineSeconds and Backup.Drill.ActiveDeadlineSeconds: as the CronJobs carry them (the
+    post-renderer renders them from the values), and from the values when a CronJob does not say."""
+    world.state.user_values["enclaveos-chart"]["Backup"].update(ActiveDeadlineSeconds=43200,
+                                                                Drill={"ActiveDeadlineSeconds": 28800})
+    for cronjob, deadline in ((world.state.cronjob, 43200), (world.state.drill_cronjob, 28800)):
+        assert cronjob is not None
+        cronjob["activeDeadlineSeconds"] = deadline if cronjobs_say else None
+    assert world.status(NOW, json_mode=True).run("ds") == 0
+    report = json.loads(world.out.getvalue())
+    # 1 d between backups + 1 h to start + 12 h to run; 7 d between drills + 1 h + 8 h.
+    assert (report["newestBackup"]["promised"], report["newestBackup"]["promisedSeconds"]) == ("1d 13h", 133200)
+    assert (report["drills"]["promised"], report["drills"]["promisedSeconds"]) == ("7d 9h", 637200)

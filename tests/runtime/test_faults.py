@@ -76,7 +76,8 @@ def test_a_fault_in_the_upload_fails_it_and_retention_deletes_nothing(
 
 
 def test_a_hanging_call_fails_the_step_before_the_job_deadline_kills_the_pod(site: Site) -> None:
-    """The bound of one object-store call, times the tries of the Job, fits in its activeDeadlineSeconds."""
+    """The bound of one object-store call, times the tries of the Job, fits in its activeDeadlineSeconds (the
+    values' defaults: Backup.S3CallTimeoutSeconds 1800, each Job's ActiveDeadlineSeconds 21600)."""
     objects = [d for d in yaml.safe_load_all(site.render(restore="latest")) if d and d["kind"] in ("CronJob", "Job")]
     expected = {"ds-enclaveos-backup": {"upload": 1800}, "ds-enclaveos-drill": {"pick": 1800, "record": 1800},
                 "ds-enclaveos-restore-5e1e2bca": {"fetch": 1800}}

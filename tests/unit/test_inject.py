@@ -213,7 +213,7 @@ def test_the_drill_cronjob(tmp_path: Path, chart: dict[str, Any], expected: dict
     assert {key: spec[key] for key in expected} == expected
     assert spec["concurrencyPolicy"] == "Forbid"
     job = spec["jobTemplate"]["spec"]
-    # A failed drill is a verdict, not retried; the backup Job's deadline.
+    # A failed drill is a verdict, not retried; its deadline: Backup.Drill.ActiveDeadlineSeconds' default.
     assert (job["backoffLimit"], job["activeDeadlineSeconds"]) == (0, 21600)
     assert drill["metadata"]["labels"] == spec["jobTemplate"]["metadata"]["labels"] == \
         job["template"]["metadata"]["labels"] == DRILL_LABELS
@@ -225,3 +225,43 @@ def test_the_drill_cronjob(tmp_path: Path, chart: dict[str, Any], expected: dict
 def test_no_drill_when_turned_off(tmp_path: Path) -> None:
     objects = render(tmp_path, Backup={"Drill": {"Enabled": False}})
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "CronJob"] == ["ds-enclaveos-backup"]
+
+
+def deadlines_and_call_bounds(objects: list[dict[str, Any]]) -> dict[str, tuple[int, set[str]]]:
+    """Each injected Job (a CronJob's by the CronJob's name): its activeDeadlineSeconds and the
+    S3_CALL_TIMEOUT of each of its containers that has one."""
+    found = {}
+    for o in objects:
+        spec = o["spec"]["jobTemplate"]["spec"] if o["kind"] == "CronJob" else o["spec"] if o["kind"] == "Job" else None
+        if spec is None:
+            continue
+        pod = spec["template"]["spec"]
+        bounds = {e["value"] for c in [*pod.get("initContainers", []), *pod["containers"]]
+                  for e in c.get("env", []) if e["name"] == "S3_CALL_TIMEOUT"}
+        found["first-backup" if "-first-" in o["metadata"]["name"] else o["metadata"]["name"]] = (
+            spec["activeDeadlineSeconds"], bounds)
+    return found
+
+
+@pytest.mark.parametrize("chart,expected", [
+    pytest.param({}, {"ds-enclaveos-backup": (21600, {"1800"}), "first-backup": (21600, {"1800"}),
+                      "ds-enclaveos-drill": (21600, {"1800"})}, id="defaults"),
+    pytest.param({"Backup": {"ActiveDeadlineSeconds": 43200, "S3CallTimeoutSeconds": 7200,
+                             "Drill": {"ActiveDeadlineSeconds": 28800}}},
+                 {"ds-enclaveos-backup": (43200, {"7200"}), "first-backup": (43200, {"7200"}),
+                  "ds-enclaveos-drill": (28800, {"7200"})}, id="large-database"),
+    pytest.param({"Restore": {"Enabled": True, "Backup": "latest", "RunId": "r1"}},
+                 {"ds-enclaveos-backup": (21600, {"1800"}), "ds-enclaveos-drill": (21600, {"1800"}),
+                  "ds-enclaveos-restore-r1": (21600, {"1800"})}, id="restore-defaults"),
+    pytest.param({"Backup": {"S3CallTimeoutSeconds": 3600.0, "Drill": {"ActiveDeadlineSeconds": 36000}},
+                  "Restore": {"Enabled": True, "Backup": "latest", "RunId": "r1", "ActiveDeadlineSeconds": 50400.0}},
+                 {"ds-enclaveos-backup": (21600, {"3600"}), "ds-enclaveos-drill": (36000, {"3600"}),
+                  "ds-enclaveos-restore-r1": (50400, {"3600"})}, id="restore-whole-floats"),
+])
+def test_the_jobs_carry_their_deadline_and_the_call_bound(tmp_path: Path, chart: dict[str, Any],
+                                                          expected: dict[str, tuple[int, set[str]]]) -> None:
+    """Backup.ActiveDeadlineSeconds (the backup CronJob's Jobs and the first backup's), Drill.ActiveDeadlineSeconds,
+    Restore.ActiveDeadlineSeconds; Backup.S3CallTimeoutSeconds in every container that calls the object store."""
+    objects = render(tmp_path, **chart)
+    assert deadlines_and_call_bounds(objects) == expected
+    assert kubernetes_problems(objects) == []

@@ -92,16 +92,18 @@ def test_every_rule_has_its_own_message() -> None:
 def test_defaults_of_nothing() -> None:
     values = with_defaults({})
     assert values["global"]["S3"] == {"AllowHttp": False}
-    assert values["enclaveos-chart"]["Restore"] == {"Enabled": False}
+    assert values["enclaveos-chart"]["Restore"] == {"Enabled": False, "ActiveDeadlineSeconds": 21600}
     assert backup(values) == {
         "TimeZone": "UTC",
         "Alerts": {"Enabled": False, "For": "15m", "Labels": {}},
-        "Drill": {"Enabled": True, "CronSchedule": "0 3 * * 0"},
+        "Drill": {"Enabled": True, "CronSchedule": "0 3 * * 0", "ActiveDeadlineSeconds": 21600},
         "S3Prefix": "",
         "Retention": 7,
         "Suspend": False,
         "FirstBackup": True,
         "StartingDeadlineSeconds": 3600,
+        "ActiveDeadlineSeconds": 21600,
+        "S3CallTimeoutSeconds": 1800,
         "Database": {"CertsSecret": ""},
         "Format": "sql",
         "Images": {

@@ -30,7 +30,8 @@ BASE_FIELDS: dict[str, Any] = dict(
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
     restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=(),
     first_backup=True, first_backup_job_prefix="ds-enclaveos-backup-first-", drill_enabled=True,
-    drill_schedule="0 3 * * 0", drill_cronjob_name="ds-enclaveos-drill")
+    drill_schedule="0 3 * * 0", drill_cronjob_name="ds-enclaveos-drill", backup_deadline_seconds=21600,
+    drill_deadline_seconds=14400, restore_deadline_seconds=28800, s3_call_timeout_seconds=1800)
 BASE = Settings(**BASE_FIELDS)
 
 

@@ -49,8 +49,9 @@ SECRET_NAME = ('must be a Kubernetes Secret name: lowercase letters, digits, "-"
                "starting and ending with a letter or digit")
 PREFIX_SEGMENTS = 'must not contain "." or ".." path segments'
 RUN_ID = 'must be 1-16 lowercase letters, digits and "-", starting and ending with a letter or digit'
-BACKUP_KEYS = ("Alerts, CronSchedule, Database, Drill, FirstBackup, Format, ImagePullSecrets, Images, Resources, "
-               "Retention, S3Prefix, StartingDeadlineSeconds, Suspend, TimeZone")
+BACKUP_KEYS = ("ActiveDeadlineSeconds, Alerts, CronSchedule, Database, Drill, FirstBackup, Format, ImagePullSecrets, "
+               "Images, Resources, Retention, S3CallTimeoutSeconds, S3Prefix, StartingDeadlineSeconds, Suspend, "
+               "TimeZone")
 # The AWS documentation's example secret access key; real keys often contain "/" and "+" too.
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -338,6 +339,78 @@ def test_time_zone_names_come_from_pinned_tzdata_only() -> None:
 ])
 def test_retention(retention: Any, expected: list[str]) -> None:
     assert lines(with_value(f"{BACKUP}.Retention", retention)) == expected
+
+
+CALL = f"{BACKUP}.S3CallTimeoutSeconds"
+BACKUP_DEADLINE = f"{BACKUP}.ActiveDeadlineSeconds"
+DRILL_DEADLINE = f"{BACKUP}.Drill.ActiveDeadlineSeconds"
+RESTORE_DEADLINE = f"{RESTORE}.ActiveDeadlineSeconds"
+DEADLINE_AT_LEAST = ("must be at least 600 (10 minutes: the pods must be scheduled and pull their images before the "
+                     "work starts)")
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    *(case for path in (BACKUP_DEADLINE, DRILL_DEADLINE, RESTORE_DEADLINE) for case in (
+        pytest.param(path, 1801, [], id=f"{path}-1801"),
+        pytest.param(path, 604800, [], id=f"{path}-604800"),
+        pytest.param(path, 90000.0, [], id=f"{path}-whole-float"),
+        pytest.param(path, 599, [f"{path}: 599: {DEADLINE_AT_LEAST}"], id=f"{path}-599"),
+        pytest.param(path, 604801, [f"{path}: 604801: must be at most 604800 (7 days)"], id=f"{path}-604801"),
+        pytest.param(path, "6h", [f'{path}: "6h": must be an integer'], id=f"{path}-string"),
+        pytest.param(path, 3600.5, [f"{path}: 3600.5: must be an integer"], id=f"{path}-fraction"),
+        pytest.param(path, True, [f"{path}: true: must be an integer"], id=f"{path}-boolean"))),
+    pytest.param(CALL, 60, [], id="call-60"),
+    pytest.param(CALL, 21599, [], id="call-just-inside-the-deadlines"),
+    pytest.param(CALL, 59, [f"{CALL}: 59: must be at least 60 (one call, such as the upload of a whole backup, "
+                            "needs time)"], id="call-59"),
+    pytest.param(CALL, 604801, [f"{CALL}: 604801: must be at most 604800 (7 days)"], id="call-604801"),
+    pytest.param(CALL, "1800", [f'{CALL}: "1800": must be an integer'], id="call-string"),
+    pytest.param(CALL, None, [f"{CALL}: null: must be an integer"], id="call-null"),
+])
+def test_limits(path: str, value: Any, expected: list[str]) -> None:
+    """The call bound and the deadlines alone: the schema's rules (a value it refuses is never compared)."""
+    assert lines(with_value(path, value, RESTORE_LATEST if path == RESTORE_DEADLINE else BASE)) == expected
+
+
+def smaller(deadline: str, value: int, default: str = "") -> str:
+    return (f"must be smaller than {deadline} ({value}{default}): a call to the object store that may outlast the "
+            f"{ {BACKUP_DEADLINE: 'backup', DRILL_DEADLINE: 'drill', RESTORE_DEADLINE: 'restore'}[deadline]} Job "
+            "bounds nothing")
+
+
+def larger(job: str) -> str:
+    return f"must be larger than {CALL} (1800, its default): the {job} Job must outlast one call to the object store"
+
+
+@pytest.mark.parametrize("given,expected", [
+    pytest.param({}, [], id="defaults"),
+    pytest.param({CALL: 7200, BACKUP_DEADLINE: 28800, DRILL_DEADLINE: 14400, RESTORE_DEADLINE: 28800}, [],
+                 id="large-database"),
+    pytest.param({CALL: 21600}, [f"{CALL}: 21600: {smaller(d, 21600, ', its default')}"
+                                 for d in (BACKUP_DEADLINE, DRILL_DEADLINE, RESTORE_DEADLINE)], id="call-equals"),
+    pytest.param({CALL: 30000, BACKUP_DEADLINE: 40000, DRILL_DEADLINE: 30000},
+                 [f"{CALL}: 30000: {smaller(DRILL_DEADLINE, 30000)}",
+                  f"{CALL}: 30000: {smaller(RESTORE_DEADLINE, 21600, ', its default')}"], id="call-over-two"),
+    pytest.param({CALL: 30000, "enclaveos-chart.Backup.Drill.Enabled": False, BACKUP_DEADLINE: 40000,
+                  RESTORE_DEADLINE: 40000}, [], id="no-drill-no-drill-deadline"),
+    pytest.param({BACKUP_DEADLINE: 1800}, [f"{BACKUP_DEADLINE}: 1800: {larger('backup')}"], id="backup-deadline"),
+    pytest.param({DRILL_DEADLINE: 900}, [f"{DRILL_DEADLINE}: 900: {larger('drill')}"], id="drill-deadline"),
+    pytest.param({RESTORE_DEADLINE: 1200.0}, [f"{RESTORE_DEADLINE}: 1200.0: {larger('restore')}"],
+                 id="restore-deadline-whole-float"),
+    pytest.param({CALL: 1200, BACKUP_DEADLINE: 900}, [f"{CALL}: 1200: {smaller(BACKUP_DEADLINE, 900)}"],
+                 id="both-given-told-at-the-call"),
+    # A value the schema refused is not compared: its own problem is all there is to say.
+    pytest.param({CALL: 30000, RESTORE_DEADLINE: 700000, BACKUP_DEADLINE: 40000, DRILL_DEADLINE: 40000},
+                 [f"{RESTORE_DEADLINE}: 700000: must be at most 604800 (7 days)"], id="deadline-invalid"),
+    pytest.param({CALL: "30000", BACKUP_DEADLINE: 900},
+                 [f'{CALL}: "30000": must be an integer'], id="call-invalid"),
+    pytest.param({CALL: 900000}, [f"{CALL}: 900000: must be at most 604800 (7 days)"], id="call-too-large"),
+])
+def test_the_call_bound_is_smaller_than_each_deadline(given: dict[str, Any], expected: list[str]) -> None:
+    values = RESTORE_LATEST
+    for path, value in given.items():
+        values = with_value(path, value, values)
+    assert lines(values) == expected
 
 
 @pytest.mark.parametrize("path,value,expected", [
