@@ -58,13 +58,14 @@ STAND_IN_TOOLS = frozenset({"psql", "pg_dump", "pg_restore", "python3", "aws", "
 
 
 # The one image the runtime tests run that the table does not know: CockroachDB v22.1.0, the Format native
-# tests' tag (v20.1 has no BACKUP INTO). It is built on Red Hat UBI 8 minimal (cockroachdb/cockroach#55519),
-# of which no package list could be cited, so the post-renderer warns about it (renderer/values/images.py);
-# here it is ASSUMED to hold just what the scripts call (images.NEEDS), with bash as sh and GNU awk, as RHEL
-# has them. Only the default tags, which the table cites, prove anything about a real image.
+# tests' tag (v20.1 has no BACKUP INTO). It is built on Red Hat UBI 8 minimal plus tzdata, hostname and tar
+# (cockroachdb/cockroach build/deploy/Dockerfile; #55519), of which no package list could be cited, so the
+# post-renderer warns about it (renderer/values/images.py). Here it is ASSUMED to hold what every RHEL system
+# has (bash as sh, coreutils-single, grep, sed, GNU awk) and what the Dockerfile adds. Only the default tags,
+# which the table cites, prove anything about a real image.
 ASSUMED = {f"{images.COCKROACH}:v22.1.0": images.ImageFacts(
     images.COCKROACH, (22, 1, 0), (22, 1, 0), "ubi8/ubi-minimal (assumed, uncited)",
-    images.NEEDS[images.COCKROACH] | {"sh", "bash"})}
+    images.COREUTILS | images.GREP | {"sh", "bash", "sed", "awk", "gawk", "hostname", "tar", "cockroach"})}
 
 
 def image_facts(image: str) -> images.ImageFacts:
