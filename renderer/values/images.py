@@ -96,12 +96,13 @@ FACTS = (
     ImageFacts(COCKROACH, (20, 1, 0), (20, 1, 999), "debian:9.12-slim", DEBIAN_9_SLIM | {"cockroach"}),
 )
 
-# The programs the pods' scripts call in each image (tests/runtime/test_tools.py checks that this is
-# exactly what the scripts call, as scanned from every rendered container).
+# The programs the pods' scripts call in each part's image, whichever image a release names for it
+# (tests/runtime/test_tools.py checks that this is exactly what the scripts call, as scanned from every
+# rendered container).
 NEEDS = {
-    AWS_CLI: frozenset({"aws", "awk", "cat", "curl", "cut", "date", "grep", "head", "mkdir", "od", "paste", "rm",
+    OBJECT_STORE: frozenset({"aws", "awk", "cat", "curl", "cut", "date", "grep", "head", "mkdir", "od", "paste", "rm",
                         "sed", "sha256sum", "sort", "tail", "tee", "timeout", "tr", "wc"}),
-    COCKROACH: frozenset({"awk", "base64", "cat", "chmod", "cockroach", "cp", "cut", "date", "grep", "mkdir", "mv",
+    DATABASE: frozenset({"awk", "base64", "cat", "chmod", "cockroach", "cp", "cut", "date", "grep", "mkdir", "mv",
                           "od", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tr", "wc"}),
 }
 
@@ -141,13 +142,14 @@ def facts(repository: str, tag: str) -> ImageFacts | None:
     return next((f for f in FACTS if f.repository == image and f.first <= version <= f.last), None)
 
 
-def missing_programs(repository: str, tag: str) -> list[str] | None:
-    """The programs the scripts call that the image `repository`:`tag` lacks, sorted (empty: it has them
-    all); None when the table does not know the tag (see `known_range`)."""
+def missing_programs(part: str, repository: str, tag: str) -> list[str] | None:
+    """The programs the scripts of `part` (OBJECT_STORE or DATABASE) call that the image `repository`:`tag`
+    lacks, sorted (empty: it has them all; an image named for the other part lacks the programs of this one);
+    None when the table does not know the tag (see `known_range`)."""
     found = facts(repository, tag)
     if found is None:
         return None
-    return sorted(NEEDS[found.repository] - found.programs)
+    return sorted(NEEDS[part] - found.programs)
 
 
 def known_range(repository: str) -> str:

@@ -135,7 +135,7 @@ def warnings(values: dict[str, Any]) -> list[Problem]:
             repository, image_tag = _image(values, part)
             if not isinstance(repository, str) or not isinstance(image_tag, str):
                 continue
-            if images.missing_programs(repository, image_tag) is not None:
+            if images.missing_programs(part, repository, image_tag) is not None:
                 continue
             if part == images.DATABASE and images.known_image(repository) and cockroach_version(image_tag) is None:
                 continue  # said above, once: not a release tag
@@ -156,7 +156,7 @@ def image_problems(values: dict[str, Any]) -> Iterator[Problem]:
         repository, tag = _image(values, part)
         if not isinstance(repository, str) or not isinstance(tag, str):
             continue
-        missing = images.missing_programs(repository, tag)
+        missing = images.missing_programs(part, repository, tag)
         if missing:
             base = getattr(images.facts(repository, tag), "base", "")
             names = " or ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)

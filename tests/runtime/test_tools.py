@@ -175,16 +175,17 @@ def test_every_default_image_tag_has_a_cited_list_of_programs(part: str) -> None
     the table does not know fails here, before any runtime test could pass on a guess."""
     default = DEFAULTS[part]
     assert images.facts(default["Repository"], default["Tag"]) is not None, default
-    assert images.missing_programs(default["Repository"], default["Tag"]) == []
+    assert images.missing_programs(part, default["Repository"], default["Tag"]) == []
 
 
 def test_needs_is_what_the_scripts_call() -> None:
     """images.NEEDS, against which every tag is checked at render time, is exactly what the rendered
     containers call, image by image: a program added to a script without it is not checked at render time."""
-    called = {image: set[str]() for image in images.NEEDS}
+    part_of = {image: part for part, image in images.DEFAULT_IMAGE.items()}
+    called = {part: set[str]() for part in images.NEEDS}
     for _, image, script in CONTAINERS:
-        called[images.known_image(image.rpartition(":")[0]) or image] |= command_words(script)
-    assert called == {image: set(needs) for image, needs in images.NEEDS.items()}
+        called[part_of[images.known_image(image.rpartition(":")[0]) or image]] |= command_words(script)
+    assert called == {part: set(needs) for part, needs in images.NEEDS.items()}
 
 
 def test_the_scan_finds_the_programs_the_scripts_are_known_to_call() -> None:

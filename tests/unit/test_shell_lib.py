@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import subprocess
@@ -204,6 +205,9 @@ def tables(*names: str) -> str:
     pytest.param(["t"], "CREATE TABLE x.y.t (\n);\n", ['"t"'], id="only-one-schema"),
     pytest.param([], "CREATE TABLE t (\n);\n", [], id="nothing-counted"),
     pytest.param(["\U0001F600\u2028"], 'CREATE TABLE "\U0001F600\u2028" (\n);\n', [], id="json-surrogate-pair"),
+    pytest.param(["a", "b"], "CREATE TABLE a (\n" + "".join(f"\tcolumn_{i:02} INT8 NULL,\n" for i in range(30)) +
+                 '\tFAMILY "primary" (rowid)\n);\n\nCREATE TABLE b (\n\tid INT8\n);\n', [],
+                 id="tables-longer-than-a-name-before-the-last"),
 ])
 def test_not_created(awk_paths: dict[str, str], awk: str, shell: str, tmp_path: Path, counted: list[str], sql: str,
                      missing: list[str]) -> None:
@@ -226,3 +230,80 @@ def test_not_created_stops_reading_once_every_table_is_seen(awk_paths: dict[str,
     script = (f'{{ printf "CREATE TABLE a (\\n);\\nCREATE TABLE b (\\n);\\n"; yes "INSERT INTO a VALUES (1);"; }} | '
               f'LC_ALL=C awk "$NOT_CREATED" {tmp_path}/expected -; echo done')
     assert run_with(awk_paths, awk, shell, script, lib=f"{LIB}\n{S3_LIB}") == b"done\n"
+
+
+# A stand-in for the AWS CLI's `s3 cp` (enough for get_summed and put_verified): the bucket is a folder,
+# FAKE_S3; `cp FILE s3://b/KEY` stores, `cp s3://b/KEY -` writes the object to stdout; FAKE_S3_FAIL=KEY makes
+# the download of KEY write half of it and then fail, as a connection cut mid-way does.
+FAKE_AWS = """#!/bin/sh
+while [ "$1" != cp ]; do shift; done; shift
+while [ "${1#--}" != "$1" ]; do case $1 in --metadata) shift 2 ;; *) shift ;; esac; done
+case $1 in
+  s3://*) key=${1#s3://*/}
+    [ -f "$FAKE_S3/$key" ] || { echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \\"$key\\" does not exist" >&2; exit 1; }
+    if [ "${FAKE_S3_FAIL:-}" = "$key" ]; then head -c 5 "$FAKE_S3/$key"; echo "Connection was closed before we received a valid response" >&2; exit 1; fi
+    cat "$FAKE_S3/$key" ;;
+  *) key=${2#s3://*/}; mkdir -p "$(dirname "$FAKE_S3/$key")"; cp "$1" "$FAKE_S3/$key" ;;
+esac
+"""
+
+
+@pytest.fixture
+def fake_s3(tmp_path: Path) -> dict[str, str]:
+    """The environment of a step whose `aws` is FAKE_AWS, its bucket a folder, its work folder another."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "aws").write_text(FAKE_AWS, encoding="utf-8")
+    (tmp_path / "bin" / "aws").chmod(0o755)
+    for folder in ("bucket", "work"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "bucket" / "k.sql").write_bytes(b"CREATE TABLE a (\n);\n" * 1000)
+    return {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "FAKE_S3": str(tmp_path / "bucket"),
+            "WORK_DIR": str(tmp_path / "work"), "S3_CALL_TIMEOUT": "60", "RELEASE": "ds"}
+
+
+def step(command: str, env: dict[str, str], shell: str = "dash") -> subprocess.CompletedProcess[str]:
+    """`command` after lib.sh and s3.sh, as a step of the pods runs it."""
+    return subprocess.run([f"/bin/{shell}", "-ec", f"{LIB}\n{S3_LIB}\n{command}"], env={**ENV, **env},
+                          capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_get_summed_sums_what_it_writes_in_one_pass(fake_s3: dict[str, str], shell: str) -> None:
+    done = step(f'get_summed k.sql "$WORK_DIR/got"; echo "$summed_size $summed_sha256"', fake_s3, shell)
+    data = Path(fake_s3["FAKE_S3"], "k.sql").read_bytes()
+    assert (done.returncode, done.stdout) == (0, f"{len(data)} {hashlib.sha256(data).hexdigest()}\n"), done.stderr
+    assert Path(fake_s3["WORK_DIR"], "got").read_bytes() == data
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+@pytest.mark.parametrize("command,env,line", [
+    pytest.param('get_summed k.sql "$WORK_DIR/got"', {"FAKE_S3_FAIL": "k.sql"},
+                 "[test] FAILED: cannot download s3://acme-backups/k.sql: Connection was closed before we received a "
+                 "valid response", id="cut-mid-way"),
+    pytest.param('get_summed gone.sql "$WORK_DIR/got"', {},
+                 "[test] FAILED: cannot download s3://acme-backups/gone.sql: fatal error: An error occurred (404) when "
+                 'calling the HeadObject operation: Key "gone.sql" does not exist', id="missing"),
+    pytest.param("get_summed k.sql /dev/full", {},
+                 "[test] FAILED: cannot download s3://acme-backups/k.sql: cannot write /dev/full: tee: /dev/full: No "
+                 "space left on device", id="disk-full"),
+    pytest.param("get_summed k.sql /dev/null x; echo $summed_sha256 > /dev/null; exit 1", {}, "", id="to-nowhere"),
+])
+def test_get_summed_says_why_it_failed(fake_s3: dict[str, str], shell: str, command: str, env: dict[str, str],
+                                       line: str) -> None:
+    done = step(command, {**fake_s3, **env}, shell)
+    assert (done.returncode, done.stderr.splitlines()[-1:]) == (1, [line] if line else []), done.stderr
+
+
+def test_put_verified_leaves_the_dumps_values_alone(fake_s3: dict[str, str]) -> None:
+    """The backup's log line after the metadata's upload names the dump's SHA-256, not the metadata's."""
+    Path(fake_s3["WORK_DIR"], "d.json").write_text("{}\n", encoding="utf-8")
+    done = step('sha256=dumped size=7; put_verified "$WORK_DIR/d.json" d.json; echo "$size $sha256"', fake_s3)
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "7 dumped"), done.stderr
+
+
+def test_put_verified_compares_with_the_recorded_sha256(fake_s3: dict[str, str]) -> None:
+    """A file that changed on the disk after its SHA-256 was taken reads back as not what was uploaded."""
+    Path(fake_s3["WORK_DIR"], "d.sql").write_text("changed\n", encoding="utf-8")
+    done = step(f'put_verified "$WORK_DIR/d.sql" d.sql {hashlib.sha256(b"dumped").hexdigest()}', fake_s3)
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        1, "[test] FAILED: s3://acme-backups/d.sql does not match what was uploaded (SHA-256 differs)")

@@ -769,6 +769,21 @@ def test_image_warnings(part: str, image: dict[str, str], expected: list[str]) -
     assert (lines(values), [str(w) for w in warnings(values)]) == ([], expected)
 
 
+@pytest.mark.parametrize("images_given,expected", [
+    pytest.param({"ObjectStore": {"Repository": "cockroachdb/cockroach", "Tag": "v20.1.17"}},
+                 [f'{OBJECT_STORE_TAG}: "v20.1.17": cockroachdb/cockroach:v20.1.17 (built on debian:9.12-slim) has no '
+                  "aws or curl, which the pods' scripts call: use a tag that has them (docs/images.md)"],
+                 id="database-image-as-object-store-client"),
+    pytest.param({"Database": {"Repository": "amazon/aws-cli", "Tag": "2.17.0"}},
+                 [f'{TAG}: "2.17.0": amazon/aws-cli:2.17.0 (built on amazonlinux:2) has no '
+                  "cockroach, which the pods' scripts call: use a tag that has it (docs/images.md)"],
+                 id="object-store-image-as-database-client"),
+])
+def test_an_image_in_the_other_part_is_refused(images_given: dict[str, Any], expected: list[str]) -> None:
+    """Each part's image is checked against what that part's scripts call, whatever image it is."""
+    assert lines(with_value(f"{BACKUP}.Images", images_given)) == expected
+
+
 @pytest.mark.parametrize("tag,expected", [
     pytest.param("2.0.6", [f'{OBJECT_STORE_TAG}: "2.0.6": amazon/aws-cli:2.0.6 (built on amazonlinux:2) has no jq, '
                            "which the pods' scripts call: use a tag that has it (docs/images.md)"], id="no-jq"),
@@ -781,5 +796,5 @@ def test_image_warnings(part: str, image: dict[str, str], expected: list[str]) -
 def test_a_tag_known_to_lack_a_program_is_refused(monkeypatch: pytest.MonkeyPatch, tag: str,
                                                   expected: list[str]) -> None:
     """The rule, with scripts that would call find and jq (today's call neither: docs/images.md)."""
-    monkeypatch.setitem(images.NEEDS, images.AWS_CLI, images.NEEDS[images.AWS_CLI] | {"find", "jq"})
+    monkeypatch.setitem(images.NEEDS, images.OBJECT_STORE, images.NEEDS[images.OBJECT_STORE] | {"find", "jq"})
     assert lines(with_value(f"{BACKUP}.Images", {"ObjectStore": {"Tag": tag}})) == expected

@@ -25,27 +25,34 @@ put_verified() {
   out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||
     fail "upload to s3://$S3_BUCKET/$2 failed: $out"
   get_summed "$2" /dev/null "reading back s3://$S3_BUCKET/$2 failed"
-  [ "$sha256" = "${3:-$(sha256_of "$1")}" ] ||
+  [ "$summed_sha256" = "${3:-$(sha256_of "$1")}" ] ||
     fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"
 }
 # get_summed KEY FILE [WHAT]: downloads one object as a stream into FILE (/dev/null: nowhere) and sets
-# sha256 in the same pass over its bytes, and size (bytes, of FILE: its length, no read) unless FILE is
-# /dev/null; WHAT fails the step when the download or the write does (default "cannot download
-# s3://<bucket>/KEY"). Memory: the pipe's buffers, whatever the object's size. The exit status of each part
-# of the pipe goes through a file: POSIX sh (dash) has no pipefail.
+# summed_sha256 in the same pass over its bytes, and summed_size (bytes, FILE's length: no read) unless FILE
+# is /dev/null; fails the step when the download or the write does (WHAT: how the failure begins, default
+# "cannot download s3://<bucket>/KEY"). Memory: the pipe's buffers, whatever the object's size. The exit
+# status of each part of the pipe goes through a file (POSIX sh, dash, has no pipefail), written under -e too
+# ("a && echo 0 || echo $?": a failing part alone would end the pipe's subshell before it could say how).
+# The status files are written before the pipe starts, so that on a full disk they hold a failure, not nothing.
 get_summed() {
-  rm -f "$WORK_DIR/get.status" "$WORK_DIR/tee.status"
-  # "a && echo 0 || echo $?": each part's status is written under -e too (a failing part alone would end the
-  # pipe's subshell before it could say how).
-  sha256=$({ s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" - 2> "$WORK_DIR/get.stderr" && echo 0 > "$WORK_DIR/get.status" ||
-      echo "$?" > "$WORK_DIR/get.status"; } |
+  what=${3:-cannot download s3://$S3_BUCKET/$1}
+  printf 1 > "$WORK_DIR/get.status" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"
+  summed_sha256=$({ s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" - 2> "$WORK_DIR/get.stderr" &&
+      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |
     { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
     sha256sum | cut -d' ' -f1)
-  [ "$(cat "$WORK_DIR/get.status")" = 0 ] || fail "${3:-cannot download s3://$S3_BUCKET/$1}: $(cat "$WORK_DIR/get.stderr")"
-  [ "$(cat "$WORK_DIR/tee.status")" = 0 ] ||
-    fail "${3:-cannot download s3://$S3_BUCKET/$1}: cannot write $2: $(cat "$WORK_DIR/tee.stderr")"
+  # A write that failed makes the download fail too (its pipe is closed): the write is the reason.
+  if [ "$(cat "$WORK_DIR/tee.status")" != 0 ]; then
+    reason=$(cat "$WORK_DIR/tee.stderr")
+    fail "$what: cannot write $2: ${reason:-the write failed and left no reason (is the work volume of the pod full?)}"
+  fi
+  if [ "$(cat "$WORK_DIR/get.status")" != 0 ]; then
+    reason=$(cat "$WORK_DIR/get.stderr" 2> /dev/null || true)
+    fail "$what: ${reason:-the download failed and left no reason (is the work volume of the pod full?)}"
+  fi
   rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
-  if [ "$2" != /dev/null ]; then size=$(size_of "$2"); fi
+  if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); fi
 }
 # files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on
 # amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).
@@ -267,8 +274,9 @@ NOT_CREATED='
     key = substr($0, 1, match($0, /: [0-9]+$/) - 1)
     name = unjson(substr(key, 2, length(key) - 2)); quoted = name; gsub(/"/, "\"\"", quoted)
     # Two names may share a form (a name "b" bare is the name b quoted): a form lists every name it may be.
-    form[name] = (name in form ? form[name] SUBSEP : "") key
-    quoted = "\"" quoted "\""; form[quoted] = (quoted in form ? form[quoted] SUBSEP : "") key
+    # (Each right side first into a variable of its own: mawk makes form[name] before it reads "name in form".)
+    listed = name in form ? form[name] SUBSEP : ""; form[name] = listed key
+    quoted = "\"" quoted "\""; listed = quoted in form ? form[quoted] SUBSEP : ""; form[quoted] = listed key
     order[++tables] = key
     if (length(quoted) + 258 > longest) longest = length(quoted) + 258
     left = tables
@@ -338,7 +346,7 @@ verify_backup() {
 # where it is) and sets size and sha256 (verify_backup).
 read_backup() {
   case $format in
-    sql) get_summed "$1" "$WORK_DIR/restore.sql" ;;
+    sql) get_summed "$1" "$WORK_DIR/restore.sql" && size=$summed_size sha256=$summed_sha256 ;;
     native) native_digest "$1" ;;
     *) fail "s3://$S3_BUCKET/$1 has format \"$format\"; this $purpose Job reads \"sql\" and \"native\"" ;;
   esac
