@@ -240,8 +240,14 @@ while [ "$1" != cp ]; do shift; done; shift
 while [ "${1#--}" != "$1" ]; do case $1 in --metadata) shift 2 ;; *) shift ;; esac; done
 case $1 in
   s3://*) key=${1#s3://*/}
-    [ -f "$FAKE_S3/$key" ] || { echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \\"$key\\" does not exist" >&2; exit 1; }
-    if [ "${FAKE_S3_FAIL:-}" = "$key" ]; then head -c 5 "$FAKE_S3/$key"; echo "Connection was closed before we received a valid response" >&2; exit 1; fi
+    if [ ! -f "$FAKE_S3/$key" ]; then
+      printf '%s\\n' "fatal error: An error occurred (404) when calling the HeadObject operation: Key \\"$key\\"" \\
+        "does not exist" | paste -s -d' ' >&2
+      exit 1
+    fi
+    if [ "${FAKE_S3_FAIL:-}" = "$key" ]; then
+      head -c 5 "$FAKE_S3/$key"; echo "Connection was closed before we received a valid response" >&2; exit 1
+    fi
     cat "$FAKE_S3/$key" ;;
   *) key=${2#s3://*/}; mkdir -p "$(dirname "$FAKE_S3/$key")"; cp "$1" "$FAKE_S3/$key" ;;
 esac
@@ -269,7 +275,7 @@ def step(command: str, env: dict[str, str], shell: str = "dash") -> subprocess.C
 
 @pytest.mark.parametrize("shell", ["dash", "bash"])
 def test_get_summed_sums_what_it_writes_in_one_pass(fake_s3: dict[str, str], shell: str) -> None:
-    done = step(f'get_summed k.sql "$WORK_DIR/got"; echo "$summed_size $summed_sha256"', fake_s3, shell)
+    done = step('get_summed k.sql "$WORK_DIR/got"; echo "$summed_size $summed_sha256"', fake_s3, shell)
     data = Path(fake_s3["FAKE_S3"], "k.sql").read_bytes()
     assert (done.returncode, done.stdout) == (0, f"{len(data)} {hashlib.sha256(data).hexdigest()}\n"), done.stderr
     assert Path(fake_s3["WORK_DIR"], "got").read_bytes() == data
