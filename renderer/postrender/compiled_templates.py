@@ -745,6 +745,9 @@ SCRIPTS = {
         '    [ "$files" -gt 0 ] || fail "the safety backup s3://$S3_BUCKET/$safety_key/ is empty: refusing to restore"\n'
         '  else\n'
         '    put_verified "$WORK_DIR/$safety" "$safety_key" "$(value dump sha256)"\n'
+        "    # In the bucket and read back: the pod's copy goes before the backup comes, so that the pod's disk holds\n"
+        '    # one dump at a time (nothing has been dropped yet; a failure from here on changes nothing).\n'
+        '    rm -f "$WORK_DIR/$safety"\n'
         '    files=1 size=$(value dump size) sha256=$(value dump sha256)\n'
         '  fi\n'
         '  safety_files=$files safety_size=$size safety_sha256=$sha256\n'

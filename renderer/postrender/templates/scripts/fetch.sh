@@ -15,6 +15,9 @@ elif [ -f "$WORK_DIR/dump/name" ]; then
     [ "$files" -gt 0 ] || fail "the safety backup s3://$S3_BUCKET/$safety_key/ is empty: refusing to restore"
   else
     put_verified "$WORK_DIR/$safety" "$safety_key" "$(value dump sha256)"
+    # In the bucket and read back: the pod's copy goes before the backup comes, so that the pod's disk holds
+    # one dump at a time (nothing has been dropped yet; a failure from here on changes nothing).
+    rm -f "$WORK_DIR/$safety"
     files=1 size=$(value dump size) sha256=$(value dump sha256)
   fi
   safety_files=$files safety_size=$size safety_sha256=$sha256
