@@ -1150,14 +1150,17 @@ SCRIPTS = {
         '# get_summed KEY FILE [WHAT]: downloads one object as a stream into FILE (/dev/null: nowhere) and sets\n'
         "# summed_sha256 in the same pass over its bytes, and summed_size (bytes, FILE's length: no read) unless FILE\n"
         '# is /dev/null; fails the step when the download or the write does (WHAT: how the failure begins, default\n'
-        '# "cannot download s3://<bucket>/KEY"). Memory: the pipe\'s buffers, whatever the object\'s size. The exit\n'
-        '# status of each part of the pipe goes through a file (POSIX sh, dash, has no pipefail), written under -e too\n'
-        '# ("a && echo 0 || echo $?": a failing part alone would end the pipe\'s subshell before it could say how).\n'
-        '# The status files are written before the pipe starts, so that on a full disk they hold a failure, not nothing.\n'
+        '# "cannot download s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3,\n'
+        '# the pipe, and its JSON answer to /dev/null): `s3 cp KEY -` fetches ranges in parallel and puts them back in\n'
+        '# order, and it stopped for good after 48 MiB on the test store (AWS CLI 1.46.2, SeaweedFS; aws/aws-cli#3977\n'
+        "# and #1187 report truncated and slow streams). Memory: the pipe's buffers, whatever the object's size.\n"
+        '# The exit status of each part of the pipe goes through a file (POSIX sh, dash, has no pipefail), written\n'
+        '# under -e too ("a && echo 0 || echo $?": a failing part alone would end the pipe\'s subshell before it could\n'
+        '# say how). The status files are written before the pipe starts, so that on a full disk they hold a failure.\n'
         'get_summed() {\n'
         '  what=${3:-cannot download s3://$S3_BUCKET/$1}\n'
         '  printf 1 > "$WORK_DIR/get.status" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"\n'
-        '  summed_sha256=$({ s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1" - 2> "$WORK_DIR/get.stderr" &&\n'
+        '  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" /dev/fd/3 3>&1 > /dev/null 2> "$WORK_DIR/get.stderr" &&\n'
         '      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |\n'
         '    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |\n'
         "    sha256sum | cut -d' ' -f1)\n"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,8 @@ from tests.runtime.test_backup_restore import cluster_id, safety_dumps
 from tests.runtime.test_faults import write_earlier_backups
 from tests.runtime.test_restore_command import store
 from tests.runtime.test_secure_cluster import SECURE
+from tests.services import AWS, S3Server
+from tools.template_compiler import TEMPLATES
 
 STAMP = r"\d{8}T\d{6}Z"
 CLUSTER = r"[A-Za-z0-9][A-Za-z0-9-]*"  # the database cluster's identity, in the key and the metadata
@@ -275,3 +279,30 @@ def test_a_complete_backup_whose_retention_fails_is_kept_and_fails_the_job_witho
     assert {key, f"{key}.json"} <= set(site.objects())
     # Data first, then metadata: a data DELETE refused leaves the whole pair, still provably ours.
     assert set(earlier) <= set(site.objects())
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_an_object_larger_than_the_clis_parallel_ranges_streams_whole(s3_server: S3Server, bucket: str,
+                                                                       tmp_path: Path, shell: str) -> None:
+    """get_summed and put_verified (s3.sh) on the real AWS CLI and S3 server with a 72 MiB object: more than the
+    6 ranges of 8 MiB after which `aws s3 cp s3://... -` stopped for good on this store. One pass, the SHA-256
+    of what was written, the file whole; the read-back of an upload of it matches."""
+    data = hashlib.sha256(b"seed").digest() * (72 * 1024 * 1024 // 32)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "dump.sql").write_bytes(data)
+    scripts = TEMPLATES / "scripts"
+    library = (scripts / "lib.sh").read_text(encoding="utf-8") + (scripts / "s3.sh").read_text(encoding="utf-8")
+    env = {**s3_server.env(), "PATH": f"{AWS.parent}:/usr/bin:/bin", "WORK_DIR": str(tmp_path / "work"),
+           "S3_CALL_TIMEOUT": "300", "S3_BUCKET": bucket, "S3_ENDPOINT": s3_server.endpoint, "STEP": "test",
+           "RELEASE": "ds"}
+    key = f"large/{shell}.sql"
+    digest = hashlib.sha256(data).hexdigest()
+    done = subprocess.run([shell, "-ec", f'{library}\nput_verified "$1" {key} {digest}\n'
+                           f'get_summed {key} "$WORK_DIR/got"\necho "$summed_size $summed_sha256"',
+                           "step", str(tmp_path / "dump.sql")], check=False, env=env, capture_output=True, text=True,
+                          timeout=600)
+    try:
+        assert (done.returncode, done.stdout.splitlines()[-1]) == (0, f"{len(data)} {digest}"), done.stderr
+        assert (tmp_path / "work" / "got").read_bytes() == data
+    finally:
+        s3_server.aws("s3", "rm", f"s3://{bucket}/{key}")

@@ -232,25 +232,27 @@ def test_not_created_stops_reading_once_every_table_is_seen(awk_paths: dict[str,
     assert run_with(awk_paths, awk, shell, script, lib=f"{LIB}\n{S3_LIB}") == b"done\n"
 
 
-# A stand-in for the AWS CLI's `s3 cp` (enough for get_summed and put_verified): the bucket is a folder,
-# FAKE_S3; `cp FILE s3://b/KEY` stores, `cp s3://b/KEY -` writes the object to stdout; FAKE_S3_FAIL=KEY makes
-# the download of KEY write half of it and then fail, as a connection cut mid-way does.
+# A stand-in for the AWS CLI (enough for get_summed and put_verified): the bucket is a folder, FAKE_S3;
+# `s3 cp FILE s3://b/KEY` stores; `s3api get-object --bucket b --key KEY OUTFILE` writes the object to OUTFILE
+# and its JSON answer to stdout, as the real one does; FAKE_S3_FAIL=KEY makes the download of KEY write a
+# part of it and then fail, as a connection cut mid-way does.
 FAKE_AWS = """#!/bin/sh
-while [ "$1" != cp ]; do shift; done; shift
-while [ "${1#--}" != "$1" ]; do case $1 in --metadata) shift 2 ;; *) shift ;; esac; done
-case $1 in
-  s3://*) key=${1#s3://*/}
-    if [ ! -f "$FAKE_S3/$key" ]; then
-      printf '%s\\n' "fatal error: An error occurred (404) when calling the HeadObject operation: Key \\"$key\\"" \\
-        "does not exist" | paste -s -d' ' >&2
-      exit 1
-    fi
-    if [ "${FAKE_S3_FAIL:-}" = "$key" ]; then
-      head -c 5 "$FAKE_S3/$key"; echo "Connection was closed before we received a valid response" >&2; exit 1
-    fi
-    cat "$FAKE_S3/$key" ;;
-  *) key=${2#s3://*/}; mkdir -p "$(dirname "$FAKE_S3/$key")"; cp "$1" "$FAKE_S3/$key" ;;
-esac
+while [ "$1" != s3 ] && [ "$1" != s3api ]; do shift; done
+if [ "$1" = s3 ]; then
+  while [ "$1" != cp ]; do shift; done; shift
+  while [ "${1#--}" != "$1" ]; do case $1 in --metadata) shift 2 ;; *) shift ;; esac; done
+  key=${2#s3://*/}; mkdir -p "$(dirname "$FAKE_S3/$key")"; exec cp "$1" "$FAKE_S3/$key"
+fi
+shift 2
+while [ "${1#--}" != "$1" ]; do case $1 in --key) key=$2; shift 2 ;; *) shift 2 ;; esac; done
+if [ ! -f "$FAKE_S3/$key" ]; then
+  echo "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist." >&2
+  exit 254
+fi
+if [ "${FAKE_S3_FAIL:-}" = "$key" ]; then
+  head -c 5 "$FAKE_S3/$key" > "$1"; echo "Connection was closed before we received a valid response" >&2; exit 255
+fi
+cat "$FAKE_S3/$key" > "$1" && echo '{"ContentLength": 1}'
 """
 
 
@@ -287,8 +289,8 @@ def test_get_summed_sums_what_it_writes_in_one_pass(fake_s3: dict[str, str], she
                  "[test] FAILED: cannot download s3://acme-backups/k.sql: Connection was closed before we received a "
                  "valid response", id="cut-mid-way"),
     pytest.param('get_summed gone.sql "$WORK_DIR/got"', {},
-                 "[test] FAILED: cannot download s3://acme-backups/gone.sql: fatal error: An error occurred (404) when "
-                 'calling the HeadObject operation: Key "gone.sql" does not exist', id="missing"),
+                 "[test] FAILED: cannot download s3://acme-backups/gone.sql: An error occurred (NoSuchKey) when "
+                 "calling the GetObject operation: The specified key does not exist.", id="missing"),
     pytest.param("get_summed k.sql /dev/full", {},
                  "[test] FAILED: cannot download s3://acme-backups/k.sql: cannot write /dev/full: tee: /dev/full: No "
                  "space left on device", id="disk-full"),
