@@ -118,7 +118,9 @@ def _reap(proc: subprocess.Popen[bytes], grace: float) -> None:
 class S3Server:
     """One `weed server` (master, volume, filer, S3 gateway) in one process group, on 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, volume_size_mb: int = 16) -> None:
+        """`volume_size_mb`: the size of each of its (at most 200) volumes; 16 MB keeps the tests' server small,
+        bench/data_path.py stores dumps of a GB and more."""
         missing = [str(p) for p in (WEED, AWS) if not os.access(p, os.X_OK)]
         if missing:
             raise ServiceError(f"{', '.join(missing)} missing: {INSTALL_HINT}")
@@ -151,7 +153,7 @@ class S3Server:
             # Small volumes (16 MB, not 30 GB), one grown per bucket at a time (see the environment below),
             # and room for many: each bucket is a collection with volumes of its own, so the default
             # -volume.max=8 with the default growth of 7 lets only two buckets take writes.
-            "-master.volumeSizeLimitMB=16", "-volume.max=200",
+            f"-master.volumeSizeLimitMB={volume_size_mb}", "-volume.max=200",
             f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
             # Its default 10 s grace before a volume server stops would only slow stop() down.
             "-volume.preStopSeconds=0",

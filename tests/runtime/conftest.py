@@ -58,6 +58,7 @@ class Site:
     work: Path
     endpoint: str = ""  # where the pods reach the object store (default: the S3 server itself)
     secret_volumes: dict[str, dict[str, bytes]] = field(default_factory=dict)  # Secret name -> its files
+    timeout: float = 120  # seconds each container may take (run_pod); bench/data_path.py gives large dumps more
 
     def values(self, restore: str | None, backup: dict[str, object], restore_values: dict[str, object]) -> Path:
         """A values file pointing the backups at this test's bucket, with Backup.<key> values, and
@@ -113,6 +114,11 @@ class Site:
         spec = only(pod_spec(self.render(backup=backup), "CronJob", component), steps)
         return self._run(spec, SECRET, {}, work)
 
+    def run_spec(self, spec: dict[str, Any], env: dict[str, str] | None = None) -> PodRun:
+        """Runs a pod spec taken from render() (pod_spec) and changed by the caller: bench/data_path.py
+        wraps each container's command to measure it."""
+        return self._run(spec, SECRET, env or {})
+
     def _run(self, spec: dict[str, Any], secret: dict[str, str], env: dict[str, str],
              work: Path | None = None) -> PodRun:
         serial = next(_serial)
@@ -125,7 +131,8 @@ class Site:
                      "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin",
                      # The pods wait 180 s for a database that does not answer: the tests, 1 s unless they say.
                      "DATABASE_WAIT_SECONDS": "1"}
-        return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}")
+        return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}",
+                       timeout=self.timeout)
 
     @property
     def client(self) -> Any:

@@ -5,6 +5,9 @@ No timing is asserted here: the benchmark prints figures and checks its targets 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from bench.postrender import OURS, PEER, fidelity, make_stream, report, scale, split, table, targets
@@ -50,3 +53,43 @@ def test_the_ratio_must_be_within_1_8_and_below_the_peer(ours: float, peer: floa
     row = table([{"python": "3.12.1", "helm": helm, "scale": [], "targets": targets(helm, [])}]).splitlines()[-1]
     assert row.startswith(f"| 3.12.1 | {ours:.2f} | {peer:.2f} | - | - | - | ")
     assert row.endswith("| PASS |" if results == ["PASS", "PASS"] else ")" + " |")
+
+
+# --- bench/data_path.py: its pure parts (no server is started here) ---
+
+def _sample(seconds: float, rss_mib: float, disk: int, steps: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"seconds": seconds, "peak_rss": int(rss_mib * 1024 * 1024), "peak_disk": disk, "scratch_disk": 0,
+            "scratch_dirs": 0, "steps": steps or {}}
+
+
+def test_data_path_targets_use_the_median_of_per_round_ratios_and_compare_sizes() -> None:
+    from bench import data_path as dp
+
+    step = {"dump": {"peak_rss": 1, "seconds": 1.0}}
+    runs = {dp.BACKUP: [_sample(3.0, 100, 1000, step), _sample(1.4, 100, 1000, step), _sample(1.2, 100, 1000, step)],
+            dp.RAW_BACKUP: [_sample(1.0, 90, 0), _sample(1.0, 90, 0), _sample(1.0, 90, 0)]}
+    reference = {dp.BACKUP: _sample(5.0, 90, 500, step), "dump_bytes": {"bytes": 500}}
+    result = {"runs": runs, "reference": reference, "size_mb": 64, "reference_mb": 16, "dump_bytes": 1000,
+              "rows": 10, "tables": 4, "generate_seconds": 1.0}
+    verdicts = {v["target"]: (v["result"], v["shown"]) for v in dp.targets(result)}
+    assert verdicts["backup pod / raw backup, seconds"] == ("PASS", "1.40 (<= 1.5)")
+    assert verdicts["restore pod / raw restore, seconds"] == ("MISS", "not measured")
+    assert verdicts["backup pod, peak RSS 64 MiB / 16 MiB"] == ("PASS", "100.0 / 90.0 MiB = 1.11 (<= 1.2)")
+    assert verdicts["backup pod, peak temporary disk / dump"][0] == "PASS"
+    assert "| backup pod              |      1.4 |" in dp.report(result, dp.targets(result))
+
+
+def test_data_path_wraps_each_container_under_gnu_time_and_reads_its_figures(tmp_path: Path) -> None:
+    from bench import data_path as dp
+
+    spec = {"initContainers": [{"name": "dump", "command": ["/bin/sh", "-ec"], "args": ["x"]}],
+            "containers": [{"name": "upload", "command": ["/bin/sh", "-ec"], "args": ["y"]}], "namespace": "prod"}
+    wrapped = dp.measured_spec(spec, tmp_path)
+    assert wrapped["containers"][0]["command"] == [dp.TIME, "-o", str(tmp_path / "upload"), "-f", "%M %e", "sh", "-ec"]
+    assert wrapped["initContainers"][0]["args"] == ["x"]
+    (tmp_path / "upload").write_text("Command exited with non-zero status 1\n2048 1.25\n", encoding="utf-8")
+    assert dp.time_figures(tmp_path / "upload") == (2 * 1024 * 1024, 1.25)
+    (tmp_path / "work" / "a").mkdir(parents=True)
+    (tmp_path / "work" / "a" / "f").write_bytes(b"x" * 10)
+    (tmp_path / "work" / "link").symlink_to(tmp_path / "work" / "a" / "f")
+    assert dp.tree_bytes(tmp_path / "work") == 10
