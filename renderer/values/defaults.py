@@ -23,12 +23,28 @@ def with_defaults(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def schema_default(path: str) -> Any:
-    """The schema's default of the value at the dotted `path` (None when it has none)."""
+    """The schema's default of the value at the dotted `path` (None when it has none): its own, else the
+    one a mapping above it carries (`Images.Database` defaults to {"Repository": ..., "Tag": ...}, and so
+    `Images.Database.Tag` to that Tag), the nearest such mapping first, as `with_defaults` fills them."""
     schema = load_schema()
+    keys = path.split(".")
     node = schema
-    for key in path.split("."):
-        node = resolve(schema, node)["properties"][key]
-    return resolve(schema, node).get("default")
+    held = []  # (a default of a mapping above the value, the keys from it down to the value)
+    for depth, key in enumerate(keys):
+        node = resolve(schema, node)
+        if isinstance(node.get("default"), dict):
+            held.append((node["default"], keys[depth:]))
+        node = node["properties"][key]
+    own = resolve(schema, node).get("default")
+    if own is not None:
+        return own
+    for mapping, below in reversed(held):
+        found: Any = mapping
+        for key in below:
+            found = found.get(key) if isinstance(found, dict) else None
+        if found is not None:
+            return found
+    return None
 
 
 def _fill(schema: dict[str, Any], node: dict[str, Any], value: dict[str, Any]) -> None:

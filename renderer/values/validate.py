@@ -137,9 +137,9 @@ def warnings(values: dict[str, Any]) -> list[Problem]:
                 continue
             if images.missing_programs(part, repository, image_tag) is not None:
                 continue
-            if part == images.DATABASE and images.known_image(repository) and cockroach_version(image_tag) is None:
-                continue  # said above, once: not a release tag
             known = images.known_image(repository)
+            if part == images.DATABASE and known and cockroach_version(image_tag) is None:
+                continue  # said above, once: not a release tag
             path = f"{IMAGES_PATH}.{part}.{'Tag' if known else 'Repository'}"
             what = f"the programs on the PATH of {repository}:{image_tag} are not known to this plugin"
             where = (f"(it knows the tags {images.known_range(repository)} of {known})" if known else
@@ -167,10 +167,8 @@ def image_problems(values: dict[str, Any]) -> Iterator[Problem]:
 
 def _image(values: dict[str, Any], part: str) -> tuple[Any, Any]:
     """Images.<part>.Repository and .Tag as given, else the schema's defaults."""
-    default = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]["Images"][
-        "properties"][part]["default"]
-    given = [lookup(values, "enclaveos-chart", "Backup", "Images", part, field) for field in ("Repository", "Tag")]
-    return (default["Repository"] if given[0] is None else given[0], default["Tag"] if given[1] is None else given[1])
+    return (_given_or_default(values, f"{IMAGES_PATH}.{part}.Repository")[0],
+            _given_or_default(values, f"{IMAGES_PATH}.{part}.Tag")[0])
 
 
 def cockroach_version(tag: str) -> tuple[int, int, int] | None:
@@ -196,11 +194,7 @@ def format_problem(backup_format: str, tag: str) -> str | None:
 
 def _format_and_tag(values: dict[str, Any]) -> tuple[Any, Any]:
     """Format and Images.Database.Tag as given, else the schema's defaults."""
-    backup = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]
-    backup_format = lookup(values, "enclaveos-chart", "Backup", "Format")
-    tag = lookup(values, "enclaveos-chart", "Backup", "Images", "Database", "Tag")
-    return (backup["Format"]["default"] if backup_format is None else backup_format,
-            backup["Images"]["properties"]["Database"]["default"]["Tag"] if tag is None else tag)
+    return _given_or_default(values, FORMAT_PATH)[0], _given_or_default(values, TAG_PATH)[0]
 
 
 def _given_or_default(values: dict[str, Any], path: str) -> tuple[Any, bool]:

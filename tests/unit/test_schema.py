@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from renderer.values.defaults import merge, with_defaults
+from renderer.values.defaults import merge, schema_default, with_defaults
 from renderer.values.schema import conforms, load_schema
 from tools.chart_schema import chart_schema_text, types_only
 
@@ -263,3 +263,20 @@ def test_merge_lays_override_over_base_without_changing_either(
     before = json.dumps([base, override])
     assert merge(base, override) == merged
     assert json.dumps([base, override]) == before
+
+
+@pytest.mark.parametrize("path,default", [
+    pytest.param("enclaveos-chart.Backup.Format", "sql", id="its-own"),
+    pytest.param("enclaveos-chart.Backup.Drill.ActiveDeadlineSeconds", 21600, id="its-own-below-a-mapping"),
+    pytest.param("enclaveos-chart.Backup.Images.Database.Tag", "v20.1.17", id="held-by-the-mapping-above"),
+    pytest.param("enclaveos-chart.Backup.Images.ObjectStore.Repository", "amazon/aws-cli", id="held-by-another"),
+    pytest.param("global.S3.Bucket", None, id="none"),
+])
+def test_schema_default(path: str, default: Any) -> None:
+    """The default of one value, as with_defaults fills it in, whether the value or a mapping above it holds it."""
+    assert schema_default(path) == default
+    keys = path.split(".")
+    filled: Any = with_defaults({})
+    for key in keys:
+        filled = filled.get(key) if isinstance(filled, dict) else None
+    assert filled == default
