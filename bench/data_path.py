@@ -14,12 +14,11 @@ tests/runtime/pods.py run_pod: the real scripts, the real AWS CLI, PostgreSQL st
 CockroachDB), in `--runs` rounds, each measured pod beside its raw pipeline, the pair's order
 alternating from round to round:
 
-1. **backup**: the backup CronJob's pod (dump, upload with its read-back, retention), beside the raw
-   pipeline `pg_dump malbork | aws s3 cp - s3://bucket/key` (same AWS CLI, server and database).
-   Twice: as the tests run it, whose PostgreSQL stand-in counts the rows of the dump by loading it into a
-   scratch database (tests/runtime/db-postgres.sh dump_counts), and once with the stand-in counting the
-   live database instead, which is what CockroachDB's own seam does (one `count(*)` per table AS OF
-   SYSTEM TIME, db-cockroach.sh): that second figure is the one that says what production pays.
+1. **backup**: the backup CronJob's pod (the dump streaming into the upload beside it, the read-back,
+   the metadata, retention), beside the raw pipeline `pg_dump malbork | aws s3 cp - s3://bucket/key`
+   (same AWS CLI, server and database). The PostgreSQL stand-in counts the rows in the dump's own
+   snapshot, as CockroachDB's seam counts AS OF SYSTEM TIME (tests/runtime/db-postgres.sh snapshot_dump,
+   db-cockroach.sh db_dump): one `count(*)` per table, then the dump.
 2. **restore**: the restore Job's pod (restore mode, `Restore.Backup` the round's backup) into a dropped
    `malbork` (so that it has nothing to save first), beside `aws s3 cp s3://bucket/key FILE` then
    `psql -f FILE` into a freshly created database.
@@ -64,7 +63,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,16 +84,11 @@ TARGET_RATIO = 1.5
 TARGET_RSS_GROWTH = 1.2
 TARGET_DISK = 1.05
 
-# The stand-in's one step that CockroachDB's seam does not take: the rows of the dump counted by loading it
-# into a scratch database. Counting the live database instead is what db-cockroach.sh does (AS OF SYSTEM TIME).
-STAND_IN_COUNT = 'dump_counts load_sql "$1" > "$2"'
-LIVE_COUNT = 'pg_counts "$DATABASE_NAME" > "$2"'
-
-BACKUP, BACKUP_LIVE, RAW_BACKUP = "backup pod", "backup pod, live counts", "raw backup"
+BACKUP, RAW_BACKUP = "backup pod", "raw backup"
 RESTORE, RAW_RESTORE, DRILL = "restore pod", "raw restore", "drill pod"
-KINDS = (BACKUP, BACKUP_LIVE, RAW_BACKUP, RESTORE, RAW_RESTORE, DRILL)
-PODS = (BACKUP, BACKUP_LIVE, RESTORE, DRILL)
-PAIRS = ((BACKUP, RAW_BACKUP), (BACKUP_LIVE, RAW_BACKUP), (RESTORE, RAW_RESTORE), (DRILL, RESTORE))
+KINDS = (BACKUP, RAW_BACKUP, RESTORE, RAW_RESTORE, DRILL)
+PODS = (BACKUP, RESTORE, DRILL)
+PAIRS = ((BACKUP, RAW_BACKUP), (RESTORE, RAW_RESTORE), (DRILL, RESTORE))
 COMMANDS = {RAW_BACKUP: "pg_dump DB | aws s3 cp - s3://BUCKET/KEY",
             RAW_RESTORE: "aws s3 cp s3://BUCKET/KEY FILE; psql -f FILE (fresh database)"}
 
@@ -172,22 +166,6 @@ def measured_spec(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
 
     return {**spec, "initContainers": [wrap(c) for c in spec.get("initContainers", [])],
             "containers": [wrap(c) for c in spec["containers"]]}
-
-
-@contextlib.contextmanager
-def live_counts() -> Iterator[None]:
-    """The PostgreSQL stand-in, within the `with`, counts the rows of the live database instead of loading
-    the dump to count it (the cost CockroachDB's seam has)."""
-    from tests.runtime import pods
-
-    original = pods.POSTGRES_SEAM
-    if STAND_IN_COUNT not in original:
-        raise SystemExit(f"bench: tests/runtime/db-postgres.sh no longer holds {STAND_IN_COUNT!r}: update the bench")
-    pods.POSTGRES_SEAM = original.replace(STAND_IN_COUNT, LIVE_COUNT)
-    try:
-        yield
-    finally:
-        pods.POSTGRES_SEAM = original
 
 
 # --- the bench ------------------------------------------------------------------------------
@@ -296,14 +274,12 @@ class Bench:
         return {"seconds": seconds, "peak_rss": rss, "steps": {}, "peak_disk": disk.peak, "scratch_disk": 0,
                 "scratch_dirs": 0}
 
-    def backup(self, live: bool = False) -> tuple[dict[str, Any], str]:
+    def backup(self) -> tuple[dict[str, Any], str]:
         """A run of the backup pod, and the key of the backup it wrote."""
         from tests.runtime.pods import pod_spec
 
         before = set(self.site.objects())
-        spec = pod_spec(self.site.render(), "CronJob", "backup")
-        with live_counts() if live else contextlib.nullcontext():
-            result = self.pod(BACKUP_LIVE if live else BACKUP, spec)
+        result = self.pod(BACKUP, pod_spec(self.site.render(), "CronJob", "backup"))
         [key] = [k for k in set(self.site.objects()) - before if k.endswith(".sql")]
         return result, key
 
@@ -355,7 +331,6 @@ def measure(options: argparse.Namespace, log: Callable[[str], None]) -> dict[str
             log(f"reference: a database for a {options.reference_mb} MiB dump")
             bench.generate(options.reference_mb)
             reference[BACKUP], key = bench.backup()
-            reference[BACKUP_LIVE], key = bench.backup(live=True)
             reference[RESTORE] = bench.restore(key)
             reference[DRILL] = bench.drill()
             reference["dump_bytes"] = {"bytes": bench.size_of(key)}
@@ -369,10 +344,8 @@ def measure(options: argparse.Namespace, log: Callable[[str], None]) -> dict[str
         dump_bytes = 0
         for round_ in range(options.runs):
             ours_first = round_ % 2 == 0
-            # The raw backup between the two backup pods, whose order turns round by round.
             backups: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-                (BACKUP, lambda: bench.backup()[0]), (RAW_BACKUP, bench.raw_backup),
-                (BACKUP_LIVE, lambda: bench.backup(live=True)[0])]
+                (BACKUP, lambda: bench.backup()[0]), (RAW_BACKUP, bench.raw_backup)]
             for kind, run in backups if ours_first else backups[::-1]:
                 runs[kind].append(run())
             key = max(k for k in bench.site.objects() if k.endswith(".sql"))
@@ -425,7 +398,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": name, "value": value, "limit": limit, "shown": shown,
                     "result": "PASS" if value is not None and value <= limit else "MISS"})
 
-    for ours, raw in PAIRS[:3]:
+    for ours, raw in PAIRS[:2]:
         ratio = pair_ratio(runs, ours, raw)
         check(f"{ours} / {raw}, seconds", ratio, TARGET_RATIO,
               f"{ratio:.2f} (<= {TARGET_RATIO})" if ratio is not None else "not measured")
@@ -451,15 +424,15 @@ def report(result: dict[str, Any], verdicts: list[dict[str, Any]]) -> str:
     lines = [f"data path: {rounds} interleaved rounds; SQL dump {dump:,} bytes ({dump / MIB:.1f} MiB), "
              f"{result['rows']:,} rows in {result['tables']} tables (generated in {result['generate_seconds']:.0f} s)",
              "",
-             "| run                     | median s | MiB/s | ratio | vs          | RSS MiB | temp MiB | disk / dump |",
-             "|-------------------------|----------|-------|-------|-------------|---------|----------|-------------|"]
+             "| run         | median s | MiB/s | ratio | vs          | RSS MiB | temp MiB | disk / dump |",
+             "|-------------|----------|-------|-------|-------------|---------|----------|-------------|"]
     versus = {ours: raw for ours, raw in PAIRS}
     for kind in KINDS:
         if kind not in figures:
             continue
         f = figures[kind]
         ratio = pair_ratio(runs, kind, versus[kind]) if kind in versus else None
-        lines.append(f"| {kind:23s} | {f['seconds']:8.1f} | {dump / MIB / f['seconds']:5.1f} | "
+        lines.append(f"| {kind:11s} | {f['seconds']:8.1f} | {dump / MIB / f['seconds']:5.1f} | "
                      f"{f'{ratio:.2f}' if ratio is not None else '':>5s} | {versus.get(kind, ''):11s} | "
                      f"{f['peak_rss'] / MIB:7.1f} | {f['peak_disk'] / MIB:8.1f} | "
                      f"{f['peak_disk'] / dump if dump else 0:11.3f} |")

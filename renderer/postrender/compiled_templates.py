@@ -135,13 +135,18 @@ def pod__pod_spec(ctx: Context, s_: Any, steps_: Any) -> str:
             out.append('\n'
                        '  - name: ')
             out.append(str(rt.q(name_2)))
-    out.append('\n'
-               'initContainers:')
-    for step_2 in steps_[:-1]:
-        out.append(str(rt.indent(pod__container(ctx, s_, step_2), 2)))
+    first_1 = rt.to_list(rt.selectattr(steps_[:-1], 'in_order'))
+    if first_1:
+        out.append('\n'
+                   'initContainers:')
+        for step_2 in first_1:
+            out.append(str(rt.indent(pod__container(ctx, s_, step_2), 2)))
     out.append('\n'
                'containers:')
-    out.append(str(rt.indent(pod__container(ctx, s_, rt.item(steps_, -1)), 2)))
+    for step_2 in rt.to_list(rt.selectattr(steps_, 'beside')):
+        out.append(str(rt.indent(pod__container(ctx, s_, step_2), 2)))
+    if rt.attr(rt.item(steps_, -1), 'in_order'):
+        out.append(str(rt.indent(pod__container(ctx, s_, rt.item(steps_, -1)), 2)))
     out.append('\n'
                'volumes:\n'
                '  - name: work\n'
@@ -283,6 +288,12 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '    - name: DATABASE_SELECTOR\n'
                    '      value: ')
         out.append(str(rt.q(rt.attr(s_, 'database_selector'))))
+    if rt.attr(step_, 'beside'):
+        out.append('\n'
+                   '    # The container this one runs beside: the dump streams into the upload (scripts/lib.sh side_by_side).\n'
+                   '    - name: BESIDE\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(step_, 'beside'))))
     for name_2, value_2 in rt.attr(step_, 'env'):
         out.append('\n'
                    '    - name: ')
@@ -659,11 +670,13 @@ SCRIPTS = {
         'load_backup "$key" "$format"\n'
         'log "restored $key into the throwaway database: $(grep -c . "$WORK_DIR/restored-tables" || true) tables, $(tables_checked)"\n'),
     'dump.sh': (
-        '# Step "dump" (database client image): the database, with what the next step records and\n'
-        '# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and\n'
-        '# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the\n'
-        '# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"\n'
-        "# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.\n"
+        '# Step "dump" (database client image): the database, with what the upload records and checks: the\n'
+        '# values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and sha256 of an SQL\n'
+        '# dump written to a file) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the manager\n'
+        '# keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text) or "native" (CockroachDB\'s BACKUP writes\n'
+        '# straight into the bucket). An SQL dump streams into the upload container beside this one ($BESIDE, the\n'
+        '# backup pod: lib.sh side_by_side), or, for a safety dump ($DUMP_PREFIX, the restore pod, whose steps run\n'
+        '# one after another), goes into a file in $WORK_DIR.\n'
         'format=${BACKUP_FORMAT:-sql}\n'
         '# At install time the database may still be starting (the first backup runs as the release is\n'
         "# installed, and the database pod's name resolves only once that pod is ready): wait, at most\n"
@@ -718,15 +731,30 @@ SCRIPTS = {
         '  log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"\n'
         '  out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||\n'
         '    fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"\n'
+        'elif [ -n "${BESIDE:-}" ]; then\n'
+        '  # Named first (the upload starts on the name, written last), then streamed: the upload reads it as it comes.\n'
+        '  put_values dump format "$format" created "$now" database_version "$version" name "$name"\n'
+        '  log "streaming the dump to the $BESIDE step"\n'
+        '  status=0 waited=0\n'
+        '  db_dump "$STREAM" "$WORK_DIR/tables" || status=$?\n'
+        '  if [ "$status" != 0 ]; then\n'
+        '    # A broken pipe: the upload ended first? Then that is the reason, and it ends within moments (it waits\n'
+        "    # for this step's end only once the dump is over, so 5 s bound the wait).\n"
+        '    until ended "$BESIDE" || [ "$waited" -ge 25 ]; do sleep 0.2 && waited=$((waited + 1)); done\n'
+        '    if gone "$BESIDE"; then fail "$(peer_failure "$BESIDE"): the dump of $DATABASE_NAME was cut short"; fi\n'
+        '    fail "the dump of $DATABASE_NAME failed (exit $status)"\n'
+        '  fi\n'
         'else\n'
         '  db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"\n'
         '  [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"\n'
         '  mv "$file.partial" "$file"\n'
         '  size=$(size_of "$file") sha256=$(sha256_of "$file")\n'
         'fi\n'
-        'put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \\\n'
-        '  database_version "$version"\n'
-        'log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d \' \') tables"\n'),
+        'if [ -z "${BESIDE:-}" ] || [ "$format" = native ]; then\n'
+        '  put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \\\n'
+        '    database_version "$version"\n'
+        'fi\n'
+        'log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d \' \') tables"\n'),
     'fetch.sh': (
         '# Step "fetch" (AWS CLI image), restore mode: first makes sure the safety dump of the current\n'
         '# data is in the bucket (an SQL dump is uploaded and verified; a native one was written there\n'
@@ -836,6 +864,62 @@ SCRIPTS = {
         '  while [ $# -ge 2 ]; do printf \'%s\' "$2" > "$set_dir/$1" && shift 2; done\n'
         '}\n'
         'value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }\n'
+        "# Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that\n"
+        '# run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO\n'
+        "# $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on\n"
+        '# the other: each writes the time into $WORK_DIR/<step>.alive every second while it lives, and its exit code\n'
+        '# into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:\n'
+        '# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone.\n'
+        'STREAM=$WORK_DIR/stream\n'
+        'SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only\n'
+        "# side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and\n"
+        '# its watch on the other, and sets the EXIT trap. The watch, every second: once the other container has\n'
+        "# failed or fell silent, opens the FIFO for reading and writing and closes it again, so that this side's own\n"
+        '# open of its end (which blocks until the other end is opened) returns, followed by an end of file or a\n'
+        '# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.\n'
+        'side_by_side() {\n'
+        '  mkfifo "$STREAM" 2> /dev/null || [ -p "$STREAM" ] || fail "cannot make the FIFO $STREAM"\n'
+        '  date +%s > "$WORK_DIR/$STEP.alive"\n'
+        '  (while sleep 1; do date +%s > "$WORK_DIR/$STEP.alive.new" && mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"; done) \\\n'
+        '    > /dev/null 2>&1 &\n'
+        '  heartbeat=$!\n'
+        '  (while sleep 1; do if gone "$BESIDE"; then : <> "$STREAM"; fi; done) > /dev/null 2>&1 &\n'
+        '  watch=$!\n'
+        "  trap 'side_by_side_end $?' EXIT\n"
+        '}\n'
+        'side_by_side_end() {\n'
+        '  echo "$1" > "$WORK_DIR/$STEP.status"\n'
+        '  kill "$heartbeat" "$watch" 2> /dev/null || true\n'
+        '  : <> "$STREAM"\n'
+        '}\n'
+        '# ended STEP: true once the container STEP has ended, its exit code then in $ended_status. gone STEP: true\n'
+        '# once it has failed or fell silent (no heartbeat for SILENCE_SECONDS; none yet is not silence: it may be\n'
+        '# still starting, its image being pulled).\n'
+        'ended() { [ -f "$WORK_DIR/$1.status" ] && ended_status=$(cat "$WORK_DIR/$1.status") && [ -n "$ended_status" ]; }\n'
+        'gone() {\n'
+        '  if ended "$1"; then [ "$ended_status" != 0 ]; return; fi\n'
+        '  alive_at=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) && [ -n "$alive_at" ] &&\n'
+        '    [ $(($(date +%s) - alive_at)) -gt "$SILENCE_SECONDS" ]\n'
+        '}\n'
+        '# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE\n'
+        '# exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).\n'
+        'wait_for() {\n'
+        '  until [ -e "$2" ]; do\n'
+        '    if ended "$1" || gone "$1"; then [ -e "$2" ]; return; fi\n'
+        '    sleep 0.2\n'
+        '  done\n'
+        '}\n'
+        '# peer_failure STEP: why the container STEP is gone, for a failure line.\n'
+        'peer_failure() {\n'
+        '  if ended "$1"; then\n'
+        '    echo "the $1 step failed (exit $ended_status; its log says why)"\n'
+        '  else\n'
+        '    echo "the $1 step fell silent for over $SILENCE_SECONDS s (killed? out of memory? the pod\'s events say)"\n'
+        '  fi\n'
+        '}\n'
+        '# Set up before anything can fail: a step that ended without its status (a failure before its trap was set)\n'
+        "# would leave the other waiting on it until the Job's deadline.\n"
+        '[ -z "${BESIDE:-}" ] || side_by_side\n'
         '# Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or\n'
         '# .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh\n'
         '# our_backups: when a backup is complete and ours); safety dumps the same with "pre-restore-" before the\n'
@@ -1147,9 +1231,37 @@ SCRIPTS = {
         '  [ "$summed_sha256" = "${3:-$(sha256_of "$1")}" ] ||\n'
         '    fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"\n'
         '}\n'
+        '# put_streamed FIFO KEY: uploads what comes through FIFO to KEY (`s3 cp -`: a multipart upload from the pipe,\n'
+        '# in parts of 8 MiB of which s3transfer holds at most 10 in memory, and so at most 10,000 parts, 78 GiB:\n'
+        "# docs/images.md), summing it on the way (streamed_sha256), without a copy on the pod's disk; fails the\n"
+        "# step when the upload or the read of FIFO does. Each part's exit status through a file, as in get_summed.\n"
+        'put_streamed() {\n'
+        '  rm -f "$WORK_DIR/sums" && mkfifo "$WORK_DIR/sums" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"\n'
+        '  sha256sum < "$WORK_DIR/sums" > "$WORK_DIR/streamed.sha256" &\n'
+        '  summing=$!\n'
+        '  out=$({ tee "$WORK_DIR/sums" < "$1" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" ||\n'
+        '      echo "$?" > "$WORK_DIR/tee.status"; } |\n'
+        '    s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" - "s3://$S3_BUCKET/$2" 2>&1) ||\n'
+        '    fail "upload to s3://$S3_BUCKET/$2 failed: $out"\n'
+        '  wait "$summing" || fail "upload to s3://$S3_BUCKET/$2: cannot sum what was uploaded"\n'
+        '  [ "$(cat "$WORK_DIR/tee.status")" = 0 ] ||\n'
+        '    fail "upload to s3://$S3_BUCKET/$2: cannot read $1: $(cat "$WORK_DIR/tee.stderr")"\n'
+        '  # shellcheck disable=SC2034 # read by upload.sh (pods that do not stream have no reader of it)\n'
+        '  streamed_sha256=$(cut -d\' \' -f1 "$WORK_DIR/streamed.sha256")\n'
+        '  rm -f "$WORK_DIR/sums" "$WORK_DIR/tee.stderr"\n'
+        '}\n'
+        '# deleted KEY WHAT: deletes the object KEY and says so ("WHAT, s3://<bucket>/KEY, was deleted; nothing was\n'
+        '# kept"), or that it could not (for the end of a failure line; it never fails itself).\n'
+        'deleted() {\n'
+        '  if out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1); then\n'
+        '    echo "$2, s3://$S3_BUCKET/$1, was deleted; nothing was kept"\n'
+        '  else\n'
+        '    echo "$2, s3://$S3_BUCKET/$1, could not be deleted ($out): it has no metadata object, so it is no backup"\n'
+        '  fi\n'
+        '}\n'
         '# get_summed KEY FILE [WHAT]: downloads one object as a stream into FILE (/dev/null: nowhere) and sets\n'
-        "# summed_sha256 in the same pass over its bytes, and summed_size (bytes, FILE's length: no read) unless FILE\n"
-        '# is /dev/null; fails the step when the download or the write does (WHAT: how the failure begins, default\n'
+        "# summed_sha256 in the same pass over its bytes, and summed_size (bytes: FILE's length, no read; the\n"
+        "# answer's ContentLength when FILE is /dev/null); fails the step when the download or the write does (WHAT: how the failure begins, default\n"
         '# "cannot download s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3,\n'
         '# the pipe, and its JSON answer to /dev/null): `s3 cp KEY -` fetches ranges in parallel and puts them back in\n'
         '# order, and it stopped for good after 48 MiB on the test store (AWS CLI 1.46.2, SeaweedFS; aws/aws-cli#3977\n'
@@ -1160,7 +1272,8 @@ SCRIPTS = {
         'get_summed() {\n'
         '  what=${3:-cannot download s3://$S3_BUCKET/$1}\n'
         '  printf 1 > "$WORK_DIR/get.status" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"\n'
-        '  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" /dev/fd/3 3>&1 > /dev/null 2> "$WORK_DIR/get.stderr" &&\n'
+        '  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \\\n'
+        '      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&\n'
         '      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |\n'
         '    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |\n'
         "    sha256sum | cut -d' ' -f1)\n"
@@ -1174,7 +1287,7 @@ SCRIPTS = {
         '    fail "$what: ${reason:-the download failed and left no reason (is the work volume of the pod full?)}"\n'
         '  fi\n'
         '  rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"\n'
-        '  if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); fi\n'
+        '  if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); else summed_size=$(cat "$WORK_DIR/get.length"); fi\n'
         '}\n'
         '# files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on\n'
         '# amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).\n'
@@ -1509,22 +1622,32 @@ SCRIPTS = {
         "  printf '  }\\n}\\n'\n"
         '}\n'),
     'upload.sh': (
-        '# Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by\n'
-        '# SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata\n'
-        '# object (written last: it marks the backup complete), then retention.\n'
-        'name=$(value dump name) format=$(value dump format) created=$(value dump created) size=$(value dump size)\n'
-        'sha256=$(value dump sha256) cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
-        '[ -n "$name" ] || fail "no dump values in $WORK_DIR/dump: the dump step did not finish"\n'
+        '# Step "upload" (AWS CLI image), beside the dump step ($BESIDE, lib.sh side_by_side): an SQL dump streams\n'
+        '# from it into the bucket, summed on the way, then read back and compared by SHA-256; a native backup\n'
+        '# (written into the bucket by the database) is read and summed once the dump step has ended. Then the\n'
+        '# metadata object (written last: it marks the backup complete), then retention.\n'
+        'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
+        'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
+        'cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
         'key=$(key_of "$name")\n'
         'files=1\n'
+        "# dump_ok: waits for the dump step's end; true when it succeeded.\n"
+        'dump_ok() { wait_for "$BESIDE" "$WORK_DIR/$BESIDE.status" && ended "$BESIDE" && [ "$ended_status" = 0 ]; }\n'
         'if [ "$format" = native ]; then\n'
+        '  dump_ok || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         '  native_digest "$key"\n'
         '  [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"\n'
         'else\n'
-        '  [ -f "$WORK_DIR/$name" ] || fail "no dump in $WORK_DIR: the dump step did not finish"\n'
-        '  # Read back against the SHA-256 the dump step took as it wrote: a dump changed on the disk since then\n'
-        '  # fails as a read-back that differs, and the dump is read once here, by the upload.\n'
-        '  put_verified "$WORK_DIR/$name" "$key" "$sha256"\n'
+        '  log "uploading s3://$S3_BUCKET/$key as the $BESIDE step writes it"\n'
+        '  put_streamed "$STREAM" "$key"\n'
+        "  # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.\n"
+        '  dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"\n'
+        '  # Read back against the SHA-256 taken on the way up: the object is the dump, byte for byte.\n'
+        '  get_summed "$key" /dev/null "reading back s3://$S3_BUCKET/$key failed"\n'
+        '  [ "$summed_sha256" = "$streamed_sha256" ] ||\n'
+        '    fail "s3://$S3_BUCKET/$key does not match what was uploaded (SHA-256 differs): $(deleted "$key" "it")"\n'
+        '  size=$summed_size sha256=$streamed_sha256\n'
+        '  [ "$size" -gt 0 ] || fail "the dump of $DATABASE_NAME is empty: $(deleted "$key" "its object")"\n'
         'fi\n'
         '# The nodes are what a restore checks the SGX rule against. Without them the backup is\n'
         '# still kept (its data matters more), but the log and the metadata say why they are missing.\n'

@@ -30,9 +30,10 @@ KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept
 
 
 class Step:
-    """One container of a backup, restore or drill pod, run in order."""
+    """One container of a backup, restore or drill pod, run in order, or beside another one."""
 
-    __slots__ = ("body", "env", "kube_api", "loads", "name", "object_store", "production", "restore", "scratch")
+    __slots__ = ("beside", "body", "env", "kube_api", "loads", "name", "object_store", "production", "restore",
+                 "scratch")
 
     def __init__(self,
                  name: str,
@@ -44,6 +45,7 @@ class Step:
                  production: bool = True,  # knows the production database (its host, port, client certificates)
                  scratch: bool = False,  # runs the drill's throwaway database, in the pod's `scratch` emptyDir
                  loads: bool = False,  # loads a verified backup into a database (scripts/load.sh)
+                 beside: str = "",  # runs at once with this step, not before or after it (lib.sh side_by_side)
                  ) -> None:
         self.name = name
         self.body = body
@@ -54,6 +56,13 @@ class Step:
         self.production = production
         self.scratch = scratch
         self.loads = loads
+        self.beside = beside
+
+    @property
+    def in_order(self) -> bool:
+        """Runs in the pod's order, after the step before it ends (an init container, but the pod's last
+        step), not beside another step."""
+        return not self.beside
 
     @property
     def certs(self) -> bool:
@@ -77,7 +86,9 @@ def _script(name: str) -> str:
     return SCRIPTS[name]
 
 
-BACKUP_STEPS = (Step("dump", "dump"), Step("upload", "upload", object_store=True, kube_api=True))
+# The dump streams into the upload (no copy of it on the pod's disk): the two run at once, as containers.
+BACKUP_STEPS = (Step("dump", "dump", beside="upload"),
+                Step("upload", "upload", object_store=True, kube_api=True, beside="dump"))
 RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
                  Step("fetch", "fetch", object_store=True, restore=True),
                  Step("restore", "restore", loads=True))

@@ -99,7 +99,7 @@ def test_integral_numbers_of_a_values_file_are_integers(tmp_path: Path, name: st
         assert cronjob["spec"]["startingDeadlineSeconds"] == rendered
         return
     pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    [env] = [e for c in pod["initContainers"] + pod["containers"] for e in c["env"] if e["name"] == "RETENTION"]
+    [env] = [e for c in pod.get("initContainers", []) + pod["containers"] for e in c["env"] if e["name"] == "RETENTION"]
     assert env["value"] == str(rendered)
 
 
@@ -169,7 +169,7 @@ def test_the_hmac_keys_reach_the_pods_only_as_secret_references() -> None:
     result = run_postrenderer(GOLDEN_IN)
     pods = [d["spec"]["jobTemplate"]["spec"]["template"]["spec"] for d in yaml.safe_load_all(result.stdout)
             if d and d["kind"] == "CronJob"]
-    containers = [c for pod in pods for c in pod["initContainers"] + pod["containers"]]
+    containers = [c for pod in pods for c in pod.get("initContainers", []) + pod["containers"]]
     keys = [e for c in containers for e in c["env"] if e["name"].startswith("AWS_") and "KEY" in e["name"]]
     # The backup's upload, the drill's pick and record.
     assert [e["name"] for e in keys] == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] * 3

@@ -32,6 +32,9 @@ from tests.services import (
     running,
 )
 
+# Where the pods' programs are looked up on this machine (pods.py container_path).
+SEARCH_PATH = f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin"
+
 RELEASE_INPUT = (ROOT / "tests" / "golden" / "backup" / "in.yaml").read_text(encoding="utf-8")
 SECRET = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY}
 DATABASE = "malbork"
@@ -128,7 +131,7 @@ class Site:
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
-                     "PATH": f"{TOOLS_BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin",
+                     "PATH": SEARCH_PATH,
                      # The pods wait 180 s for a database that does not answer: the tests, 1 s unless they say.
                      "DATABASE_WAIT_SECONDS": "1"}
         return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}",

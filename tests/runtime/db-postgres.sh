@@ -29,31 +29,45 @@ db_cluster_id() {
 # db-cockroach.sh db_counts gives them: the database writes ONE statement that counts every table (one
 # snapshot), each name quoted as an identifier (format %I) and JSON-escaped (to_json), and runs it (\gexec);
 # no name is ever split on white space.
+# SNAPSHOT (optional): counted in that exported snapshot (pg_export_snapshot), as db_dump counts.
 pg_counts() {
-  counts=$(printf '%s\n' "SELECT string_agg(format('SELECT %L || count(*) FROM %I.%I', to_json(table_name::text)::text || ': ',
+  counts=$( (if [ -n "${2:-}" ]; then
+      printf "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET TRANSACTION SNAPSHOT '%s';\n" "$2"; fi
+    printf '%s\n' "SELECT string_agg(format('SELECT %L || count(*) FROM %I.%I', to_json(table_name::text)::text || ': ',
     table_schema, table_name), ' UNION ALL ') FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \gexec" | pg -At -d "$1") || return 1
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \gexec") | pg -At -d "$1") || return 1
   [ -z "$counts" ] || printf '%s\n' "$counts" | LC_ALL=C sort
 }
 db_table_counts() { pg_counts "$DATABASE_NAME"; }
-# dump_counts LOAD DUMP: the counts of the data in DUMP itself (rows written meanwhile are not in it;
-# CockroachDB: counts and dump both AS OF SYSTEM TIME one timestamp), counted as above after `LOAD DUMP
-# SCRATCH` loaded it into a scratch database that is dropped again. Loading rather than reading the dump's
-# COPY headers: a quoted name ("a""b", a keyword, a newline inside the quotes) needs no parser of ours.
-dump_counts() {
-  scratch="${DATABASE_NAME}_counted_$$"
-  pg -d postgres -c "CREATE DATABASE \"$scratch\"" || return 1
-  if "$1" "$2" "$scratch" > /dev/null; then pg_counts "$scratch" && status=0 || status=1; else status=1; fi
-  pg -d postgres -c "DROP DATABASE \"$scratch\" WITH (FORCE)" || status=1
+# TEST_DUMP_FAULT=empty: a dump (or native BACKUP) that writes nothing and exits 0, which pg_dump never does.
+# snapshot_dump TABLES PG_DUMP_ARGUMENT...: pg_dump of the database, and into TABLES its rows per table, both of
+# one moment, as db-cockroach.sh's AS OF SYSTEM TIME makes them: a REPEATABLE READ transaction exports its
+# snapshot (pg_export_snapshot) and stays open while the counts and pg_dump --snapshot read in it
+# (postgresql.org/docs/15/functions-admin.html#FUNCTIONS-SNAPSHOT-SYNCHRONIZATION, app-pgdump.html). The dump is
+# read by nothing else: it may go into a FIFO (the backup pod streams it).
+snapshot_dump() {
+  held="$WORK_DIR/snapshot.$$" && rm -f "$held.in" "$held.out" && mkfifo "$held.in" || return 1
+  pg -At -d "$DATABASE_NAME" < "$held.in" > "$held.out" &
+  holder=$!
+  exec 8> "$held.in"
+  echo "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT pg_export_snapshot();" >&8
+  snapshot=''
+  while [ -z "$snapshot" ] && kill -0 "$holder" 2> /dev/null; do sleep 0.1 && snapshot=$(head -n 1 "$held.out"); done
+  tables=$1 && shift
+  if [ -n "$snapshot" ] && pg_counts "$DATABASE_NAME" "$snapshot" > "$tables" &&
+    pg_dump --no-owner --no-privileges --snapshot="$snapshot" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$@" \
+      "$DATABASE_NAME"; then status=0; else status=1; fi
+  echo "COMMIT;" >&8 && exec 8>&-
+  wait "$holder" || status=1
+  rm -f "$held.in" "$held.out"
   return "$status"
 }
-load_sql() { pg -d "$2" -f "$1"; }
-load_directory() { pg_restore --no-owner -h "$DATABASE_HOST" -p "$DATABASE_PORT" -d "$2" "$1"; }
-# TEST_DUMP_FAULT=empty: a dump (or native BACKUP) that writes nothing and exits 0, which pg_dump never does.
+# TEST_DUMP_FAULT=killed: a dump killed without a word (out of memory: SIGKILL, no trap runs) after a few bytes,
+# with every process of its container, as the kubelet kills them (lib.sh side_by_side's heartbeat and watch).
 db_dump() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$1" && : > "$2" && return 0; fi
-  pg_dump --no-owner --no-privileges -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" > "$1" &&
-    dump_counts load_sql "$1" > "$2"
+  if [ "${TEST_DUMP_FAULT:-}" = killed ]; then printf 'CREATE TABLE half' > "$1" && kill -KILL "$heartbeat" "$watch" "$$"; fi
+  snapshot_dump "$2" > "$1"
 }
 db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }
 db_create() { pg -d postgres -c "CREATE DATABASE \"$DATABASE_NAME\""; }
@@ -74,8 +88,7 @@ url_aws() {
 }
 db_backup_native() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$2" && return 0; fi
-  url=$1 && dir=$(mktemp -d) && pg_dump -Fd -f "$dir/backup" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$DATABASE_NAME" &&
-    dump_counts load_directory "$dir/backup" > "$2" &&
+  url=$1 && dir=$(mktemp -d) && snapshot_dump "$2" -Fd -f "$dir/backup" &&
     url_aws s3 cp --recursive --only-show-errors "$dir/backup" \
       "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"
 }

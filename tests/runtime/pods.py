@@ -1,5 +1,5 @@
-"""The containers of a rendered backup CronJob or restore Job, run on this machine in order,
-the way the kubelet runs them: each container's own `command` + `args` and `env`.
+"""The containers of a rendered backup CronJob or restore Job, run on this machine the way the kubelet
+runs them (init containers in order, then the containers at once): each container's own `command` + `args` and `env`.
 
 No Kubernetes can run here, so three things stand in, and only these:
 - the database seam: the block between `# database seam:` and `# end of database seam`
@@ -26,9 +26,14 @@ Everything else, the object store and its client included, is real.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,43 +130,93 @@ def pod_spec(manifests: str, kind: str, component: str | None = None) -> dict[st
 
 
 def only(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    """The pod spec with only the containers (init or not) named `names`, run as containers in the pod's
-    order: to run a pod in parts with one WORK_DIR (Site.run_steps), and do something between them."""
-    every = [*spec.get("initContainers", []), *spec["containers"]]
-    return {**spec, "initContainers": [], "containers": [c for c in every if c["name"] in names]}
+    """The pod spec with only the containers (init or not) named `names`, each where the pod has it: to run
+    a pod in parts with one WORK_DIR (Site.run_steps), and do something between them."""
+    return {**spec, "initContainers": [c for c in spec.get("initContainers", []) if c["name"] in names],
+            "containers": [c for c in spec["containers"] if c["name"] in names]}
 
 
 def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, str],
             secret_volumes: Mapping[str, Mapping[str, bytes]], volumes_dir: Path, timeout: float = 120) -> PodRun:
-    """Runs the init containers, then the containers, stopping at the first that fails.
+    """Runs the init containers one after another, stopping at the first that fails, then the containers all
+    at once (as the kubelet does: the backup pod's dump and upload stream through a FIFO). The pod's result
+    is that of the container that failed first (in time), else 0. `timeout` bounds each init container and
+    the containers together.
     `overrides`: environment values set over the container's own; its PATH says where this machine's
     programs are, and the container gets only those of its image (image_tools).
     `secret_volumes`: the files of each Secret that a volume mounts, by Secret name."""
     folders = {**_write_secret_volumes(spec, secret_volumes, volumes_dir), **_empty_dirs(spec, volumes_dir)}
     log = ""
-    for container in [*spec.get("initContainers", []), *spec["containers"]]:
-        env = {item["name"]: _env_value(item, secret, spec["namespace"]) for item in container.get("env", [])}
-        for mount in container.get("volumeMounts", []):
-            if mount["name"] in folders:
-                env = {name: _remount(value, mount["mountPath"], folders[mount["name"]])
-                       for name, value in env.items()}
-        # Only where the spec has them: a container that names no database must not be given one.
-        env.update({name: value for name, value in overrides.items() if name not in SPEC_ONLY or name in env})
-        env["PATH"] = container_path(container["image"], overrides["PATH"],
-                                     volumes_dir / "programs-on-path" / container["name"])
-        args = [SEAM.sub(lambda _: POSTGRES_SEAM, arg) for arg in container.get("args", [])]
-        # The image's own /bin/sh (bash or dash), as the kubelet runs the container's command.
-        command = container["command"]
-        if command[0] == "/bin/sh":
-            command = [str(Path(env["PATH"]) / "sh"), *command[1:]]
-        # Bytes that are not UTF-8 (psql echoing a LATIN1 line) are replaced, not fatal: the kubelet's log
-        # API passes a container's bytes on as they are, whatever they are.
-        done = subprocess.run(check=False, args=[*command, *args], env=env, text=True,
-                              errors="replace", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-        log += done.stdout
-        if done.returncode != 0:
-            return PodRun(done.returncode, log, container["name"])
-    return PodRun(0, log, None)
+    for container in spec.get("initContainers", []):
+        [(returncode, output, _)] = _run_together([_command(container, spec, secret, overrides, folders, volumes_dir)],
+                                               timeout)
+        log += output
+        if returncode != 0:
+            return PodRun(returncode, log, container["name"])
+    commands = [_command(container, spec, secret, overrides, folders, volumes_dir) for container in spec["containers"]]
+    results = _run_together(commands, timeout)
+    log += "".join(output for _, output, _ in results)
+    failed = [(rank, returncode, container["name"])
+              for (returncode, _, rank), container in zip(results, spec["containers"], strict=True) if returncode]
+    if not failed:
+        return PodRun(0, log, None)
+    _, returncode, name = min(failed)
+    return PodRun(returncode, log, name)
+
+
+def _command(container: dict[str, Any], spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, str],
+             folders: dict[str, Path], volumes_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one container."""
+    env = {item["name"]: _env_value(item, secret, spec["namespace"]) for item in container.get("env", [])}
+    for mount in container.get("volumeMounts", []):
+        if mount["name"] in folders:
+            env = {name: _remount(value, mount["mountPath"], folders[mount["name"]]) for name, value in env.items()}
+    # Only where the spec has them: a container that names no database must not be given one.
+    env.update({name: value for name, value in overrides.items() if name not in SPEC_ONLY or name in env})
+    env["PATH"] = container_path(container["image"], overrides["PATH"],
+                                 volumes_dir / "programs-on-path" / container["name"])
+    args = [SEAM.sub(lambda _: POSTGRES_SEAM, arg) for arg in container.get("args", [])]
+    # The image's own /bin/sh (bash or dash), as the kubelet runs the container's command.
+    command = container["command"]
+    if command[0] == "/bin/sh":
+        command = [str(Path(env["PATH"]) / "sh"), *command[1:]]
+    return [*command, *args], env
+
+
+def _run_together(commands: list[tuple[list[str], dict[str, str]]], timeout: float) -> list[tuple[int, str, int]]:
+    """Runs the commands at once; each one's exit code, output (stdout and stderr, as the kubelet's log of a
+    container holds both) and the rank of its end (0: the first to end). Bytes that are not UTF-8 (psql echoing a
+    LATIN1 line) are replaced, not fatal: the kubelet's log API passes a container's bytes on as they are.
+    Past `timeout` seconds every process still running is killed and subprocess.TimeoutExpired raised."""
+    # Each in its own session, as each container has its own processes: a test's fault may kill its container's
+    # every process (pkill -s), as the kernel's OOM killer kills a container's; a timeout kills each group.
+    processes = [subprocess.Popen(args, env=env, text=True, errors="replace", stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, start_new_session=True) for args, env in commands]
+    outputs = [""] * len(processes)
+    ends: list[int] = []
+    lock = threading.Lock()
+
+    def collect(index: int) -> None:
+        stdout = processes[index].stdout
+        assert stdout is not None
+        outputs[index] = stdout.read()
+        processes[index].wait()
+        with lock:
+            ends.append(index)
+
+    threads = [threading.Thread(target=collect, args=(index,), daemon=True) for index in range(len(processes))]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        raise subprocess.TimeoutExpired(commands[0][0], timeout)
+    return [(process.returncode, output, ends.index(index))
+            for index, (process, output) in enumerate(zip(processes, outputs, strict=True))]
 
 
 def _env_value(item: dict[str, Any], secret: dict[str, str], namespace: str) -> str:

@@ -146,12 +146,15 @@ def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
 @pytest.mark.parametrize("case,message", [
     pytest.param("wrong-secret", "[upload] FAILED: upload to s3://{bucket}/prod/ds-", id="wrong-secret"),
     pytest.param("missing-bucket", "[upload] FAILED: upload to s3://{bucket}-missing/prod/ds-", id="missing-bucket"),
-    pytest.param("dump-fails-halfway", "[dump] FAILED: the dump of malbork failed (exit 1); nothing was uploaded",
+    # The dump streams into the upload, which deletes what it got once the dump fails.
+    pytest.param("dump-fails-halfway", "[upload] FAILED: the dump step failed (exit 1; its log says why): what it had "
+                 "streamed, s3://{bucket}/prod/ds-",
                  id="dump-fails-halfway"),
     pytest.param("database-down", "[dump] FAILED: cannot reach database malbork at 127.0.0.1:1: ",
                  id="database-down"),
     # A dump that writes nothing and exits 0 (the seam's TEST_DUMP_FAULT=empty; pg_dump never does).
-    pytest.param("empty-dump", "[dump] FAILED: the dump of malbork is empty; nothing was uploaded", id="empty-dump"),
+    pytest.param("empty-dump", "[upload] FAILED: the dump of malbork is empty: its object, s3://{bucket}/prod/ds-",
+                 id="empty-dump"),
     pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/prod/ds-",
                  id="empty-native-backup"),
 ])
@@ -354,11 +357,11 @@ def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: S
     finally:
         proxy.stop()
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
-    [key] = backup_keys(site)
+    [key] = re.findall(rf"\[upload\] uploading s3://{site.bucket}/(\S+) ", run.log)
     assert proxy.hits == [f"/{site.bucket}/{key}"]
-    assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded "
-            "(SHA-256 differs)") in run.log
-    assert site.objects() == [key]  # no metadata object: "latest" never picks it
+    assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded (SHA-256 differs): it, "
+            f"s3://{site.bucket}/{key}, was deleted; nothing was kept\n") in run.log, run.log
+    assert site.objects() == []
 
 
 def path_without(folder: Path, *missing: str) -> str:

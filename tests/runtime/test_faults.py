@@ -85,7 +85,7 @@ def test_a_hanging_call_fails_the_step_before_the_job_deadline_kills_the_pod(sit
     for obj in objects:
         job = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
         pod = job["template"]["spec"]
-        bounds = {c["name"]: int(env["value"]) for c in [*pod["initContainers"], *pod["containers"]]
+        bounds = {c["name"]: int(env["value"]) for c in [*pod.get("initContainers", []), *pod["containers"]]
                   for env in c["env"] if env["name"] == "S3_CALL_TIMEOUT"}
         assert bounds == expected[obj["metadata"]["name"]]
         assert 1800 * (job["backoffLimit"] + 1) <= job["activeDeadlineSeconds"] / 2

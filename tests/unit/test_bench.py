@@ -76,7 +76,7 @@ def test_data_path_targets_use_the_median_of_per_round_ratios_and_compare_sizes(
     assert verdicts["restore pod / raw restore, seconds"] == ("MISS", "not measured")
     assert verdicts["backup pod, peak RSS 64 MiB / 16 MiB"] == ("PASS", "100.0 / 90.0 MiB = 1.11 (<= 1.2)")
     assert verdicts["backup pod, peak temporary disk / dump"][0] == "PASS"
-    assert "| backup pod              |      1.4 |" in dp.report(result, dp.targets(result))
+    assert "| backup pod  |      1.4 |" in dp.report(result, dp.targets(result))
 
 
 def test_data_path_wraps_each_container_under_gnu_time_and_reads_its_figures(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-# Step "dump" (database client image): the database, with what the next step records and
-# checks: the values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and
-# sha256 of an SQL dump) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the
-# manager keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text in $WORK_DIR) or "native"
-# (CockroachDB's BACKUP writes straight into the bucket). $DUMP_PREFIX names safety dumps.
+# Step "dump" (database client image): the database, with what the upload records and checks: the
+# values in $WORK_DIR/dump/ (name, format, created, database_version, cluster; size and sha256 of an SQL
+# dump written to a file) and $WORK_DIR/tables (rows per table, of the data in the dump itself: the manager
+# keeps writing while it runs). $BACKUP_FORMAT: "sql" (SQL text) or "native" (CockroachDB's BACKUP writes
+# straight into the bucket). An SQL dump streams into the upload container beside this one ($BESIDE, the
+# backup pod: lib.sh side_by_side), or, for a safety dump ($DUMP_PREFIX, the restore pod, whose steps run
+# one after another), goes into a file in $WORK_DIR.
 format=${BACKUP_FORMAT:-sql}
 # At install time the database may still be starting (the first backup runs as the release is
 # installed, and the database pod's name resolves only once that pod is ready): wait, at most
@@ -57,12 +59,27 @@ if [ "$format" = native ]; then
   log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
   out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||
     fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"
+elif [ -n "${BESIDE:-}" ]; then
+  # Named first (the upload starts on the name, written last), then streamed: the upload reads it as it comes.
+  put_values dump format "$format" created "$now" database_version "$version" name "$name"
+  log "streaming the dump to the $BESIDE step"
+  status=0 waited=0
+  db_dump "$STREAM" "$WORK_DIR/tables" || status=$?
+  if [ "$status" != 0 ]; then
+    # A broken pipe: the upload ended first? Then that is the reason, and it ends within moments (it waits
+    # for this step's end only once the dump is over, so 5 s bound the wait).
+    until ended "$BESIDE" || [ "$waited" -ge 25 ]; do sleep 0.2 && waited=$((waited + 1)); done
+    if gone "$BESIDE"; then fail "$(peer_failure "$BESIDE"): the dump of $DATABASE_NAME was cut short"; fi
+    fail "the dump of $DATABASE_NAME failed (exit $status)"
+  fi
 else
   db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
   [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
   mv "$file.partial" "$file"
   size=$(size_of "$file") sha256=$(sha256_of "$file")
 fi
-put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
-  database_version "$version"
-log "wrote $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"
+if [ -z "${BESIDE:-}" ] || [ "$format" = native ]; then
+  put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
+    database_version "$version"
+fi
+log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

@@ -22,6 +22,62 @@ put_values() {
   while [ $# -ge 2 ]; do printf '%s' "$2" > "$set_dir/$1" && shift 2; done
 }
 value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
+# Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that
+# run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO
+# $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on
+# the other: each writes the time into $WORK_DIR/<step>.alive every second while it lives, and its exit code
+# into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
+# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone.
+STREAM=$WORK_DIR/stream
+SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
+# side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and
+# its watch on the other, and sets the EXIT trap. The watch, every second: once the other container has
+# failed or fell silent, opens the FIFO for reading and writing and closes it again, so that this side's own
+# open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
+# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
+side_by_side() {
+  mkfifo "$STREAM" 2> /dev/null || [ -p "$STREAM" ] || fail "cannot make the FIFO $STREAM"
+  date +%s > "$WORK_DIR/$STEP.alive"
+  (while sleep 1; do date +%s > "$WORK_DIR/$STEP.alive.new" && mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"; done) \
+    > /dev/null 2>&1 &
+  heartbeat=$!
+  (while sleep 1; do if gone "$BESIDE"; then : <> "$STREAM"; fi; done) > /dev/null 2>&1 &
+  watch=$!
+  trap 'side_by_side_end $?' EXIT
+}
+side_by_side_end() {
+  echo "$1" > "$WORK_DIR/$STEP.status"
+  kill "$heartbeat" "$watch" 2> /dev/null || true
+  : <> "$STREAM"
+}
+# ended STEP: true once the container STEP has ended, its exit code then in $ended_status. gone STEP: true
+# once it has failed or fell silent (no heartbeat for SILENCE_SECONDS; none yet is not silence: it may be
+# still starting, its image being pulled).
+ended() { [ -f "$WORK_DIR/$1.status" ] && ended_status=$(cat "$WORK_DIR/$1.status") && [ -n "$ended_status" ]; }
+gone() {
+  if ended "$1"; then [ "$ended_status" != 0 ]; return; fi
+  alive_at=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) && [ -n "$alive_at" ] &&
+    [ $(($(date +%s) - alive_at)) -gt "$SILENCE_SECONDS" ]
+}
+# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE
+# exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).
+wait_for() {
+  until [ -e "$2" ]; do
+    if ended "$1" || gone "$1"; then [ -e "$2" ]; return; fi
+    sleep 0.2
+  done
+}
+# peer_failure STEP: why the container STEP is gone, for a failure line.
+peer_failure() {
+  if ended "$1"; then
+    echo "the $1 step failed (exit $ended_status; its log says why)"
+  else
+    echo "the $1 step fell silent for over $SILENCE_SECONDS s (killed? out of memory? the pod's events say)"
+  fi
+}
+# Set up before anything can fail: a step that ended without its status (a failure before its trap was set)
+# would leave the other waiting on it until the Job's deadline.
+[ -z "${BESIDE:-}" ] || side_by_side
 # Object names: <prefix>/<namespace>/<release>-<yyyymmddThhmmssZ>-<cluster>.sql (one object) or
 # .native (the folder a CockroachDB BACKUP writes), with <name>.json beside it, written last (s3.sh
 # our_backups: when a backup is complete and ours); safety dumps the same with "pre-restore-" before the

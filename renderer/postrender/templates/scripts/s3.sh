@@ -28,9 +28,37 @@ put_verified() {
   [ "$summed_sha256" = "${3:-$(sha256_of "$1")}" ] ||
     fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"
 }
+# put_streamed FIFO KEY: uploads what comes through FIFO to KEY (`s3 cp -`: a multipart upload from the pipe,
+# in parts of 8 MiB of which s3transfer holds at most 10 in memory, and so at most 10,000 parts, 78 GiB:
+# docs/images.md), summing it on the way (streamed_sha256), without a copy on the pod's disk; fails the
+# step when the upload or the read of FIFO does. Each part's exit status through a file, as in get_summed.
+put_streamed() {
+  rm -f "$WORK_DIR/sums" && mkfifo "$WORK_DIR/sums" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"
+  sha256sum < "$WORK_DIR/sums" > "$WORK_DIR/streamed.sha256" &
+  summing=$!
+  out=$({ tee "$WORK_DIR/sums" < "$1" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" ||
+      echo "$?" > "$WORK_DIR/tee.status"; } |
+    s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" - "s3://$S3_BUCKET/$2" 2>&1) ||
+    fail "upload to s3://$S3_BUCKET/$2 failed: $out"
+  wait "$summing" || fail "upload to s3://$S3_BUCKET/$2: cannot sum what was uploaded"
+  [ "$(cat "$WORK_DIR/tee.status")" = 0 ] ||
+    fail "upload to s3://$S3_BUCKET/$2: cannot read $1: $(cat "$WORK_DIR/tee.stderr")"
+  # shellcheck disable=SC2034 # read by upload.sh (pods that do not stream have no reader of it)
+  streamed_sha256=$(cut -d' ' -f1 "$WORK_DIR/streamed.sha256")
+  rm -f "$WORK_DIR/sums" "$WORK_DIR/tee.stderr"
+}
+# deleted KEY WHAT: deletes the object KEY and says so ("WHAT, s3://<bucket>/KEY, was deleted; nothing was
+# kept"), or that it could not (for the end of a failure line; it never fails itself).
+deleted() {
+  if out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$1" 2>&1); then
+    echo "$2, s3://$S3_BUCKET/$1, was deleted; nothing was kept"
+  else
+    echo "$2, s3://$S3_BUCKET/$1, could not be deleted ($out): it has no metadata object, so it is no backup"
+  fi
+}
 # get_summed KEY FILE [WHAT]: downloads one object as a stream into FILE (/dev/null: nowhere) and sets
-# summed_sha256 in the same pass over its bytes, and summed_size (bytes, FILE's length: no read) unless FILE
-# is /dev/null; fails the step when the download or the write does (WHAT: how the failure begins, default
+# summed_sha256 in the same pass over its bytes, and summed_size (bytes: FILE's length, no read; the
+# answer's ContentLength when FILE is /dev/null); fails the step when the download or the write does (WHAT: how the failure begins, default
 # "cannot download s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3,
 # the pipe, and its JSON answer to /dev/null): `s3 cp KEY -` fetches ranges in parallel and puts them back in
 # order, and it stopped for good after 48 MiB on the test store (AWS CLI 1.46.2, SeaweedFS; aws/aws-cli#3977
@@ -41,7 +69,8 @@ put_verified() {
 get_summed() {
   what=${3:-cannot download s3://$S3_BUCKET/$1}
   printf 1 > "$WORK_DIR/get.status" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"
-  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" /dev/fd/3 3>&1 > /dev/null 2> "$WORK_DIR/get.stderr" &&
+  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \
+      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&
       echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |
     { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
     sha256sum | cut -d' ' -f1)
@@ -55,7 +84,7 @@ get_summed() {
     fail "$what: ${reason:-the download failed and left no reason (is the work volume of the pod full?)}"
   fi
   rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
-  if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); fi
+  if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); else summed_size=$(cat "$WORK_DIR/get.length"); fi
 }
 # files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on
 # amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).

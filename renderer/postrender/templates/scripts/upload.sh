@@ -1,19 +1,29 @@
-# Step "upload" (AWS CLI image): an SQL dump goes to the bucket, read back and compared by
-# SHA-256; a native backup (already in the bucket) is read and summed. Then the metadata
-# object (written last: it marks the backup complete), then retention.
-name=$(value dump name) format=$(value dump format) created=$(value dump created) size=$(value dump size)
-sha256=$(value dump sha256) cluster=$(value dump cluster) database_version=$(value dump database_version)
-[ -n "$name" ] || fail "no dump values in $WORK_DIR/dump: the dump step did not finish"
+# Step "upload" (AWS CLI image), beside the dump step ($BESIDE, lib.sh side_by_side): an SQL dump streams
+# from it into the bucket, summed on the way, then read back and compared by SHA-256; a native backup
+# (written into the bucket by the database) is read and summed once the dump step has ended. Then the
+# metadata object (written last: it marks the backup complete), then retention.
+wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
+name=$(value dump name) format=$(value dump format) created=$(value dump created)
+cluster=$(value dump cluster) database_version=$(value dump database_version)
 key=$(key_of "$name")
 files=1
+# dump_ok: waits for the dump step's end; true when it succeeded.
+dump_ok() { wait_for "$BESIDE" "$WORK_DIR/$BESIDE.status" && ended "$BESIDE" && [ "$ended_status" = 0 ]; }
 if [ "$format" = native ]; then
+  dump_ok || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
   native_digest "$key"
   [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"
 else
-  [ -f "$WORK_DIR/$name" ] || fail "no dump in $WORK_DIR: the dump step did not finish"
-  # Read back against the SHA-256 the dump step took as it wrote: a dump changed on the disk since then
-  # fails as a read-back that differs, and the dump is read once here, by the upload.
-  put_verified "$WORK_DIR/$name" "$key" "$sha256"
+  log "uploading s3://$S3_BUCKET/$key as the $BESIDE step writes it"
+  put_streamed "$STREAM" "$key"
+  # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.
+  dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"
+  # Read back against the SHA-256 taken on the way up: the object is the dump, byte for byte.
+  get_summed "$key" /dev/null "reading back s3://$S3_BUCKET/$key failed"
+  [ "$summed_sha256" = "$streamed_sha256" ] ||
+    fail "s3://$S3_BUCKET/$key does not match what was uploaded (SHA-256 differs): $(deleted "$key" "it")"
+  size=$summed_size sha256=$streamed_sha256
+  [ "$size" -gt 0 ] || fail "the dump of $DATABASE_NAME is empty: $(deleted "$key" "its object")"
 fi
 # The nodes are what a restore checks the SGX rule against. Without them the backup is
 # still kept (its data matters more), but the log and the metadata say why they are missing.
