@@ -742,7 +742,7 @@ SCRIPTS = {
         "    # for this step's end only once the dump is over, so 5 s bound the wait).\n"
         '    until ended "$BESIDE" || [ "$waited" -ge 25 ]; do sleep 0.2 && waited=$((waited + 1)); done\n'
         '    if gone "$BESIDE"; then fail "$(peer_failure "$BESIDE"): the dump of $DATABASE_NAME was cut short"; fi\n'
-        '    fail "the dump of $DATABASE_NAME failed (exit $status)"\n'
+        '    fail "the dump of $DATABASE_NAME failed (exit $status; a broken pipe means the $BESIDE step was killed: the pod\'s events say)"\n'
         '  fi\n'
         'else\n'
         '  db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"\n'
@@ -751,8 +751,8 @@ SCRIPTS = {
         '  size=$(size_of "$file") sha256=$(sha256_of "$file")\n'
         'fi\n'
         'if [ -z "${BESIDE:-}" ] || [ "$format" = native ]; then\n'
-        '  put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \\\n'
-        '    database_version "$version"\n'
+        '  put_values dump format "$format" created "$now" size "$size" sha256 "$sha256" database_version "$version" \\\n'
+        '    name "$name"\n'
         'fi\n'
         'log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d \' \') tables"\n'),
     'fetch.sh': (
@@ -861,7 +861,9 @@ SCRIPTS = {
         '# data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.\n'
         'put_values() {\n'
         '  set_dir="$WORK_DIR/$1" && shift && mkdir -p "$set_dir"\n'
-        '  while [ $# -ge 2 ]; do printf \'%s\' "$2" > "$set_dir/$1" && shift 2; done\n'
+        "  # Each value whole or not at all (written aside, then renamed): the backup pod's upload reads them while the\n"
+        '  # dump beside it writes them, and starts on `name`, which every writer puts last.\n'
+        '  while [ $# -ge 2 ]; do printf \'%s\' "$2" > "$set_dir/.$1.new" && mv -f "$set_dir/.$1.new" "$set_dir/$1" && shift 2; done\n'
         '}\n'
         'value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }\n'
         "# Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that\n"

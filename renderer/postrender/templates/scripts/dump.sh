@@ -70,7 +70,7 @@ elif [ -n "${BESIDE:-}" ]; then
     # for this step's end only once the dump is over, so 5 s bound the wait).
     until ended "$BESIDE" || [ "$waited" -ge 25 ]; do sleep 0.2 && waited=$((waited + 1)); done
     if gone "$BESIDE"; then fail "$(peer_failure "$BESIDE"): the dump of $DATABASE_NAME was cut short"; fi
-    fail "the dump of $DATABASE_NAME failed (exit $status)"
+    fail "the dump of $DATABASE_NAME failed (exit $status; a broken pipe means the $BESIDE step was killed: the pod's events say)"
   fi
 else
   db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
@@ -79,7 +79,7 @@ else
   size=$(size_of "$file") sha256=$(sha256_of "$file")
 fi
 if [ -z "${BESIDE:-}" ] || [ "$format" = native ]; then
-  put_values dump name "$name" format "$format" created "$now" size "$size" sha256 "$sha256" \
-    database_version "$version"
+  put_values dump format "$format" created "$now" size "$size" sha256 "$sha256" database_version "$version" \
+    name "$name"
 fi
 log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

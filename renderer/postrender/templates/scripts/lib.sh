@@ -19,7 +19,9 @@ size_of() { wc -c < "$1" | tr -d ' '; }
 # data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.
 put_values() {
   set_dir="$WORK_DIR/$1" && shift && mkdir -p "$set_dir"
-  while [ $# -ge 2 ]; do printf '%s' "$2" > "$set_dir/$1" && shift 2; done
+  # Each value whole or not at all (written aside, then renamed): the backup pod's upload reads them while the
+  # dump beside it writes them, and starts on `name`, which every writer puts last.
+  while [ $# -ge 2 ]; do printf '%s' "$2" > "$set_dir/.$1.new" && mv -f "$set_dir/.$1.new" "$set_dir/$1" && shift 2; done
 }
 value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that
