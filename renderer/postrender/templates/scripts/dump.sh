@@ -55,13 +55,16 @@ if [ -n "${DUMP_PREFIX:-}" ]; then
   fi
 fi
 size='' sha256=''
+# The name is written last, once the upload beside this step may start on it: before a stream, which the upload
+# must be reading; after a dump into a file or the bucket.
+put_values dump format "$format" created "$now" database_version "$version"
 if [ "$format" = native ]; then
   log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
   out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||
     fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"
+  put_values dump name "$name"
 elif [ -n "${BESIDE:-}" ]; then
-  # Named first (the upload starts on the name, written last), then streamed: the upload reads it as it comes.
-  put_values dump format "$format" created "$now" database_version "$version" name "$name"
+  put_values dump name "$name"
   log "streaming the dump to the $BESIDE step"
   status=0 waited=0
   db_dump "$STREAM" "$WORK_DIR/tables" || status=$?
@@ -77,9 +80,6 @@ else
   [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
   mv "$file.partial" "$file"
   size=$(size_of "$file") sha256=$(sha256_of "$file")
-fi
-if [ -z "${BESIDE:-}" ] || [ "$format" = native ]; then
-  put_values dump format "$format" created "$now" size "$size" sha256 "$sha256" database_version "$version" \
-    name "$name"
+  put_values dump size "$size" sha256 "$sha256" name "$name"
 fi
 log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d ' ') tables"

@@ -24,9 +24,14 @@ put_verified() {
   log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"
   out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||
     fail "upload to s3://$S3_BUCKET/$2 failed: $out"
-  get_summed "$2" /dev/null "reading back s3://$S3_BUCKET/$2 failed"
-  [ "$summed_sha256" = "${3:-$(sha256_of "$1")}" ] ||
-    fail "s3://$S3_BUCKET/$2 does not match what was uploaded (SHA-256 differs)"
+  read_back "$2" "${3:-$(sha256_of "$1")}"
+}
+# read_back KEY SHA256 [delete]: reads the object KEY back as a stream (summed_size, summed_sha256: get_summed)
+# and fails the step unless its SHA-256 is SHA256, having deleted the object first when asked (deleted).
+read_back() {
+  get_summed "$1" /dev/null "reading back s3://$S3_BUCKET/$1 failed"
+  [ "$summed_sha256" != "$2" ] || return 0
+  fail "s3://$S3_BUCKET/$1 does not match what was uploaded (SHA-256 differs)${3:+: $(deleted "$1" "it")}"
 }
 # put_streamed FIFO KEY: uploads what comes through FIFO to KEY (`s3 cp -`: a multipart upload from the pipe,
 # in parts of 8 MiB of which s3transfer holds at most 10 in memory, and so at most 10,000 parts, 78 GiB:

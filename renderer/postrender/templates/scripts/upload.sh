@@ -19,9 +19,7 @@ else
   # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.
   dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"
   # Read back against the SHA-256 taken on the way up: the object is the dump, byte for byte.
-  get_summed "$key" /dev/null "reading back s3://$S3_BUCKET/$key failed"
-  [ "$summed_sha256" = "$streamed_sha256" ] ||
-    fail "s3://$S3_BUCKET/$key does not match what was uploaded (SHA-256 differs): $(deleted "$key" "it")"
+  read_back "$key" "$streamed_sha256" delete
   size=$summed_size sha256=$streamed_sha256
   [ "$size" -gt 0 ] || fail "the dump of $DATABASE_NAME is empty: $(deleted "$key" "its object")"
 fi
