@@ -47,7 +47,9 @@ BACKUP_CRONJOB: dict[str, Any] = {
     "schedule": "0 0 * * *", "timeZone": "UTC", "suspend": False, "startingDeadlineSeconds": 3600,
     "activeDeadlineSeconds": 21600, "created": "2026-11-01T12:00:00Z", "lastScheduleTime": "2026-11-23T00:00:00Z",
     "lastSuccessfulTime": "2026-11-23T00:03:00Z", "active": [],
-    "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "backup"}}
+    "jobLabels": {"app.kubernetes.io/name": "enclaveos-backup", "app.kubernetes.io/instance": "ds",
+                  "app.kubernetes.io/component": "backup", "app.kubernetes.io/part-of": "enclave-manager",
+                  "app.kubernetes.io/managed-by": "Helm", "datashield.ibm.com/generated-by": "helm-datashield"}}
 
 
 # The drill CronJob as the post-renderer renders it (issue 18: weekly, Sunday 03:00; the default deadlines),
@@ -55,7 +57,8 @@ BACKUP_CRONJOB: dict[str, Any] = {
 DRILL_CRONJOB: dict[str, Any] = {
     **BACKUP_CRONJOB, "schedule": "0 3 * * 0", "lastScheduleTime": "2026-11-22T03:00:00Z",
     "lastSuccessfulTime": "2026-11-22T03:01:10Z",
-    "jobLabels": {"app.kubernetes.io/instance": "ds", "app.kubernetes.io/component": "drill"}}
+    "jobLabels": {**BACKUP_CRONJOB["jobLabels"], "app.kubernetes.io/name": "enclaveos-drill",
+                  "app.kubernetes.io/component": "drill"}}
 
 
 @dataclass
@@ -89,8 +92,10 @@ class State:
     cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(BACKUP_CRONJOB))
     # The drill CronJob `ds-enclaveos-drill` (fields of DRILL_CRONJOB); None: it does not exist.
     drill_cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(DRILL_CRONJOB))
-    # Its Jobs: {"name", "started", "finished", "outcome": "complete"|"failed"|"running", "reason",
-    # "log": the lines of `kubectl logs job/<name> --all-containers`, None when its pod is gone}.
+    # The CronJobs' Jobs: {"name", "started", "finished", "outcome": "complete"|"failed"|"running", "reason",
+    # "log": the lines of `kubectl logs job/<name> --all-containers`, None when its pod is gone, "component":
+    # "drill" for a drill Job (else a backup Job), "ends_after": a running Job completes after this many more
+    # listings}. `kubectl delete job` removes one.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
     calls: list[list[str]] = field(default_factory=list)
 
@@ -214,6 +219,9 @@ class FakeCluster:
             return self._logs(args[1], args[args.index("--container") + 1])
         if verb == "rollout":
             return _fail(self.state.fail["rollout"]) if "rollout" in self.state.fail else _ok("successfully rolled out")
+        if verb == "delete" and kind == "job":
+            failure = self.state.fail.get("delete-job")
+            return _fail(failure) if failure else self._delete_job(args[2])
         if verb == "create" and kind == "job":
             return _fail(self.state.fail["create-job"]) if "create-job" in self.state.fail else self._create_job(args)
         return _fail(f"fake kubectl: unexpected {args}")
@@ -290,22 +298,39 @@ class FakeCluster:
                        "active": [{"kind": "Job", "name": job} for job in cronjob["active"]]}}))
 
     def _backup_jobs(self, selector: str) -> Completed:
-        """The backup Jobs, when `selector` asks for labels their template gives them (else none, as
-        the API answers a selector that matches nothing)."""
-        labels = (self.state.cronjob or BACKUP_CRONJOB)["jobLabels"]
+        """The backup and drill Jobs whose labels (their CronJob template's) `selector` asks for (none, as
+        the API answers a selector that matches nothing). A running Job with "ends_after" completes once
+        listed that many more times."""
         wanted = dict(pair.split("=", 1) for pair in selector.split(","))
-        if any(labels.get(key) != value for key, value in wanted.items()):
-            return _ok(json.dumps({"items": []}))
         items = []
         for job in self.state.backup_jobs:
+            component = job.get("component", "backup")
+            template = (self.state.drill_cronjob or DRILL_CRONJOB) if component == "drill" else \
+                (self.state.cronjob or BACKUP_CRONJOB)
+            labels = template["jobLabels"]
+            if any(labels.get(key) != value for key, value in wanted.items()):
+                continue
+            if job["outcome"] == "running" and job.get("ends_after") is not None:
+                job["ends_after"] -= 1
+                if job["ends_after"] < 0:
+                    job.update(outcome="complete", finished="2026-11-24T00:10:00Z")
             done = {"complete": "Complete", "failed": "Failed"}.get(job["outcome"])
             conditions = [{"type": done, "status": "True", "reason": job.get("reason", ""),
                            "lastTransitionTime": job["finished"]}] if done else []
             items.append({"metadata": {"name": job["name"], "labels": labels, "ownerReferences": [
-                              {"kind": "CronJob", "name": "ds-enclaveos-backup"}]},
+                              {"kind": "CronJob", "name": f"ds-enclaveos-{component}"}]},
                           "status": {"startTime": job["started"], "conditions": conditions,
                                      **({"completionTime": job["finished"]} if done == "Complete" else {})}})
         return _ok(json.dumps({"items": items}))
+
+    def _delete_job(self, name: str) -> Completed:
+        """`kubectl delete job NAME --cascade=foreground`: gone, with its pod, when the command returns (kubectl
+        waits for the deletion, which foreground cascading finishes after the Job's pods)."""
+        before = len(self.state.backup_jobs)
+        self.state.backup_jobs = [job for job in self.state.backup_jobs if job["name"] != name]
+        if len(self.state.backup_jobs) == before:
+            return _fail(f'Error from server (NotFound): jobs.batch "{name}" not found')
+        return _ok(f'job.batch "{name}" deleted')
 
     def _job_log(self, name: str) -> Completed:
         job = next((job for job in self.state.backup_jobs if job["name"] == name), None)

@@ -168,7 +168,7 @@ def pod__pod_spec(ctx: Context, s_: Any, steps_: Any) -> str:
                    '    emptyDir: {}')
     if rt.to_list(rt.selectattr(steps_, 'kube_api')):
         out.append('\n'
-                   '  # The API token, mounted only into the container that reads the nodes.\n'
+                   '  # The API token, mounted only into the container that reads the API (scripts/kube.sh).\n'
                    '  - name: kube-api\n'
                    '    projected:\n'
                    '      sources:\n'
@@ -280,6 +280,10 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '    - name: SCRATCH_DIR\n'
                    '      value: /scratch')
     if rt.attr(step_, 'kube_api'):
+        out.append('\n'
+                   '    - name: RESTORING_CONFIGMAP\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'restoring_configmap'))))
         out.append('\n'
                    '    - name: MANAGER_SELECTOR\n'
                    '      value: ')
@@ -423,8 +427,11 @@ def render_backup_job_spec_yaml(ctx: Context) -> str:
 
 def render_backup_rbac_yaml(ctx: Context) -> str:
     out: list[str] = []
-    out.append('# The backup pod records which nodes ran the manager and the database (the restore checks\n'
-               '# the SGX same-hardware rule against them): it may read pods in its namespace, nothing else.\n'
+    out.append('# The steps that read the API (scripts/kube.sh), and only they, with a token of this ServiceAccount: the\n'
+               '# backup pod records which nodes ran the manager and the database (the restore checks the SGX same-hardware\n'
+               '# rule against them); the restore Job lists the backup and drill pods that still run before it drops the\n'
+               '# database; the backup and drill pods read whether the release is in restore mode (its ConfigMap). They may\n'
+               '# list pods in the namespace and get that one ConfigMap, nothing else.\n'
                'apiVersion: v1\n'
                'kind: ServiceAccount\n')
     out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'service_account'), 'backup', rt.context(ctx, 'filename'))))
@@ -439,6 +446,12 @@ def render_backup_rbac_yaml(ctx: Context) -> str:
                '  - apiGroups: [""]\n'
                '    resources: ["pods"]\n'
                '    verbs: ["list"]\n'
+               '  - apiGroups: [""]\n'
+               '    resources: ["configmaps"]\n'
+               '    resourceNames: [')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'restoring_configmap'))))
+    out.append(']\n'
+               '    verbs: ["get"]\n'
                '---\n'
                'apiVersion: rbac.authorization.k8s.io/v1\n'
                'kind: RoleBinding\n')
@@ -534,6 +547,25 @@ def render_restore_job_yaml(ctx: Context) -> str:
     return "".join(out)
 
 
+def render_restoring_configmap_yaml(ctx: Context) -> str:
+    out: list[str] = []
+    out.append('# Restore mode, for the pods to read (scripts/kube.sh in_restore_mode): while it exists, a backup or a\n'
+               '# restore drill refuses to run. Rendered in restore mode only: Helm creates it with the revision that enters\n'
+               '# restore mode and deletes it with the one that leaves it.\n'
+               'apiVersion: v1\n'
+               'kind: ConfigMap\n')
+    out.append(str(pod__metadata(ctx, rt.context(ctx, 's'), rt.attr(rt.context(ctx, 's'), 'restoring_configmap'), 'restore', rt.context(ctx, 'filename'))))
+    out.append('\n'
+               'data:\n'
+               '  runId: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'restore_run_id'))))
+    out.append('\n'
+               '  backup: ')
+    out.append(str(rt.q(rt.attr(rt.context(ctx, 's'), 'restore_backup'))))
+    out.append('\n')
+    return "".join(out)
+
+
 RENDER = {
     'backup-cronjob.yaml.j2': render_backup_cronjob_yaml,
     'backup-first-job.yaml.j2': render_backup_first_job_yaml,
@@ -542,6 +574,7 @@ RENDER = {
     'drill-cronjob.yaml.j2': render_drill_cronjob_yaml,
     'prometheusrule.yaml.j2': render_prometheusrule_yaml,
     'restore-job.yaml.j2': render_restore_job_yaml,
+    'restoring-configmap.yaml.j2': render_restoring_configmap_yaml,
 }
 
 # renderer/postrender/templates/scripts/*.sh
@@ -700,6 +733,11 @@ SCRIPTS = {
         '  sleep 2\n'
         'done\n'
         'log "database answered after $waited s"\n'
+        "# The backup pod's upload step reads from the API whether the release is in restore mode (kube.sh\n"
+        '# in_restore_mode): nothing is dumped, nor a native BACKUP started, before it has said no.\n'
+        'if [ -n "${BESIDE:-}" ]; then\n'
+        '  wait_for "$BESIDE" "$WORK_DIR/not-restoring" || fail "$(peer_failure "$BESIDE"): nothing was dumped"\n'
+        'fi\n'
         'now=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
         'log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"\n'
         "# The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of\n"
@@ -756,12 +794,29 @@ SCRIPTS = {
         'fi\n'
         'log "dumped $name${size:+: $size bytes}, $(wc -l < "$WORK_DIR/tables" | tr -d \' \') tables"\n'),
     'fetch.sh': (
-        '# Step "fetch" (AWS CLI image), restore mode: first makes sure the safety dump of the current\n'
-        '# data is in the bucket (an SQL dump is uploaded and verified; a native one was written there\n'
+        '# Step "fetch" (AWS CLI image), restore mode: first records that this restore run began (or stops, when\n'
+        '# it began before), then makes sure the safety dump of the current data is in the bucket (an SQL dump is uploaded and verified; a native one was written there\n'
         '# by the database and is checked to exist), then picks the backup ($RESTORE_BACKUP: an object\n'
         '# key under the prefix, or "latest" = the newest complete backup), reads it with its metadata\n'
         "# and checks size and SHA-256 against the metadata (verify_backup, s3.sh); last, the safety dump's metadata object (it is\n"
         '# then complete: kind "safety-dump", restorable like a backup). The database is not touched here.\n'
+        '# A restore runs once (issue 24 §2). The Job is a plain object of the restore-mode revision: `helm rollback`\n'
+        '# to that revision, or --atomic/--rollback-on-failure on the upgrade that leaves restore mode, applies its\n'
+        '# manifest again (helm/helm pkg/action/rollback.go; upgrade.go rolls back to the last deployed revision) and\n'
+        '# Kubernetes starts the Job anew: a second safety dump, DROP and import of an old backup, unasked. So the\n'
+        '# run records that it began, under its run id (Restore.RunId, new for every run of helm datashield-restore)\n'
+        "# and its database cluster (two clusters' restores may share a bucket, a release name and a second), before\n"
+        '# anything leaves this pod, and a Job that finds its run begun stops here.\n'
+        'run_record=$(key_of "$NAMESPACE/restore-runs/$RELEASE-$RESTORE_RUN_ID-$(value dump cluster).json")\n'
+        'out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$run_record" --output json --query \'Contents[].Key\' 2>&1) ||\n'
+        '  fail "cannot tell whether restore run $RESTORE_RUN_ID already began (listing s3://$S3_BUCKET/$run_record): $out"\n'
+        'if printf \'%s\\n\' "$out" | grep -qF "\\"$run_record\\""; then\n'
+        '  fail "restore run $RESTORE_RUN_ID of $RELEASE already began (s3://$S3_BUCKET/$run_record): this Job was created again, by a helm rollback to a restore-mode revision or --atomic/--rollback-on-failure, and a restore runs once: nothing was dropped or imported. The release is in restore mode, the manager at 0 replicas: run helm datashield-restore to restore or to bring the manager back (or, restoring by hand, set a new Restore.RunId)"\n'
+        'fi\n'
+        'printf \'{\\n  "writer": "helm-datashield",\\n  "kind": "restore-run",\\n  "release": %s,\\n  "namespace": %s,\\n  "restoreRunId": %s,\\n  "restoring": %s,\\n  "started": "%s"\\n}\\n\' \\\n'
+        '  "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")" "$(json_string "$RESTORE_RUN_ID")" \\\n'
+        '  "$(json_string "$RESTORE_BACKUP")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$WORK_DIR/restore-run.json"\n'
+        'put_verified "$WORK_DIR/restore-run.json" "$run_record"\n'
         "safety=''\n"
         'if [ -f "$WORK_DIR/nothing-to-save" ]; then\n'
         '  log "no safety dump: the database was missing or empty"\n'
@@ -818,26 +873,85 @@ SCRIPTS = {
         '  put_values safety name "$safety"\n'
         '  log "the data before this restore is saved as s3://$S3_BUCKET/$safety_key"\n'
         'fi\n'
+        '# Last, just before the restore step drops the database: no backup or drill pod of this release may be\n'
+        '# running (one that started before restore mode began would dump a half-restored database, complete and\n'
+        '# verified, and it would become `latest`). Pods that start from now on see restore mode and refuse\n'
+        '# (upload.sh, pick.sh); helm datashield-restore waits for those it finds before entering restore mode.\n'
+        ': > "$WORK_DIR/busy"\n'
+        'for component in backup drill; do busy_pods "$component" >> "$WORK_DIR/busy"; done\n'
+        '[ ! -s "$WORK_DIR/busy" ] ||\n'
+        '  fail "backup or drill pods of $RELEASE have not ended ($(paste -s -d, - < "$WORK_DIR/busy" | sed \'s/,/, /g\')): they would read the database this restore drops; nothing was dropped. Run the restore again once they have ended (or delete their Jobs)"\n'
         'put_values restore key "$key" format "$format"\n'
         'log "verified $key: $size bytes, sha256 $sha256"\n'),
     'kube.sh': (
-        "# kube: the nodes that run the manager's and the database's pods, read from the Kubernetes\n"
-        "# API with this container's own token (a projected volume mounted here only; its Role may\n"
-        '# list pods in this namespace and nothing else).\n'
+        '# kube: what this container reads from the Kubernetes API with its own token (a projected volume mounted\n'
+        "# here only; its Role may list pods in this namespace and get the release's restore-mode ConfigMap, nothing\n"
+        "# else): the nodes that run the manager's and the database's pods, whether a restore is under way, and which\n"
+        '# backup and drill pods have not ended.\n'
         'KUBE_API=${KUBE_API:-https://kubernetes.default.svc}\n'
         'KUBE_TOKEN_DIR=${KUBE_TOKEN_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}\n'
-        '# nodes_of SELECTOR: a JSON list of the distinct node names of the pods matching SELECTOR.\n'
-        'nodes_of() {\n'
+        '# kube_get PATH [CURL ARGUMENTS...]: GET $KUBE_API/PATH; the body in $WORK_DIR/kube.body, the HTTP status in\n'
+        '# $kube_code. False, with the reason in $kube_error, when there is no answer or it is not a 2xx; for a\n'
+        '# Kubernetes Status (any 4xx or 5xx of the API server), the reason is its message.\n'
+        'kube_get() {\n'
+        '  kube_path=$1 && shift\n'
         '  # The token goes to curl on stdin, never on its command line.\n'
-        '  out=$(printf \'header = "Authorization: Bearer %s"\\n\' "$(cat "$KUBE_TOKEN_DIR/token")" |\n'
-        '    curl --config - --silent --show-error --fail --max-time 20 --cacert "$KUBE_TOKEN_DIR/ca.crt" \\\n'
-        '      --get --data-urlencode "labelSelector=$1" "$KUBE_API/api/v1/namespaces/$NAMESPACE/pods" 2>&1) || {\n'
-        '    printf \'%s\' "$out"\n'
+        '  kube_code=$(printf \'header = "Authorization: Bearer %s"\\n\' "$(cat "$KUBE_TOKEN_DIR/token")" |\n'
+        '    curl --config - --silent --show-error --max-time 20 --cacert "$KUBE_TOKEN_DIR/ca.crt" \\\n'
+        '      --output "$WORK_DIR/kube.body" --write-out \'%{http_code}\' "$@" "$KUBE_API/$kube_path" 2> "$WORK_DIR/kube.stderr") ||\n'
+        '    { kube_error=$(cat "$WORK_DIR/kube.stderr"); kube_error=${kube_error:-curl failed without a reason}; return 1; }\n'
+        '  case $kube_code in 2??) return 0 ;; esac\n'
+        '  kube_error="HTTP $kube_code$(sed -n \'s/.*"message": *"\\(\\([^"\\\\]\\|\\\\.\\)*\\)".*/: \\1/p\' "$WORK_DIR/kube.body" |\n'
+        '    sed \'s/\\\\"/"/g\' | head -n 1)"\n'
+        '  return 1\n'
+        '}\n'
+        '# nodes_of SELECTOR: a JSON list of the distinct node names of the pods matching SELECTOR; the reason, and\n'
+        '# false, when the API cannot tell.\n'
+        'nodes_of() {\n'
+        '  kube_get "api/v1/namespaces/$NAMESPACE/pods" --get --data-urlencode "labelSelector=$1" || {\n'
+        '    printf \'%s\' "$kube_error"\n'
         '    return 1\n'
         '  }\n'
-        '  list=$(printf \'%s\' "$out" | grep -o \'"nodeName": *"[^"]*"\' | sed \'s/.*"\\([^"]*\\)"$/"\\1"/\' | sort -u |\n'
+        '  list=$(grep -o \'"nodeName": *"[^"]*"\' "$WORK_DIR/kube.body" | sed \'s/.*"\\([^"]*\\)"$/"\\1"/\' | sort -u |\n'
         '    paste -s -d, -)\n'
         '  printf \'[%s]\\n\' "$list"\n'
+        '}\n'
+        '# in_restore_mode: true while the release is in restore mode, false when it is not; fails the step when the\n'
+        '# API cannot tell (a backup or drill beside a restore must never run on a guess). Restore mode is the\n'
+        '# ConfigMap $RESTORING_CONFIGMAP: the post-renderer renders it in restore mode only, so Helm creates it with\n'
+        "# the revision that enters restore mode (before that revision's restore Job: Helm applies a release's objects\n"
+        '# in its kind order, ConfigMap before Job: InstallOrder in helm/helm pkg/releaseutil/kind_sorter.go, v3.17.2;\n'
+        '# pkg/release/v1/util/kind_sorter.go in v4) and deletes it with the revision that leaves. A marker in the cluster, not in the\n'
+        '# bucket: Helm gives it exactly the lifetime of restore mode, a rollback into restore mode brings it back,\n'
+        '# and nothing has to remember to remove it. Its absence is a 404 Status of reason NotFound about configmaps\n'
+        '# (k8s.io/apimachinery pkg/api/errors NewNotFound: details.kind is the resource): any other answer (a\n'
+        '# proxy\'s 404, a 403 from a missing Role) is not taken for "no restore".\n'
+        'in_restore_mode() {\n'
+        '  if kube_get "api/v1/namespaces/$NAMESPACE/configmaps/$RESTORING_CONFIGMAP"; then\n'
+        '    restoring=$(sed -n \'s/.*"backup": *"\\([^"]*\\)".*/\\1/p\' "$WORK_DIR/kube.body" | head -n 1)\n'
+        '    return 0\n'
+        '  fi\n'
+        '  [ "$kube_code" = 404 ] && grep -q \'"reason": *"NotFound"\' "$WORK_DIR/kube.body" &&\n'
+        '    grep -q \'"kind": *"configmaps"\' "$WORK_DIR/kube.body" && return 1\n'
+        '  fail "cannot tell whether a restore of $RELEASE is under way (ConfigMap $RESTORING_CONFIGMAP: $kube_error): not going on beside one"\n'
+        '}\n'
+        '# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode.\n'
+        'refuse_in_restore_mode() {\n'
+        '  in_restore_mode || return 0\n'
+        '  fail "$RELEASE is in restore mode (ConfigMap $RESTORING_CONFIGMAP${restoring:+: restoring $restoring}): no $1 while a restore may be changing the database; it runs again on schedule once the restore has ended"\n'
+        '}\n'
+        "# busy_pods COMPONENT: the names of the release's pods of COMPONENT (backup, drill) that have not ended (any\n"
+        '# phase but Succeeded and Failed: a Pending pod may be about to run), one a line on stdout (call it with a\n'
+        "# redirection, not in $(...): it fails the step when the API cannot tell). The names are the items' metadata.name: the API server writes an object's metadata first and,\n"
+        "# in it, the name first (Go's encoding/json keeps the field order of ObjectMeta, k8s.io/apimachinery\n"
+        '# pkg/apis/meta/v1/types.go); status.phase is a field selector of pods (pkg/registry/core/pod/strategy.go\n'
+        '# PodToSelectableFields).\n'
+        'busy_pods() {\n'
+        '  kube_get "api/v1/namespaces/$NAMESPACE/pods" --get \\\n'
+        '    --data-urlencode "labelSelector=app.kubernetes.io/instance=$RELEASE,app.kubernetes.io/component=$1,datashield.ibm.com/generated-by=helm-datashield" \\\n'
+        '    --data-urlencode "fieldSelector=status.phase!=Succeeded,status.phase!=Failed" ||\n'
+        '    fail "cannot list the $1 pods of $RELEASE, which must not run while this restore drops the database: $kube_error"\n'
+        '  grep -o \'"metadata": *{ *"name": *"[^"]*"\' "$WORK_DIR/kube.body" | sed \'s/.*"\\([^"]*\\)"$/\\1/\'\n'
         '}\n'),
     'lib.sh': (
         '# lib: shared by every step of the backup, restore and drill pods (POSIX sh, run with -e).\n'
@@ -1128,6 +1242,9 @@ SCRIPTS = {
         "# checked against the recorded size and SHA-256 (verify_backup, as the restore Job's fetch step does).\n"
         '# Nothing is written or deleted. No backup to drill, or a bucket that cannot be listed, ends the pod\n'
         "# here, with no record; from the moment a backup is picked, a failure is the drill's verdict (lib.sh fail).\n"
+        '# Not beside a restore (kube.sh in_restore_mode): the drill must not take for the newest backup one that a\n'
+        '# restore under way is about to make stale, nor load the database cluster while it imports.\n'
+        'refuse_in_restore_mode drill\n'
         'put_values drill started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"\n'
         '# Listed first, on its own: a listing that fails stops here with its reason ("could not look"). Any\n'
         "# database cluster's newest backup: the drill restores into a throwaway database, never onto a cluster.\n"
@@ -1632,7 +1749,11 @@ SCRIPTS = {
         '# Step "upload" (AWS CLI image), beside the dump step ($BESIDE, lib.sh side_by_side): an SQL dump streams\n'
         '# from it into the bucket, summed on the way, then read back and compared by SHA-256; a native backup\n'
         '# (written into the bucket by the database) is read and summed once the dump step has ended. Then the\n'
-        '# metadata object (written last: it marks the backup complete), then retention.\n'
+        '# metadata object (written last: it marks the backup complete), then retention. First of all, the dump\n'
+        '# step waits for it to say that the release is not in restore mode ($WORK_DIR/not-restoring): a backup\n'
+        '# of a database that a restore is changing would be complete, verified, and become `latest`.\n'
+        'refuse_in_restore_mode backup\n'
+        ': > "$WORK_DIR/not-restoring"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
         'cluster=$(value dump cluster) database_version=$(value dump database_version)\n'

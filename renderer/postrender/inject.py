@@ -41,7 +41,7 @@ class Step:
                  object_store: bool = False,  # the AWS CLI image with the HMAC keys, else the database client image
                  restore: bool = False,  # needs to know which backup to restore
                  env: tuple[tuple[str, str], ...] = (),
-                 kube_api: bool = False,  # reads the nodes of the manager and database pods (its own token, read-only)
+                 kube_api: bool = False,  # reads the Kubernetes API with its own token, read-only (scripts/kube.sh)
                  production: bool = True,  # knows the production database (its host, port, client certificates)
                  scratch: bool = False,  # runs the drill's throwaway database, in the pod's `scratch` emptyDir
                  loads: bool = False,  # loads a verified backup into a database (scripts/load.sh)
@@ -90,10 +90,10 @@ def _script(name: str) -> str:
 BACKUP_STEPS = (Step("dump", "dump", beside="upload"),
                 Step("upload", "upload", object_store=True, kube_api=True, beside="dump"))
 RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
-                 Step("fetch", "fetch", object_store=True, restore=True),
+                 Step("fetch", "fetch", object_store=True, restore=True, kube_api=True),
                  Step("restore", "restore", loads=True))
 # The restore drill knows no production database: it restores into a throwaway one inside its pod.
-DRILL_STEPS = (Step("pick", "pick", object_store=True, production=False),
+DRILL_STEPS = (Step("pick", "pick", object_store=True, production=False, kube_api=True),
                Step("drill", "drill", production=False, scratch=True, loads=True,
                     env=(("SCRATCH_WAIT_SECONDS", "300"),)),
                Step("record", "record", object_store=True, production=False))
@@ -123,7 +123,8 @@ def _backup_job(settings: Settings) -> dict[str, str]:
 
 
 def backup_rbac(settings: Settings, filename: str | None) -> str:
-    """The backup pod's ServiceAccount, and a Role to read pods (for their nodes) bound to it."""
+    """The ServiceAccount of the pods' steps that read the API (Step.kube_api), and its Role bound to it: list
+    pods (their nodes; the backup and drill pods a restore waits for), get the restore-mode ConfigMap."""
     return _render("backup-rbac.yaml.j2", settings, filename, BACKUP_STEPS)
 
 
@@ -139,6 +140,12 @@ def drill_cronjob(settings: Settings, filename: str | None) -> str:
     """The restore drill's CronJob: the newest complete backup restored into a throwaway database in its
     pod, its row counts compared with the backup's metadata, the verdict written beside the backup."""
     return _render("drill-cronjob.yaml.j2", settings, filename, DRILL_STEPS)
+
+
+def restoring_configmap(settings: Settings, filename: str | None) -> str:
+    """Restore mode as the pods see it (scripts/kube.sh in_restore_mode): a ConfigMap naming the restore's
+    run and backup, rendered in restore mode only, as YAML text."""
+    return _render("restoring-configmap.yaml.j2", settings, filename, RESTORE_STEPS)
 
 
 def restore_job(settings: Settings, filename: str | None) -> str:

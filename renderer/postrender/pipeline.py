@@ -67,8 +67,9 @@ def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -
         else:
             out.append(document)
     added = []
-    if config.backup_enabled:
+    if config.backup_enabled or config.restore_enabled:
         added.append(("datashield-backup-rbac.yaml", inject.backup_rbac))
+    if config.backup_enabled:
         added.append(("datashield-backup-cronjob.yaml", inject.backup_cronjob))
         if config.alerts_enabled:
             added.append(("datashield-backup-alerts.yaml", inject.prometheus_rule))
@@ -77,6 +78,7 @@ def postrender(stream: bytes, file_values: list[dict[str, Any]], hints: Hints) -
     if config.first_backup:
         added.append(("datashield-backup-first-job.yaml", inject.first_backup_job))
     if config.restore_enabled:
+        added.append(("datashield-restoring.yaml", inject.restoring_configmap))
         added.append(("datashield-restore-job.yaml", inject.restore_job))
     for name, build in added:
         filename = inject.filename_beside(targets.manager, name) if helm4 else None

@@ -75,6 +75,7 @@ class Settings:
         "restore_job_name",
         "restore_manager_nodes",
         "restore_run_id",
+        "restoring_configmap",
         "retention",
         "run_gap_seconds",
         "s3_call_timeout_seconds",
@@ -118,6 +119,7 @@ class Settings:
                  restore_run_id: str,  # the restore Job's name ends with it
                  restore_manager_nodes: str,  # "node,node": where the manager ran when restore mode began ("" unknown)
                  restore_job_name: str,
+                 restoring_configmap: str,  # exists in restore mode only (scripts/kube.sh in_restore_mode)
                  first_backup: bool,  # the first backup's Job: backups configured, Backup.FirstBackup, not restore mode
                  first_backup_job_prefix: str,  # its name without the hash of its spec
                  warnings: tuple[str, ...],  # shown on stderr and kept as an annotation of the injected objects
@@ -164,6 +166,7 @@ class Settings:
         self.restore_run_id = restore_run_id
         self.restore_manager_nodes = restore_manager_nodes
         self.restore_job_name = restore_job_name
+        self.restoring_configmap = restoring_configmap
         self.first_backup = first_backup
         self.first_backup_job_prefix = first_backup_job_prefix
         self.warnings = warnings
@@ -224,6 +227,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         restore_run_id=suffix,
         restore_manager_nodes=str(restore.get("ManagerNodes", "")),
         restore_job_name=f"{release}-enclaveos-restore-{suffix}",
+        restoring_configmap=f"{release}-enclaveos-restoring",
         first_backup=bool(backup.get("CronSchedule")) and backup["FirstBackup"] and not restore["Enabled"],
         first_backup_job_prefix=f"{release}-enclaveos-backup-first-",
         warnings=tuple(str(w) for w in warnings(values)),

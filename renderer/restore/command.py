@@ -6,7 +6,8 @@ The restore procedure, as one command:
      metadata, the SGX rule (the manager must run on the nodes that ran it when the
      backup was taken), the replica count to come back to.
   2. Confirmation (typing the release name; `--yes` in scripts).
-  3. `helm upgrade` into restore mode (manager at 0 replicas, restore Job added by the
+  3. The release's running backup and drill Jobs waited for (or deleted, `--stop-running`), then
+     `helm upgrade` into restore mode (manager at 0 replicas, restore Job added by the
      post-renderer), then the Job, its log streamed, until it succeeds or fails.
   4. `helm upgrade` out of restore mode with the recorded replica count, and the wait
      until the manager is ready.
@@ -61,6 +62,11 @@ back to the manager's recorded replica count. Nothing changes before the confirm
 The manager must be restored onto the nodes that ran it before: its data is sealed to
 their SGX hardware. Honours HELM_NAMESPACE (-n), HELM_KUBECONTEXT, KUBECONFIG, HELM_BIN
 and KUBECTL_BIN.
+
+A backup or drill Job of the release that runs when the restore begins is waited for before
+anything changes (at most as long as Kubernetes lets it run and 600 s, or --timeout); with
+--stop-running it is deleted instead. In restore mode, backups and drills refuse to run, and the
+restore Job drops nothing while a backup or drill pod of the release has not ended.
 
 Interrupted (Ctrl-C, SIGTERM, a closed terminal), it stops like a failed step: it says what
 state it left and what to run. A restore Job already started goes on in the cluster; the
@@ -125,10 +131,19 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
     request = Request(release=options.release, source=source_argument(options.source), chart=options.chart,
                       chart_version=options.version, unsafe_sgx=options.unsafe_ignore_sgx_nodes,
                       replicas=options.replicas, timeout=options.timeout,
-                      run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()),
-                      again=("helm", "datashield-restore", *(a for a in args if a not in ("--yes", "--dry-run")),
-                             "--yes"))
+                      run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()), stop_running=options.stop_running,
+                      typed_yes=options.yes,
+                      again=again_argv(args, cluster))
     return session.restore(request, dry_run=options.dry_run, yes=options.yes)
+
+
+def again_argv(args: list[str], cluster: Cluster) -> tuple[str, ...]:
+    """The command line that runs this restore again (or follows its Job), to print: the arguments as typed
+    (but --dry-run), and the namespace and kube context this run used, which Helm hands a plugin as
+    HELM_NAMESPACE and HELM_KUBECONTEXT, not as arguments: pasted into another shell it must reach the same
+    release. It confirms as the typed command did: --yes only if the operator typed it (issue 24 §3)."""
+    return ("helm", "datashield-restore", *(a for a in args if a != "--dry-run"), "--namespace", cluster.namespace,
+            *(("--kube-context", cluster.context) if cluster.context else ()))
 
 
 def _parser(make_parser: Callable[[str, str], Any]) -> Any:
@@ -158,6 +173,9 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                              f"activeDeadlineSeconds and {JOB_END_MARGIN} s more, so that the command never gives "
                              f"up on a Job Kubernetes still runs; {MANAGER_READY_SECONDS} for the manager); a "
                              "restore warns when it is shorter than the restore Job may run")
+    parser.add_argument("--stop-running", action="store_true",
+                        help="delete the release's running backup and drill Jobs before restore mode, instead of "
+                             "waiting for them to end")
     parser.add_argument("--verify", action="store_true", help="with --list: read every backup and check its SHA-256")
     parser.add_argument("--s3-endpoint", metavar="URL",
                         help="the object store as reachable from this machine, when the release's "

@@ -50,6 +50,8 @@ class Request:
     timeout: int | None  # --timeout, seconds: the most to wait for the restore Job and for the manager; None: job_wait
     run_id: str
     again: tuple[str, ...] = ()  # the command line that retries this restore, as the user typed it
+    stop_running: bool = False  # --stop-running: delete the release's running backup and drill Jobs, not wait
+    typed_yes: bool = False  # --yes was typed: a printed command may carry it, and only then
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Plan:
     manager_nodes: tuple[str, ...] | None = None  # where the manager runs now; None: keep the recorded ones
     warnings: tuple[str, ...] = ()  # what the operator should know before going on (not reasons to refuse)
     job_wait: int = MANAGER_READY_SECONDS  # seconds to wait for the restore Job (job_wait)
+    busy: tuple[str, ...] = ()  # the release's backup and drill Jobs that had not ended at preflight
+    busy_wait: int = MANAGER_READY_SECONDS  # seconds to wait for them to end (busy_wait)
 
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release.name, "namespace": self.release.namespace, "chart": self.release.chart,
@@ -112,7 +116,8 @@ class Plan:
                            "created": self.backup.created, "managerNodes": self.backup.manager_nodes},
                 "replicas": self.replicas, "resumed": self.resumed, "manager": self.manager, "job": self.job,
                 "commands": [self.restore_mode, self.back, self.rollout], "notes": list(self.notes),
-                "warnings": list(self.warnings), "jobWaitSeconds": self.job_wait}
+                "warnings": list(self.warnings), "jobWaitSeconds": self.job_wait, "runningJobs": list(self.busy),
+                "runningJobsWaitSeconds": self.busy_wait}
 
 
 LOCAL_FORMS = ("./", "../", "/", "~")
@@ -343,6 +348,24 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace(",", "\\,")
 
 
+# The Jobs a restore must not run beside (issue 24): the release's backup and drill Jobs, by the labels the
+# post-renderer gives their pod templates (renderer/postrender/templates/_pod.j2 `labels`; the restore Job's
+# fetch step lists their pods by the same labels, scripts/kube.sh busy_pods).
+BUSY_COMPONENTS = ("backup", "drill")
+
+
+def busy_labels(release: str, component: str) -> dict[str, str]:
+    """The labels of the release's Jobs of `component` (backup, drill)."""
+    return {"app.kubernetes.io/instance": release, "app.kubernetes.io/component": component,
+            "datashield.ibm.com/generated-by": "helm-datashield"}
+
+
+def busy_wait(timeout: int | None, config: BackupConfig) -> int:
+    """Seconds to wait for the release's running backup and drill Jobs before restore mode: `timeout`
+    (--timeout) when given, else as long as Kubernetes lets the longer of the two run and JOB_END_MARGIN."""
+    return timeout if timeout is not None else max(config.backup_deadline, config.drill_deadline) + JOB_END_MARGIN
+
+
 def describe(plan: Plan) -> list[str]:
     """The plan as lines for the user (no secrets: there are none in it)."""
     backup = plan.backup
@@ -356,6 +379,9 @@ def describe(plan: Plan) -> list[str]:
         lines.insert(1, f"upload  {plan.upload.path} as s3://{plan.bucket}/{plan.upload.key} (with its metadata)")
     if plan.resumed:
         lines.append("resuming: the release was left in restore mode by an earlier run")
+    for job in plan.busy:
+        lines.append(f"running {job}: it reads the database or the bucket, so restore mode begins only once it has "
+                     f"ended (waiting at most {plan.busy_wait} s; --stop-running deletes it instead)")
     lines += [f"note    {note}" for note in plan.notes]
     lines += [f"WARNING {warning}" for warning in plan.warnings]
     return lines

@@ -32,6 +32,7 @@ from renderer.restore.drills import DrillState, Record, newest, preflight_warnin
 from renderer.restore.drills import state as drill_state
 from renderer.restore.local_file import read_local
 from renderer.restore.plan import (
+    BUSY_COMPONENTS,
     JOB_END_MARGIN,
     MANAGER_READY_SECONDS,
     BackupConfig,
@@ -39,6 +40,8 @@ from renderer.restore.plan import (
     Request,
     Upload,
     backup_config,
+    busy_labels,
+    busy_wait,
     chart_args,
     commands,
     describe,
@@ -61,6 +64,7 @@ PLUGIN_DIR = str(Path(__file__).resolve().parents[2])
 
 
 POLL_SECONDS = 3.0
+LIVENESS_SECONDS = 30.0  # at most this long between two lines of a wait that goes on
 
 
 # The restore Job's log line before its DROP (renderer/postrender/templates/scripts/restore.sh).
@@ -256,6 +260,7 @@ class Session:
             warnings += [warning] if warning else []
         if reasons or backup is None or replicas is None or config is None:
             raise Refused(reasons or ["nothing to restore"])
+        busy = self._busy(release.name)
         wait, short = job_wait(request.timeout, config.restore_deadline)
         warnings += [short] if short else []
         post = post_renderer(helm_major, self.plugin_dir)
@@ -265,7 +270,43 @@ class Session:
                     manager=manager_name, job=f"{release.name}-enclaveos-restore-{request.run_id}",
                     restore_mode=restore_mode, back=back, rollout=rollout, post_renderer=post,
                     notes=tuple(notes), upload=upload, manager_nodes=manager_nodes, warnings=tuple(warnings),
-                    job_wait=wait)
+                    job_wait=wait, busy=busy, busy_wait=busy_wait(request.timeout, config))
+
+    def _busy(self, release: str) -> tuple[str, ...]:
+        """The release's backup and drill Jobs that have not ended (a Job being deleted counts until it is
+        gone), oldest first."""
+        return tuple(job.name for component in BUSY_COMPONENTS
+                     for job in self.cluster.jobs(busy_labels(release, component)) if not job.state.done)
+
+    def _clear_of_running_jobs(self, plan: Plan, request: Request) -> None:
+        """Before restore mode: waits until the release's backup and drill Jobs have ended, or deletes them
+        with --stop-running (issue 24: one that runs while the restore imports dumps a half-restored
+        database, complete and verified, and it becomes `latest`). Those that start later see restore mode
+        and refuse (scripts/kube.sh in_restore_mode), and the restore Job itself drops nothing while such a
+        pod runs (busy_pods): this wait is what keeps that refusal from being the common case. Raises
+        StepFailed when they still run after plan.busy_wait seconds."""
+        what = "the wait for running backup and drill Jobs"
+        stop = shown((*request.again, "--stop-running")) if request.again else \
+            "the same helm datashield-restore command with --stop-running"
+        with failing(what, ["nothing was changed.", f"to stop them and restore: {stop}"]):
+            deadline = self.now() + plan.busy_wait
+            last_told: float | None = None
+            while running := self.retry(lambda: self._busy(plan.release.name)):
+                if self.now() > deadline:
+                    raise StepFailed(what, f"{', '.join(running)} still running after {plan.busy_wait} s",
+                                     ["nothing was changed.", f"to stop them and restore: {stop}"])
+                if request.stop_running:
+                    for job in running:
+                        # Foreground: kubectl returns once the Job's pods are gone, not only the Job.
+                        self.cluster.run_to_end(self.cluster.kubectl_argv(
+                            "delete", "job", job, "--cascade=foreground", "--wait=true"))
+                        self.progress.info(f"stopped {job} (--stop-running): deleted, with its pod")
+                    continue
+                if last_told is None or self.now() - last_told >= LIVENESS_SECONDS:
+                    last_told = self.now()
+                    self.progress.info(f"waiting for {', '.join(running)} to end before restore mode "
+                                       f"(at most {max(0, round(deadline - self.now()))} s more)")
+                self.sleep(POLL_SECONDS)
 
     @staticmethod
     def _local(request: Request, release: Release, config: BackupConfig | None) -> tuple[Backup, Upload]:
@@ -355,6 +396,7 @@ class Session:
                 self.progress.info(f"uploaded {plan.upload.path} as s3://{plan.bucket}/{plan.upload.key}, "
                                    "read back and verified")
             if not follow:
+                self._clear_of_running_jobs(plan, request)
                 with failing("helm upgrade into restore mode", ["THE MANAGER MAY BE AT 0 REPLICAS NOW.",
                                                                       *advice]):
                     self.cluster.run_to_end(plan.restore_mode)
@@ -435,7 +477,8 @@ class Session:
         cluster = self.cluster
         return ["helm", "datashield-restore", request.release, "--namespace", cluster.namespace,
                 *(["--kube-context", cluster.context] if cluster.context else []), "--chart", request.chart,
-                *(["--version", request.chart_version] if request.chart_version else []), "--from", name, "--yes"]
+                *(["--version", request.chart_version] if request.chart_version else []), "--from", name,
+                *(["--yes"] if request.typed_yes else [])]
 
     def _wait_for_job(self, job: str, timeout: int, what: str,
                       left: Callable[[list[str], bool], list[str]]) -> tuple[list[str], str]:

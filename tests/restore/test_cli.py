@@ -109,8 +109,8 @@ def test_a_failed_job_exits_1_and_names_the_step(world: World, tmp_path: Path) -
     assert lines[3] == ("[helm-datashield] to put the data from before back: helm datashield-restore ds --namespace "
                         f"prod --kube-context ops-cluster --chart {CHART} --from pre-restore-ds-20261124T010203Z.sql "
                         "--yes")
-    assert lines[5].startswith("[helm-datashield] to retry the restore: helm datashield-restore ds --from latest "
-                               f"--chart {CHART} --yes")
+    assert lines[5] == ("[helm-datashield] to retry the restore: helm datashield-restore ds --from latest "
+                        f"--chart {CHART} --yes --namespace prod --kube-context ops-cluster")
 
 
 def test_list_as_json(world: World, tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ BACK_ARGS = (f"upgrade ds {CHART} --reuse-values --set enclaveos-chart.Restore.E
              f"enclaveos-chart.Manager.ReplicaCount=3 --post-renderer {ROOT}/bin/datashield-backup --namespace prod")
 
 
-AGAIN = f"helm datashield-restore ds --from latest --chart {CHART} --yes"
+AGAIN = f"helm datashield-restore ds --from latest --chart {CHART} --yes --namespace prod"
 
 
 def expected_lines(step: str, signal_name: str) -> list[str]:
@@ -170,9 +170,9 @@ def test_json_output_has_an_event_for_the_interruption(world: World, tmp_path: P
     event = json.loads(stdout.splitlines()[-1])
     assert (exit_code, event["event"], event["step"], event["status"], event["signal"], event["exitCode"]) == (
         143, "step", 3, "interrupted", "SIGTERM", 143)
-    assert without_run_id(event["message"]) == [
-        line.removeprefix("[helm-datashield] ").replace(AGAIN, AGAIN.replace(" --yes", " --output json --yes"))
-        for line in expected_lines("the restore Job", "SIGTERM")]
+    again = AGAIN.replace(" --namespace", " --output json --namespace")
+    assert without_run_id(event["message"]) == [line.removeprefix("[helm-datashield] ").replace(AGAIN, again)
+                                                for line in expected_lines("the restore Job", "SIGTERM")]
 
 
 def test_running_the_command_again_follows_the_job_it_left(world: World, tmp_path: Path) -> None:

@@ -221,7 +221,7 @@ FAILURES = [
       f"the data from before the restore is in {SAFETY}.",
       "the database malbork was dropped: it no longer holds the data from before.",
       f"to put the data from before back: helm datashield-restore ds --namespace prod --chart {CHART} --from "
-      "pre-restore-ds-20261124T010203Z.sql --yes",
+      "pre-restore-ds-20261124T010203Z.sql",
       "THE MANAGER STAYS AT 0 REPLICAS: it must not start on a database that may be half restored.", RETRY], 0),
     # Before it (the fetch step): the database is as it was.
     ("fetch failed", "",
@@ -278,7 +278,7 @@ def test_dry_run_renders_restore_mode_from_the_recorded_values_and_changes_nothi
     template = [c for c in world.calls() if c.startswith("helm template")]
     assert len(template) == 1 and "--values" in template[0]
     lines = world.out.getvalue().splitlines()
-    assert ("    restore mode renders: 11 objects, ds-enclaveos-manager replicas 0, "
+    assert ("    restore mode renders: 12 objects, ds-enclaveos-manager replicas 0, "
             f"Job ds-enclaveos-restore-{RUN_ID}") in lines
     assert "dry run: nothing was changed. The restore would run:" in lines
     # `latest` passed over the newer backups that are not complete, and the plan says so.
@@ -835,3 +835,88 @@ def test_hashing_a_large_file_shows_progress(tmp_path: Path) -> None:
     assert read_local(str(tmp_path / "big.sql"), "--from ./big.sql", progress) == (
         len(data), hashlib.sha256(data).hexdigest())
     assert progress.getvalue().endswith("\rhashing --from ./big.sql: 64 of 64 MiB (100%)\n")
+
+
+# Issue 24 §1: a backup or drill Job that runs when the restore begins. The pods' own refusals (restore mode
+# seen from a backup or drill pod; the restore Job's check of the pods) are tried on the runtime harness
+# (tests/runtime/test_restore_lifecycle.py); here, the command's wait before anything changes.
+RUNNING_BACKUP = {"name": "ds-enclaveos-backup-29417040", "started": "2026-11-24T00:00:00Z", "finished": None,
+                  "outcome": "running"}
+RUNNING_DRILL = {**RUNNING_BACKUP, "name": "ds-enclaveos-drill-29417041", "component": "drill"}
+WAITING = ("    waiting for ds-enclaveos-backup-29417040, ds-enclaveos-drill-29417041 to end before restore mode "
+           "(at most {} s more)")
+
+
+def test_restore_mode_begins_only_once_running_backup_and_drill_jobs_have_ended(world: World) -> None:
+    # Each ends after being listed this many more times (a listing every POLL_SECONDS, 3 s).
+    world.state.backup_jobs = [{**RUNNING_BACKUP, "ends_after": 13}, {**RUNNING_DRILL, "ends_after": 25}]
+    assert world.session().restore(request(), dry_run=False, yes=True) == 0
+    out = world.out.getvalue().splitlines()
+    for job in ("ds-enclaveos-backup-29417040", "ds-enclaveos-drill-29417041"):
+        assert (f"    running {job}: it reads the database or the bucket, so restore mode begins only once it has "
+                "ended (waiting at most 22200 s; --stop-running deletes it instead)") in out
+    # Said at once, then every 30 s (LIVENESS_SECONDS) while both run.
+    waited = [line for line in out if line.startswith("    waiting for ")]
+    assert waited[:2] == [WAITING.format(22200), WAITING.format(22170)], waited
+    assert "    waiting for ds-enclaveos-drill-29417041 to end before restore mode (at most 22140 s more)" in waited
+    kinds = [c.split(" ")[1] for c in world.calls()]
+    first_upgrade = kinds.index("upgrade")
+    assert kinds[:first_upgrade].count("get") >= 26  # every listing before the upgrade
+    assert all(job["outcome"] == "complete" for job in world.state.backup_jobs)
+
+
+def test_stop_running_deletes_them_before_restore_mode(world: World) -> None:
+    world.state.backup_jobs = [dict(RUNNING_BACKUP), dict(RUNNING_DRILL),
+                               {**RUNNING_BACKUP, "name": "ds-enclaveos-backup-29415600", "outcome": "complete",
+                                "finished": "2026-11-23T00:03:00Z"}]
+    assert world.session().restore(request(stop_running=True), dry_run=False, yes=True) == 0
+    calls = world.calls()
+    deletes = [c for c in calls if c.startswith("kubectl delete")]
+    assert deletes == [f"kubectl delete job {job} --cascade=foreground --wait=true"
+                       for job in ("ds-enclaveos-backup-29417040", "ds-enclaveos-drill-29417041")]
+    assert calls.index(deletes[-1]) < calls.index(expected(UPGRADE_RESTORE))
+    assert [job["name"] for job in world.state.backup_jobs] == ["ds-enclaveos-backup-29415600"]  # ended: kept
+    out = world.out.getvalue().splitlines()
+    assert "    stopped ds-enclaveos-drill-29417041 (--stop-running): deleted, with its pod" in out
+
+
+def test_a_job_that_outlasts_the_wait_changes_nothing(world: World) -> None:
+    world.state.backup_jobs = [dict(RUNNING_BACKUP)]
+    again = ("helm", "datashield-restore", "ds", "--chart", "./chart", "--from", "latest")
+    with pytest.raises(StepFailed) as failed:
+        world.session().restore(request(timeout=600, again=again), dry_run=False, yes=True)
+    assert str(failed.value).splitlines()[0] == (
+        "the wait for running backup and drill Jobs failed: ds-enclaveos-backup-29417040 still running after 600 s")
+    assert failed.value.advice == ["nothing was changed.", "to stop them and restore: helm datashield-restore ds "
+                                   "--chart ./chart --from latest --stop-running"]
+    assert not [c for c in world.calls() if "upgrade" in c]
+    assert world.state.manager and world.state.manager["replicas"] == 3
+
+
+def test_the_dry_run_names_the_running_jobs(world: World) -> None:
+    world.state.backup_jobs = [dict(RUNNING_BACKUP)]
+    world.session(json_mode=True).restore(request(), dry_run=True, yes=False)
+    [plan] = [json.loads(line) for line in world.out.getvalue().splitlines() if '"plan"' in line]
+    assert (plan["runningJobs"], plan["runningJobsWaitSeconds"]) == (["ds-enclaveos-backup-29417040"], 22200)
+    assert not [c for c in world.calls() if "upgrade" in c or "delete" in c]
+
+
+# Issue 24 §3: Helm hands -n and --kube-context to the plugin as HELM_NAMESPACE and HELM_KUBECONTEXT, not as
+# arguments; a printed command pasted into another shell must reach the same release, and ask as the typed
+# one asked.
+@pytest.mark.parametrize("typed", [[], ["--yes"]], ids=["confirmed-at-the-prompt", "typed-yes"])
+def test_printed_commands_reach_the_same_release_and_confirm_as_typed(world: World, typed: list[str]) -> None:
+    from renderer.restore.command import again_argv
+
+    world.state.job_outcome = "failed"  # after the DROP: the retry and the put-back commands are printed
+    session = world.session()
+    session.cluster.context = "ops-cluster"
+    args = ["ds", "--from", "latest", "--chart", "./chart", *typed, "--dry-run"]
+    asked = request(again=again_argv(args, session.cluster), typed_yes=bool(typed))
+    with pytest.raises(StepFailed) as failed:
+        session.restore(asked, dry_run=False, yes=bool(typed))
+    yes = " --yes" if typed else ""
+    assert (f"to put the data from before back: helm datashield-restore ds --namespace prod --kube-context "
+            f"ops-cluster --chart {CHART} --from pre-restore-ds-20261124T010203Z.sql{yes}") in failed.value.lines()
+    assert (f"to retry the restore: helm datashield-restore ds --from latest --chart ./chart{yes} --namespace prod "
+            "--kube-context ops-cluster") in failed.value.lines()

@@ -85,7 +85,31 @@ class Site:
         values = self.values(restore, backup or {}, restore_values or {})
         done = run_postrenderer(RELEASE_INPUT, "--values", str(values))
         assert done.returncode == 0, done.stderr
+        # The API stand-in authorises what the pods ask by the Role just rendered, as RBAC would.
+        [role] = [d for d in yaml.safe_load_all(done.stdout) if d and d.get("kind") == "Role"]
+        self.kube.rules, self.kube.role_namespace = role["rules"], role["metadata"].get("namespace", "default")
         return done.stdout
+
+    def enter_restore_mode(self, which: str = "latest") -> dict[str, Any]:
+        """What the helm upgrade into restore mode does that the pods can see: the API now serves the
+        restore-mode ConfigMap, as the post-renderer renders it; returns it."""
+        [configmap] = [d for d in yaml.safe_load_all(self.render(restore=which)) if d and d.get("kind") == "ConfigMap"]
+        meta = configmap["metadata"]
+        self.kube.configmaps[(meta.get("namespace", "default"), meta["name"])] = configmap
+        return dict(configmap)
+
+    def running(self, component: str, name: str, phase: str = "Running") -> Pod:
+        """A pod of the release's `component` (backup, drill) in `phase`, with the labels the rendered pod
+        template gives it (as the Job controller copies them to the pod)."""
+        manifests = self.render()
+        kind = "Job" if component == "restore" else "CronJob"
+        template = next(d for d in yaml.safe_load_all(manifests) if d and d.get("kind") == kind and
+                        d["metadata"]["labels"].get("app.kubernetes.io/component") == component)
+        spec = template["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else template["spec"]
+        labels = {**spec["template"]["metadata"]["labels"], "job-name": name.rsplit("-", 1)[0]}
+        pod = Pod(name, template["metadata"].get("namespace", "default"), labels, "node-1", phase)
+        self.kube.pods.append(pod)
+        return pod
 
     def backup(self, secret: dict[str, str] = SECRET, env: dict[str, str] | None = None,
                **backup: object) -> PodRun:
@@ -106,7 +130,9 @@ class Site:
                 env: dict[str, str] | None = None, backup: dict[str, object] | None = None,
                 **restore_values: object) -> PodRun:
         """Runs the restore Job's pod, restore mode with Restore.Backup=`which` (and Backup.<key>,
-        Restore.<key> values)."""
+        Restore.<key> values). Each call is a new restore run, as each run of helm datashield-restore is (a
+        Restore.RunId of its own), unless `RunId` is given."""
+        restore_values.setdefault("RunId", f"run-{next(_serial)}")
         return self._run(pod_spec(self.render(restore=which, backup=backup, restore_values=restore_values), "Job"),
                          secret, env or {})
 
@@ -128,6 +154,8 @@ class Site:
         if work is None:
             work = self.work / f"pod-{serial}"
             work.mkdir()
+        # A release installed in another namespace (env NAMESPACE) has its Role there.
+        self.kube.role_namespace = env.get("NAMESPACE", self.kube.role_namespace)
         overrides = {"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": str(self.db.port), "PGUSER": PG_USER,
                      "WORK_DIR": str(work), "HOME": str(work),
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
@@ -218,6 +246,8 @@ def fresh_site(s3: S3Server, db: PostgresServer, kube: KubeApi, bucket: str, wor
     db.create_database(DATABASE)
     db.psql(SEED, DATABASE)
     kube.requests.clear()
+    kube.pods[:], kube.configmaps, kube.rules = release_pods(), {}, None
+    kube.failing, kube.deny, kube.raw_answers = set(), set(), {}
     return Site(s3, db, kube, bucket, work)
 
 

@@ -15,7 +15,8 @@ except those whose path ends with one of `suffixes`, which get the fault:
   it) but answered 503 ServiceUnavailable, as a gateway whose backend answered too late: to the client
   a deleted object may or may not be gone.
 With `times`, only the first `times` requests that match get the fault (a fault that does not come
-back); by default, every one.
+back); by default, every one. With `skip`, the first `skip` requests that match pass unharmed (a fault
+that comes later in a step: the restore's second listing, not its first).
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ Fault = Literal["corrupt", "stop", "refuse", "slow", "unavailable", "unavailable
 
 class FaultyProxy(LoopbackServer):
     def __init__(self, upstream: str, fault: Fault, suffixes: tuple[str, ...], *, code: str = "AccessDenied",
-                 delay: float = 0, methods: tuple[str, ...] = (), times: int = 0) -> None:
+                 delay: float = 0, methods: tuple[str, ...] = (), times: int = 0, skip: int = 0) -> None:
         target = urlsplit(upstream)
         proxy = self
         self.hits: list[str] = []  # the paths that got the fault
         self.down = False
+        self.matched = 0  # requests that matched so far, skipped or not
 
         class ProxyHandler(Handler):
             def _forward(self) -> None:
@@ -48,7 +50,9 @@ class FaultyProxy(LoopbackServer):
                 else:
                     hit = path.endswith(suffixes) and (fault == "slow" or self.command == ("GET" if fault == "corrupt"
                                                                                            else "PUT"))
-                hit = hit and not (times and len(proxy.hits) >= times)
+                if hit:
+                    proxy.matched += 1
+                hit = hit and proxy.matched > skip and not (times and len(proxy.hits) >= times)
                 length = int(self.headers.get("Content-Length") or 0)
                 if proxy.down or (hit and fault == "stop"):
                     self.rfile.read(length // 2)

@@ -198,7 +198,8 @@ WRONG_SECRET = "W" * 40
                  "unreadable, so {key} cannot be verified: ", id="missing-metadata"),
     pytest.param("no-backup", "[fetch] FAILED: no complete backup of ds in namespace prod in s3://{bucket}/",
                  id="no-backup-at-all"),
-    pytest.param("wrong-secret", "[fetch] FAILED: upload to s3://{bucket}/prod/pre-restore-ds-", id="wrong-secret"),
+    # The first call to the bucket: whether this restore run already began (issue 24 §2).
+    pytest.param("wrong-secret", "[fetch] FAILED: cannot tell whether restore run run-", id="wrong-secret"),
     pytest.param("other-format", '[fetch] FAILED: s3://{bucket}/{key} has format "cockroach-backup"; '
                  'this restore Job reads "sql"', id="unknown-format"),
 ])
@@ -272,19 +273,32 @@ def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
 
 
 def test_without_the_nodes_the_backup_is_kept_and_says_why(site: Site) -> None:
-    run = site.backup(env={"KUBE_API": "http://127.0.0.1:1"})
+    site.kube.failing = {"pods"}
+    run = site.backup()
     assert run.returncode == 0, run.log
     [key] = backup_keys(site)
     metadata = json.loads(site.read(f"{key}.json"))
     assert metadata["nodes"] == {"manager": None, "database": None}
-    assert metadata["nodesError"].startswith("manager pods: curl: (7) Failed to connect to 127.0.0.1 port 1")
-    assert "[upload] WARNING: cannot read the nodes (manager pods: curl: (7)" in run.log
+    assert metadata["nodesError"] == ("manager pods: HTTP 500: etcdserver: request timed out; "
+                                      "database pods: HTTP 500: etcdserver: request timed out")
+    assert "[upload] WARNING: cannot read the nodes (manager pods: HTTP 500: etcdserver" in run.log
     assert TOKEN not in run.log and TOKEN not in json.dumps(metadata)
+
+
+def test_without_the_api_no_backup_runs_on_a_guess(site: Site) -> None:
+    run = site.backup(env={"KUBE_API": "http://127.0.0.1:1"})
+    assert run.returncode == 1, run.log
+    assert ("[upload] FAILED: cannot tell whether a restore of ds is under way (ConfigMap ds-enclaveos-restoring: "
+            "curl: (7) Failed to connect to 127.0.0.1 port 1") in run.log
+    assert "[dump] FAILED: the upload step failed (exit 1; its log says why): nothing was dumped" in run.log
+    assert "dumping database" not in run.log
+    assert site.objects() == [] and TOKEN not in run.log
 
 
 def test_the_node_lookup_asks_for_the_release_pods_only(site: Site) -> None:
     assert site.backup().returncode == 0
     assert [unquote(r) for r in site.kube.requests] == [
+        "/api/v1/namespaces/prod/configmaps/ds-enclaveos-restoring",
         "/api/v1/namespaces/prod/pods?labelSelector=app.kubernetes.io/component=manager,"
         "app.kubernetes.io/instance=ds,app.kubernetes.io/name=enclaveos-chart",
         "/api/v1/namespaces/prod/pods?labelSelector=app.kubernetes.io/component=database,"

@@ -223,8 +223,8 @@ def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_t
     assert site.data() == before
 
 
-def unavailable(site: Site, suffixes: tuple[str, ...], methods: tuple[str, ...] = ()) -> FaultyProxy:
-    proxy = FaultyProxy(site.s3.endpoint, "unavailable", suffixes, methods=methods)
+def unavailable(site: Site, suffixes: tuple[str, ...], methods: tuple[str, ...] = (), skip: int = 0) -> FaultyProxy:
+    proxy = FaultyProxy(site.s3.endpoint, "unavailable", suffixes, methods=methods, skip=skip)
     site.endpoint = proxy.url
     return proxy
 
@@ -233,19 +233,24 @@ LIST_FAILED = ("cannot list s3://{bucket}/: An error occurred (ServiceUnavailabl
                "operation (reached max retries: ")
 
 
-def test_a_listing_that_fails_is_not_an_empty_bucket(site: Site) -> None:
-    """503 on every listing: the restore says it could not look, with the reason on the same line,
-    never "no complete backup" (backups exist); the database is untouched."""
+@pytest.mark.parametrize("which", ["the backups", "the restore runs"])
+def test_a_listing_that_fails_is_not_an_empty_bucket(site: Site, which: str) -> None:
+    """503 on the listing of the backups (the restore run's record listed first, unharmed), or on every
+    listing: the restore says it could not look, with the reason on the same line, never "no complete
+    backup" (backups exist) nor "a new run"; the database is untouched."""
     assert site.backup().returncode == 0
     before = site.data()
-    proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",))
+    proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",), skip=int(which == "the backups"))
     try:
-        run = site.restore("latest")
+        run = site.restore("latest", RunId="r1")
     finally:
         proxy.stop()
     assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
     [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
-    assert failed.startswith("[fetch] FAILED: " + LIST_FAILED.format(bucket=site.bucket)), failed
+    reason = LIST_FAILED.format(bucket=site.bucket) if which == "the backups" else (
+        f"cannot tell whether restore run r1 already began (listing s3://{site.bucket}/prod/restore-runs/ds-r1-"
+        f"{cluster_id(site)}.json): An error occurred (ServiceUnavailable) when calling the ListObjectsV2 operation")
+    assert failed.startswith("[fetch] FAILED: " + reason), failed
     assert "no complete backup" not in run.log
     one_line_each(run.log)
     assert site.data() == before

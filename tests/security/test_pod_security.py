@@ -30,7 +30,10 @@ BACKUP_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", DRILL_POD,
                "Job/ds-enclaveos-backup-first-<hash>: dump, upload"]
 RESTORE_PODS = ["CronJob/ds-enclaveos-backup: dump, upload", DRILL_POD,
                 "Job/ds-enclaveos-restore-e066a46d: safety-dump, fetch, restore"]
-TOKEN_READERS = {"upload"}  # the only container that calls the Kubernetes API (it lists pods, for their nodes)
+# The containers that call the Kubernetes API (scripts/kube.sh): the backup's upload (the nodes of the manager and
+# database pods; restore mode), the restore's fetch (the backup and drill pods not ended), the drill's pick
+# (restore mode).
+TOKEN_READERS = {"upload", "fetch", "pick"}
 
 
 def _token_volumes(pod: Pod) -> set[str]:
@@ -207,4 +210,14 @@ def test_the_drill_knows_no_production_database(mode: str) -> None:
     pod: Any = pod_spec(drill)
     names = {e["name"] for _, c in containers(pod) for e in c.get("env", [])}
     assert names & {"DATABASE_HOST", "DATABASE_PORT", "DATABASE_CERTS_DIR"} == set()
-    assert [v["name"] for v in pod["volumes"]] == ["work", "tmp", "scratch"]
+    assert [v["name"] for v in pod["volumes"]] == ["work", "tmp", "scratch", "kube-api"]
+
+
+@pytest.mark.parametrize("mode", ["backup", "restore", "helm4-backup", "native-restore"])
+def test_the_pods_role_lists_pods_and_reads_one_configmap_nothing_more(mode: str) -> None:
+    """Least privilege (issue 24): what scripts/kube.sh asks, and no more; the runtime tests' API stand-in
+    enforces this very Role (tests/runtime/kube_api.py), so it is also enough."""
+    [role] = [o for o in rendered(mode) if o["kind"] == "Role"]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["ds-enclaveos-restoring"], "verbs": ["get"]}]

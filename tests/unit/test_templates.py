@@ -28,7 +28,8 @@ BASE_FIELDS: dict[str, Any] = dict(
     resources={"requests": {"cpu": "100m", "memory": "128Mi"}}, database_host="ds-db-0.ds-db", database_port=26257,
     database_certs_secret="", manager_name="ds-enclaveos-manager", manager_selector="app=m",
     database_selector="app=d", service_account="ds-enclaveos-backup", restore_enabled=False, restore_backup="",
-    restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1", warnings=(),
+    restore_run_id="1", restore_manager_nodes="", restore_job_name="ds-enclaveos-restore-1",
+    restoring_configmap="ds-enclaveos-restoring", warnings=(),
     first_backup=True, first_backup_job_prefix="ds-enclaveos-backup-first-", drill_enabled=True,
     drill_schedule="0 3 * * 0", drill_cronjob_name="ds-enclaveos-drill", backup_deadline_seconds=21600,
     drill_deadline_seconds=14400, restore_deadline_seconds=28800, s3_call_timeout_seconds=1800)
@@ -44,7 +45,8 @@ CASES = [Settings(**{**BASE_FIELDS, **dict(zip(VARIANTS, values, strict=True))})
          for values in itertools.islice(itertools.product(*VARIANTS.values()), 0, None, 5)]
 STEPS = {"backup-cronjob.yaml.j2": BACKUP_STEPS, "backup-rbac.yaml.j2": BACKUP_STEPS,
          "backup-job-spec.yaml.j2": BACKUP_STEPS, "backup-first-job.yaml.j2": BACKUP_STEPS,
-         "restore-job.yaml.j2": RESTORE_STEPS, "prometheusrule.yaml.j2": BACKUP_STEPS,
+         "restore-job.yaml.j2": RESTORE_STEPS, "restoring-configmap.yaml.j2": RESTORE_STEPS,
+         "prometheusrule.yaml.j2": BACKUP_STEPS,
          "drill-cronjob.yaml.j2": DRILL_STEPS}
 # What inject.py gives the templates of the CronJob and the first backup's Job besides the settings.
 JOB = {"job_spec": "backoffLimit: 2\ntemplate:\n  spec: {}",

@@ -28,6 +28,11 @@ while :; do
   sleep 2
 done
 log "database answered after $waited s"
+# The backup pod's upload step reads from the API whether the release is in restore mode (kube.sh
+# in_restore_mode): nothing is dumped, nor a native BACKUP started, before it has said no.
+if [ -n "${BESIDE:-}" ]; then
+  wait_for "$BESIDE" "$WORK_DIR/not-restoring" || fail "$(peer_failure "$BESIDE"): nothing was dumped"
+fi
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 log "dumping database $DATABASE_NAME from $DATABASE_HOST:$DATABASE_PORT ($format)"
 # The database cluster's own identity keeps two clusters' backups apart in one bucket (it is part of

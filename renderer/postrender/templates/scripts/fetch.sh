@@ -1,9 +1,26 @@
-# Step "fetch" (AWS CLI image), restore mode: first makes sure the safety dump of the current
-# data is in the bucket (an SQL dump is uploaded and verified; a native one was written there
+# Step "fetch" (AWS CLI image), restore mode: first records that this restore run began (or stops, when
+# it began before), then makes sure the safety dump of the current data is in the bucket (an SQL dump is uploaded and verified; a native one was written there
 # by the database and is checked to exist), then picks the backup ($RESTORE_BACKUP: an object
 # key under the prefix, or "latest" = the newest complete backup), reads it with its metadata
 # and checks size and SHA-256 against the metadata (verify_backup, s3.sh); last, the safety dump's metadata object (it is
 # then complete: kind "safety-dump", restorable like a backup). The database is not touched here.
+# A restore runs once (issue 24 §2). The Job is a plain object of the restore-mode revision: `helm rollback`
+# to that revision, or --atomic/--rollback-on-failure on the upgrade that leaves restore mode, applies its
+# manifest again (helm/helm pkg/action/rollback.go; upgrade.go rolls back to the last deployed revision) and
+# Kubernetes starts the Job anew: a second safety dump, DROP and import of an old backup, unasked. So the
+# run records that it began, under its run id (Restore.RunId, new for every run of helm datashield-restore)
+# and its database cluster (two clusters' restores may share a bucket, a release name and a second), before
+# anything leaves this pod, and a Job that finds its run begun stops here.
+run_record=$(key_of "$NAMESPACE/restore-runs/$RELEASE-$RESTORE_RUN_ID-$(value dump cluster).json")
+out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$run_record" --output json --query 'Contents[].Key' 2>&1) ||
+  fail "cannot tell whether restore run $RESTORE_RUN_ID already began (listing s3://$S3_BUCKET/$run_record): $out"
+if printf '%s\n' "$out" | grep -qF "\"$run_record\""; then
+  fail "restore run $RESTORE_RUN_ID of $RELEASE already began (s3://$S3_BUCKET/$run_record): this Job was created again, by a helm rollback to a restore-mode revision or --atomic/--rollback-on-failure, and a restore runs once: nothing was dropped or imported. The release is in restore mode, the manager at 0 replicas: run helm datashield-restore to restore or to bring the manager back (or, restoring by hand, set a new Restore.RunId)"
+fi
+printf '{\n  "writer": "helm-datashield",\n  "kind": "restore-run",\n  "release": %s,\n  "namespace": %s,\n  "restoreRunId": %s,\n  "restoring": %s,\n  "started": "%s"\n}\n' \
+  "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")" "$(json_string "$RESTORE_RUN_ID")" \
+  "$(json_string "$RESTORE_BACKUP")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$WORK_DIR/restore-run.json"
+put_verified "$WORK_DIR/restore-run.json" "$run_record"
 safety=''
 if [ -f "$WORK_DIR/nothing-to-save" ]; then
   log "no safety dump: the database was missing or empty"
@@ -60,5 +77,13 @@ helm datashield-restore while the manager runs); $nodes_error"
   put_values safety name "$safety"
   log "the data before this restore is saved as s3://$S3_BUCKET/$safety_key"
 fi
+# Last, just before the restore step drops the database: no backup or drill pod of this release may be
+# running (one that started before restore mode began would dump a half-restored database, complete and
+# verified, and it would become `latest`). Pods that start from now on see restore mode and refuse
+# (upload.sh, pick.sh); helm datashield-restore waits for those it finds before entering restore mode.
+: > "$WORK_DIR/busy"
+for component in backup drill; do busy_pods "$component" >> "$WORK_DIR/busy"; done
+[ ! -s "$WORK_DIR/busy" ] ||
+  fail "backup or drill pods of $RELEASE have not ended ($(paste -s -d, - < "$WORK_DIR/busy" | sed 's/,/, /g')): they would read the database this restore drops; nothing was dropped. Run the restore again once they have ended (or delete their Jobs)"
 put_values restore key "$key" format "$format"
 log "verified $key: $size bytes, sha256 $sha256"

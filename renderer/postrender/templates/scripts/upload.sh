@@ -1,7 +1,11 @@
 # Step "upload" (AWS CLI image), beside the dump step ($BESIDE, lib.sh side_by_side): an SQL dump streams
 # from it into the bucket, summed on the way, then read back and compared by SHA-256; a native backup
 # (written into the bucket by the database) is read and summed once the dump step has ended. Then the
-# metadata object (written last: it marks the backup complete), then retention.
+# metadata object (written last: it marks the backup complete), then retention. First of all, the dump
+# step waits for it to say that the release is not in restore mode ($WORK_DIR/not-restoring): a backup
+# of a database that a restore is changing would be complete, verified, and become `latest`.
+refuse_in_restore_mode backup
+: > "$WORK_DIR/not-restoring"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
 name=$(value dump name) format=$(value dump format) created=$(value dump created)
 cluster=$(value dump cluster) database_version=$(value dump database_version)
