@@ -18,9 +18,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import re
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ class State:
     # listings}. `kubectl delete job` removes one.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
     calls: list[list[str]] = field(default_factory=list)
+    identities: list[dict[str, Any]] = field(default_factory=list)  # who each call authenticated as (_identity)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -115,13 +117,14 @@ class FakeCluster:
         self.real_helm = real_helm
 
     # -- Runner --------------------------------------------------------------------------
-    def run(self, argv: Sequence[str]) -> Completed:
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> Completed:
         args = list(argv)
         self.state.calls.append(args)
         tool = Path(args[0]).name
         args, namespace = _without_flag(args[1:], "--namespace")
         args, _ = _without_flag(args, "--kube-context")
         args, _ = _without_flag(args, "--context")
+        args = self._identity(tool, args, {**os.environ, **(env or {})})
         if namespace not in (None, self.state.namespace):
             return _fail(f'Error: namespaces "{namespace}" not found')
         kind = call_kind(tool, args)
@@ -134,8 +137,37 @@ class FakeCluster:
         handler = self._helm if tool.startswith("helm") else self._kubectl
         return handler(args)
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
-        done = self.run(argv)
+    def _identity(self, tool: str, args: list[str], env: Mapping[str, str]) -> list[str]:
+        """`args` without kubectl's identity flags; who the call authenticates as, and how, recorded in
+        State.identities: helm reads Helm's HELM_KUBE* variables, kubectl its flags and, for --user, the
+        token of that user in the first file of KUBECONFIG that names it (kubectl's merge rule)."""
+        seen: dict[str, Any] = {"tool": tool}
+        if tool.startswith("helm"):
+            seen.update(token=env.get("HELM_KUBETOKEN", ""), server=env.get("HELM_KUBEAPISERVER", ""),
+                        user=env.get("HELM_KUBEASUSER", ""), ca=env.get("HELM_KUBECAFILE", ""))
+        else:
+            values: dict[str, list[str]] = {}
+            for flag in ("--server", "--user", "--as", "--as-group", "--certificate-authority", "--tls-server-name"):
+                while flag in args:
+                    args, value = _without_flag(args, flag)
+                    values.setdefault(flag, []).append(value or "")
+            insecure = "--insecure-skip-tls-verify" in args
+            args = [a for a in args if a != "--insecure-skip-tls-verify"]
+            token = ""
+            for user in values.get("--user", []):
+                for name in env.get("KUBECONFIG", "").split(os.pathsep):
+                    config = json.loads(Path(name).read_text(encoding="utf-8")) if Path(name).is_file() else {}
+                    token = token or next((u["user"].get("token", "") for u in config.get("users", [])
+                                           if u.get("name") == user), "")
+            seen.update(token=token, server=(values.get("--server") or [""])[0], user=(values.get("--as") or [""])[0],
+                        groups=values.get("--as-group", []), ca=(values.get("--certificate-authority") or [""])[0],
+                        insecure=insecure)
+        self.state.identities.append(seen)
+        return args
+
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None],
+               env: Mapping[str, str] | None = None) -> Completed:
+        done = self.run(argv, env)
         for line in done.stdout.splitlines():
             on_line(line)
         return Completed(done.code, "", done.stderr)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,32 +31,38 @@ class Completed:
 
 
 class Runner(Protocol):
-    def run(self, argv: Sequence[str]) -> Completed:
-        """Runs a command to its end."""
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> Completed:
+        """Runs a command to its end; `env`: variables set for it on top of this process's."""
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None],
+               env: Mapping[str, str] | None = None) -> Completed:
         """Runs a command, handing each line of its stdout to `on_line` as it comes; its exit code
         and stderr (stdout is empty: it went to `on_line`)."""
+
+
+def _environment(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    return {**os.environ, **env} if env else None
 
 
 class ProcessRunner:
     """The real runner: a subprocess per command, environment inherited (KUBECONFIG, HELM_*)."""
 
-    def run(self, argv: Sequence[str]) -> Completed:
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> Completed:
         try:
             with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  errors="replace") as process, INTERRUPTS.child(process):
+                                  errors="replace", env=_environment(env)) as process, INTERRUPTS.child(process):
                 stdout, stderr = INTERRUPTS.communicate(process)
         except OSError as exc:
             raise ClusterCallFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
         return Completed(process.returncode, stdout, stderr)
 
-    def stream(self, argv: Sequence[str], on_line: Callable[[str], None]) -> Completed:
+    def stream(self, argv: Sequence[str], on_line: Callable[[str], None],
+               env: Mapping[str, str] | None = None) -> Completed:
         # stderr goes to a file, not a pipe: a pipe read only after stdout ends could fill up and stall.
         try:
             with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
                 with subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=errors, text=True,
-                                      errors="replace") as process, INTERRUPTS.child(process):
+                                      errors="replace", env=_environment(env)) as process, INTERRUPTS.child(process):
                     assert process.stdout is not None
                     for line in process.stdout:
                         on_line(line.rstrip("\n"))
@@ -116,6 +124,66 @@ class JobRecord:
     owners: tuple[str, ...]  # the names of the CronJobs that own it
 
 
+# The kubeconfig user that holds --kube-token for kubectl (KubeIdentity.kubeconfig): the token is in no
+# command line, and a printed command leaves this user out (shown).
+KUBE_TOKEN_USER = "helm-datashield-kube-token"
+
+
+@dataclass(frozen=True)
+class KubeIdentity:
+    """Who the run is and which API server it reaches, beyond the kubeconfig: Helm's global flags, which
+    Helm takes off a plugin's arguments and hands it as HELM_* variables (helm/helm pkg/cli/environment.go
+    EnvVars; checked with helm 3.17 and 4.3). helm, run by this command, reads them itself; kubectl knows
+    none of them, so the same identity goes to it as its own flags: one identity for every call (issue 24)."""
+
+    apiserver: str = ""  # --kube-apiserver (HELM_KUBEAPISERVER): kubectl --server
+    token: str = ""  # --kube-token (HELM_KUBETOKEN): kubectl --user KUBE_TOKEN_USER of a kubeconfig file
+    as_user: str = ""  # --kube-as-user (HELM_KUBEASUSER): kubectl --as
+    as_groups: tuple[str, ...] = ()  # --kube-as-group (HELM_KUBEASGROUPS, comma-separated): --as-group each
+    ca_file: str = ""  # --kube-ca-file (HELM_KUBECAFILE): kubectl --certificate-authority
+    insecure: bool = False  # --kube-insecure-skip-tls-verify (HELM_KUBEINSECURE_SKIP_TLS_VERIFY=true)
+    tls_server_name: str = ""  # --kube-tls-server-name (HELM_KUBETLS_SERVER_NAME): kubectl --tls-server-name
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KubeIdentity:
+        """The identity Helm handed over in `env` (a group given once is listed once: Helm 3.17 and 4.3
+        repeat the whole list in HELM_KUBEASGROUPS)."""
+        groups = tuple(dict.fromkeys(g for g in env.get("HELM_KUBEASGROUPS", "").split(",") if g))
+        return cls(apiserver=env.get("HELM_KUBEAPISERVER", ""), token=env.get("HELM_KUBETOKEN", ""),
+                   as_user=env.get("HELM_KUBEASUSER", ""), as_groups=groups, ca_file=env.get("HELM_KUBECAFILE", ""),
+                   insecure=env.get("HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "") == "true",
+                   tls_server_name=env.get("HELM_KUBETLS_SERVER_NAME", ""))
+
+    def kubectl_flags(self) -> list[str]:
+        """kubectl's flags for this identity (kubectl options: --server, --user, --as, --as-group,
+        --certificate-authority, --insecure-skip-tls-verify, --tls-server-name)."""
+        return [*(["--server", self.apiserver] if self.apiserver else []),
+                *(["--user", KUBE_TOKEN_USER] if self.token else []),
+                *(["--as", self.as_user] if self.as_user else []),
+                *(flag for group in self.as_groups for flag in ("--as-group", group)),
+                *(["--certificate-authority", self.ca_file] if self.ca_file else []),
+                *(["--insecure-skip-tls-verify"] if self.insecure else []),
+                *(["--tls-server-name", self.tls_server_name] if self.tls_server_name else [])]
+
+    @contextmanager
+    def kubectl_env(self, env: Mapping[str, str]) -> Iterator[dict[str, str]]:
+        """The variables kubectl runs with: with a token, KUBECONFIG naming first a kubeconfig file of this
+        process's own (mode 0600, deleted on exit) whose one user, KUBE_TOKEN_USER, holds it, then the
+        kubeconfig files kubectl would read anyway (`env`'s KUBECONFIG, else ~/.kube/config): kubectl merges
+        them, the first to set a key winning (kubectl config --help). Nothing without a token."""
+        if not self.token:
+            yield {}
+            return
+        with tempfile.TemporaryDirectory(prefix="helm-datashield-") as folder:
+            path = os.path.join(folder, "kubeconfig")
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump({"apiVersion": "v1", "kind": "Config",
+                           "users": [{"name": KUBE_TOKEN_USER, "user": {"token": self.token}}]}, handle)
+            others = env.get("KUBECONFIG") or os.path.join(os.path.expanduser("~"), ".kube", "config")
+            yield {"KUBECONFIG": os.pathsep.join([path, others])}
+
+
 @dataclass
 class Cluster:
     """The release's cluster, through `helm` and `kubectl`."""
@@ -126,6 +194,8 @@ class Cluster:
     namespace: str
     context: str | None = None
     calls: list[list[str]] = field(default_factory=list)
+    identity: KubeIdentity = field(default_factory=KubeIdentity)
+    kubectl_env: Mapping[str, str] = field(default_factory=dict)  # KubeIdentity.kubectl_env's
 
     # -- command lines (pure) --------------------------------------------------------------
     def helm_argv(self, *args: str) -> list[str]:
@@ -134,13 +204,16 @@ class Cluster:
 
     def kubectl_argv(self, *args: str) -> list[str]:
         return [self.kubectl, *args, "--namespace", self.namespace,
-                *(["--context", self.context] if self.context else [])]
+                *(["--context", self.context] if self.context else []), *self.identity.kubectl_flags()]
+
+    def _env(self, argv: Sequence[str]) -> Mapping[str, str] | None:
+        return self.kubectl_env if argv and argv[0] == self.kubectl and self.kubectl_env else None
 
     # -- calls -------------------------------------------------------------------------------
     def call(self, argv: list[str], not_found: bool = False) -> str | None:
         """stdout of `argv`; None when `not_found` and the object does not exist; else raises."""
         self.calls.append(argv)
-        done = self.runner.run(argv)
+        done = self.runner.run(argv, self._env(argv))
         if done.code == 0:
             return done.stdout
         if not_found and re.search(r"not ?found", done.stderr, re.IGNORECASE):
@@ -221,8 +294,9 @@ class Cluster:
     def node_names(self) -> tuple[str, ...] | None:
         """The cluster's nodes; None when this user may not list them (namespace-scoped access)."""
         self.calls.append(argv := [self.kubectl, "get", "nodes", "--output", "json",
-                                   *(["--context", self.context] if self.context else [])])
-        done = self.runner.run(argv)
+                                   *(["--context", self.context] if self.context else []),
+                                   *self.identity.kubectl_flags()])
+        done = self.runner.run(argv, self._env(argv))
         if done.code != 0:
             return None
         items = json.loads(done.stdout or "{}").get("items", [])
@@ -291,7 +365,7 @@ class Cluster:
         when kubectl fails (the lines it gave before have been handed on)."""
         argv = self.kubectl_argv("logs", pod, "--container", container, "--follow")
         self.calls.append(argv)
-        done = self.runner.stream(argv, on_line)
+        done = self.runner.stream(argv, on_line, self._env(argv))
         if done.code != 0:
             raise failed(argv, done)
 
@@ -309,8 +383,14 @@ def _job_state(job: dict[str, Any]) -> JobState:
 
 
 def shown(argv: Sequence[str]) -> str:
-    """A command as the user could paste it."""
-    return shlex.join(argv)
+    """A command as the user could paste it: without `--user KUBE_TOKEN_USER`, a user of this run's own
+    kubeconfig file (KubeIdentity.kubectl_env) that no other shell has."""
+    pasted = list(argv)
+    while "--user" in pasted and pasted.index("--user") + 1 < len(pasted) \
+            and pasted[pasted.index("--user") + 1] == KUBE_TOKEN_USER:
+        at = pasted.index("--user")
+        del pasted[at:at + 2]
+    return shlex.join(pasted)
 
 
 def failed(argv: Sequence[str], done: Completed) -> ClusterCallFailed:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from renderer.edges.cluster import Cluster, ProcessRunner
+from renderer.edges.cluster import Cluster, KubeIdentity, ProcessRunner
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import (
     Interrupted,
@@ -105,10 +105,18 @@ NO_TERMINAL = ("helm datashield-restore: no terminal to confirm on; pass --yes t
 def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
     """Parses the command line and runs the chosen mode with the real cluster and bucket."""
     options = _parser(make_parser).parse_args(args)
-    cluster = Cluster(runner=ProcessRunner(), helm=os.environ.get("HELM_BIN") or "helm",
-                      kubectl=os.environ.get("KUBECTL_BIN") or "kubectl",
-                      namespace=os.environ.get("HELM_NAMESPACE") or "default",
-                      context=os.environ.get("HELM_KUBECONTEXT") or None)
+    identity = KubeIdentity.from_env(os.environ)
+    with identity.kubectl_env(os.environ) as kubectl_env:
+        cluster = Cluster(runner=ProcessRunner(), helm=os.environ.get("HELM_BIN") or "helm",
+                          kubectl=os.environ.get("KUBECTL_BIN") or "kubectl",
+                          namespace=os.environ.get("HELM_NAMESPACE") or "default",
+                          context=os.environ.get("HELM_KUBECONTEXT") or None, identity=identity,
+                          kubectl_env=kubectl_env)
+        return _run(options, args, cluster)
+
+
+def _run(options: Any, args: list[str], cluster: Cluster) -> int:
+    """The chosen mode, against `cluster`."""
     session = Session(cluster=cluster, progress=Progress(json_mode=options.output == "json", out=sys.stdout),
                       open_store=_open_store(options.s3_endpoint), confirm=_ask)
     if options.list:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,13 +22,15 @@ from tests.services import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 FAKE = ROOT / "tests" / "fixtures" / "fake-cluster"
 
 
-def restore_cli(world: World, tmp_path: Path, *args: str, stdin: str = "",
-                plugin: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def restore_cli(world: World, tmp_path: Path, *args: str, stdin: str = "", plugin: Path = ROOT,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The plugin's executable, run as Helm runs it (HELM_NAMESPACE, HELM_KUBECONTEXT, and `env`: more of what
+    Helm hands a plugin) against the fake cluster."""
     state_file = tmp_path / "cluster.json"
     world.state.save(state_file)
     env = {**os.environ, "HELM_BIN": str(FAKE / "helm"), "KUBECTL_BIN": str(FAKE / "kubectl"),
            "HELM_NAMESPACE": "prod", "HELM_KUBECONTEXT": "ops-cluster", "FAKE_CLUSTER_STATE": str(state_file),
-           "FAKE_REAL_HELM": HELM3}
+           "FAKE_REAL_HELM": HELM3, **(env or {})}
     done = subprocess.run([str(plugin / "bin" / "datashield-restore"), *args], env=env, input=stdin,
                           capture_output=True, text=True, check=False, timeout=120)
     world.state = State.load(state_file)
@@ -155,3 +159,63 @@ def test_the_help_states_the_waits_the_command_uses() -> None:
 
     assert (f"and {JOB_END_MARGIN} s more; for the manager to be ready, {MANAGER_READY_SECONDS} s"
             in " ".join(DESCRIPTION.split()))
+
+
+
+# What helm 3.17 and 4.3 hand a plugin for `helm datashield-restore ... --kube-token=T --kube-apiserver=U
+# --kube-as-user=ops --kube-as-group=a --kube-as-group=b --kube-ca-file=/ca --kube-insecure-skip-tls-verify`:
+# the flags are taken off its arguments, and the groups list repeated (seen with the real binaries).
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.kube-token-of-ops"
+IDENTITY = {"HELM_KUBETOKEN": TOKEN, "HELM_KUBEAPISERVER": "https://api.ops.example:6443", "HELM_KUBEASUSER": "ops",
+            "HELM_KUBEASGROUPS": "a,b,a,b", "HELM_KUBECAFILE": "/etc/ops/ca.crt",
+            "HELM_KUBEINSECURE_SKIP_TLS_VERIFY": "false", "HELM_KUBETLS_SERVER_NAME": ""}
+
+
+def test_every_call_of_a_run_has_one_identity_and_the_token_is_in_no_command_line(world: World,
+                                                                                  tmp_path: Path) -> None:
+    (tmp_path / "tmp").mkdir()
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--yes",
+                       env={**IDENTITY, "TMPDIR": str(tmp_path / "tmp")})
+    assert done.returncode == 0, done.stderr
+    cluster_calls: list[tuple[list[str], dict[str, Any]]] = [
+        (argv, seen) for argv, seen in zip(world.state.calls, world.state.identities, strict=True)
+        if argv[1] not in ("version", "show", "template", "plugin")]
+    kubectl = [seen for argv, seen in cluster_calls if argv[0].endswith("kubectl")]
+    assert kubectl
+    assert [argv for argv, _seen in cluster_calls if argv[0].endswith("helm")]
+    for argv, seen in cluster_calls:
+        assert (seen["token"], seen["server"], seen["user"], seen["ca"]) == (
+            TOKEN, "https://api.ops.example:6443", "ops", "/etc/ops/ca.crt"), argv
+        assert TOKEN not in " ".join(argv)
+    assert all(seen["groups"] == ["a", "b"] and seen["insecure"] is False for seen in kubectl)
+    assert TOKEN not in done.stdout + done.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []  # its kubeconfig file is gone with the run
+
+
+def test_printed_kubectl_commands_keep_the_identity_but_not_the_run_s_own_user(world: World,
+                                                                              tmp_path: Path) -> None:
+    world.state.job_outcome = "hang"  # the command stops waiting (--timeout) and says how to see the Job
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--yes", "--timeout", "1",
+                       env=IDENTITY)
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"\(its state: \S*kubectl get job ds-enclaveos-restore-[-0-9]+ --namespace prod --context "
+                     "ops-cluster --server https://api.ops.example:6443 --as ops --as-group a --as-group b "
+                     r"--certificate-authority /etc/ops/ca.crt\)", done.stderr), done.stderr
+    assert "helm-datashield-kube-token" not in done.stderr and TOKEN not in done.stderr
+
+
+@pytest.mark.parametrize(("env", "flags"), [
+    ({}, []),
+    ({"HELM_KUBETOKEN": "t"}, ["--user", "helm-datashield-kube-token"]),
+    ({"HELM_KUBEAPISERVER": "https://x:6443"}, ["--server", "https://x:6443"]),
+    ({"HELM_KUBEASUSER": "u", "HELM_KUBEASGROUPS": "g1,g2,g1,g2"},
+     ["--as", "u", "--as-group", "g1", "--as-group", "g2"]),
+    ({"HELM_KUBECAFILE": "/ca"}, ["--certificate-authority", "/ca"]),
+    ({"HELM_KUBEINSECURE_SKIP_TLS_VERIFY": "true"}, ["--insecure-skip-tls-verify"]),
+    ({"HELM_KUBEINSECURE_SKIP_TLS_VERIFY": "false"}, []),
+    ({"HELM_KUBETLS_SERVER_NAME": "api.internal"}, ["--tls-server-name", "api.internal"]),
+])
+def test_each_of_helm_s_identity_variables_becomes_kubectl_s_flag(env: dict[str, str], flags: list[str]) -> None:
+    from renderer.edges.cluster import KubeIdentity
+
+    assert KubeIdentity.from_env(env).kubectl_flags() == flags
