@@ -253,7 +253,7 @@ class FakeCluster:
             return _fail(self.state.fail["rollout"]) if "rollout" in self.state.fail else _ok("successfully rolled out")
         if verb == "delete" and kind == "job":
             failure = self.state.fail.get("delete-job")
-            return _fail(failure) if failure else self._delete_job(args[2])
+            return _fail(failure) if failure else self._delete_job(args[2], "--ignore-not-found" in args)
         if verb == "create" and kind == "job":
             return _fail(self.state.fail["create-job"]) if "create-job" in self.state.fail else self._create_job(args)
         return _fail(f"fake kubectl: unexpected {args}")
@@ -355,13 +355,15 @@ class FakeCluster:
                                      **({"completionTime": job["finished"]} if done == "Complete" else {})}})
         return _ok(json.dumps({"items": items}))
 
-    def _delete_job(self, name: str) -> Completed:
+    def _delete_job(self, name: str, ignore_not_found: bool) -> Completed:
         """`kubectl delete job NAME --cascade=foreground`: gone, with its pod, when the command returns (kubectl
         waits for the deletion, which foreground cascading finishes after the Job's pods)."""
         before = len(self.state.backup_jobs)
         self.state.backup_jobs = [job for job in self.state.backup_jobs if job["name"] != name]
-        if len(self.state.backup_jobs) == before:
+        if len(self.state.backup_jobs) == before and not ignore_not_found:
             return _fail(f'Error from server (NotFound): jobs.batch "{name}" not found')
+        if len(self.state.backup_jobs) == before:
+            return _ok("")
         return _ok(f'job.batch "{name}" deleted')
 
     def _job_log(self, name: str) -> Completed:

@@ -286,8 +286,8 @@ class Session:
         pod runs (busy_pods): this wait is what keeps that refusal from being the common case. Raises
         StepFailed when they still run after plan.busy_wait seconds."""
         what = "the wait for running backup and drill Jobs"
-        stop = shown((*request.again, "--stop-running")) if request.again else \
-            "the same helm datashield-restore command with --stop-running"
+        stop = shown(request.again if request.stop_running else (*request.again, "--stop-running")) \
+            if request.again else "the same helm datashield-restore command with --stop-running"
         with failing(what, ["nothing was changed.", f"to stop them and restore: {stop}"]):
             deadline = self.now() + plan.busy_wait
             last_told: float | None = None
@@ -297,9 +297,13 @@ class Session:
                                      ["nothing was changed.", f"to stop them and restore: {stop}"])
                 if request.stop_running:
                     for job in running:
-                        # Foreground: kubectl returns once the Job's pods are gone, not only the Job.
+                        # Foreground: kubectl returns once the Job's pods are gone, not only the Job; within
+                        # the wait's time (kubectl's own default is a week: a pod on a lost node never goes).
+                        # A Job that ended and went meanwhile is no failure.
+                        left = max(1, round(deadline - self.now()))
                         self.cluster.run_to_end(self.cluster.kubectl_argv(
-                            "delete", "job", job, "--cascade=foreground", "--wait=true"))
+                            "delete", "job", job, "--cascade=foreground", "--wait=true", f"--timeout={left}s",
+                            "--ignore-not-found"))
                         self.progress.info(f"stopped {job} (--stop-running): deleted, with its pod")
                     continue
                 if last_told is None or self.now() - last_told >= LIVENESS_SECONDS:

@@ -872,8 +872,8 @@ def test_stop_running_deletes_them_before_restore_mode(world: World) -> None:
     assert world.session().restore(request(stop_running=True), dry_run=False, yes=True) == 0
     calls = world.calls()
     deletes = [c for c in calls if c.startswith("kubectl delete")]
-    assert deletes == [f"kubectl delete job {job} --cascade=foreground --wait=true"
-                       for job in ("ds-enclaveos-backup-29417040", "ds-enclaveos-drill-29417041")]
+    assert deletes == [f"kubectl delete job {job} --cascade=foreground --wait=true --timeout=22200s "
+                       "--ignore-not-found" for job in ("ds-enclaveos-backup-29417040", "ds-enclaveos-drill-29417041")]
     assert calls.index(deletes[-1]) < calls.index(expected(UPGRADE_RESTORE))
     assert [job["name"] for job in world.state.backup_jobs] == ["ds-enclaveos-backup-29415600"]  # ended: kept
     out = world.out.getvalue().splitlines()
@@ -920,3 +920,17 @@ def test_printed_commands_reach_the_same_release_and_confirm_as_typed(world: Wor
             f"ops-cluster --chart {CHART} --from pre-restore-ds-20261124T010203Z.sql{yes}") in failed.value.lines()
     assert (f"to retry the restore: helm datashield-restore ds --from latest --chart ./chart{yes} --namespace prod "
             "--kube-context ops-cluster") in failed.value.lines()
+
+
+
+def test_stop_running_takes_a_job_gone_meanwhile_as_stopped(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Listed as running, then gone before its deletion (it ended and its TTL removed it).
+    world.state.backup_jobs = [dict(RUNNING_BACKUP)]
+    original = FakeCluster._delete_job
+
+    def gone_first(self: FakeCluster, name: str, ignore_not_found: bool) -> Any:
+        self.state.backup_jobs = []
+        return original(self, name, ignore_not_found)
+
+    monkeypatch.setattr(FakeCluster, "_delete_job", gone_first)
+    assert world.session().restore(request(stop_running=True), dry_run=False, yes=True) == 0

@@ -6,7 +6,8 @@
   PodToSelectableFields; any other field is a 400, as the API server answers an unknown field);
 - `GET /api/v1/namespaces/<ns>/configmaps/<name>`: the ConfigMap, or a 404 Status naming it;
 
-each with a bearer token (401 without it) and authorised by the Role the post-renderer rendered, when one
+each with a bearer token (401 without it), answered indented for curl as the API server answers it
+(`pretty`), and authorised by the Role the post-renderer rendered, when one
 is given (`rules`): a request its rules do not allow is a 403 Status, as the RBAC authoriser answers it,
 so that every runtime test also tries the Role. Bodies are written as the API server writes JSON (no
 spaces; an object's metadata first, its name first in it: Go's encoding/json keeps the struct's field
@@ -115,7 +116,7 @@ class KubeApi:
                     self.answer(raw[0], raw[1], [("Content-Type", "text/plain; charset=utf-8")])
                     return
                 code, body = api.answer(self.path, self.headers.get("Authorization"))
-                self.answer(code, json.dumps(body, separators=(",", ":")).encode(),
+                self.answer(code, encoded(body, pretty(self.path, self.headers.get("User-Agent") or "")),
                             [("Content-Type", "application/json")])
 
         self.server = LoopbackServer(KubeHandler)
@@ -128,6 +129,22 @@ class KubeApi:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+def pretty(path: str, user_agent: str) -> bool:
+    """Whether the API server indents its answer: as `?pretty=` says, else for a User-Agent of curl, Wget or
+    a browser (k8s.io/apiserver pkg/endpoints/handlers/negotiation isPrettyPrint) — the pods call it with
+    curl, so they get indented JSON."""
+    asked = parse_qs(urlsplit(path).query).get("pretty")
+    if asked:
+        return asked[0].lower() in ("1", "t", "true")
+    return user_agent.startswith(("curl", "Wget", "Mozilla/5.0"))
+
+
+def encoded(body: dict[str, Any], indented: bool) -> bytes:
+    """`body` as the API server writes it: compact, or indented by two spaces, one field a line (Go's
+    json.MarshalIndent(v, "", "  "), as the apiserver's pretty printing uses)."""
+    return (json.dumps(body, indent=2) if indented else json.dumps(body, separators=(",", ":"))).encode()
 
 
 def status(code: int, reason: str, message: str, kind: str | None = None, name: str | None = None) -> dict[str, Any]:

@@ -59,11 +59,13 @@ refuse_in_restore_mode() {
 # redirection, not in $(...): it fails the step when the API cannot tell). The names are the items' metadata.name: the API server writes an object's metadata first and,
 # in it, the name first (Go's encoding/json keeps the field order of ObjectMeta, k8s.io/apimachinery
 # pkg/apis/meta/v1/types.go); status.phase is a field selector of pods (pkg/registry/core/pod/strategy.go
-# PodToSelectableFields).
+# PodToSelectableFields). The body is read as one line: the API server indents its JSON, one field a line,
+# for a client whose User-Agent starts with "curl" (k8s.io/apiserver pkg/endpoints/handlers/negotiation
+# isPrettyPrint), and compact for others; whichever it writes, the match is the same.
 busy_pods() {
   kube_get "api/v1/namespaces/$NAMESPACE/pods" --get \
     --data-urlencode "labelSelector=app.kubernetes.io/instance=$RELEASE,app.kubernetes.io/component=$1,datashield.ibm.com/generated-by=helm-datashield" \
     --data-urlencode "fieldSelector=status.phase!=Succeeded,status.phase!=Failed" ||
     fail "cannot list the $1 pods of $RELEASE, which must not run while this restore drops the database: $kube_error"
-  grep -o '"metadata": *{ *"name": *"[^"]*"' "$WORK_DIR/kube.body" | sed 's/.*"\([^"]*\)"$/\1/'
+  tr -d '\n' < "$WORK_DIR/kube.body" | grep -o '"metadata": *{ *"name": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/'
 }
