@@ -131,6 +131,18 @@ class StepFailed(DatashieldError):
         return [str(self), *self.advice]
 
 
+class StillRunning(StepFailed):
+    """The wait for a Job ended (--timeout, or the Job's own deadline and margin) while the Job still runs:
+    nothing failed, the Job goes on in the cluster and the same command follows it. Its own exit code, so
+    that a script tells "not yet" from "failed" (issue 24 §4)."""
+
+    exit_code = 8
+
+    def __init__(self, step: str, reason: str, advice: list[str]) -> None:
+        DatashieldError.__init__(self, f"{step} still runs: {reason}")
+        self.advice = advice
+
+
 class Interrupted(DatashieldError):
     """The command was stopped by a signal (Ctrl-C, SIGTERM, a closed terminal): handled like a
     failure of the step it stopped, with the state left and what to run. The exit code is the

@@ -22,6 +22,7 @@ renderer/restore/status.py).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -79,7 +80,8 @@ the drill schedule); its last line is the verdict: OK, WARNING: <reasons> or FAI
 
 How long it waits: for a Job (the restore's, --backup-now's, --drill-now's), as long as Kubernetes
 lets the Job run (its activeDeadlineSeconds: enclaveos-chart.Restore.ActiveDeadlineSeconds for the
-restore) and 600 s more; for the manager to be ready, 3600 s. --timeout S replaces both; a restore
+restore) and 600 s more; for the manager to be ready, 3600 s. --timeout DURATION (90m, 2h, as Helm's;
+a bare number is seconds) replaces both; a restore
 whose --timeout is shorter than its Job may run says so before the confirmation: if the command
 stops waiting, the Job goes on and the manager stays at 0 replicas until the same command, run
 again, follows it.
@@ -93,7 +95,8 @@ Exit codes: 0 done (--status: OK), 1 a step failed (--drill-now: the drill faile
 kubectl or bucket call failed (the message says what state it left; --status: the answer is
 not known), 2 bad arguments,
 5 refused by preflight, or --backup-now/--drill-now while the CronJob is suspended (nothing
-changed), 6 warning (--status: WARNING), 7 failing (--status: FAILING),
+changed), 6 warning (--status: WARNING), 7 failing (--status: FAILING), 8 the wait for a Job
+ended (--timeout) while it still runs: nothing failed, it goes on, and the same command follows it,
 70 a bug (traceback with HELM_DEBUG=true), 130 interrupted by SIGINT (Ctrl-C), 143 by
 SIGTERM, 129 by SIGHUP (the terminal closed)."""
 
@@ -176,8 +179,10 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     parser.add_argument("--replicas", type=_positive, metavar="N",
                         help="the manager's replica count after the restore (default: the count it has now)")
-    parser.add_argument("--timeout", type=_positive, metavar="SECONDS",
-                        help="the most to wait for the Job, and for the manager to be ready (default: the Job's "
+    parser.add_argument("--timeout", type=duration_seconds, metavar="DURATION",
+                        help="a duration as Helm's --timeout takes it (90s, 20m, 2h, 1h30m; a bare number is "
+                             "seconds): the most to wait for the Job, and for the manager to be ready "
+                             "(default: the Job's "
                              f"activeDeadlineSeconds and {JOB_END_MARGIN} s more, so that the command never gives "
                              f"up on a Job Kubernetes still runs; {MANAGER_READY_SECONDS} for the manager); a "
                              "restore warns when it is shorter than the restore Job may run")
@@ -195,6 +200,31 @@ def _parser(make_parser: Callable[[str, str], Any]) -> Any:
                         help="text, or JSON for automation: one event a line for a restore, one object for "
                              "--list and --status")
     return parser
+
+
+# A Go duration (time.ParseDuration, which Helm's --timeout takes): one or more decimal numbers, each with a
+# unit; here positive only.
+_DURATION = re.compile(r"(?:(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+")
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str) -> int:
+    """`text`, a Go duration ("90m", "2h", "1h30m", "2.5h") or a bare number of seconds ("600"), in whole
+    seconds (a fraction rounds up); raises argparse.ArgumentTypeError for anything else or less than 1 s."""
+    import argparse
+    import math
+
+    if text.isdigit():
+        seconds = float(text)
+    elif _DURATION.fullmatch(text):
+        seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _PART.findall(text))
+    else:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 90s, 20m, 2h or 1h30m (or a whole "
+                                         "number of seconds)")
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is shorter than a second")
+    return math.ceil(seconds)
 
 
 def _positive(text: str) -> int:

@@ -26,6 +26,7 @@ from renderer.errors import (
     ObjectStoreFailed,
     Refused,
     StepFailed,
+    StillRunning,
 )
 from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from renderer.restore.drills import DrillState, Record, newest, preflight_warning
@@ -513,7 +514,8 @@ class Session:
                 if state.done and not progressed:
                     break
                 if self.now() > deadline:
-                    raise StepFailed(what, f"Job {job} did not finish within {timeout} s", left(lines, False))
+                    raise StillRunning(what, f"the wait ended after {timeout} s and Job {job} has not finished",
+                                       left(lines, False))
                 if not progressed:
                     self.sleep(POLL_SECONDS)
         if state.failed:

@@ -230,7 +230,8 @@ FAILURES = [
       RETRY, BACK_WITHOUT], 0),
     # The values' Restore.ActiveDeadlineSeconds (600 here) and the margin: 1200 s.
     ("job hangs", "",
-     ["the restore Job failed: Job ds-enclaveos-restore-20261124-010203 did not finish within 1200 s", GOES_ON,
+     ["the restore Job still runs: the wait ended after 1200 s and Job ds-enclaveos-restore-20261124-010203 has "
+      "not finished", GOES_ON,
       FOLLOW, BACK_ONCE_ENDED], 0),
     ("upgrade-back", "Error: UPGRADE FAILED: another operation is in progress",
      ["helm upgrade out of restore mode failed: {back} failed: Error: UPGRADE FAILED: another operation is in "
@@ -268,7 +269,7 @@ def test_a_failing_step_says_what_it_left_and_what_to_run(world: World, failing:
     assert failed.value.lines() == [line.format(upgrade=shown(plan.restore_mode), back=shown(plan.back),
                                                 rollout=shown(plan.rollout))
                                     for line in lines]
-    assert failed.value.exit_code == 1
+    assert failed.value.exit_code == (8 if failing == "job hangs" else 1)  # 8: the Job still runs, nothing failed
     assert world.state.manager and world.state.manager["replicas"] == replicas
 
 
@@ -543,7 +544,9 @@ def test_an_explicit_timeout_is_kept_and_the_job_followed_again(world: World) ->
     with pytest.raises(StepFailed) as failed:
         world.session().restore(request(timeout=900), dry_run=False, yes=True)
     assert failed.value.lines()[:3] == [
-        f"the restore Job failed: Job ds-enclaveos-restore-{RUN_ID} did not finish within 900 s", GOES_ON, FOLLOW]
+        f"the restore Job still runs: the wait ended after 900 s and Job ds-enclaveos-restore-{RUN_ID} has not "
+        "finished", GOES_ON, FOLLOW]
+    assert failed.value.exit_code == 8
     assert f"WARNING {SHORT.format(timeout=900, deadline=21600, wait=22200)}" in world.out.getvalue()
 
 
@@ -557,7 +560,9 @@ def test_backup_now_and_drill_now_wait_for_their_jobs_deadline(world: World, com
     session = world.session()
     with pytest.raises(StepFailed) as failed:
         (session.backup_now if component == "backup" else session.drill_now)("ds", timeout=None)
-    assert failed.value.lines()[0].endswith(" did not finish within 1500 s")
+    assert re.fullmatch(rf"the {component} Job still runs: the wait ended after 1500 s and Job "
+                        rf"ds-enclaveos-{component}-\d{{10}} has not finished", failed.value.lines()[0])
+    assert failed.value.exit_code == 8
 
 
 UPLOADED = f"uploaded/ds-{RUN_ID.replace('-', 'T')}Z.sql"
@@ -934,3 +939,33 @@ def test_stop_running_takes_a_job_gone_meanwhile_as_stopped(world: World, monkey
 
     monkeypatch.setattr(FakeCluster, "_delete_job", gone_first)
     assert world.session().restore(request(stop_running=True), dry_run=False, yes=True) == 0
+
+
+
+@pytest.mark.parametrize(("given", "seconds"), [
+    ("600", 600), ("90s", 90), ("20m", 1200), ("2h", 7200), ("1h30m", 5400), ("2.5h", 9000), ("1m0.5s", 61),
+    ("1500ms", 2), ("90m", 5400),
+])
+def test_timeout_takes_go_durations_as_helm_does(given: str, seconds: int) -> None:
+    from renderer.restore.command import duration_seconds
+
+    assert duration_seconds(given) == seconds
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("0", "'0' is shorter than a second"),
+    ("500ms", "'500ms' is shorter than a second"),
+    ("-5m", "'-5m' is not a duration such as 90s, 20m, 2h or 1h30m (or a whole number of seconds)"),
+    ("5 m", "'5 m' is not a duration such as 90s, 20m, 2h or 1h30m (or a whole number of seconds)"),
+    ("1d", "'1d' is not a duration such as 90s, 20m, 2h or 1h30m (or a whole number of seconds)"),
+    ("h", "'h' is not a duration such as 90s, 20m, 2h or 1h30m (or a whole number of seconds)"),
+    ("", "'' is not a duration such as 90s, 20m, 2h or 1h30m (or a whole number of seconds)"),
+])
+def test_timeout_refuses_what_is_no_duration(given: str, message: str) -> None:
+    import argparse
+
+    from renderer.restore.command import duration_seconds
+
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        duration_seconds(given)
+    assert str(refused.value) == message

@@ -71,7 +71,7 @@ db_dump() {
 }
 db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }
 db_create() { pg -d postgres -c "CREATE DATABASE \"$DATABASE_NAME\""; }
-db_import() { pg -d "$DATABASE_NAME" -f "$1"; }
+db_import() { pg -d "$DATABASE_NAME"; }
 # Native backups: CockroachDB writes them into the bucket itself, from the URL alone
 # (BACKUP ... INTO 's3://bucket/key?AWS_ENDPOINT=...&AWS_ACCESS_KEY_ID=...'), one dated
 # folder per BACKUP, and RESTORE ... FROM LATEST IN reads the newest. PostgreSQL cannot, so

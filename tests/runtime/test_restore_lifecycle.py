@@ -14,6 +14,7 @@ The API stand-in (kube_api.py) authorises every call by the Role the post-render
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -170,3 +171,38 @@ def test_the_run_record_says_which_run_began_and_is_no_backup(site: Site) -> Non
     run = site.backup(Retention=1)
     assert run.returncode == 0 and "restore-runs" not in run.log, run.log
     assert record in site.objects()
+
+
+# Issue 24 §4: a long import says it is alive at least every 30 s (PROGRESS_SECONDS; 1 here), with the bytes read.
+def test_a_long_import_says_it_is_alive_with_the_bytes_read(site: Site) -> None:
+    import hashlib
+
+    from tests.runtime.test_data_path import OURS
+
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    slow = site.read(key) + b"SELECT pg_sleep(3);\n"
+    text = site.read(f"{key}.json").decode()
+    metadata = json.loads(text)
+    text = text.replace(f'"size": {metadata["size"]},', f'"size": {len(slow)},')
+    site.write(key, slow, *OURS)
+    site.write(f"{key}.json", text.replace(metadata["sha256"], hashlib.sha256(slow).hexdigest()).encode(), *OURS)
+    run = site.restore("latest", env={"PROGRESS_SECONDS": "1"})
+    assert run.returncode == 0, run.log
+    assert f"[restore] importing {len(slow)} bytes\n" in run.log
+    alive = re.findall(rf"\[restore\] importing: (\d+) of {len(slow)} bytes read, (\d+) s\n", run.log)
+    assert len(alive) >= 2, run.log
+    assert all(0 < int(read) <= len(slow) for read, _ in alive)
+    assert [int(seconds) for _, seconds in alive] == sorted(int(seconds) for _, seconds in alive)
+
+
+def test_a_native_restore_job_created_again_leaves_nothing_in_the_bucket(site: Site) -> None:
+    """Its safety-dump step writes a native BACKUP into the bucket before the fetch step finds the run begun:
+    that BACKUP is removed again."""
+    assert site.backup(Format="native").returncode == 0
+    assert site.restore("latest", backup={"Format": "native"}, RunId="once").returncode == 0
+    objects = site.objects()
+    run = site.restore("latest", backup={"Format": "native"}, RunId="once")
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    assert "already began" in run.log and "WARNING: could not remove" not in run.log
+    assert site.objects() == objects

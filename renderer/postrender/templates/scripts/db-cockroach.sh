@@ -2,7 +2,7 @@
 # db_version, db_cluster_id (the database cluster's own identity), db_exists, db_dump FILE TABLES (SQL
 # text into FILE, and into TABLES the '"name": rows' lines, sorted, of the data in that very dump: the
 # name JSON-escaped by the database itself, so a name with spaces, quotes, tabs or newlines is one line),
-# db_table_counts (the same lines for the data now), db_drop, db_create, db_import FILE (SQL text),
+# db_table_counts (the same lines for the data now), db_drop, db_create, db_import (SQL text on stdin),
 # db_backup_native URL TABLES (TABLES as for db_dump), db_restore_native URL; for the restore drill,
 # db_start_scratch and db_stop_scratch.
 # A secure cluster: client certificates from the Secret mounted at $DATABASE_CERTS_DIR, copied
@@ -57,7 +57,7 @@ db_counts() {
 db_cluster_id() { out=$(crdb --format=tsv -e "SELECT crdb_internal.cluster_id()") && printf '%s\n' "$out" | tail -n 1; }
 db_drop() { crdb -e "DROP DATABASE IF EXISTS $DATABASE_NAME CASCADE"; }
 db_create() { crdb -e "CREATE DATABASE $DATABASE_NAME"; }
-db_import() { crdb -d "$DATABASE_NAME" < "$1"; }
+db_import() { crdb -d "$DATABASE_NAME"; }
 # Native: the cluster itself writes to (reads from) the bucket; the URL, with its keys, goes on
 # stdin, never on a command line.
 db_backup_native() {

@@ -15,6 +15,13 @@ run_record=$(key_of "$NAMESPACE/restore-runs/$RELEASE-$RESTORE_RUN_ID-$(value du
 out=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$run_record" --output json --query 'Contents[].Key' 2>&1) ||
   fail "cannot tell whether restore run $RESTORE_RUN_ID already began (listing s3://$S3_BUCKET/$run_record): $out"
 if printf '%s\n' "$out" | grep -qF "\"$run_record\""; then
+  if [ -f "$WORK_DIR/dump/name" ] && [ "$(value dump format)" = native ]; then
+    # The safety-dump step before this one has just written a native BACKUP into the bucket: this pod's own,
+    # with no metadata, of no use: removed, so that a Job created again leaves nothing behind.
+    replayed=$(key_of "$(value dump name)")
+    s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$replayed/" > /dev/null 2>&1 ||
+      log "WARNING: could not remove s3://$S3_BUCKET/$replayed/, the safety backup this Job took before it found its run begun (no metadata: never restored, listed as incomplete)"
+  fi
   fail "restore run $RESTORE_RUN_ID of $RELEASE already began (s3://$S3_BUCKET/$run_record): this Job was created again, by a helm rollback to a restore-mode revision or --atomic/--rollback-on-failure, and a restore runs once: nothing was dropped or imported. The release is in restore mode, the manager at 0 replicas: run helm datashield-restore to restore or to bring the manager back (or, restoring by hand, set a new Restore.RunId)"
 fi
 printf '{\n  "writer": "helm-datashield",\n  "kind": "restore-run",\n  "release": %s,\n  "namespace": %s,\n  "restoreRunId": %s,\n  "restoring": %s,\n  "started": "%s"\n}\n' \

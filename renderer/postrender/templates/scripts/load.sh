@@ -13,10 +13,12 @@ load_backup() {
   else
     state "is dropped (it does not exist now)"
     db_create || fail "cannot create $DATABASE_NAME"
-    log "importing"
+    total=$(size_of "$WORK_DIR/restore.sql")
+    log "importing $total bytes"
     state "holds part of $1 (the import stopped)"
-    db_import "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 ||
-      fail "the import failed (exit $?): $(tail -n 3 "$WORK_DIR/import.log")"
+    import_status=0
+    import_alive "$total" || import_status=$?
+    [ "$import_status" = 0 ] || fail "the import failed (exit $import_status): $(tail -n 3 "$WORK_DIR/import.log")"
   fi
   state "holds $1, but its row counts could not be checked"
   # Kept only when complete: the drill record shows these counts, or none.
@@ -29,6 +31,30 @@ load_backup() {
       fail "cannot compare the row counts of the restored tables with the backup's metadata"
     [ -z "$differ" ] || fail "the restored tables differ from the backup's metadata: $differ"
   fi
+}
+# import_alive TOTAL: imports $WORK_DIR/restore.sql (TOTAL bytes) and, while it runs, says every
+# $PROGRESS_SECONDS (30 by default) that it is alive: elapsed seconds and the bytes read so far, which is
+# the offset of the SQL file that the import reads on its standard input (pos in /proc/<pid>/fdinfo/0,
+# proc(5); the subshell and the database client share that open file, and so its offset). A restore of a
+# large database imports for hours: helm datashield-restore shows these lines as they come. Returns the
+# import's exit status. The end is read from a status file: a child that has ended is a zombie until
+# waited for, and `kill -0` still finds it.
+import_alive() {
+  rm -f "$WORK_DIR/import.status"
+  { import_exit=0; db_import < "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 || import_exit=$?
+    echo "$import_exit" > "$WORK_DIR/import.status"; } &
+  import_pid=$! import_start=$(date +%s)
+  import_next=$((import_start + ${PROGRESS_SECONDS:-30}))
+  until [ -s "$WORK_DIR/import.status" ]; do
+    if [ "$(date +%s)" -ge "$import_next" ]; then
+      import_read=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$import_pid/fdinfo/0" 2> /dev/null) || import_read=''
+      log "importing: ${import_read:-?} of $1 bytes read, $(($(date +%s) - import_start)) s"
+      import_next=$((import_next + ${PROGRESS_SECONDS:-30}))
+    fi
+    sleep 0.2
+  done
+  wait "$import_pid" || true
+  return "$(cat "$WORK_DIR/import.status")"
 }
 # TABLES_DIFFER (awk): the tables whose row counts differ, from two files of the database's own '"name": rows'
 # lines (db_table_counts, meta_tables: sorted; either may be empty), the metadata's first: '"t7": 1 rows, the metadata records 2',
