@@ -29,15 +29,22 @@ class ObjectStore:
     def _s3(self) -> Any:
         if self._client is None:
             import boto3
+            import botocore.session
             from botocore.config import Config
 
             config = Config(s3={"addressing_style": "path"}, connect_timeout=10, read_timeout=60,
                             retries={"max_attempts": 3, "mode": "standard"},
                             request_checksum_calculation="when_required",
                             response_checksum_validation="when_required")
-            self._client = boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION, config=config,
-                                        aws_access_key_id=self.access_key_id,
-                                        aws_secret_access_key=self.secret_access_key)
+            # The release's keys and endpoint, nothing of the operator's shell: a profile named there (AWS_PROFILE,
+            # AWS_DEFAULT_PROFILE) that their AWS config lacks would stop every call with ProfileNotFound, though
+            # nothing of it is used (issue 24 §5). `session_vars` is botocore.session.Session's override of what a
+            # session reads from the environment: the profile from nowhere.
+            session = boto3.session.Session(
+                botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}))
+            self._client = session.client("s3", endpoint_url=self.endpoint, region_name=REGION, config=config,
+                                          aws_access_key_id=self.access_key_id,
+                                          aws_secret_access_key=self.secret_access_key)
         return self._client
 
     def where(self, key: str = "") -> str:

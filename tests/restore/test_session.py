@@ -969,3 +969,15 @@ def test_timeout_refuses_what_is_no_duration(given: str, message: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError) as refused:
         duration_seconds(given)
     assert str(refused.value) == message
+
+
+
+@pytest.mark.parametrize("variable", ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+def test_a_profile_of_the_operator_s_shell_changes_nothing(world: World, monkeypatch: pytest.MonkeyPatch,
+                                                           variable: str) -> None:
+    """Issue 24 §5: the bucket is read with the release's keys and endpoint only; a profile the operator's AWS
+    config lacks (boto3 alone: ProfileNotFound) is not even looked up."""
+    monkeypatch.setenv(variable, "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    assert world.session().list_backups("ds", verify=False) == 0
+    assert LATEST_COMPLETE in world.out.getvalue()

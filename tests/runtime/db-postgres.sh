@@ -93,6 +93,8 @@ db_backup_native() {
       "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"
 }
 db_restore_native() {
+  # A RESTORE of a large database takes its time (tests/runtime/test_restore_lifecycle.py: TEST_RESTORE_SECONDS).
+  sleep "${TEST_RESTORE_SECONDS:-0}"
   url=$1 && base="s3://$(url_part "$url" bucket)/$(url_part "$url" key)" && dir=$(mktemp -d) &&
     latest=$(url_aws s3 ls --recursive "$base/" | awk '{print $4}' | sed 's|.*/\([0-9]*/[0-9]*/[^/]*\)/.*|\1|' |
       sort -u | tail -n 1) && [ -n "$latest" ] &&

@@ -206,3 +206,12 @@ def test_a_native_restore_job_created_again_leaves_nothing_in_the_bucket(site: S
     assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
     assert "already began" in run.log and "WARNING: could not remove" not in run.log
     assert site.objects() == objects
+
+
+def test_a_long_native_restore_says_it_is_alive(site: Site) -> None:
+    assert site.backup(Format="native").returncode == 0
+    run = site.restore("latest", backup={"Format": "native"},
+                       env={"PROGRESS_SECONDS": "1", "TEST_RESTORE_SECONDS": "3"})
+    assert run.returncode == 0, run.log
+    seconds = [int(s) for s in re.findall(r"\[restore\] restoring \(RESTORE\): (\d+) s\n", run.log)]
+    assert len(seconds) >= 2 and seconds == sorted(seconds), run.log

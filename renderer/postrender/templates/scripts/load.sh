@@ -9,16 +9,18 @@ load_backup() {
   if [ "$2" = native ]; then
     log "RESTORE DATABASE $DATABASE_NAME FROM LATEST IN s3://$S3_BUCKET/$1"
     state "is dropped, or partly restored from $1"
-    out=$(db_restore_native "$(backup_url "$1")" 2>&1) || fail "RESTORE failed: $out"
+    load_status=0
+    alive "restoring (RESTORE)" "" db_restore_native "$(backup_url "$1")" < /dev/null || load_status=$?
+    [ "$load_status" = 0 ] || fail "RESTORE failed: $(cat "$WORK_DIR/alive.log")"
   else
     state "is dropped (it does not exist now)"
     db_create || fail "cannot create $DATABASE_NAME"
     total=$(size_of "$WORK_DIR/restore.sql")
     log "importing $total bytes"
     state "holds part of $1 (the import stopped)"
-    import_status=0
-    import_alive "$total" || import_status=$?
-    [ "$import_status" = 0 ] || fail "the import failed (exit $import_status): $(tail -n 3 "$WORK_DIR/import.log")"
+    load_status=0
+    alive importing "$total" db_import < "$WORK_DIR/restore.sql" || load_status=$?
+    [ "$load_status" = 0 ] || fail "the import failed (exit $load_status): $(tail -n 3 "$WORK_DIR/alive.log")"
   fi
   state "holds $1, but its row counts could not be checked"
   # Kept only when complete: the drill record shows these counts, or none.
@@ -32,29 +34,35 @@ load_backup() {
     [ -z "$differ" ] || fail "the restored tables differ from the backup's metadata: $differ"
   fi
 }
-# import_alive TOTAL: imports $WORK_DIR/restore.sql (TOTAL bytes) and, while it runs, says every
-# $PROGRESS_SECONDS (30 by default) that it is alive: elapsed seconds and the bytes read so far, which is
-# the offset of the SQL file that the import reads on its standard input (pos in /proc/<pid>/fdinfo/0,
-# proc(5); the subshell and the database client share that open file, and so its offset). A restore of a
-# large database imports for hours: helm datashield-restore shows these lines as they come. Returns the
-# import's exit status. The end is read from a status file: a child that has ended is a zombie until
-# waited for, and `kill -0` still finds it.
-import_alive() {
-  rm -f "$WORK_DIR/import.status"
-  { import_exit=0; db_import < "$WORK_DIR/restore.sql" > "$WORK_DIR/import.log" 2>&1 || import_exit=$?
-    echo "$import_exit" > "$WORK_DIR/import.status"; } &
-  import_pid=$! import_start=$(date +%s)
-  import_next=$((import_start + ${PROGRESS_SECONDS:-30}))
-  until [ -s "$WORK_DIR/import.status" ]; do
-    if [ "$(date +%s)" -ge "$import_next" ]; then
-      import_read=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$import_pid/fdinfo/0" 2> /dev/null) || import_read=''
-      log "importing: ${import_read:-?} of $1 bytes read, $(($(date +%s) - import_start)) s"
-      import_next=$((import_next + ${PROGRESS_SECONDS:-30}))
+# alive WHAT TOTAL COMMAND...: runs COMMAND (its standard input this function's; its output into
+# $WORK_DIR/alive.log) and, while it runs, says every $PROGRESS_SECONDS (30 by default) that it is alive:
+# "WHAT: <s> s", and with TOTAL (the size of what COMMAND reads on its standard input) the bytes read so far,
+# the offset of that input (pos in /proc/<pid>/fdinfo/0, proc(5): the subshell and the database client
+# share the open file, and so its offset). An import or a RESTORE of a large database runs for hours:
+# helm datashield-restore shows these lines as they come. Returns COMMAND's exit status, read from a file:
+# a child that has ended is a zombie until waited for, and `kill -0` still finds it.
+alive() {
+  alive_what=$1 alive_total=$2 && shift 2
+  rm -f "$WORK_DIR/alive.status"
+  # An asynchronous list's standard input is /dev/null unless redirected explicitly (POSIX, Shell Command
+  # Language 2.9.3): this function's goes to it through fd 3.
+  exec 3<&0
+  { alive_exit=0; "$@" > "$WORK_DIR/alive.log" 2>&1 || alive_exit=$?; echo "$alive_exit" > "$WORK_DIR/alive.status"; } <&3 &
+  alive_pid=$! alive_start=$(date +%s)
+  exec 3<&-
+  alive_next=$((alive_start + ${PROGRESS_SECONDS:-30}))
+  until [ -s "$WORK_DIR/alive.status" ]; do
+    if [ "$(date +%s)" -ge "$alive_next" ]; then
+      alive_read=''
+      [ -z "$alive_total" ] ||
+        alive_read=$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$alive_pid/fdinfo/0" 2> /dev/null) || alive_read=''
+      log "$alive_what: ${alive_total:+${alive_read:-?} of $alive_total bytes read, }$(($(date +%s) - alive_start)) s"
+      alive_next=$((alive_next + ${PROGRESS_SECONDS:-30}))
     fi
     sleep 0.2
   done
-  wait "$import_pid" || true
-  return "$(cat "$WORK_DIR/import.status")"
+  wait "$alive_pid" || true
+  return "$(cat "$WORK_DIR/alive.status")"
 }
 # TABLES_DIFFER (awk): the tables whose row counts differ, from two files of the database's own '"name": rows'
 # lines (db_table_counts, meta_tables: sorted; either may be empty), the metadata's first: '"t7": 1 rows, the metadata records 2',
