@@ -17,7 +17,7 @@ No Kubernetes can run here, so three things stand in, and only these:
   containers also get the programs the PostgreSQL stand-in needs (STAND_IN_TOOLS), the harness's one
   exception;
 - `secretKeyRef` values come from a dict standing in for the Secret, `fieldRef` to the
-  namespace from the object itself;
+  namespace from the object itself, and to the node's name (POD_NODE);
 - a `secret` volume is written, as the kubelet writes it (one file a key, `defaultMode`),
   into a folder of its own, and an `env` value naming its `mountPath` (or a path under it)
   in a container that mounts it names that folder instead.
@@ -44,6 +44,7 @@ import yaml
 from renderer.values import images
 
 POSTGRES_SEAM = (Path(__file__).resolve().parent / "db-postgres.sh").read_text(encoding="utf-8")
+POD_NODE = "node-1"  # spec.nodeName of every pod run here
 SPEC_ONLY = frozenset({"DATABASE_HOST", "DATABASE_PORT"})  # overridden only in a container that has them
 SEAM = re.compile(r"^# database seam:.*?^# end of database seam\n", re.DOTALL | re.MULTILINE)
 
@@ -225,8 +226,9 @@ def _env_value(item: dict[str, Any], secret: dict[str, str], namespace: str) -> 
     source = item["valueFrom"]
     if "secretKeyRef" in source:
         return secret[source["secretKeyRef"]["key"]]
-    assert source["fieldRef"]["fieldPath"] == "metadata.namespace", source
-    return namespace
+    # The downward API's fields the pods read (kubernetes.io/docs/concepts/workloads/pods/downward-api/).
+    fields = {"metadata.namespace": namespace, "spec.nodeName": POD_NODE}
+    return fields[source["fieldRef"]["fieldPath"]]
 
 
 def _write_secret_volumes(spec: dict[str, Any], files: Mapping[str, Mapping[str, bytes]],

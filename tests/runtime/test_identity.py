@@ -106,6 +106,58 @@ def test_retention_keeps_the_new_backup_and_touches_nothing_it_cannot_prove_ours
     assert f"[fetch] restoring s3://{site.bucket}/{new}" in run.log
 
 
+def clock_off_by(site: Site, seconds: int) -> dict[str, str]:
+    """The pods' environment on a node whose clock is `seconds` off (ahead when positive): a `date` before the
+    image's own on PATH whose "now" is moved; a time given to it (-d) is not. The object store's clock, and the
+    AWS CLI's own (it signs with Python's), stay right: an S3 server rejects a signature more than 15 minutes
+    off (RequestTimeTooSkewed), so a node up to that far off still writes its backups."""
+    import shutil
+
+    from tests.runtime.conftest import SEARCH_PATH
+
+    real = shutil.which("date")
+    assert real, "date"
+    folder = site.work / f"clock{seconds:+d}"
+    folder.mkdir()
+    (folder / "date").write_text(
+        f"#!/bin/sh\nfor a; do case $a in -d* | --date*) exec {real} \"$@\" ;; esac; done\n"
+        f'exec {real} -d "@$(($({real} +%s) + {seconds}))" "$@"\n', encoding="utf-8")
+    (folder / "date").chmod(0o755)
+    return {"PATH": f"{folder}:{SEARCH_PATH}"}
+
+
+@pytest.mark.parametrize(("seconds", "way"), [(1200, "ahead"), (-1200, "behind"), (4 * 86400, "ahead")])
+def test_retention_deletes_nothing_when_the_pods_clock_disagrees_with_the_object_stores(
+        site: Site, seconds: int, way: str) -> None:
+    """Issue 24 §5: with Retention 1, a node whose clock is fast named its backup later than a correct clock
+    accepts and deleted every correctly named backup. A clock off by more than the skew deletes nothing."""
+    here = cluster_id(site)
+    kept = [f"prod/ds-20260101T000000Z-{here}.sql", f"prod/ds-20260102T000000Z-{here}.sql"]
+    for key in kept:
+        put_backup(site, key)
+    run = site.backup(Retention=1, env=clock_off_by(site, seconds))
+    assert (run.returncode, run.failed_container) == (3, "upload"), run.log
+    [new] = [k for k in backup_keys(site) if k not in kept]
+    assert site.objects() == sorted([*kept, *(f"{k}.json" for k in kept), new, f"{new}.json"])
+    [line] = [x for x in run.log.splitlines() if x.startswith("[upload] FAILED: ")]
+    assert re.fullmatch(
+        rf"\[upload\] FAILED: retention: the clock of node node-1 is \d+ s {way} of the object store's \(more than "
+        rf"600 s; the store wrote s3://{site.bucket}/{re.escape(new)}\.json at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): "
+        rf"backups named by a wrong clock sort wrong, so nothing was deleted; set the node's clock right \(NTP\); "
+        rf"THE BACKUP s3://{site.bucket}/{re.escape(new)} IS COMPLETE AND KEPT: .*", line), line
+    off = int(line.split(" is ", 1)[1].split(" s ", 1)[0])
+    assert abs(off - abs(seconds)) <= 60, line
+
+
+def test_retention_accepts_a_clock_off_by_less_than_the_skew(site: Site) -> None:
+    here = cluster_id(site)
+    put_backup(site, f"prod/ds-20260101T000000Z-{here}.sql")
+    run = site.backup(Retention=1, env=clock_off_by(site, 300))
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [new] = backup_keys(site)
+    assert site.objects() == [new, f"{new}.json"]
+
+
 def test_two_namespaces_share_a_bucket(site: Site) -> None:
     """Release ds in prod and in staging, the default prefix, Retention 1: neither deletes the other's
     backup, and each restores its own."""

@@ -50,6 +50,7 @@ not tried again (exit $KEPT_EXIT)"
 # metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose
 # data is gone) is finished by the next run. The backup just written is never deleted by its own
 # run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
+clock_checked "$key.json"
 stamp=$(printf '%s' "$created" | tr -d ':-')
 our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
