@@ -3,7 +3,8 @@
 No Kubernetes API server can run on these machines, so the restore command's cluster
 calls are answered by this model: a release (status, revision, chart, user values over
 the real chart's defaults, its manifest), Secrets, the manager Deployment and the nodes of
-its pods, and the restore Job, which completes, fails or hangs as the test says. A
+its pods, the API server's version (`kubectl version`), and the restore Job, which completes,
+fails or hangs as the test says. A
 `helm upgrade` changes the model as Helm and the post-renderer would (restore mode:
 manager at 0 with the replicas-before-restore annotation, a Job named from RunId; out of
 it: the replica count set). Commands that need no cluster (`helm template`, `helm show
@@ -62,6 +63,28 @@ DRILL_CRONJOB: dict[str, Any] = {
                   "app.kubernetes.io/component": "drill"}}
 
 
+# `kubectl version --output json` as the kubectl these tests stand for prints it (.tools/helm3/kubectl, 1.32.3;
+# its clientVersion and kustomizeVersion copied from its output): kubectl pkg/cmd/version/version.go prints the
+# struct Version {clientVersion, kustomizeVersion, serverVersion} with json.MarshalIndent(v, "", "  "), each
+# version an apimachinery pkg/version Info (major, minor, gitVersion, gitCommit, gitTreeState, buildDate,
+# goVersion, compiler, platform in 1.32; 1.33 adds the emulation and compatibility versions).
+CLIENT_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.3",
+                  "gitCommit": "32cc146f75aad04beaaa245a7157eb35063a9f99", "gitTreeState": "clean",
+                  "buildDate": "2025-03-11T19:58:53Z", "goVersion": "go1.23.6", "compiler": "gc",
+                  "platform": "linux/amd64"}
+KUSTOMIZE_VERSION = "v5.5.0"
+
+
+def api_server_version(git_version: str, minor: str | None = None, major: str = "1") -> dict[str, str]:
+    """An API server's /version (serverVersion): `git_version` such as "v1.26.5-eks-4f4795d"; `minor` as it
+    says it when not the release's own ("26+": EKS and GKE mark their builds so, e.g. minor "21+" with
+    gitVersion "v1.21.2-eks-06eac09"). Only major, minor and gitVersion are read: the rest is a placeholder."""
+    release = re.match(r"v?\d+\.(\d+)", git_version)
+    return {"major": major, "minor": minor if minor is not None else (release.group(1) if release else ""),
+            "gitVersion": git_version, "gitCommit": "0" * 40, "gitTreeState": "clean",
+            "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.22.5", "compiler": "gc", "platform": "linux/amd64"}
+
+
 @dataclass
 class State:
     """The cluster as the test sets it up; every field is JSON, so a file can hold it."""
@@ -98,6 +121,8 @@ class State:
     # "drill" for a drill Job (else a backup Job), "ends_after": a running Job completes after this many more
     # listings}. `kubectl delete job` removes one.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
+    # The API server's /version (api_server_version); None: it does not answer it (forbidden to this user).
+    server_version: dict[str, str] | None = field(default_factory=lambda: api_server_version("v1.31.0"))
     calls: list[list[str]] = field(default_factory=list)
     identities: list[dict[str, Any]] = field(default_factory=list)  # who each call authenticated as (_identity)
 
@@ -221,6 +246,8 @@ class FakeCluster:
     # -- kubectl -------------------------------------------------------------------------
     def _kubectl(self, args: list[str]) -> Completed:
         verb, kind = args[0], args[1] if len(args) > 1 else ""
+        if verb == "version":
+            return self._version()
         if verb == "get" and kind == "secret":
             data = self.state.secrets.get(args[2])
             if data is None:
@@ -257,6 +284,30 @@ class FakeCluster:
         if verb == "create" and kind == "job":
             return _fail(self.state.fail["create-job"]) if "create-job" in self.state.fail else self._create_job(args)
         return _fail(f"fake kubectl: unexpected {args}")
+
+    def _version(self) -> Completed:
+        """`kubectl version --output json` as kubectl 1.32 answers it (CLIENT_VERSION): the client's version and,
+        when the server answers /version, the server's. Without it kubectl exits 1 with the error, the client's
+        version printed all the same. It then checks the skew (printVersionSkewWarning): a server gitVersion
+        that is not semantic (apimachinery util/version ParseSemantic) fails the command, exit 1; a minor release
+        more than one away from the client's is a WARNING line on stderr, exit 0."""
+        printed: dict[str, Any] = {"clientVersion": CLIENT_VERSION, "kustomizeVersion": KUSTOMIZE_VERSION}
+        server = self.state.server_version
+        if server is None:
+            # The authorizer's answer for a path that is not a resource, as kubectl prints an API error.
+            return Completed(1, json.dumps(printed, indent=2) + "\n",
+                             'Error from server (Forbidden): forbidden: User "ops" cannot get path "/version"\n')
+        printed["serverVersion"] = server
+        out = json.dumps(printed, indent=2) + "\n"
+        semantic = re.fullmatch(r"v?(\d+)\.(\d+)\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", server["gitVersion"])
+        if semantic is None:
+            return Completed(1, out, f'error: could not parse "{server["gitVersion"]}" as version\n')
+        client = (int(CLIENT_VERSION["major"]), int(CLIENT_VERSION["minor"]))
+        major, minor = int(semantic.group(1)), int(semantic.group(2))
+        if major != client[0] or abs(minor - client[1]) > 1:
+            return Completed(0, out, f"WARNING: version difference between client ({client[0]}.{client[1]}) and server "
+                                     f"({major}.{minor}) exceeds the supported minor version skew of +/-1\n")
+        return _ok(out)
 
     def _pods(self, args: list[str]) -> Completed:
         selector = args[args.index("--selector") + 1]
@@ -383,12 +434,12 @@ class FakeCluster:
 def call_kind(tool: str, args: list[str]) -> str:
     """The kind of a call, for State.fail_calls and State.slow: `upgrade-restore`, `upgrade-back`,
     other helm calls by their verb (`list`, `get-values`); kubectl `get-job`, `get-pods`, `logs`,
-    `rollout`, `create-job`, ..."""
+    `rollout`, `version`, `create-job`, ..."""
     if tool.startswith("helm"):
         if args[0] == "upgrade":
             return "upgrade-restore" if "enclaveos-chart.Restore.Enabled=true" in args else "upgrade-back"
         return "-".join(args[:2]) if args[0] == "get" else args[0]
-    return args[0] if args[0] in ("logs", "rollout") else "-".join(args[:2])
+    return args[0] if args[0] in ("logs", "rollout", "version") else "-".join(args[:2])
 
 
 def _without_flag(args: list[str], flag: str) -> tuple[list[str], str | None]:

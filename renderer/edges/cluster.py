@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from renderer.errors import ClusterCallFailed
+from renderer.errors import ClusterCallFailed, one_line, show
 from renderer.restore.interrupt import INTERRUPTS
 
 
@@ -122,6 +122,24 @@ class JobRecord:
     finished: str | None  # when it completed or failed
     state: JobState
     owners: tuple[str, ...]  # the names of the CronJobs that own it
+
+
+@dataclass(frozen=True)
+class ServerVersion:
+    """The Kubernetes release the API server runs, as its /version endpoint says (Cluster.server_version)."""
+
+    major: int
+    minor: int
+    git_version: str  # "v1.26.5-eks-4f4795d": the release and, on a managed cluster, the vendor's build
+
+    @property
+    def release(self) -> tuple[int, int]:
+        """(major, minor), to compare with a release such as (1, 27)."""
+        return self.major, self.minor
+
+    def __str__(self) -> str:
+        """gitVersion as one line (the server's text goes into messages), or vMAJOR.MINOR without one."""
+        return one_line(self.git_version) if self.git_version else f"v{self.major}.{self.minor}"
 
 
 # The kubeconfig user that holds --kube-token for kubectl (KubeIdentity.kubeconfig): the token is in no
@@ -235,6 +253,25 @@ class Cluster:
         if not match:
             raise ClusterCallFailed(f"cannot tell the version of {self.helm} from {out.strip()!r}")
         return int(match.group(1))
+
+    def server_version(self) -> ServerVersion:
+        """The API server's Kubernetes version, from `kubectl version --output json`: an object of
+        clientVersion, kustomizeVersion and serverVersion, each version an apimachinery version.Info (major,
+        minor, gitVersion, ...; kubectl pkg/cmd/version/version.go, apimachinery pkg/version/types.go).
+        A managed cluster marks its own builds with a "+" after the minor ("27+" on EKS and GKE; gitVersion
+        "v1.27.3-eks-..."), taken off here. Raises ClusterCallFailed when kubectl fails (it exits 1 when
+        the server does not answer, having printed the client's version alone), prints no serverVersion
+        (no cluster configured: kubectl then exits 0), or one whose major or minor is not a number."""
+        argv = self.kubectl_argv("version", "--output", "json")
+        found = self._json(argv)
+        server = found.get("serverVersion") if isinstance(found, dict) else None
+        if not isinstance(server, dict):
+            raise ClusterCallFailed(f"{shown(argv)} printed no serverVersion")
+        major, minor = (str(server.get(key, "")).removesuffix("+") for key in ("major", "minor"))
+        if not (re.fullmatch(r"[0-9]+", major) and re.fullmatch(r"[0-9]+", minor)):
+            raise ClusterCallFailed(f"{shown(argv)} printed no version numbers: major {show(server.get('major'))}, "
+                                    f"minor {show(server.get('minor'))}, gitVersion {show(server.get('gitVersion'))}")
+        return ServerVersion(int(major), int(minor), str(server.get("gitVersion") or ""))
 
     def has_helm_plugin(self, name: str) -> bool:
         out = self.call([self.helm, "plugin", "list"]) or ""

@@ -15,12 +15,11 @@ from typing import Any
 from renderer.errors import ObjectStoreFailed
 from renderer.redaction import redacted
 
-REGION = "us-east-1"  # IBM COS and most S3-compatible stores ignore it; SigV4 needs one
-
 
 @dataclass
 class ObjectStore:
     endpoint: str
+    region: str  # what requests are signed for (renderer/values/endpoint.py signing_region)
     bucket: str
     access_key_id: str = field(repr=False)
     secret_access_key: str = field(repr=False)
@@ -42,7 +41,7 @@ class ObjectStore:
             # session reads from the environment: the profile from nowhere.
             session = boto3.session.Session(
                 botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}))
-            self._client = session.client("s3", endpoint_url=self.endpoint, region_name=REGION, config=config,
+            self._client = session.client("s3", endpoint_url=self.endpoint, region_name=self.region, config=config,
                                           aws_access_key_id=self.access_key_id,
                                           aws_secret_access_key=self.secret_access_key)
         return self._client

@@ -326,7 +326,9 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
         out.append(str(rt.q(rt.string(rt.attr(s_, 'retention')))))
         out.append('\n'
                    '    - name: AWS_DEFAULT_REGION\n'
-                   '      value: us-east-1\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'region'))))
+        out.append('\n'
                    '    # The node whose clock named a backup: retention names it when that clock is wrong (s3.sh clock_checked).\n'
                    '    - name: NODE_NAME\n'
                    '      valueFrom:\n'

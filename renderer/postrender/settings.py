@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from renderer.errors import InvalidValues, Problem, show
 from renderer.postrender.locate import Targets
-from renderer.values.endpoint import endpoint_url
+from renderer.values.endpoint import endpoint_url, signing_region
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import normal_prefix
 from renderer.values.validate import warnings
@@ -67,6 +67,7 @@ class Settings:
         "object_store_image",
         "prefix",
         "pull_secrets",
+        "region",
         "release",
         "resources",
         "restore_backup",
@@ -100,6 +101,7 @@ class Settings:
                  retention: int,
                  format: str,  # "sql" or "native"
                  endpoint: str,
+                 region: str,
                  bucket: str,
                  prefix: str,  # normal_prefix: the pods add the "/" (lib.sh key_of)
                  secret_name: str,
@@ -147,6 +149,7 @@ class Settings:
         self.retention = retention
         self.format = format
         self.endpoint = endpoint
+        self.region = region
         self.bucket = bucket
         self.prefix = prefix
         self.secret_name = secret_name
@@ -208,6 +211,7 @@ def build(values: dict[str, Any], targets: Targets) -> Settings:
         retention=backup["Retention"],
         format=backup["Format"],
         endpoint=_endpoint(s3),
+        region=_region(s3),
         bucket=s3["Bucket"],
         prefix=normal_prefix(backup["S3Prefix"]),
         secret_name=s3["HmacSecretName"],
@@ -270,6 +274,12 @@ def _endpoint(s3: dict[str, Any]) -> str:
     url = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
     assert isinstance(url, str), "validated before"
     return url
+
+
+def _region(s3: dict[str, Any]) -> str:
+    region = signing_region(_endpoint(s3), s3.get("Region") or None)
+    assert isinstance(region, str), "validated before"
+    return region
 
 
 def _image(value: dict[str, Any]) -> Image:

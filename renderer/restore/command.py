@@ -237,7 +237,7 @@ def _positive(text: str) -> int:
 
 def _open_store(endpoint_override: str | None) -> StoreOpener:
     def open_store(config: BackupConfig, secret: dict[str, str]) -> ObjectStore:
-        return ObjectStore(endpoint=endpoint_override or config.endpoint, bucket=config.bucket,
+        return ObjectStore(endpoint=endpoint_override or config.endpoint, region=config.region, bucket=config.bucket,
                            access_key_id=secret["AWS_ACCESS_KEY_ID"], secret_access_key=secret["AWS_SECRET_ACCESS_KEY"])
     return open_store
 

@@ -15,7 +15,7 @@ from renderer.edges.cluster import Cluster, Release, Workload
 from renderer.postrender.inject import RESTORE_ANNOTATION
 from renderer.restore.backups import Backup
 from renderer.values.defaults import schema_default
-from renderer.values.endpoint import endpoint_url
+from renderer.values.endpoint import DEFAULT_REGION, endpoint_url, signing_region
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
 from renderer.values.validate import is_configured, problems
@@ -63,6 +63,7 @@ class BackupConfig:
     prefix: str  # as the values give it: keys under it are built with object_keys.base_of
     secret_name: str
     in_restore_mode: bool
+    region: str = DEFAULT_REGION  # what requests are signed for (renderer/values/endpoint.py signing_region)
     schedule: str = ""  # enclaveos-chart.Backup.CronSchedule
     time_zone: str = "UTC"
     starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
@@ -213,10 +214,12 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     s3, backup = full["global"]["S3"], full["enclaveos-chart"]["Backup"]
     endpoint = endpoint_url(s3["Endpoint"], s3["AllowHttp"])
     assert isinstance(endpoint, str), "validated above"
+    region = signing_region(endpoint, s3.get("Region") or None)
+    assert isinstance(region, str), "validated above"
     # Drill comes into the schema with issue 18's pod side: until a release's values (and the schema's
     # defaults) have it, a missing Drill, or a missing field of it, is read as the schema's default.
     drill = backup.get("Drill") if isinstance(backup.get("Drill"), dict) else {}
-    return BackupConfig(endpoint=endpoint, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
+    return BackupConfig(endpoint=endpoint, region=region, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
                         in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"]),
                         schedule=str(backup.get("CronSchedule") or ""), time_zone=str(backup.get("TimeZone") or "UTC"),

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from renderer.edges.cluster import Cluster, JobState, Release, shown
+from renderer.edges.cluster import Cluster, JobState, Release, ServerVersion, shown
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import (
     ClusterCallFailed,
@@ -31,6 +31,7 @@ from renderer.errors import (
 from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
 from renderer.restore.drills import DrillState, Record, newest, preflight_warning
 from renderer.restore.drills import state as drill_state
+from renderer.restore.kubernetes_version import problem as version_problem
 from renderer.restore.local_file import read_local
 from renderer.restore.plan import (
     BUSY_COMPONENTS,
@@ -136,6 +137,15 @@ def read_drill(store: ObjectStore, record: Record | None, release: Release, now:
     return drill_state(record, raw, release.name, release.namespace, now)
 
 
+def read_server_version(cluster: Cluster) -> ServerVersion | str:
+    """The API server's Kubernetes version, or why it cannot be read: a version not known is a warning
+    (renderer/restore/kubernetes_version.py), never a reason to stop, so the failure is not raised."""
+    try:
+        return cluster.server_version()
+    except ClusterCallFailed as error:
+        return str(error)
+
+
 StoreOpener = Callable[[BackupConfig, dict[str, str]], ObjectStore]
 
 
@@ -226,6 +236,7 @@ class Session:
             raise Refused([f"no release {request.release} in namespace {cluster.namespace} "
                            "(helm list; -n NAMESPACE)"])
         reasons = release_reasons(release, cluster.chart_identity(request.chart, request.chart_version))
+        kubernetes = version_problem(read_server_version(cluster))
         if helm_major >= 4 and not cluster.has_helm_plugin("datashield-backup"):
             reasons.append("the post-renderer plugin datashield-backup is not installed "
                            "(helm plugin install <plugin dir>/plugins/datashield-backup)")
@@ -239,6 +250,8 @@ class Session:
         upload: Upload | None = None
         notes: list[str] = []
         warnings: list[str] = []
+        if kubernetes:  # a warning, never a refusal (kubernetes_version.py: the restore uses neither field)
+            warnings.append(kubernetes)
         try:
             if is_local(request.source):
                 backup, upload = self._local(request, release, config)

@@ -10,7 +10,8 @@ success, the next run computed from the schedule in its zone, the Jobs running n
 Job and the last FAILED line of its log); the newest complete backup (the rule of `latest`) and its
 age against what the schedule promises: the longest gap between two runs of the schedule
 (values/schedule_gap.py) plus the time a run may start late (startingDeadlineSeconds) and run
-(the Job's activeDeadlineSeconds: the CronJob's own, else the values' `Backup.ActiveDeadlineSeconds`).
+(the Job's activeDeadlineSeconds: the CronJob's own, else the values' `Backup.ActiveDeadlineSeconds`);
+the API server's Kubernetes version (`kubectl version`), against renderer/restore/kubernetes_version.py.
 The restore drills (issue 18), when the values leave them on (`enclaveos-chart.Backup.Drill.Enabled`):
 the drill CronJob `<release>-enclaveos-drill`, the last drill over all the release's backups (its drill
 record: backup, time, age, verdict, reason; renderer/restore/drills.py) and the newest successful one
@@ -25,16 +26,20 @@ The verdict, its last line, and the exit code:
   WARNING   6  the release is in restore mode; the CronJob is suspended; a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
                than the promise (but not twice); `latest` finds backups of more than one database
-               cluster; the probe object could not be deleted; drills on and: the last drill FAILED or
-               its record is unreadable, no drill succeeded within the drill schedule's promise (unless
-               the drill CronJob is younger than it), the drill CronJob is missing
+               cluster; the probe object could not be deleted; the API server runs Kubernetes older
+               than 1.27 (it drops, or may drop, the CronJobs' timeZone or the backup Jobs'
+               podFailurePolicy: the backups run, not as configured), or its version cannot be read;
+               drills on and: the last drill FAILED or its record is unreadable, no drill succeeded
+               within the drill schedule's promise (unless the drill CronJob is younger than it), the
+               drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
                newest one is older than twice the promise
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
-error message, no verdict). `--output json` prints one JSON object with the same facts.
+error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
+`--output json` prints one JSON object with the same facts.
 """
 
 from __future__ import annotations
@@ -52,9 +57,17 @@ from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
 from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key
 from renderer.restore.drills import DrillState, Record, records
+from renderer.restore.kubernetes_version import problem as version_problem
 from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
 from renderer.restore.progress import Progress
-from renderer.restore.session import StoreOpener, last_failure, list_release, read_catalog, read_drill
+from renderer.restore.session import (
+    StoreOpener,
+    last_failure,
+    list_release,
+    read_catalog,
+    read_drill,
+    read_server_version,
+)
 from renderer.values.cron import next_run, schedule_problems
 from renderer.values.schedule_gap import duration_text, longest_gap_seconds, promised_seconds
 
@@ -144,6 +157,11 @@ class StatusCheck:
         report.facts["configuration"] = {"bucket": config.where(), "endpoint": config.endpoint,
                                          "schedule": config.schedule, "timeZone": config.time_zone,
                                          "secret": config.secret_name}
+        version = read_server_version(self.cluster)
+        report.facts["kubernetes"] = {"server": None if isinstance(version, str) else str(version)}
+        kubernetes = version_problem(version)
+        if kubernetes:  # a WARNING even when the server drops a field: the backups still run, not as configured
+            report.warn(kubernetes)
         if config.in_restore_mode:
             report.warn("the release is in restore mode (enclaveos-chart.Restore.Enabled): its backups are suspended "
                         f"until the restore ends (run helm datashield-restore {release.name} --chart CHART --from "

@@ -10,6 +10,14 @@ from renderer.errors import Problem, show
 
 S3_PATH = "global.S3"
 HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
+# The AWS S3 endpoints that name their region ("Amazon S3 endpoints and quotas", AWS General Reference,
+# docs.aws.amazon.com/general/latest/gr/s3.html): s3.<region>.amazonaws.com, the legacy s3-<region>
+# form, their dualstack and FIPS forms, and .amazonaws.com.cn in China. The global s3.amazonaws.com and
+# s3-external-1.amazonaws.com sign for us-east-1.
+AWS_REGIONAL_HOST = r"^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
+# What a request is signed for when neither the endpoint nor global.S3.Region names a region: AWS's global
+# endpoint's region, and the one that IBM COS and most S3-compatible stores accept (they ignore it).
+DEFAULT_REGION = "us-east-1"
 
 
 def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
@@ -48,3 +56,19 @@ def endpoint_url(raw: str, allow_http: bool) -> str | Problem:
     if port == 0:
         return Problem(path, show(raw), "port must be 1-65535")
     return f"{scheme}://{netloc}"
+
+
+def signing_region(url: str, region: str | None) -> str | Problem:
+    """The region the backups' requests are signed for (SigV4; a native BACKUP's `AWS_REGION`), from the
+    endpoint URL `url` (as endpoint_url gives it) and the value `global.S3.Region` (None when not set), or
+    the problem: an AWS endpoint that names a region (AWS_REGIONAL_HOST) gives it, and a value that differs
+    from it cannot work (AWS refuses a request signed for another region: AuthorizationHeaderMalformed).
+    Otherwise the value, else DEFAULT_REGION."""
+    host = url.partition("://")[2].partition(":")[0]  # no IPv6 literal: endpoint_url takes host names only
+    named = compiled(AWS_REGIONAL_HOST).fullmatch(host.lower())
+    of_host = None if named is None else ("us-east-1" if named.group(1) == "external-1" else named.group(1))
+    if region and of_host and region != of_host:
+        return Problem(f"{S3_PATH}.Region", show(region), f"differs from the region of global.S3.Endpoint "
+                       f"{host} ({of_host}): AWS refuses a request signed for another region; leave it unset "
+                       "or set it to the endpoint's")
+    return region or of_host or DEFAULT_REGION

@@ -37,7 +37,7 @@ from renderer import libraries
 from renderer.errors import Problem, show, value_path
 from renderer.values import images
 from renderer.values.cron import schedule_problems
-from renderer.values.endpoint import S3_PATH, endpoint_url
+from renderer.values.endpoint import S3_PATH, endpoint_url, signing_region
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
 from renderer.values.schema import conforms, load_schema, resolve
@@ -59,7 +59,8 @@ TRIGGERS = (("global", "S3", "Endpoint"), ("global", "S3", "Bucket"), ("global",
 
 # Values that chart/values.yaml documents as "" to mean "not set": checked as if absent,
 # so an empty required value is reported once, as missing.
-EMPTY_MEANS_UNSET = (*TRIGGERS[:-1], ("enclaveos-chart", "Restore", "Backup"), ("enclaveos-chart", "Restore", "RunId"))
+EMPTY_MEANS_UNSET = (*TRIGGERS[:-1], ("global", "S3", "Region"), ("enclaveos-chart", "Restore", "Backup"),
+                     ("enclaveos-chart", "Restore", "RunId"))
 
 DOTTED_BUCKET = ('contains "."; HTTPS requests that put the bucket in the host name fail the certificate check, '
                  "so the backup jobs use path-style requests; other S3 tools may need the same setting")
@@ -323,6 +324,11 @@ def _code_problems(values: dict[str, Any]) -> Iterator[Problem]:
         result = endpoint_url(endpoint, allow_http)
         if isinstance(result, Problem):
             yield result
+        else:
+            region = lookup(values, "global", "S3", "Region")
+            signed_for = signing_region(result, region if isinstance(region, str) else None)
+            if isinstance(signed_for, Problem):
+                yield signed_for
 
 
 def _missing(values: dict[str, Any]) -> Iterator[Problem]:

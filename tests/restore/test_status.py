@@ -208,7 +208,8 @@ def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server
     """Only reads reach the cluster; the probe is the only write to the bucket, and it is gone."""
     assert world.status(NOW).run("ds") == 0
     assert [call.split(" ")[:3] for call in world.calls()] == [
-        ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "get", "secret"],
+        ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "version", "--output"],
+        ["kubectl", "get", "secret"],
         ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"], ["kubectl", "get", "cronjob"]]
     assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
 
@@ -266,6 +267,7 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
     assert report["helmRelease"] == {"chart": "enclave-manager-0.1.0", "revision": 3, "status": "deployed"}
     assert report["configuration"] == {"bucket": WHERE, "endpoint": world.state.user_values["global"]["S3"]["Endpoint"],
                                        "schedule": "0 0 * * *", "timeZone": "UTC", "secret": SECRET_NAME}
+    assert report["kubernetes"] == {"server": "v1.31.0"}  # the cluster model's API server (tests/fake_cluster.py)
     assert report["secret"] == {"name": SECRET_NAME, "keys": "both present"}
     assert report["bucket"] == {"where": WHERE, "readable": True, "backups": 8, "writable": True}
     assert report["cronjob"] == {

@@ -60,6 +60,7 @@ class Site:
     bucket: str
     work: Path
     endpoint: str = ""  # where the pods reach the object store (default: the S3 server itself)
+    region: str = ""  # global.S3.Region (default: not set)
     secret_volumes: dict[str, dict[str, bytes]] = field(default_factory=dict)  # Secret name -> its files
     timeout: float = 120  # seconds each container may take (run_pod); bench/data_path.py gives large dumps more
 
@@ -73,7 +74,10 @@ class Site:
         if restore is not None:
             chart["Restore"] = {"Enabled": True, "Backup": restore, **restore_values}
         endpoint = self.endpoint or self.s3.endpoint
-        values = {"global": {"S3": {"Endpoint": endpoint, "AllowHttp": True, "Bucket": self.bucket}},
+        s3 = {"Endpoint": endpoint, "AllowHttp": True, "Bucket": self.bucket}
+        if self.region:
+            s3["Region"] = self.region
+        values = {"global": {"S3": s3},
                   "enclaveos-chart": chart}
         path = self.work / f"values-{next(_serial)}.json"
         path.write_text(json.dumps(values), encoding="utf-8")

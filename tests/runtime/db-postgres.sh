@@ -82,9 +82,11 @@ url_part() {
   python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); q = dict(u.parse_qsl(p.query))
 print({"bucket": p.netloc, "key": u.unquote(p.path).lstrip("/")}.get(sys.argv[2]) or q[sys.argv[2]])' "$1" "$2"
 }
+# The requests are signed for the URL's AWS_REGION, as CockroachDB signs them (AWS_REGION, a parameter of
+# S3-compatible storage: cockroachlabs.com/docs/v20.2/use-cloud-storage-for-bulk-operations).
 url_aws() {
   AWS_ACCESS_KEY_ID=$(url_part "$url" AWS_ACCESS_KEY_ID) AWS_SECRET_ACCESS_KEY=$(url_part "$url" AWS_SECRET_ACCESS_KEY) \
-    aws --endpoint-url "$(url_part "$url" AWS_ENDPOINT)" "$@"
+    aws --endpoint-url "$(url_part "$url" AWS_ENDPOINT)" --region "$(url_part "$url" AWS_REGION)" "$@"
 }
 db_backup_native() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$2" && return 0; fi

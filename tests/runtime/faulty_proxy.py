@@ -41,10 +41,15 @@ class FaultyProxy(LoopbackServer):
         self.hits: list[str] = []  # the paths that got the fault
         self.down = False
         self.matched = 0  # requests that matched so far, skipped or not
+        self.regions: set[str] = set()  # the regions the requests were signed for (their SigV4 credential scope)
 
         class ProxyHandler(Handler):
             def _forward(self) -> None:
                 path = urlsplit(self.path).path
+                # "AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/s3/aws4_request, ..." (the AWS SigV4 docs)
+                scope = self.headers.get("Authorization", "").partition("Credential=")[2].split(",")[0].split("/")
+                if len(scope) == 5:
+                    proxy.regions.add(scope[2])
                 if fault in ("unavailable", "unavailable-after"):
                     hit = path.endswith(suffixes) and (not methods or self.command in methods)
                 else:

@@ -330,6 +330,23 @@ def test_native_backup_then_restore_gives_the_same_data(site: Site) -> None:
     assert SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log
 
 
+@pytest.mark.parametrize(("region", "signed_for"), [("", "us-east-1"), ("eu-west-1", "eu-west-1")])
+def test_every_request_of_a_native_backup_and_restore_is_signed_for_the_region(site: Site, region: str,
+                                                                              signed_for: str) -> None:
+    """Issue 24 §5: the native BACKUP's URL said AWS_REGION=us-east-1 whatever the bucket's region, and an AWS
+    bucket elsewhere refuses such a request. The region (global.S3.Region) signs the AWS CLI's requests and the
+    database's (the URL's AWS_REGION), backup and restore, counted at a proxy in front of the store."""
+    proxy = FaultyProxy(site.s3.endpoint, "slow", ("/no-such-key",))  # no fault: it only sees the requests
+    site.endpoint, site.region = proxy.url, region
+    try:
+        backup = site.backup(Format="native")
+        restore = site.restore("latest", backup={"Format": "native"})
+    finally:
+        proxy.stop()
+    assert (backup.returncode, restore.returncode) == (0, 0), backup.log + restore.log
+    assert proxy.regions == {signed_for}
+
+
 def test_native_retention_deletes_the_whole_backup_folder(site: Site) -> None:
     assert site.backup(Format="native", Retention=1).returncode == 0
     [first] = native_keys(site)

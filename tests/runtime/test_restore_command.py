@@ -31,8 +31,8 @@ DRILL_CONTAINERS = ["pick", "drill", "record"]  # the drill pod's, in run order
 
 
 def store(site: Site) -> ObjectStore:
-    return ObjectStore(endpoint=site.s3.endpoint, bucket=site.bucket, access_key_id=SECRET["AWS_ACCESS_KEY_ID"],
-                       secret_access_key=SECRET["AWS_SECRET_ACCESS_KEY"])
+    return ObjectStore(endpoint=site.s3.endpoint, region="us-east-1", bucket=site.bucket,
+                       access_key_id=SECRET["AWS_ACCESS_KEY_ID"], secret_access_key=SECRET["AWS_SECRET_ACCESS_KEY"])
 
 
 def test_the_command_reads_what_the_backup_pod_wrote(site: Site) -> None:

@@ -22,7 +22,7 @@ from tools.template_compiler import TEMPLATES, Unsupported, environment, generat
 BASE_FIELDS: dict[str, Any] = dict(
     release="ds", namespace=None, cronjob_name="ds-enclaveos-backup", backup_enabled=True, schedule="0 0 * * *",
     time_zone="Etc/UTC", suspend=False, starting_deadline_seconds=600, retention=7, format="sql",
-    endpoint="https://s3.example.com", bucket="b", prefix="p", secret_name="creds",
+    endpoint="https://s3.example.com", region="us-east-1", bucket="b", prefix="p", secret_name="creds",
     database_image=Image("cockroachdb/cockroach", "v20.1.17", "IfNotPresent"),
     object_store_image=Image("amazon/aws-cli", "2.17.0", "Always"), pull_secrets=[],
     resources={"requests": {"cpu": "100m", "memory": "128Mi"}}, database_host="ds-db-0.ds-db", database_port=26257,

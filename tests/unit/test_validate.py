@@ -18,7 +18,7 @@ import pytest
 from renderer.values import images
 from renderer.values.cron import TIME_ZONE_INSIDE
 from renderer.values.defaults import with_defaults
-from renderer.values.endpoint import endpoint_url
+from renderer.values.endpoint import endpoint_url, signing_region
 from renderer.values.validate import DOTTED_BUCKET, is_configured, problems, time_zone_problem, warnings
 
 BASE: dict[str, Any] = {
@@ -180,6 +180,52 @@ def test_drill_values(drill: dict[str, Any], expected: list[str]) -> None:
 ])
 def test_endpoint(endpoint: str, expected: list[str]) -> None:
     assert lines(with_value(ENDPOINT, endpoint)) == expected
+
+
+REGION = "global.S3.Region"
+REGION_RULE = "AWS refuses a request signed for another region; leave it unset or set it to the endpoint's"
+REGION_NAME = 'must be a region name: lowercase letters, digits and single "-" between them (such as eu-west-1)'
+
+
+@pytest.mark.parametrize(("endpoint", "region", "expected"), [
+    pytest.param("s3.eu-west-1.amazonaws.com", None, [], id="aws-regional"),
+    pytest.param("s3.eu-west-1.amazonaws.com", "eu-west-1", [], id="aws-regional-same"),
+    pytest.param("s3.eu-west-1.amazonaws.com", "us-east-1",
+                 [f'{REGION}: "us-east-1": differs from the region of global.S3.Endpoint s3.eu-west-1.amazonaws.com '
+                  f"(eu-west-1): {REGION_RULE}"], id="aws-regional-other"),
+    pytest.param("https://s3-fips.dualstack.us-gov-west-1.amazonaws.com:443", "us-gov-east-1",
+                 [f'{REGION}: "us-gov-east-1": differs from the region of global.S3.Endpoint '
+                  f"s3-fips.dualstack.us-gov-west-1.amazonaws.com (us-gov-west-1): {REGION_RULE}"],
+                 id="aws-fips-other"),
+    pytest.param("s3-external-1.amazonaws.com", "eu-west-1",
+                 [f'{REGION}: "eu-west-1": differs from the region of global.S3.Endpoint s3-external-1.amazonaws.com '
+                  f"(us-east-1): {REGION_RULE}"], id="aws-external-1"),
+    pytest.param("s3.amazonaws.com", "eu-central-1", [], id="aws-global-any"),
+    pytest.param("s3.us-south.cloud-object-storage.appdomain.cloud", "us-south", [], id="ibm-cos"),
+    pytest.param("s3.example.com", "", [], id="empty-is-unset"),
+    pytest.param("s3.example.com", "EU-West-1", [f'{REGION}: "EU-West-1": {REGION_NAME}'], id="upper-case"),
+    pytest.param("s3.example.com", "eu--west-1", [f'{REGION}: "eu--west-1": {REGION_NAME}'], id="double-dash"),
+    pytest.param("s3.example.com", "eu-west-1\n", [f'{REGION}: "eu-west-1\\n": {REGION_NAME}'], id="newline"),
+    pytest.param("s3.example.com", "r" * 65, [f'{REGION}: "{"r" * 65}": must be at most 64 characters'], id="long"),
+    pytest.param("s3.example.com", 1, [f"{REGION}: 1: must be a string"], id="not-a-string"),
+])
+def test_region(endpoint: str, region: object, expected: list[str]) -> None:
+    values = with_value(ENDPOINT, endpoint)
+    assert lines(values if region is None else with_value(REGION, region, values)) == expected
+
+
+@pytest.mark.parametrize(("endpoint", "region", "signed_for"), [
+    ("https://s3.eu-west-1.amazonaws.com", None, "eu-west-1"),
+    ("https://s3-ap-southeast-2.amazonaws.com", None, "ap-southeast-2"),
+    ("https://s3.dualstack.eu-central-1.amazonaws.com", None, "eu-central-1"),
+    ("https://s3.cn-north-1.amazonaws.com.cn", None, "cn-north-1"),
+    ("https://s3.amazonaws.com", None, "us-east-1"),
+    ("https://s3.amazonaws.com", "eu-central-1", "eu-central-1"),
+    ("https://s3.us-south.cloud-object-storage.appdomain.cloud", None, "us-east-1"),
+    ("http://minio.backup.svc:9000", "eu-west-1", "eu-west-1"),
+])
+def test_signing_region(endpoint: str, region: str | None, signed_for: str) -> None:
+    assert signing_region(endpoint, region) == signed_for
 
 
 def test_endpoint_http_when_allowed() -> None:
@@ -447,7 +493,8 @@ def test_wrong_type(path: str, value: Any, expected: list[str]) -> None:
     pytest.param(f"{BACKUP}.Pasword", "hunter2", [f"{BACKUP}.Pasword: unknown value; known here: {BACKUP_KEYS}"],
                  id="no-close-name-lists-known"),
     pytest.param("global.S3.AccessKey", "AKIAIOSFODNN7EXAMPLE",
-                 ["global.S3.AccessKey: unknown value; known here: AllowHttp, Bucket, Endpoint, HmacSecretName"],
+                 ["global.S3.AccessKey: unknown value; known here: AllowHttp, Bucket, Endpoint, HmacSecretName, "
+                  "Region"],
                  id="credential-in-wrong-place"),
     pytest.param("global.S3.SecretKey", {"value": AWS_SECRET},
                  ["global.S3.SecretKey: unknown value; did you mean HmacSecretName?"], id="mapping-value"),
