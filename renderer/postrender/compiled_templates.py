@@ -632,9 +632,9 @@ SCRIPTS = {
         "  # The same clause inside the generating statement's string literal (its quotes doubled).\n"
         '  as_of_quoted=$(printf \'%s\' "$as_of" | sed "s/\'/\'\'/g")\n'
         '  counter=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT encode(convert_to(string_agg(\'SELECT encode(convert_to(\'\n'
-        "      || quote_literal(to_json(table_name)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '\n"
-        "      || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')\n"
-        '    FROM information_schema.tables$as_of WHERE table_schema = \'public\' AND table_type = \'BASE TABLE\'") || return 1\n'
+        "      || quote_literal(to_json($COUNTED_NAME)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '\n"
+        "      || quote_ident(table_schema) || '.' || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')\n"
+        '    FROM information_schema.tables$as_of WHERE $COUNTED_TABLES") || return 1\n'
         '  counter=$(printf \'%s\\n\' "$counter" | tail -n 1)\n'
         '  # No table: string_agg of no rows is NULL.\n'
         '  [ "$counter" != NULL ] && [ -n "$counter" ] || return 0\n'
@@ -1186,6 +1186,21 @@ SCRIPTS = {
         'meta_field() {\n'
         '  sed -n -e "s/^  \\"$1\\": \\"\\(.*\\)\\",\\{0,1\\}\\$/\\1/p" -e "s/^  \\"$1\\": \\([0-9][0-9]*\\),\\{0,1\\}\\$/\\1/p" "$2"\n'
         '}\n'
+        '# The tables a backup counts (its metadata\'s "tables", db_table_counts in both database seams): every base\n'
+        '# table of the database in every schema, not only public (CockroachDB has user-defined schemas from v20.2,\n'
+        "# cockroachlabs.com/docs/v20.2/create-schema), but the catalogs' (CockroachDB lists pg_catalog,\n"
+        "# information_schema, crdb_internal and pg_extension in each database's information_schema; PostgreSQL the\n"
+        '# first two). SQL for a WHERE clause on information_schema.tables.\n'
+        '# shellcheck disable=SC2034  # read by the database seam (db_counts), which a step without a database lacks\n'
+        'COUNTED_TABLES="table_type = \'BASE TABLE\' AND table_schema NOT IN (\'pg_catalog\', \'information_schema\', \'crdb_internal\', \'pg_extension\')"\n'
+        '# The name a table is counted under, as SQL on information_schema.tables: its bare name in schema public when\n'
+        '# that name holds no "." and no \'"\' (as every backup named its tables before other schemas were counted, so\n'
+        '# their metadata still compares), else <schema>.<table>, each part quoted as an identifier when it must be\n'
+        '# (quote_ident, both databases): "a.b" in public is public."a.b", table b of schema a is a.b, never one name\n'
+        '# for two tables. The dump\'s "CREATE TABLE a.b (" is what the SQL text check looks for (NOT_CREATED).\n'
+        '# shellcheck disable=SC2034  # read by the database seam (db_counts), which a step without a database lacks\n'
+        'COUNTED_NAME="CASE WHEN table_schema = \'public\' AND strpos(table_name, \'.\') = 0 AND strpos(table_name, \'\\"\') = 0 \\\n'
+        'THEN table_name::TEXT ELSE quote_ident(table_schema::TEXT) || \'.\' || quote_ident(table_name::TEXT) END"\n'
         '# The "tables" of a metadata object, one \'"name": rows\' line a table, as db_table_counts gives them (the\n'
         '# name JSON-escaped by the database, so one line whatever it holds), sorted.\n'
         'meta_tables() {\n'
@@ -1694,6 +1709,8 @@ SCRIPTS = {
         '    while ((at = index(rest, " (")) > 0) {\n'
         '      name = substr(head, 1, length(head) - length(rest) + at - 1)\n'
         '      if (!(name in form) && match(name, /^[A-Za-z_][A-Za-z0-9_]*\\./)) name = substr(name, RLENGTH + 1)\n'
+        '      # A table of public named "a.b" is counted as public."a.b"; a dump may write it without its schema.\n'
+        '      if (!(name in form) && ("public." name) in form) name = "public." name\n'
         '      if (name in form) { n = split(form[name], keys, SUBSEP); for (k = 1; k <= n; k++) if (!(keys[k] in created)) { created[keys[k]] = 1; left-- } }\n'
         '      rest = substr(rest, at + 2)\n'
         '    }\n'
@@ -1722,6 +1739,26 @@ SCRIPTS = {
         '    for (h = 1; h <= heads; h++) check(head[h])\n'
         '    for (t = 1; t <= tables; t++) if (!(order[t] in created)) print order[t]\n'
         "  }'\n"
+        '# Metadata written before every schema\'s tables were counted has no "tableNames" (COUNTED_NAME, lib.sh):\n'
+        '# its names are tables of public, each bare. A name that holds "." or \'"\' is counted now as public."<name>"\n'
+        '# (\'"\' doubled, as quote_ident quotes any such name), so LEGACY_TABLE_NAMES (awk, LC_ALL=C) rewrites those\n'
+        '# \'"name": rows\' lines (JSON: a \'"\' of the name is the two characters \\") to compare with the counts.\n'
+        "# shellcheck disable=SC2016  # $0 is awk's\n"
+        "LEGACY_TABLE_NAMES='\n"
+        '  {\n'
+        '    at = match($0, /": [0-9]+$/); key = substr($0, 2, at - 2)\n'
+        '    if (index(key, ".") || index(key, "\\\\\\"")) {\n'
+        '      out = ""\n'
+        '      for (i = 1; i <= length(key); i++) {\n'
+        '        c = substr(key, i, 1)\n'
+        '        if (c == "\\\\") { c = substr(key, i, 2); i++; if (c == "\\\\\\"") c = c c }\n'
+        '        out = out c\n'
+        '      }\n'
+        '      key = "public.\\\\\\"" out "\\\\\\""\n'
+        '    }\n'
+        '    print "\\"" key substr($0, at)\n'
+        "  }'\n"
+        'TABLE_NAMES_FIELD=\'  "tableNames": "schema-qualified",\'\n'
         '# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks\n'
         '# that it describes KEY of this release and namespace (a pair copied over another key, or another\n'
         "# release's or namespace's backup, is refused before anything is read or dropped); writes the row counts\n"
@@ -1749,6 +1786,10 @@ SCRIPTS = {
         '  rm -f "$WORK_DIR/expected-tables"\n'
         '  if grep -q \'^  "tables": {\' "$WORK_DIR/restore.json"; then\n'
         '    meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"\n'
+        '    if ! grep -qxF "$TABLE_NAMES_FIELD" "$WORK_DIR/restore.json"; then\n'
+        '      LC_ALL=C awk "$LEGACY_TABLE_NAMES" "$WORK_DIR/expected-tables" | LC_ALL=C sort > "$WORK_DIR/legacy-tables"\n'
+        '      mv "$WORK_DIR/legacy-tables" "$WORK_DIR/expected-tables"\n'
+        '    fi\n'
         '  else\n'
         '    log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"\n'
         '  fi\n'
@@ -1805,6 +1846,7 @@ SCRIPTS = {
         '    "$(json_string "$database_version")"\n'
         '  printf \'  "nodes": {"manager": %s, "database": %s},\\n\' "$manager_nodes" "$database_nodes"\n'
         '  [ -z "$nodes_error" ] || printf \'  "nodesError": %s,\\n\' "$(json_string "$nodes_error")"\n'
+        '  printf \'%s\\n\' "$TABLE_NAMES_FIELD"\n'
         '  tables_json "$WORK_DIR/tables"\n'
         '}\n'
         '# tables_json FILE: the end of a metadata object or drill record: "tables", one member a line, from FILE\'s\n'

@@ -159,6 +159,10 @@ def source_argument(source: str) -> str:
     return source
 
 
+# The metadata's "tableNames" when its "tables" name every schema's tables (scripts/lib.sh COUNTED_NAME).
+TABLE_NAMES = "schema-qualified"
+
+
 def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | None, release: str, namespace: str,
                  prefix: str, run_id: str) -> tuple[Backup, Upload]:
     """A local SQL file as a backup in the bucket: `<prefix>/uploaded/<release>-<time>.sql` and a
@@ -179,6 +183,9 @@ def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | Non
     if not isinstance(nodes, dict):
         metadata["nodesError"] = "a local file without metadata: the nodes that ran the manager are not known"
     if isinstance((beside or {}).get("tables"), dict):
+        # How the names were counted goes with them (scripts/s3.sh LEGACY_TABLE_NAMES: none, the earlier way).
+        if (beside or {}).get("tableNames") == TABLE_NAMES:
+            metadata["tableNames"] = TABLE_NAMES
         metadata["tables"] = (beside or {})["tables"]
     text = json.dumps(metadata, indent=2) + "\n"  # one field a line: what the Job's meta_field reads
     backup = Backup(name=name, key=key, format="sql", size=size, metadata=metadata, problem=None)

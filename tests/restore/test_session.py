@@ -595,6 +595,22 @@ def test_a_local_file_with_its_metadata_beside_it_is_checked_like_a_backup(world
     assert uploaded["nodes"]["manager"] == NODES and uploaded["tables"] == json.loads(beside)["tables"]
 
 
+@pytest.mark.parametrize(("table_names", "kept"), [("schema-qualified", True), (None, False), ("bare", False)])
+def test_how_the_tables_were_named_goes_with_them_into_the_uploaded_metadata(
+        world: World, tmp_path: Path, s3: Any, table_names: str | None, kept: bool) -> None:
+    """scripts/s3.sh reads "tables" without "tableNames" as the earlier way, tables of public named bare."""
+    local = tmp_path / LATEST_COMPLETE
+    local.write_bytes(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{LATEST_COMPLETE}")["Body"].read())
+    beside = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{LATEST_COMPLETE}.json")["Body"].read())
+    if table_names:
+        beside["tableNames"] = table_names
+    (tmp_path / f"{LATEST_COMPLETE}.json").write_text(json.dumps(beside), encoding="utf-8")
+    assert world.session().restore(request(source=str(local)), dry_run=False, yes=True) == 0
+    text = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{UPLOADED}.json")["Body"].read().decode()
+    assert ('\n  "tableNames": "schema-qualified",\n' in text) is kept
+    assert json.loads(text)["tables"] == beside["tables"]
+
+
 @pytest.mark.parametrize(("content", "beside", "reason"), [
     (None, None, "--from {path}: cannot read it: No such file or directory"),
     (b"", None, "--from {path}: the file is empty"),

@@ -33,9 +33,9 @@ db_cluster_id() {
 pg_counts() {
   counts=$( (if [ -n "${2:-}" ]; then
       printf "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET TRANSACTION SNAPSHOT '%s';\n" "$2"; fi
-    printf '%s\n' "SELECT string_agg(format('SELECT %L || count(*) FROM %I.%I', to_json(table_name::text)::text || ': ',
-    table_schema, table_name), ' UNION ALL ') FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \gexec") | pg -At -d "$1") || return 1
+    printf '%s\n' "SELECT string_agg(format('SELECT %L || count(*) FROM %I.%I', to_json($COUNTED_NAME)::text || ': ',
+    table_schema, table_name), ' UNION ALL ') FROM information_schema.tables WHERE $COUNTED_TABLES \gexec") |
+    pg -At -d "$1") || return 1
   [ -z "$counts" ] || printf '%s\n' "$counts" | LC_ALL=C sort
 }
 db_table_counts() { pg_counts "$DATABASE_NAME"; }

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.runtime.conftest import SECRET, Site, put_backup
+from tests.runtime.conftest import OURS, SECRET, Site, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 from tests.services import PG_BIN, TOOLS_BIN
@@ -50,7 +50,7 @@ def test_backup_writes_a_verified_backup_and_its_metadata(site: Site) -> None:
         "namespace": "prod", "kind": "backup", "cluster": metadata["cluster"], "database": "malbork",
         "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": ["sgx-node-1", "sgx-node-2", "sgx-node-3"]},
-        "tables": {"audit": 500, "enclaves": 3},
+        "tableNames": "schema-qualified", "tables": {"audit": 500, "enclaves": 3},
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metadata["created"])
     assert metadata["cluster"] == cluster_id(site)
@@ -101,7 +101,6 @@ def test_restore_of_an_empty_database_needs_no_safety_dump(site: Site) -> None:
     assert site.data() == before
 
 
-OURS = ("writer=helm-datashield", "release=ds")
 
 
 def cluster_id(site: Site) -> str:

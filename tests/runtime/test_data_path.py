@@ -18,7 +18,7 @@ import pytest
 from renderer.postrender.inject import KEPT_EXIT
 from renderer.restore.backups import Backup, catalog, choose, listing_prefixes, metadata_keys
 from renderer.restore.safety import from_bucket, listing_prefix
-from tests.runtime.conftest import DATABASE, Site, metadata_text
+from tests.runtime.conftest import DATABASE, OURS, Site, metadata_text, rewrite_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.test_backup_restore import cluster_id, safety_dumps
 from tests.runtime.test_faults import write_earlier_backups
@@ -29,7 +29,6 @@ from tools.template_compiler import TEMPLATES
 
 STAMP = r"\d{8}T\d{6}Z"
 CLUSTER = r"[A-Za-z0-9][A-Za-z0-9-]*"  # the database cluster's identity, in the key and the metadata
-OURS = ("writer=helm-datashield", "release=ds")
 
 
 def backup_key(site: Site) -> str:
@@ -100,7 +99,7 @@ def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_r
         "databaseVersion": metadata["databaseVersion"],
         "nodes": {"manager": ["sgx-node-1", "sgx-node-2"], "database": None},
         "nodesError": "database pods: not read by the restore Job",
-        "tables": {"audit": 501, "enclaves": 2}}
+        "tableNames": "schema-qualified", "tables": {"audit": 501, "enclaves": 2}}
 
     # The restore command sees it as a safety dump: complete, never "latest", restorable by its name.
     bucket = store(site)
@@ -198,12 +197,7 @@ def test_a_safety_dump_of_the_earlier_layout_is_still_listed_and_restorable(site
 def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_the_data_back(site: Site) -> None:
     assert site.backup().returncode == 0
     key = backup_key(site)
-    broken = site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n"
-    text = site.read(f"{key}.json").decode()
-    metadata = json.loads(text)
-    text = text.replace(f'"size": {metadata["size"]},', f'"size": {len(broken)},')
-    site.write(key, broken, *OURS)
-    site.write(f"{key}.json", text.replace(metadata["sha256"], hashlib.sha256(broken).hexdigest()).encode(), *OURS)
+    rewrite_backup(site, key, site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n")
     site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
     before = site.data()
     run = site.restore("latest", ManagerNodes="sgx-node-1")

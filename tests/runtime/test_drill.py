@@ -11,7 +11,6 @@ database logs every connection (log_connections): no drill may reach it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 
 from renderer.restore import drills
-from tests.runtime.conftest import Site, fresh_site, metadata_text, put_backup
+from tests.runtime.conftest import Site, edit_metadata, fresh_site, metadata_text, put_backup, rewrite_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import KubeApi
 from tests.services import PostgresServer, S3Server, running
@@ -106,23 +105,14 @@ def truncated(site: Site, key: str) -> str:
     rows, none of the next. A data object cut after its metadata was written is no complete backup at all
     (test_no_complete_backup_ends_the_drill_with_no_record)."""
     data = site.read(key)
-    data = data[:data.index(b"\n250\tentry 250\n") + len(b"\n250\tentry 250\n")]
-    site.write(key, data)
-    edit_metadata(site, key, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    rewrite_backup(site, key, data[:data.index(b"\n250\tentry 250\n") + len(b"\n250\tentry 250\n")])
     return re.escape('the restored tables differ from the backup\'s metadata: "audit": 250 rows, the metadata records '
                      '500; "enclaves": 0 rows, the metadata records 3')
 
 
-def edit_metadata(site: Site, key: str, **fields: object) -> None:
-    metadata = json.loads(site.read(f"{key}.json"))
-    site.write(f"{key}.json", metadata_text({**metadata, **fields}))
-
-
 def import_fails(site: Site, key: str) -> str:
     """SQL that fails half-way, with a size and SHA-256 in its metadata that match it."""
-    data = site.read(key) + BAD_SQL
-    site.write(key, data)
-    edit_metadata(site, key, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    rewrite_backup(site, key, site.read(key) + BAD_SQL)
     # The SQL reaches the client on its standard input, as `cockroach sql` reads it (db-cockroach.sh db_import):
     # psql then names no file and line.
     return (r"the import failed \(exit 3\): ERROR: relation \"no_such_table\" does not "

@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from tests.runtime.conftest import Site
+from tests.runtime.conftest import Site, rewrite_backup
 from tests.runtime.test_backup_restore import backup_keys, safety_dumps
 
 IN_RESTORE_MODE = ("ds is in restore mode (ConfigMap ds-enclaveos-restoring: restoring latest): no {what} while a "
@@ -175,18 +175,10 @@ def test_the_run_record_says_which_run_began_and_is_no_backup(site: Site) -> Non
 
 # Issue 24 §4: a long import says it is alive at least every 30 s (PROGRESS_SECONDS; 1 here), with the bytes read.
 def test_a_long_import_says_it_is_alive_with_the_bytes_read(site: Site) -> None:
-    import hashlib
-
-    from tests.runtime.test_data_path import OURS
-
     assert site.backup().returncode == 0
     [key] = backup_keys(site)
     slow = site.read(key) + b"SELECT pg_sleep(3);\n"
-    text = site.read(f"{key}.json").decode()
-    metadata = json.loads(text)
-    text = text.replace(f'"size": {metadata["size"]},', f'"size": {len(slow)},')
-    site.write(key, slow, *OURS)
-    site.write(f"{key}.json", text.replace(metadata["sha256"], hashlib.sha256(slow).hexdigest()).encode(), *OURS)
+    rewrite_backup(site, key, slow)
     run = site.restore("latest", env={"PROGRESS_SECONDS": "1"})
     assert run.returncode == 0, run.log
     assert f"[restore] importing {len(slow)} bytes\n" in run.log

@@ -5,12 +5,11 @@ database."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 
-from tests.runtime.conftest import DATABASE, Site
+from tests.runtime.conftest import DATABASE, OURS, Site, edit_metadata, metadata_text, rewrite_backup
 from tests.runtime.test_backup_restore import backup_keys, native_keys
 
 # name -> rows: the seed's two tables, and one table a case; every name a quoted identifier.
@@ -26,6 +25,12 @@ NAMES = {
     "newline": "new\nline",
     "dot-and-paren": "x.y (z)",
 }
+
+
+def counted(name: str) -> str:
+    """The name a table of public is counted under (scripts/lib.sh COUNTED_NAME): bare, unless it holds "."
+    or '"': then public."<name>" (as quote_ident quotes any such name)."""
+    return f"public.{quoted(name)}" if "." in name or '"' in name else name
 
 
 def quoted(name: str) -> str:
@@ -58,7 +63,8 @@ def test_tables_of_any_name_are_counted_recorded_and_compared_right(site: Site, 
     run = site.backup(Format=backup_format)
     assert (run.returncode, run.failed_container) == (0, None), run.log
     [key] = backup_keys(site) if backup_format == "sql" else native_keys(site)
-    assert json.loads(site.read(f"{key}.json"))["tables"] == {"audit": 500, "enclaves": 3, **rows}
+    assert json.loads(site.read(f"{key}.json"))["tables"] == {
+        "audit": 500, "enclaves": 3, **{counted(name): count for name, count in rows.items()}}
     for name in rows:
         site.db.psql(f"DELETE FROM {quoted(name)} WHERE id > 1", DATABASE)
     run = site.restore("latest", backup={"Format": backup_format})
@@ -75,7 +81,8 @@ def test_names_that_differ_only_in_white_space_and_quotes_are_told_apart(site: S
     assert site.backup().returncode == 0
     [key] = backup_keys(site)
     assert json.loads(site.read(f"{key}.json"))["tables"] == {
-        "audit": 500, "enclaves": 3, "audit log": 2, "log": 3, 'a"b': 4, "ab": 5, "tab\there": 6, "tab here": 8}
+        "audit": 500, "enclaves": 3, "audit log": 2, "log": 3, 'public."a""b"': 4, "ab": 5, "tab\there": 6,
+        "tab here": 8}
 
 
 def test_a_restored_table_of_an_odd_name_with_other_rows_is_reported_exactly(site: Site) -> None:
@@ -96,18 +103,89 @@ def test_a_dump_that_lacks_a_counted_table_of_an_odd_name_is_refused_before_the_
     add_table(site, "new\nline", 2)
     assert site.backup().returncode == 0
     [key] = backup_keys(site)
-    dump = site.read(key).replace(b'"new\nline"', b'"new line"')
-    metadata = json.loads(site.read(f"{key}.json"))
-    metadata.update(size=len(dump), sha256=hashlib.sha256(dump).hexdigest())
-    site.write(key, dump, "writer=helm-datashield", "release=ds")
-    text = site.read(f"{key}.json").decode()
-    for field in ("size", "sha256"):
-        old = json.dumps(json.loads(text)[field])
-        text = text.replace(f'"{field}": {old}', f'"{field}": {json.dumps(metadata[field])}')
-    site.write(f"{key}.json", text.encode(), "writer=helm-datashield", "release=ds")
+    rewrite_backup(site, key, site.read(key).replace(b'"new\nline"', b'"new line"'))
     before = site.data()
     run = site.restore(key)
     assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
     assert (f'[fetch] FAILED: s3://{site.bucket}/{key} creates no table "new\\nline", which its metadata counts: '
             "the backup is damaged") in run.log
     assert site.data() == before
+
+
+# Tables of other schemas (CockroachDB has user-defined schemas from v20.2), and a table of public whose name
+# is another's schema-qualified name: each counted apart, under the name COUNTED_NAME gives it.
+SCHEMA_TABLES = {("ops", "vault"): 3, ("Odd Schema", "t.1"): 2, ("public", "ops.vault"): 4, ("ops", "audit"): 6}
+SCHEMA_COUNTED = {"ops.vault": 3, '"Odd Schema"."t.1"': 2, 'public."ops.vault"': 4, "ops.audit": 6}
+
+
+def add_schema_tables(site: Site) -> None:
+    site.db.psql('CREATE SCHEMA ops; CREATE SCHEMA "Odd Schema"', DATABASE)
+    for (schema, name), rows in SCHEMA_TABLES.items():
+        site.db.psql(f"CREATE TABLE {quoted(schema)}.{quoted(name)} (id integer PRIMARY KEY);"
+                     f"INSERT INTO {quoted(schema)}.{quoted(name)} SELECT generate_series(1, {rows})", DATABASE)
+
+
+def schema_rows(site: Site) -> dict[tuple[str, str], int]:
+    return {(schema, name): int(site.db.psql(f"SELECT count(*) FROM {quoted(schema)}.{quoted(name)}", DATABASE))
+            for schema, name in SCHEMA_TABLES}
+
+
+@pytest.mark.parametrize("backup_format", ["sql", "native"])
+def test_the_tables_of_every_schema_are_counted_schema_qualified_and_compared(site: Site, backup_format: str) -> None:
+    """Issue 24 §5: only schema public was counted, so a table of another schema that a backup lost passed
+    every check. Both seams count every schema's tables, and the restore compares them all."""
+    add_schema_tables(site)
+    run = site.backup(Format=backup_format)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    [key] = backup_keys(site) if backup_format == "sql" else native_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    assert (metadata["tableNames"], metadata["tables"]) == (
+        "schema-qualified", {"audit": 500, "enclaves": 3, **SCHEMA_COUNTED})
+    for schema, name in SCHEMA_TABLES:
+        site.db.psql(f"DELETE FROM {quoted(schema)}.{quoted(name)} WHERE id > 1", DATABASE)
+    run = site.restore("latest", backup={"Format": backup_format})
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert f"[restore] restored malbork: {2 + len(SCHEMA_TABLES)} tables, row counts as recorded" in run.log
+    assert schema_rows(site) == SCHEMA_TABLES
+
+
+def test_a_restore_that_loses_rows_of_another_schema_fails(site: Site) -> None:
+    add_schema_tables(site)
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    edit_metadata(site, key, tables={"audit": 500, "enclaves": 3, **SCHEMA_COUNTED, "ops.vault": 9})
+    run = site.restore(key)
+    assert (run.returncode, run.failed_container) == (1, "restore"), run.log
+    assert ('[restore] FAILED: the restored tables differ from the backup\'s metadata: "ops.vault": 3 rows, the '
+            "metadata records 9; ") in run.log
+
+
+def test_a_dump_that_lacks_a_table_of_another_schema_is_refused_before_the_drop(site: Site) -> None:
+    add_schema_tables(site)
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    dump = site.read(key)
+    assert b"CREATE TABLE ops.vault (" in dump  # pg_dump's form, as cockroach dump v20.2 writes a schema's table
+    rewrite_backup(site, key, dump.replace(b"CREATE TABLE ops.vault (", b"CREATE TABLE ops.other ("))
+    before = site.data()
+    run = site.restore(key)
+    assert (run.returncode, run.failed_container) == (1, "fetch"), run.log
+    assert (f"[fetch] FAILED: s3://{site.bucket}/{key} creates no table \"ops.vault\", which its metadata counts: "
+            "the backup is damaged") in run.log
+    assert site.data() == before
+
+
+def test_a_backup_counted_before_other_schemas_were_restores_as_it_did(site: Site) -> None:
+    """Metadata without "tableNames" names each table of public bare, "a.b" and 'a"b' too: compared with
+    today's counts (public."a.b") as such, both before the drop (the dump creates them) and after the import."""
+    for name, rows in [("x.y (z)", 2), ('a"b', 3), ("plain", 4)]:
+        add_table(site, name, rows)
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    metadata = json.loads(site.read(f"{key}.json"))
+    del metadata["tableNames"]
+    metadata["tables"] = {"audit": 500, "enclaves": 3, "x.y (z)": 2, 'a"b': 3, "plain": 4}
+    site.write(f"{key}.json", metadata_text(metadata), *OURS)
+    run = site.restore(key)
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert "[restore] restored malbork: 5 tables, row counts as recorded" in run.log

@@ -43,9 +43,9 @@ db_counts() {
   # The same clause inside the generating statement's string literal (its quotes doubled).
   as_of_quoted=$(printf '%s' "$as_of" | sed "s/'/''/g")
   counter=$(crdb --format=tsv -d "$DATABASE_NAME" -e "SELECT encode(convert_to(string_agg('SELECT encode(convert_to('
-      || quote_literal(to_json(table_name)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '
-      || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')
-    FROM information_schema.tables$as_of WHERE table_schema = 'public' AND table_type = 'BASE TABLE'") || return 1
+      || quote_literal(to_json($COUNTED_NAME)::STRING || ': ') || ' || count(*)::STRING, ''UTF8''), ''base64'') FROM '
+      || quote_ident(table_schema) || '.' || quote_ident(table_name) || '$as_of_quoted', ' UNION ALL '), 'UTF8'), 'base64')
+    FROM information_schema.tables$as_of WHERE $COUNTED_TABLES") || return 1
   counter=$(printf '%s\n' "$counter" | tail -n 1)
   # No table: string_agg of no rows is NULL.
   [ "$counter" != NULL ] && [ -n "$counter" ] || return 0

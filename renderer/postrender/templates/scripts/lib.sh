@@ -214,6 +214,21 @@ json_string() { printf '%s' "$1" | json_text; }
 meta_field() {
   sed -n -e "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" -e "s/^  \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$2"
 }
+# The tables a backup counts (its metadata's "tables", db_table_counts in both database seams): every base
+# table of the database in every schema, not only public (CockroachDB has user-defined schemas from v20.2,
+# cockroachlabs.com/docs/v20.2/create-schema), but the catalogs' (CockroachDB lists pg_catalog,
+# information_schema, crdb_internal and pg_extension in each database's information_schema; PostgreSQL the
+# first two). SQL for a WHERE clause on information_schema.tables.
+# shellcheck disable=SC2034  # read by the database seam (db_counts), which a step without a database lacks
+COUNTED_TABLES="table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema', 'crdb_internal', 'pg_extension')"
+# The name a table is counted under, as SQL on information_schema.tables: its bare name in schema public when
+# that name holds no "." and no '"' (as every backup named its tables before other schemas were counted, so
+# their metadata still compares), else <schema>.<table>, each part quoted as an identifier when it must be
+# (quote_ident, both databases): "a.b" in public is public."a.b", table b of schema a is a.b, never one name
+# for two tables. The dump's "CREATE TABLE a.b (" is what the SQL text check looks for (NOT_CREATED).
+# shellcheck disable=SC2034  # read by the database seam (db_counts), which a step without a database lacks
+COUNTED_NAME="CASE WHEN table_schema = 'public' AND strpos(table_name, '.') = 0 AND strpos(table_name, '\"') = 0 \
+THEN table_name::TEXT ELSE quote_ident(table_schema::TEXT) || '.' || quote_ident(table_name::TEXT) END"
 # The "tables" of a metadata object, one '"name": rows' line a table, as db_table_counts gives them (the
 # name JSON-escaped by the database, so one line whatever it holds), sorted.
 meta_tables() {

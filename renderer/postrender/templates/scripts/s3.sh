@@ -322,6 +322,8 @@ NOT_CREATED='
     while ((at = index(rest, " (")) > 0) {
       name = substr(head, 1, length(head) - length(rest) + at - 1)
       if (!(name in form) && match(name, /^[A-Za-z_][A-Za-z0-9_]*\./)) name = substr(name, RLENGTH + 1)
+      # A table of public named "a.b" is counted as public."a.b"; a dump may write it without its schema.
+      if (!(name in form) && ("public." name) in form) name = "public." name
       if (name in form) { n = split(form[name], keys, SUBSEP); for (k = 1; k <= n; k++) if (!(keys[k] in created)) { created[keys[k]] = 1; left-- } }
       rest = substr(rest, at + 2)
     }
@@ -350,6 +352,26 @@ NOT_CREATED='
     for (h = 1; h <= heads; h++) check(head[h])
     for (t = 1; t <= tables; t++) if (!(order[t] in created)) print order[t]
   }'
+# Metadata written before every schema's tables were counted has no "tableNames" (COUNTED_NAME, lib.sh):
+# its names are tables of public, each bare. A name that holds "." or '"' is counted now as public."<name>"
+# ('"' doubled, as quote_ident quotes any such name), so LEGACY_TABLE_NAMES (awk, LC_ALL=C) rewrites those
+# '"name": rows' lines (JSON: a '"' of the name is the two characters \") to compare with the counts.
+# shellcheck disable=SC2016  # $0 is awk's
+LEGACY_TABLE_NAMES='
+  {
+    at = match($0, /": [0-9]+$/); key = substr($0, 2, at - 2)
+    if (index(key, ".") || index(key, "\\\"")) {
+      out = ""
+      for (i = 1; i <= length(key); i++) {
+        c = substr(key, i, 1)
+        if (c == "\\") { c = substr(key, i, 2); i++; if (c == "\\\"") c = c c }
+        out = out c
+      }
+      key = "public.\\\"" out "\\\""
+    }
+    print "\"" key substr($0, at)
+  }'
+TABLE_NAMES_FIELD='  "tableNames": "schema-qualified",'
 # verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks
 # that it describes KEY of this release and namespace (a pair copied over another key, or another
 # release's or namespace's backup, is refused before anything is read or dropped); writes the row counts
@@ -377,6 +399,10 @@ verify_backup() {
   rm -f "$WORK_DIR/expected-tables"
   if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
     meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
+    if ! grep -qxF "$TABLE_NAMES_FIELD" "$WORK_DIR/restore.json"; then
+      LC_ALL=C awk "$LEGACY_TABLE_NAMES" "$WORK_DIR/expected-tables" | LC_ALL=C sort > "$WORK_DIR/legacy-tables"
+      mv "$WORK_DIR/legacy-tables" "$WORK_DIR/expected-tables"
+    fi
   else
     log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
   fi
@@ -433,6 +459,7 @@ metadata_json() {
     "$(json_string "$database_version")"
   printf '  "nodes": {"manager": %s, "database": %s},\n' "$manager_nodes" "$database_nodes"
   [ -z "$nodes_error" ] || printf '  "nodesError": %s,\n' "$(json_string "$nodes_error")"
+  printf '%s\n' "$TABLE_NAMES_FIELD"
   tables_json "$WORK_DIR/tables"
 }
 # tables_json FILE: the end of a metadata object or drill record: "tables", one member a line, from FILE's
