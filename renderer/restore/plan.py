@@ -64,6 +64,7 @@ class BackupConfig:
     secret_name: str
     in_restore_mode: bool
     region: str = DEFAULT_REGION  # what requests are signed for (renderer/values/endpoint.py signing_region)
+    format: str = "sql"  # enclaveos-chart.Backup.Format: what the restore Job's image and keys can load
     schedule: str = ""  # enclaveos-chart.Backup.CronSchedule
     time_zone: str = "UTC"
     starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
@@ -187,9 +188,22 @@ def local_backup(path: str, size: int, sha256: str, beside: dict[str, Any] | Non
         if (beside or {}).get("tableNames") == TABLE_NAMES:
             metadata["tableNames"] = TABLE_NAMES
         metadata["tables"] = (beside or {})["tables"]
-    text = json.dumps(metadata, indent=2) + "\n"  # one field a line: what the Job's meta_field reads
+    # One field a line, what the Job's meta_field reads; names as the database writes them (UTF-8, not \u
+    # escapes: the Job compares the tables' names byte for byte with the database's own JSON).
+    text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
     backup = Backup(name=name, key=key, format="sql", size=size, metadata=metadata, problem=None)
     return backup, Upload(path=path, key=key, metadata=text.encode())
+
+
+def format_reasons(backup: Backup, config: BackupConfig) -> list[str]:
+    """A native backup loads only in a release whose Backup.Format is native: its restore Job then has the keys
+    and an image with RESTORE ... FROM LATEST IN (scripts/s3.sh verify_backup refuses it too, before the DROP).
+    An SQL dump loads in either."""
+    if backup.format != "native" or config.format == "native":
+        return []
+    return [f"backup {backup.name} is a native backup (CockroachDB's BACKUP) and the release's Backup.Format is "
+            f"{config.format}, whose restore Job cannot load it: set enclaveos-chart.Backup.Format=native, with a "
+            "database image of v21.1.14+, v21.2.3+ or v22.1+ (helm upgrade), then restore"]
 
 
 def release_reasons(release: Release, chart: str) -> list[str]:
@@ -226,7 +240,8 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     # Drill comes into the schema with issue 18's pod side: until a release's values (and the schema's
     # defaults) have it, a missing Drill, or a missing field of it, is read as the schema's default.
     drill = backup.get("Drill") if isinstance(backup.get("Drill"), dict) else {}
-    return BackupConfig(endpoint=endpoint, region=region, bucket=s3["Bucket"], prefix=backup["S3Prefix"],
+    return BackupConfig(endpoint=endpoint, region=region, format=str(backup["Format"]), bucket=s3["Bucket"],
+                        prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
                         in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"]),
                         schedule=str(backup.get("CronSchedule") or ""), time_zone=str(backup.get("TimeZone") or "UTC"),

@@ -47,6 +47,7 @@ from renderer.restore.plan import (
     chart_args,
     commands,
     describe,
+    format_reasons,
     is_local,
     job_wait,
     local_backup,
@@ -263,7 +264,7 @@ class Session:
         if backup is not None:
             sgx_reasons, notes = sgx_check(backup, running, cluster.node_names() if not running else None,
                                            request.unsafe_sgx)
-            reasons += sgx_reasons
+            reasons += sgx_reasons + (format_reasons(backup, config) if config else [])
             if request.source == LATEST:  # what `latest` passed over, newest first, as the restore Job logs it
                 notes = [f"skipped the newer {b.name}: {b.problem}" for b in reversed(found)
                          if b.problem and not b.safety_dump and b.created_stamp > backup.created_stamp] + notes

@@ -997,3 +997,22 @@ def test_a_profile_of_the_operator_s_shell_changes_nothing(world: World, monkeyp
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     assert world.session().list_backups("ds", verify=False) == 0
     assert LATEST_COMPLETE in world.out.getvalue()
+
+
+@pytest.mark.parametrize(("backup_format", "release_format", "refused"), [
+    ("native", "sql", True), ("native", "native", False), ("sql", "sql", False), ("sql", "native", False)])
+def test_a_native_backup_restores_only_where_backup_format_is_native(backup_format: str, release_format: str,
+                                                                     refused: bool) -> None:
+    """The restore Job of an sql release has no keys for the database and an image without RESTORE ... FROM
+    LATEST IN: refused in the plan, before anything changes (scripts/s3.sh verify_backup refuses it too)."""
+    from renderer.restore.backups import Backup
+    from renderer.restore.plan import BackupConfig, format_reasons
+
+    backup = Backup(name=f"prod/ds-20261124T000000Z-c1.{backup_format}", key="", format=backup_format, size=1,
+                    metadata={}, problem=None)
+    config = BackupConfig(endpoint="https://s3.example.com", bucket="b", prefix="", secret_name="s",
+                          in_restore_mode=False, format=release_format)
+    assert format_reasons(backup, config) == ([
+        "backup prod/ds-20261124T000000Z-c1.native is a native backup (CockroachDB's BACKUP) and the release's "
+        "Backup.Format is sql, whose restore Job cannot load it: set enclaveos-chart.Backup.Format=native, with a "
+        "database image of v21.1.14+, v21.2.3+ or v22.1+ (helm upgrade), then restore"] if refused else [])

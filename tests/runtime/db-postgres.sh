@@ -63,10 +63,13 @@ snapshot_dump() {
   return "$status"
 }
 # TEST_DUMP_FAULT=killed: a dump killed without a word (out of memory: SIGKILL, no trap runs) after a few bytes,
-# with every process of its container, as the kubelet kills them (lib.sh side_by_side's heartbeat and watch).
+# with every process of its container, as the kubelet kills them: its process group (tests/runtime/pods.py runs
+# each container in a session of its own), lib.sh side_by_side's heartbeat and watch and lib.sh alive's too.
+# TEST_DUMP_SECONDS: a dump (or native BACKUP) of a large database takes its time (lib.sh alive says so).
 db_dump() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$1" && : > "$2" && return 0; fi
-  if [ "${TEST_DUMP_FAULT:-}" = killed ]; then printf 'CREATE TABLE half' > "$1" && kill -KILL "$heartbeat" "$watch" "$$"; fi
+  if [ "${TEST_DUMP_FAULT:-}" = killed ]; then printf 'CREATE TABLE half' > "$1" && kill -KILL 0; fi
+  sleep "${TEST_DUMP_SECONDS:-0}"
   snapshot_dump "$2" > "$1"
 }
 db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }
@@ -90,6 +93,7 @@ url_aws() {
 }
 db_backup_native() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$2" && return 0; fi
+  sleep "${TEST_DUMP_SECONDS:-0}"
   url=$1 && dir=$(mktemp -d) && snapshot_dump "$2" -Fd -f "$dir/backup" &&
     url_aws s3 cp --recursive --only-show-errors "$dir/backup" \
       "s3://$(url_part "$url" bucket)/$(url_part "$url" key)/$(date -u +%Y/%m/%d-%H%M%S.00)/"

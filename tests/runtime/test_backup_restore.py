@@ -346,6 +346,25 @@ def test_every_request_of_a_native_backup_and_restore_is_signed_for_the_region(s
     assert proxy.regions == {signed_for}
 
 
+@pytest.mark.parametrize("which", ["restore", "drill"])
+def test_a_native_backup_is_refused_before_the_drop_where_backup_format_is_sql(site: Site, which: str) -> None:
+    """Red team: a native backup restored by name in a release whose Backup.Format is sql (a new cluster
+    installed with the default) dropped the database, then its restore step, with no keys and an image without
+    RESTORE ... FROM LATEST IN, could not load it."""
+    assert site.backup(Format="native").returncode == 0
+    [key] = native_keys(site)
+    before = site.data()
+    run = site.restore(key) if which == "restore" else site.drill()
+    step = "fetch" if which == "restore" else "pick"
+    # The drill records the failure as its verdict (its record step then fails the Job).
+    assert (run.returncode, run.failed_container) == (1, "fetch" if which == "restore" else "record"), run.log
+    assert (f"[{step}] FAILED: s3://{site.bucket}/{key} is a native backup (CockroachDB's BACKUP) and this release's "
+            f"Backup.Format is sql, whose {which} step cannot load it: refusing to {which} it, nothing was dropped. "
+            "Set enclaveos-chart.Backup.Format=native, with a database image of v21.1.14+, v21.2.3+ or v22.1+") \
+        in run.log.splitlines()
+    assert site.data() == before
+
+
 def test_native_retention_deletes_the_whole_backup_folder(site: Site) -> None:
     assert site.backup(Format="native", Retention=1).returncode == 0
     [first] = native_keys(site)

@@ -19,6 +19,7 @@ import re
 import pytest
 
 from tests.runtime.conftest import Site, rewrite_backup
+from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.test_backup_restore import backup_keys, safety_dumps
 
 IN_RESTORE_MODE = ("ds is in restore mode (ConfigMap ds-enclaveos-restoring: restoring latest): no {what} while a "
@@ -188,6 +189,41 @@ def test_a_long_import_says_it_is_alive_with_the_bytes_read(site: Site) -> None:
     assert [int(seconds) for _, seconds in alive] == sorted(int(seconds) for _, seconds in alive)
 
 
+def alive_seconds(pattern: str, log: str) -> list[int]:
+    """The seconds of each line of `log` that `pattern` (a regex whose one group is them) matches."""
+    return [int(seconds) for seconds in re.findall(pattern, log)]
+
+
+def test_a_long_safety_dump_and_a_long_download_say_they_are_alive(site: Site) -> None:
+    """Issue 24 §4: every long phase of the restore Job says it is alive, not only the import: the safety dump
+    (TEST_DUMP_SECONDS: a large database) and the backup's download (a store that answers slowly)."""
+    assert site.backup().returncode == 0
+    [key] = backup_keys(site)
+    proxy = FaultyProxy(site.s3.endpoint, "slow", (key,), delay=3)
+    site.endpoint = proxy.url
+    try:
+        run = site.restore("latest", env={"PROGRESS_SECONDS": "1", "TEST_DUMP_SECONDS": "3"})
+    finally:
+        proxy.stop()
+    assert run.returncode == 0, run.log
+    dumping = alive_seconds(r"\[safety-dump\] dumping malbork: (?:\d+ bytes written, )?(\d+) s\n", run.log)
+    reading = alive_seconds(rf"\[fetch\] reading s3://{site.bucket}/{re.escape(key)}: \d+ bytes written, (\d+) s\n",
+                            run.log)
+    assert len(dumping) >= 2 and dumping == sorted(dumping), run.log
+    assert len(reading) >= 2 and reading == sorted(reading), run.log
+
+
+@pytest.mark.parametrize(("backup_format", "line"), [
+    ("sql", r"\[dump\] dumping malbork: (\d+) s\n"),
+    ("native", r"\[dump\] BACKUP of malbork: (\d+) s\n"),
+])
+def test_a_long_backup_says_it_is_alive(site: Site, backup_format: str, line: str) -> None:
+    run = site.backup(Format=backup_format, env={"PROGRESS_SECONDS": "1", "TEST_DUMP_SECONDS": "3"})
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    seconds = alive_seconds(line, run.log)
+    assert len(seconds) >= 2 and seconds == sorted(seconds), run.log
+
+
 def test_a_native_restore_job_created_again_leaves_nothing_in_the_bucket(site: Site) -> None:
     """Its safety-dump step writes a native BACKUP into the bucket before the fetch step finds the run begun:
     that BACKUP is removed again."""
@@ -205,5 +241,5 @@ def test_a_long_native_restore_says_it_is_alive(site: Site) -> None:
     run = site.restore("latest", backup={"Format": "native"},
                        env={"PROGRESS_SECONDS": "1", "TEST_RESTORE_SECONDS": "3"})
     assert run.returncode == 0, run.log
-    seconds = [int(s) for s in re.findall(r"\[restore\] restoring \(RESTORE\): (\d+) s\n", run.log)]
+    seconds = alive_seconds(r"\[restore\] restoring \(RESTORE\): (\d+) s\n", run.log)
     assert len(seconds) >= 2 and seconds == sorted(seconds), run.log

@@ -60,19 +60,22 @@ if [ -n "${DUMP_PREFIX:-}" ]; then
   fi
 fi
 size='' sha256=''
+# shown_output: what the dump said (its warnings, its errors) into this step's log, as it would have without alive.
+shown_output() { if [ -s "$alive_log" ]; then redacted "$(cat "$alive_log")" >&2; echo >&2; fi; }
 # The name is written last, once the upload beside this step may start on it: before a stream, which the upload
 # must be reading; after a dump into a file or the bucket.
 put_values dump format "$format" created "$now" database_version "$version"
 if [ "$format" = native ]; then
   log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
-  out=$(db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" 2>&1) ||
-    fail "BACKUP of $DATABASE_NAME failed: $(redacted "$out")"
+  alive "BACKUP of $DATABASE_NAME" "" db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" \
+    < /dev/null || fail "BACKUP of $DATABASE_NAME failed: $(redacted "$(cat "$alive_log")")"
   put_values dump name "$name"
 elif [ -n "${BESIDE:-}" ]; then
   put_values dump name "$name"
   log "streaming the dump to the $BESIDE step"
   status=0 waited=0
-  db_dump "$STREAM" "$WORK_DIR/tables" || status=$?
+  alive "dumping $DATABASE_NAME" "" db_dump "$STREAM" "$WORK_DIR/tables" < /dev/null || status=$?
+  shown_output
   if [ "$status" != 0 ]; then
     # A broken pipe: the upload ended first? Then that is the reason, and it ends within moments (it waits
     # for this step's end only once the dump is over, so 5 s bound the wait).
@@ -81,7 +84,11 @@ elif [ -n "${BESIDE:-}" ]; then
     fail "the dump of $DATABASE_NAME failed (exit $status; a broken pipe means the $BESIDE step was killed: the pod's events say)"
   fi
 else
-  db_dump "$file.partial" "$WORK_DIR/tables" || fail "the dump of $DATABASE_NAME failed (exit $?); nothing was uploaded"
+  status=0
+  alive "dumping $DATABASE_NAME" "written $file.partial" db_dump "$file.partial" "$WORK_DIR/tables" < /dev/null ||
+    status=$?
+  shown_output
+  [ "$status" = 0 ] || fail "the dump of $DATABASE_NAME failed (exit $status); nothing was uploaded"
   [ -s "$file.partial" ] || fail "the dump of $DATABASE_NAME is empty; nothing was uploaded"
   mv "$file.partial" "$file"
   size=$(size_of "$file") sha256=$(sha256_of "$file")

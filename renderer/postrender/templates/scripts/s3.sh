@@ -22,8 +22,9 @@ s3() {
 # given); fails loudly otherwise. A FILE that changed on the disk since SHA256 was taken fails the same way.
 put_verified() {
   log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"
-  out=$(s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" 2>&1) ||
-    fail "upload to s3://$S3_BUCKET/$2 failed: $out"
+  alive "uploading s3://$S3_BUCKET/$2" "" \
+    s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" \
+    < /dev/null || fail "upload to s3://$S3_BUCKET/$2 failed: $(cat "$alive_log")"
   read_back "$2" "${3:-$(sha256_of "$1")}"
 }
 # read_back KEY SHA256 [delete]: reads the object KEY back as a stream (summed_size, summed_sha256: get_summed)
@@ -74,11 +75,11 @@ deleted() {
 get_summed() {
   what=${3:-cannot download s3://$S3_BUCKET/$1}
   printf 1 > "$WORK_DIR/get.status" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"
-  summed_sha256=$({ s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \
-      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&
-      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |
-    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
-    sha256sum | cut -d' ' -f1)
+  : > "$WORK_DIR/get.sha256"
+  # Said alive as it runs (lib.sh alive): a download of a large backup takes hours.
+  alive "reading s3://$S3_BUCKET/$1" "$(if [ "$2" != /dev/null ]; then printf 'written %s' "$2"; fi)" \
+    get_piped "$1" "$2" < /dev/null || true
+  summed_sha256=$(cat "$WORK_DIR/get.sha256")
   # A write that failed makes the download fail too (its pipe is closed): the write is the reason.
   if [ "$(cat "$WORK_DIR/tee.status")" != 0 ]; then
     reason=$(cat "$WORK_DIR/tee.stderr")
@@ -90,6 +91,14 @@ get_summed() {
   fi
   rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
   if [ "$2" != /dev/null ]; then summed_size=$(size_of "$2"); else summed_size=$(cat "$WORK_DIR/get.length"); fi
+}
+# get_piped KEY FILE: get_summed's pipe, the SHA-256 into $WORK_DIR/get.sha256 (it runs apart: lib.sh alive).
+get_piped() {
+  { s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \
+      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&
+      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |
+    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
+    sha256sum | cut -d' ' -f1 > "$WORK_DIR/get.sha256"
 }
 # files_under DIR: the regular files under DIR, one path a line. No find: amazon/aws-cli 2.27.51-2.27.56 (on
 # amazonlinux:2023) have no findutils (renderer/values/images.py, docs/images.md).
@@ -103,8 +112,8 @@ files_under() {
 # sha256 (of the sorted "sha256  ./path" list of its files), as its metadata records them.
 native_digest() {
   rm -rf "$WORK_DIR/native" && mkdir -p "$WORK_DIR/native"
-  out=$(s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" "$WORK_DIR/native/" 2>&1) ||
-    fail "cannot read the backup s3://$S3_BUCKET/$1/: $out"
+  alive "reading s3://$S3_BUCKET/$1/" "" s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$1/" \
+    "$WORK_DIR/native/" < /dev/null || fail "cannot read the backup s3://$S3_BUCKET/$1/: $(cat "$alive_log")"
   (cd "$WORK_DIR/native" && files_under . | LC_ALL=C sort > "$WORK_DIR/native.files")
   (cd "$WORK_DIR/native" && while read -r part; do sha256sum "$part"; done) < "$WORK_DIR/native.files" \
     > "$WORK_DIR/native.sha256"
@@ -396,12 +405,21 @@ verify_backup() {
   expected_size=$(meta_field size "$WORK_DIR/restore.json")
   format=$(meta_field format "$WORK_DIR/restore.json")
   [ -n "$expected_sha256" ] && [ -n "$expected_size" ] || fail "the metadata object s3://$S3_BUCKET/$1.json is incomplete"
-  rm -f "$WORK_DIR/expected-tables"
+  # A native backup loads only where the release's Backup.Format is native: its load step then has the keys
+  # (templates/_pod.j2) and an image that has RESTORE ... FROM LATEST IN (renderer/values/validate.py). An sql
+  # release would drop the database and then fail to load it. An SQL dump loads in either.
+  [ "$format" != native ] || [ "${BACKUP_FORMAT:-sql}" = native ] ||
+    fail "s3://$S3_BUCKET/$1 is a native backup (CockroachDB's BACKUP) and this release's Backup.Format is \
+${BACKUP_FORMAT:-sql}, whose $purpose step cannot load it: refusing to $purpose it, nothing was dropped. Set \
+enclaveos-chart.Backup.Format=native, with a database image of v21.1.14+, v21.2.3+ or v22.1+"
+  rm -f "$WORK_DIR/expected-tables" "$WORK_DIR/public-only"
   if grep -q '^  "tables": {' "$WORK_DIR/restore.json"; then
     meta_tables "$WORK_DIR/restore.json" > "$WORK_DIR/expected-tables"
     if ! grep -qxF "$TABLE_NAMES_FIELD" "$WORK_DIR/restore.json"; then
       LC_ALL=C awk "$LEGACY_TABLE_NAMES" "$WORK_DIR/expected-tables" | LC_ALL=C sort > "$WORK_DIR/legacy-tables"
       mv "$WORK_DIR/legacy-tables" "$WORK_DIR/expected-tables"
+      # It counted the tables of public only: those of other schemas are not compared (load.sh).
+      : > "$WORK_DIR/public-only"
     fi
   else
     log "the metadata records no row counts (a file uploaded by helm datashield-restore): the import is checked for errors only"
