@@ -12,9 +12,11 @@ S3_PATH = "global.S3"
 HOST_LABEL = r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$"
 # The AWS S3 endpoints that name their region ("Amazon S3 endpoints and quotas", AWS General Reference,
 # docs.aws.amazon.com/general/latest/gr/s3.html): s3.<region>.amazonaws.com, the legacy s3-<region>
-# form, their dualstack and FIPS forms, and .amazonaws.com.cn in China. The global s3.amazonaws.com and
-# s3-external-1.amazonaws.com sign for us-east-1.
-AWS_REGIONAL_HOST = r"^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
+# form, their dualstack and FIPS forms, and .amazonaws.com.cn in China, a region being <area>-<place>-<n>
+# (us-gov-west-1, eusc-de-east-1). The global s3.amazonaws.com and s3-external-1.amazonaws.com sign for
+# us-east-1; any other host (a website endpoint, PrivateLink, another store) names no region here.
+AWS_REGIONAL_HOST = (r"^s3(?:-fips)?(?:\.dualstack)?[.-]([a-z]{2,4}(?:-[a-z]+)+-[0-9]+|external-1)"
+                     r"\.amazonaws\.com(?:\.cn)?$")
 # What a request is signed for when neither the endpoint nor global.S3.Region names a region: AWS's global
 # endpoint's region, and the one that IBM COS and most S3-compatible stores accept (they ignore it).
 DEFAULT_REGION = "us-east-1"

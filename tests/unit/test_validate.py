@@ -223,6 +223,10 @@ def test_region(endpoint: str, region: object, expected: list[str]) -> None:
     ("https://s3.amazonaws.com", "eu-central-1", "eu-central-1"),
     ("https://s3.us-south.cloud-object-storage.appdomain.cloud", None, "us-east-1"),
     ("http://minio.backup.svc:9000", "eu-west-1", "eu-west-1"),
+    ("https://s3.dualstack.amazonaws.com", None, "us-east-1"),  # no region in the name: not "dualstack"
+    ("https://s3-fips.amazonaws.com", "us-west-2", "us-west-2"),
+    ("https://s3-website-eu-west-1.amazonaws.com", "eu-west-1", "eu-west-1"),
+    ("https://s3.eusc-de-east-1.amazonaws.com", None, "eusc-de-east-1"),
 ])
 def test_signing_region(endpoint: str, region: str | None, signed_for: str) -> None:
     assert signing_region(endpoint, region) == signed_for
