@@ -121,6 +121,8 @@ class State:
     # "drill" for a drill Job (else a backup Job), "ends_after": a running Job completes after this many more
     # listings}. `kubectl delete job` removes one.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
+    # The kubeconfig's current context (kubectl config current-context); None: none is set.
+    current_context: str | None = "ops-cluster"
     # The API server's /version (api_server_version); None: it does not answer it (forbidden to this user).
     server_version: dict[str, str] | None = field(default_factory=lambda: api_server_version("v1.31.0"))
     calls: list[list[str]] = field(default_factory=list)
@@ -248,6 +250,11 @@ class FakeCluster:
         verb, kind = args[0], args[1] if len(args) > 1 else ""
         if verb == "version":
             return self._version()
+        if verb == "config" and kind == "current-context":
+            # kubectl pkg/cmd/config/current_context.go: the name, or this error and exit 1 when none is set.
+            if self.state.current_context is None:
+                return _fail("error: current-context is not set")
+            return _ok(self.state.current_context + "\n")
         if verb == "get" and kind == "secret":
             data = self.state.secrets.get(args[2])
             if data is None:

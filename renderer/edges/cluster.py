@@ -172,6 +172,16 @@ class KubeIdentity:
                    insecure=env.get("HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "") == "true",
                    tls_server_name=env.get("HELM_KUBETLS_SERVER_NAME", ""))
 
+    def helm_flags(self) -> list[str]:
+        """Helm's global flags for this identity, to print in a command the operator may paste (Helm hands
+        them to the plugin again as HELM_KUBE*): all but --kube-token, a secret no printed line holds."""
+        return [*(["--kube-apiserver", self.apiserver] if self.apiserver else []),
+                *(["--kube-as-user", self.as_user] if self.as_user else []),
+                *(flag for group in self.as_groups for flag in ("--kube-as-group", group)),
+                *(["--kube-ca-file", self.ca_file] if self.ca_file else []),
+                *(["--kube-insecure-skip-tls-verify"] if self.insecure else []),
+                *(["--kube-tls-server-name", self.tls_server_name] if self.tls_server_name else [])]
+
     def kubectl_flags(self) -> list[str]:
         """kubectl's flags for this identity (kubectl options: --server, --user, --as, --as-group,
         --certificate-authority, --insecure-skip-tls-verify, --tls-server-name)."""
@@ -272,6 +282,20 @@ class Cluster:
             raise ClusterCallFailed(f"{shown(argv)} printed no version numbers: major {show(server.get('major'))}, "
                                     f"minor {show(server.get('minor'))}, gitVersion {show(server.get('gitVersion'))}")
         return ServerVersion(int(major), int(minor), str(server.get("gitVersion") or ""))
+
+    def current_context(self) -> str | None:
+        """The kubeconfig's current context (`kubectl config current-context`), None when it has none (kubectl
+        exits 1: "current-context is not set", as in a pod's in-cluster configuration) or kubectl fails. The
+        command pins it for the whole run: another terminal's `kubectl config use-context` would otherwise move
+        the rest of a restore to another cluster, and the commands it prints name it (issue 24 §3)."""
+        argv = [self.kubectl, "config", "current-context"]
+        self.calls.append(argv)
+        try:
+            done = self.runner.run(argv, self._env(argv))
+        except ClusterCallFailed:  # no kubectl: the calls that need it say so
+            return None
+        name = done.stdout.strip()
+        return name if done.code == 0 and name and "\n" not in name else None
 
     def has_helm_plugin(self, name: str) -> bool:
         out = self.call([self.helm, "plugin", "list"]) or ""

@@ -115,6 +115,7 @@ def run(args: list[str], make_parser: Callable[[str, str], Any]) -> int:
                           namespace=os.environ.get("HELM_NAMESPACE") or "default",
                           context=os.environ.get("HELM_KUBECONTEXT") or None, identity=identity,
                           kubectl_env=kubectl_env)
+        cluster.context = cluster.context or cluster.current_context()
         return _run(options, args, cluster)
 
 
@@ -144,17 +145,21 @@ def _run(options: Any, args: list[str], cluster: Cluster) -> int:
                       replicas=options.replicas, timeout=options.timeout,
                       run_id=time.strftime("%Y%m%d-%H%M%S", time.gmtime()), stop_running=options.stop_running,
                       typed_yes=options.yes,
-                      again=again_argv(args, cluster))
+                      again=again_argv(args, cluster, os.environ.get("KUBECONFIG", "")))
     return session.restore(request, dry_run=options.dry_run, yes=options.yes)
 
 
-def again_argv(args: list[str], cluster: Cluster) -> tuple[str, ...]:
+def again_argv(args: list[str], cluster: Cluster, kubeconfig: str = "") -> tuple[str, ...]:
     """The command line that runs this restore again (or follows its Job), to print: the arguments as typed
-    (but --dry-run), and the namespace and kube context this run used, which Helm hands a plugin as
-    HELM_NAMESPACE and HELM_KUBECONTEXT, not as arguments: pasted into another shell it must reach the same
-    release. It confirms as the typed command did: --yes only if the operator typed it (issue 24 §3)."""
+    (but --dry-run), and the namespace, kube context (the one given, else the kubeconfig's current one, pinned
+    at the start), kubeconfig (KUBECONFIG: Helm sets it from --kubeconfig; one file, as --kubeconfig takes)
+    and identity (KubeIdentity.helm_flags, no token) this run used, which Helm hands a plugin as variables,
+    not as arguments: pasted into another shell it must reach the same release. It confirms as the typed
+    command did: --yes only if the operator typed it (issue 24 §3)."""
     return ("helm", "datashield-restore", *(a for a in args if a != "--dry-run"), "--namespace", cluster.namespace,
-            *(("--kube-context", cluster.context) if cluster.context else ()))
+            *(("--kube-context", cluster.context) if cluster.context else ()),
+            *(("--kubeconfig", kubeconfig) if kubeconfig and os.pathsep not in kubeconfig else ()),
+            *cluster.identity.helm_flags())
 
 
 def _parser(make_parser: Callable[[str, str], Any]) -> Any:

@@ -199,9 +199,10 @@ def test_restore_through_helm_without_a_cluster_fails_cleanly(helm: Helm, tmp_pa
                           check=False)
     assert done.returncode == 1
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("[helm-datashield]")]
+    # The kubeconfig's current context, x, read by the real kubectl and pinned for every call (issue 24 §3).
     assert line.startswith(f"[helm-datashield] {helm.binary} list --deployed --failed --pending --uninstalling "
                            "--filter '^ds$' --output json "
-                           "--namespace prod failed: ")
+                           "--namespace prod --kube-context x failed: ")
     assert "127.0.0.1:9" in line and "Traceback" not in done.stderr
 
 
@@ -216,3 +217,18 @@ def test_the_restore_commands_read_what_real_helm_prints(helm: Helm, monkeypatch
     assert cluster.has_helm_plugin("datashield-backup") == (helm.major == "4")
     assert cluster.has_helm_plugin("datashield") is False
     assert cluster.chart_identity(str(CHART), None) == "enclave-manager-0.1.0"
+
+
+@pytest.mark.parametrize(("current", "pinned"), [("current-context: x\n", "x"), ("", None)], ids=["set", "not-set"])
+def test_the_current_context_is_read_with_the_real_kubectl(helm: Helm, tmp_path: Any, current: str,
+                                                           pinned: str | None) -> None:
+    """Cluster.current_context against the real kubectl 1.32 beside each helm: the name, or None where the
+    kubeconfig sets none (kubectl exits 1: "error: current-context is not set")."""
+    from renderer.edges.cluster import Cluster, ProcessRunner
+
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+                      f"contexts: [{{name: x, context: {{cluster: c}}}}]\n{current}", encoding="utf-8")
+    cluster = Cluster(runner=ProcessRunner(), helm=str(helm.binary), kubectl=str(helm.binary.parent / "kubectl"),
+                      namespace="prod", kubectl_env={"KUBECONFIG": str(config)})
+    assert cluster.current_context() == pinned

@@ -223,3 +223,35 @@ def test_each_of_helm_s_identity_variables_becomes_kubectl_s_flag(env: dict[str,
     from renderer.edges.cluster import KubeIdentity
 
     assert KubeIdentity.from_env(env).kubectl_flags() == flags
+
+
+@pytest.mark.parametrize(("context", "current", "pinned"), [
+    ("", "ops-cluster", "ops-cluster"),  # no --kube-context: the kubeconfig's current one, for the whole run
+    ("dr-cluster", "ops-cluster", "dr-cluster"),  # --kube-context wins, and nobody asks the kubeconfig
+    ("", None, None),  # no current context (in-cluster configuration): kubectl's own default, unnamed
+])
+def test_one_run_reaches_one_cluster_and_its_printed_commands_name_it(world: World, tmp_path: Path, context: str,
+                                                                       current: str | None,
+                                                                       pinned: str | None) -> None:
+    """Issue 24 §3: without --kube-context every call followed the kubeconfig's current context, which another
+    terminal's `kubectl config use-context` moves mid-run, and the printed commands named none. Pinned at the
+    start; the printed commands name it, the kubeconfig (one file) and the identity, never the token."""
+    world.state.current_context = current
+    world.state.job_outcome = "failed"  # after the DROP: the retry and the put-back commands are printed
+    kubeconfig = str(tmp_path / "ops kubeconfig")
+    done = restore_cli(world, tmp_path, "ds", "--from", "latest", "--chart", str(CHART), "--yes",
+                       env={"HELM_KUBECONTEXT": context, "KUBECONFIG": kubeconfig, **IDENTITY})
+    assert done.returncode == 1, done.stderr
+    asked = [argv for argv in world.state.calls if argv[1:3] == ["config", "current-context"]]
+    assert len(asked) == (0 if context else 1)
+    cluster_calls = [argv for argv in world.state.calls if argv[1:3] != ["config", "current-context"] and
+                     (argv[0].endswith("kubectl") or argv[1] not in ("version", "show", "template", "plugin"))]
+    for argv in cluster_calls:
+        named = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--kube-context", "--context")]
+        assert named == ([pinned] if pinned else []), argv
+    flags = (f"--namespace prod{f' --kube-context {pinned}' if pinned else ''} --kubeconfig '{kubeconfig}' "
+             "--kube-apiserver https://api.ops.example:6443 --kube-as-user ops --kube-as-group a --kube-as-group b "
+             "--kube-ca-file /etc/ops/ca.crt")
+    assert f"to retry the restore: helm datashield-restore ds --from latest --chart {CHART} --yes {flags}" \
+        in done.stderr, done.stderr
+    assert TOKEN not in done.stdout + done.stderr

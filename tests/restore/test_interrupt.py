@@ -70,10 +70,12 @@ def restore_args(*more: str) -> list[str]:
 
 
 BACK_ARGS = (f"upgrade ds {CHART} --reuse-values --set enclaveos-chart.Restore.Enabled=false --set "
-             f"enclaveos-chart.Manager.ReplicaCount=3 --post-renderer {ROOT}/bin/datashield-backup --namespace prod")
+             f"enclaveos-chart.Manager.ReplicaCount=3 --post-renderer {ROOT}/bin/datashield-backup --namespace prod "
+             "--kube-context ops-cluster")
 
 
-AGAIN = f"helm datashield-restore ds --from latest --chart {CHART} --yes --namespace prod"
+# The fake kubeconfig's current context, pinned by the run (no --kube-context here) and named in what it prints.
+AGAIN = f"helm datashield-restore ds --from latest --chart {CHART} --yes --namespace prod --kube-context ops-cluster"
 
 
 def expected_lines(step: str, signal_name: str) -> list[str]:
@@ -87,7 +89,7 @@ def expected_lines(step: str, signal_name: str) -> list[str]:
         "the restore Job": [f"the data from before the restore is in {SAVED}.",
                             f"the Job {job}<run> goes on in the cluster: THE MANAGER IS AT 0 REPLICAS until it has "
                             f"ended and the manager is brought back (its state: {FAKE / 'kubectl'} get job {job}<run> "
-                            "--namespace prod).",
+                            "--namespace prod --context ops-cluster).",
                             f"to follow the Job and finish the restore: {AGAIN}",
                             f"to bring the manager back WITHOUT restoring: {back} (only once the Job has ended)"],
         "waiting for ds-enclaveos-manager to be ready": [
