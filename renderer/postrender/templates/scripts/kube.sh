@@ -49,9 +49,19 @@ in_restore_mode() {
     grep -q '"kind": *"configmaps"' "$WORK_DIR/kube.body" && return 1
   fail "cannot tell whether a restore of $RELEASE is under way (ConfigMap $RESTORING_CONFIGMAP: $kube_error): not going on beside one"
 }
-# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode.
+# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode. A ConfigMap
+# found is looked for again every 2 s for RESTORE_MODE_GRACE_SECONDS (60) before the refusal: the upgrade that
+# leaves restore mode creates the first backup's Job before it deletes the ConfigMap (Helm deletes what a
+# revision drops after it has created and updated the rest: helm/helm pkg/kube/client.go Update, v3 and v4),
+# and that backup must not fail a try for it. Nothing is dumped meanwhile (dump.sh waits for not-restoring).
 refuse_in_restore_mode() {
-  in_restore_mode || return 0
+  grace_end=$(($(date +%s) + ${RESTORE_MODE_GRACE_SECONDS:-60}))
+  while in_restore_mode; do
+    [ "$(date +%s)" -lt "$grace_end" ] || refused_in_restore_mode "$1"
+    sleep 2
+  done
+}
+refused_in_restore_mode() {
   fail "$RELEASE is in restore mode (ConfigMap $RESTORING_CONFIGMAP${restoring:+: restoring $restoring}): no $1 while a restore may be changing the database; it runs again on schedule once the restore has ended"
 }
 # busy_pods COMPONENT: the names of the release's pods of COMPONENT (backup, drill) that have not ended (any
