@@ -334,6 +334,15 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '      valueFrom:\n'
                    '        fieldRef:\n'
                    '          fieldPath: spec.nodeName\n'
+                   "    # Whether this is the first backup's pod, which waits for restore mode to end (kube.sh refuse_in_restore_mode).\n"
+                   '    - name: POD_NAME\n'
+                   '      valueFrom:\n'
+                   '        fieldRef:\n'
+                   '          fieldPath: metadata.name\n'
+                   '    - name: FIRST_BACKUP_JOB_PREFIX\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.attr(s_, 'first_backup_job_prefix'))))
+        out.append('\n'
                    '    # IBM COS rejects the newer default request checksums of recent AWS CLIs.\n'
                    '    - name: AWS_REQUEST_CHECKSUM_CALCULATION\n'
                    '      value: when_required\n'
@@ -956,13 +965,16 @@ SCRIPTS = {
         '    grep -q \'"kind": *"configmaps"\' "$WORK_DIR/kube.body" && return 1\n'
         '  fail "cannot tell whether a restore of $RELEASE is under way (ConfigMap $RESTORING_CONFIGMAP: $kube_error): not going on beside one"\n'
         '}\n'
-        '# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode. A ConfigMap\n'
-        '# found is looked for again every 2 s for RESTORE_MODE_GRACE_SECONDS (60) before the refusal: the upgrade that\n'
-        "# leaves restore mode creates the first backup's Job before it deletes the ConfigMap (Helm deletes what a\n"
-        '# revision drops after it has created and updated the rest: helm/helm pkg/kube/client.go Update, v3 and v4),\n'
-        '# and that backup must not fail a try for it. Nothing is dumped meanwhile (dump.sh waits for not-restoring).\n'
+        '# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode. In the first\n'
+        "# backup's pod ($POD_NAME starts with $FIRST_BACKUP_JOB_PREFIX) a ConfigMap found is looked for again every 2 s\n"
+        '# for 60 s before the refusal: the upgrade that leaves restore mode creates that Job before it deletes the\n'
+        '# ConfigMap (Helm deletes what a revision drops after it has created and updated the rest: helm/helm\n'
+        '# pkg/kube/client.go Update, v3 and v4), and that backup must not fail a try for it. Nothing is dumped\n'
+        '# meanwhile (dump.sh waits for not-restoring). Any other pod refuses at once: one that waited would be a\n'
+        "# running pod that the restore Job's last check (busy_pods) finds, and it would refuse the restore.\n"
         'refuse_in_restore_mode() {\n'
-        '  grace_end=$(($(date +%s) + ${RESTORE_MODE_GRACE_SECONDS:-60}))\n'
+        '  case ${POD_NAME:-} in "$FIRST_BACKUP_JOB_PREFIX"?*) grace=60 ;; *) grace=0 ;; esac\n'
+        '  grace_end=$(($(date +%s) + grace))\n'
         '  while in_restore_mode; do\n'
         '    [ "$(date +%s)" -lt "$grace_end" ] || refused_in_restore_mode "$1"\n'
         '    sleep 2\n'

@@ -165,9 +165,7 @@ class Site:
                      "KUBE_API": self.kube.url, "KUBE_TOKEN_DIR": str(token_dir(work / "serviceaccount")),
                      "PATH": SEARCH_PATH,
                      # The pods wait 180 s for a database that does not answer: the tests, 1 s unless they say.
-                     "DATABASE_WAIT_SECONDS": "1",
-                     # A backup or drill refuses restore mode after 60 s of grace (kube.sh): at once unless they say.
-                     "RESTORE_MODE_GRACE_SECONDS": "0"}
+                     "DATABASE_WAIT_SECONDS": "1"}
         return run_pod(spec, secret, {**overrides, **env}, self.secret_volumes, self.work / f"volumes-{serial}",
                        timeout=self.timeout)
 

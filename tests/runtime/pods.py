@@ -17,7 +17,7 @@ No Kubernetes can run here, so three things stand in, and only these:
   containers also get the programs the PostgreSQL stand-in needs (STAND_IN_TOOLS), the harness's one
   exception;
 - `secretKeyRef` values come from a dict standing in for the Secret, `fieldRef` to the
-  namespace from the object itself, and to the node's name (POD_NODE);
+  namespace and the pod's name (pod_spec) from the object itself, and to the node's name (POD_NODE);
 - a `secret` volume is written, as the kubelet writes it (one file a key, `defaultMode`),
   into a folder of its own, and an `env` value naming its `mountPath` (or a path under it)
   in a container that mounts it names that folder instead.
@@ -127,7 +127,11 @@ def pod_spec(manifests: str, kind: str, component: str | None = None) -> dict[st
     assert len(objects) == 1, f"expected one {kind} {component or ''}, found {len(objects)}"
     spec = objects[0]["spec"]
     job = spec["jobTemplate"]["spec"] if kind == "CronJob" else spec
-    return {**job["template"]["spec"], "namespace": objects[0]["metadata"].get("namespace", "default")}
+    # The pod's name as the controllers make it: a CronJob's Job is <cronjob>-<scheduled time in minutes>
+    # (kubernetes pkg/controller/cronjob getJobName), a Job's pod <job>-<5 random characters> (generateName).
+    job_name = objects[0]["metadata"]["name"] + ("-29417040" if kind == "CronJob" else "")
+    return {**job["template"]["spec"], "namespace": objects[0]["metadata"].get("namespace", "default"),
+            "name": f"{job_name}-x7k2p"}
 
 
 def only(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
@@ -168,7 +172,7 @@ def run_pod(spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, s
 def _command(container: dict[str, Any], spec: dict[str, Any], secret: dict[str, str], overrides: dict[str, str],
              folders: dict[str, Path], volumes_dir: Path) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of one container."""
-    env = {item["name"]: _env_value(item, secret, spec["namespace"]) for item in container.get("env", [])}
+    env = {item["name"]: _env_value(item, secret, spec) for item in container.get("env", [])}
     for mount in container.get("volumeMounts", []):
         if mount["name"] in folders:
             env = {name: _remount(value, mount["mountPath"], folders[mount["name"]]) for name, value in env.items()}
@@ -220,14 +224,15 @@ def _run_together(commands: list[tuple[list[str], dict[str, str]]], timeout: flo
             for index, (process, output) in enumerate(zip(processes, outputs, strict=True))]
 
 
-def _env_value(item: dict[str, Any], secret: dict[str, str], namespace: str) -> str:
+def _env_value(item: dict[str, Any], secret: dict[str, str], spec: dict[str, Any]) -> str:
     if "value" in item:
         return str(item["value"])
     source = item["valueFrom"]
     if "secretKeyRef" in source:
         return secret[source["secretKeyRef"]["key"]]
     # The downward API's fields the pods read (kubernetes.io/docs/concepts/workloads/pods/downward-api/).
-    fields = {"metadata.namespace": namespace, "spec.nodeName": POD_NODE}
+    fields = {"metadata.namespace": str(spec["namespace"]), "metadata.name": str(spec["name"]),
+              "spec.nodeName": POD_NODE}
     return fields[source["fieldRef"]["fieldPath"]]
 
 

@@ -49,13 +49,16 @@ in_restore_mode() {
     grep -q '"kind": *"configmaps"' "$WORK_DIR/kube.body" && return 1
   fail "cannot tell whether a restore of $RELEASE is under way (ConfigMap $RESTORING_CONFIGMAP: $kube_error): not going on beside one"
 }
-# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode. A ConfigMap
-# found is looked for again every 2 s for RESTORE_MODE_GRACE_SECONDS (60) before the refusal: the upgrade that
-# leaves restore mode creates the first backup's Job before it deletes the ConfigMap (Helm deletes what a
-# revision drops after it has created and updated the rest: helm/helm pkg/kube/client.go Update, v3 and v4),
-# and that backup must not fail a try for it. Nothing is dumped meanwhile (dump.sh waits for not-restoring).
+# refuse_in_restore_mode WHAT: fails the step, saying why, while the release is in restore mode. In the first
+# backup's pod ($POD_NAME starts with $FIRST_BACKUP_JOB_PREFIX) a ConfigMap found is looked for again every 2 s
+# for 60 s before the refusal: the upgrade that leaves restore mode creates that Job before it deletes the
+# ConfigMap (Helm deletes what a revision drops after it has created and updated the rest: helm/helm
+# pkg/kube/client.go Update, v3 and v4), and that backup must not fail a try for it. Nothing is dumped
+# meanwhile (dump.sh waits for not-restoring). Any other pod refuses at once: one that waited would be a
+# running pod that the restore Job's last check (busy_pods) finds, and it would refuse the restore.
 refuse_in_restore_mode() {
-  grace_end=$(($(date +%s) + ${RESTORE_MODE_GRACE_SECONDS:-60}))
+  case ${POD_NAME:-} in "$FIRST_BACKUP_JOB_PREFIX"?*) grace=60 ;; *) grace=0 ;; esac
+  grace_end=$(($(date +%s) + grace))
   while in_restore_mode; do
     [ "$(date +%s)" -lt "$grace_end" ] || refused_in_restore_mode "$1"
     sleep 2
