@@ -29,7 +29,8 @@ The verdict, its last line, and the exit code:
                cluster; the probe object could not be deleted; the API server runs Kubernetes older
                than 1.27 (it drops, or may drop, the CronJobs' timeZone or the backup Jobs'
                podFailurePolicy: the backups run, not as configured), or its version cannot be read;
-               drills on and: the last drill FAILED or its record is unreadable, no drill succeeded
+               drills on and: the last drill FAILED or its record is unreadable, a drill Job failed
+               without writing a record after the last successful drill Job, no drill succeeded
                within the drill schedule's promise (unless the drill CronJob is younger than it), the
                drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
@@ -55,7 +56,7 @@ from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
 from renderer.restore import drills
-from renderer.restore.backups import LATEST, Backup, choose, probe_key
+from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import problem as version_problem
 from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
@@ -233,18 +234,34 @@ class StatusCheck:
         failed = [job for job in jobs if job.state.failed]
         facts["lastFailedJob"] = failed[-1].name if failed else None
         if failed and (cronjob.last_success is None or (failed[-1].finished or "") > cronjob.last_success):
-            report.warn(self._failure(failed[-1], cronjob.last_success))
+            report.warn(self._failure(failed[-1], cronjob.last_success, "backup"))
         return cronjob
 
-    def _failure(self, job: JobRecord, last_success: str | None) -> str:
-        """The finding of a backup Job that failed after the last success, with the reason from its log."""
+    def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "") -> str:
+        """The finding of a `what` (backup, drill) Job that failed after the last success (and `after`:
+        what else it did not do), with the reason from its log."""
         try:
             reason = (last_failure(self.cluster.job_log(job.name)) or "its log has no FAILED line").strip()
         except ClusterCallFailed as error:
             reason = f"its log cannot be read ({error})"
-        since = f"since the last success at {last_success}" if last_success else "and no backup Job has succeeded yet"
-        return (f"the backup Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
-                f"({job.state.reason or 'no reason given'}) {since}: {reason}")
+        since = f"since the last success at {last_success}" if last_success else f"and no {what} Job has succeeded yet"
+        return (f"the {what} Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
+                f"({job.state.reason or 'no reason given'}){after} {since}: {reason}")
+
+    def _drill_job_failure(self, cronjob: CronJobState, newest: Record | None, report: Report) -> None:
+        """A drill Job that failed without writing a drill record (out of memory, evicted, past its deadline,
+        its record's upload refused): the records say nothing of it, and the last drill they show may be a
+        success (issue 25). A Job wrote the newest record if that record is dated after the Job started: then
+        that record says why it failed."""
+        jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+        failed = [job for job in jobs if job.state.failed]
+        if not failed or (cronjob.last_success and (failed[-1].finished or "") <= cronjob.last_success):
+            return
+        job = failed[-1]
+        recorded, started = (stamp_time(newest.stamp) if newest else None), _time(job.started)
+        if recorded and started and recorded >= started:
+            return
+        report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
 
     def _newest(self, found: list[Backup] | None, config: BackupConfig, cronjob: CronJobState | None,
                 report: Report) -> None:
@@ -305,6 +322,8 @@ class StatusCheck:
             return
         names = {backup.key: backup.name for backup in read.backups if not backup.safety_dump}
         last, ok_age = self._read_drills(release, read, names, promise, report)
+        if cronjob is not None:
+            self._drill_job_failure(cronjob, last[0] if last else None, report)
         if last:
             record, drill = last
             if drill.verdict == drills.FAILED:

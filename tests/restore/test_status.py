@@ -338,3 +338,35 @@ def test_the_promises_take_the_jobs_deadlines_of_the_values(world: World, cronjo
     # 1 d between backups + 1 h to start + 12 h to run; 7 d between drills + 1 h + 8 h.
     assert (report["newestBackup"]["promised"], report["newestBackup"]["promisedSeconds"]) == ("1d 13h", 133200)
     assert (report["drills"]["promised"], report["drills"]["promisedSeconds"]) == ("7d 9h", 637200)
+
+
+# Issue 25: a drill Job that failed without writing a record (killed, evicted, past its deadline, its record's upload
+# refused) left the records saying OK. (started, finished, reason, log) of the drill Job, and the verdict line; the
+# newest drill record (tests/restore/conftest.py DRILLS) is dated 2026-11-23T03:00:04Z, OK, and the drill CronJob's
+# last success is 2026-11-22T03:01:10Z.
+DRILL_JOB_CASES = [
+    pytest.param("2026-11-23T04:00:00Z", "2026-11-23T04:20:00Z", "DeadlineExceeded", ["[pick] drilling s3://b/k"],
+                 "WARNING: the drill Job ds-enclaveos-drill-29401440 failed at 2026-11-23T04:20:00Z (DeadlineExceeded) "
+                 "without writing a drill record since the last success at 2026-11-22T03:01:10Z: its log has no FAILED "
+                 "line", id="past-its-deadline-after-the-newest-record"),
+    pytest.param("2026-11-23T04:00:00Z", "2026-11-23T04:02:00Z", "BackoffLimitExceeded",
+                 ["[record] FAILED: cannot write s3://b/k.drill-20261123T040100Z.json: AccessDenied"],
+                 "WARNING: the drill Job ds-enclaveos-drill-29401440 failed at 2026-11-23T04:02:00Z "
+                 "(BackoffLimitExceeded) without writing a drill record since the last success at "
+                 "2026-11-22T03:01:10Z: [record] FAILED: cannot write s3://b/k.drill-20261123T040100Z.json: "
+                 "AccessDenied", id="its-record-refused"),
+    pytest.param("2026-11-23T03:00:00Z", "2026-11-23T03:01:00Z", "BackoffLimitExceeded", ["[record] FAILED: x"],
+                 "OK", id="it-wrote-the-newest-record"),
+    pytest.param("2026-11-22T02:00:00Z", "2026-11-22T02:10:00Z", "DeadlineExceeded", [],
+                 "OK", id="before-the-last-success"),
+]
+
+
+@pytest.mark.parametrize(("started", "finished", "reason", "log", "line"), DRILL_JOB_CASES)
+def test_a_drill_job_that_failed_without_a_record_is_a_warning(world: World, started: str, finished: str,
+                                                                reason: str, log: list[str], line: str) -> None:
+    world.state.backup_jobs.append({"name": "ds-enclaveos-drill-29401440", "component": "drill", "started": started,
+                                    "finished": finished, "outcome": "failed", "reason": reason, "log": log})
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == line
+    assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
