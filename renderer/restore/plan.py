@@ -65,6 +65,7 @@ class BackupConfig:
     in_restore_mode: bool
     region: str = DEFAULT_REGION  # what requests are signed for (renderer/values/endpoint.py signing_region)
     format: str = "sql"  # enclaveos-chart.Backup.Format: what the restore Job's image and keys can load
+    suspend: bool = False  # enclaveos-chart.Backup.Suspend: both CronJobs suspended by the values
     schedule: str = ""  # enclaveos-chart.Backup.CronSchedule
     time_zone: str = "UTC"
     starting_deadline: int = 0  # enclaveos-chart.Backup.StartingDeadlineSeconds
@@ -240,7 +241,8 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
     # Drill comes into the schema with issue 18's pod side: until a release's values (and the schema's
     # defaults) have it, a missing Drill, or a missing field of it, is read as the schema's default.
     drill = backup.get("Drill") if isinstance(backup.get("Drill"), dict) else {}
-    return BackupConfig(endpoint=endpoint, region=region, format=str(backup["Format"]), bucket=s3["Bucket"],
+    return BackupConfig(endpoint=endpoint, region=region, format=str(backup["Format"]),
+                        suspend=backup["Suspend"] is True, bucket=s3["Bucket"],
                         prefix=backup["S3Prefix"],
                         secret_name=s3["HmacSecretName"],
                         in_restore_mode=bool(full["enclaveos-chart"]["Restore"]["Enabled"]),

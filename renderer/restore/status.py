@@ -23,7 +23,8 @@ yet: the facts say when its first drill is due. Drills turned off are a fact, no
 The verdict, its last line, and the exit code:
 
   OK        0  nothing below
-  WARNING   6  the release is in restore mode; the CronJob is suspended; a backup Job failed after
+  WARNING   6  the release is in restore mode; the CronJob is suspended (by the values or by hand: the
+               line says which), the drill CronJob too (drills on); a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
                than the promise (but not twice); `latest` finds backups of more than one database
                cluster; the probe object could not be deleted; the API server runs Kubernetes older
@@ -227,9 +228,9 @@ class StatusCheck:
             every_base = _time(cronjob.last_schedule) or _time(cronjob.created)
             upcoming = next_run(cronjob.schedule, zone, report.checked, every_base)
             facts["nextRun"] = _iso(upcoming) if upcoming else None
-        if cronjob.suspended and not config.in_restore_mode:
-            report.warn(f"the CronJob {name} is suspended: no backup runs until it is resumed "
-                        "(enclaveos-chart.Backup.Suspend)")
+        suspended = _suspension(cronjob, name, "backup", config, release.namespace)
+        if suspended:
+            report.warn(suspended)
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
         failed = [job for job in jobs if job.state.failed]
         facts["lastFailedJob"] = failed[-1].name if failed else None
@@ -309,6 +310,11 @@ class StatusCheck:
         facts: dict[str, Any] = {"enabled": True, "schedule": config.drill_schedule, "timeZone": config.time_zone,
                                  "cronjob": name, "cronjobCreated": cronjob.created if cronjob else None}
         report.facts["drills"] = facts
+        if cronjob is not None:
+            facts["suspended"] = cronjob.suspended
+            suspended = _suspension(cronjob, name, "restore drill", config, release.namespace)
+            if suspended:
+                report.warn(suspended)
         if cronjob is None:
             report.warn(f"the drill CronJob {name} does not exist: no restore drill is scheduled (upgrade the release "
                         "with the post-renderer datashield-backup, or turn drills off: "
@@ -396,6 +402,19 @@ class _Promise:
         return (f"{duration_text(self.seconds)} the {what} promises (the longest gap {duration_text(self.gap)} between "
                 f"runs of {self.schedule!r} in {self.zone}, plus {duration_text(self.starting)} to start and "
                 f"{duration_text(self.running)} to run)")
+
+
+def _suspension(cronjob: CronJobState, name: str, runs: str, config: BackupConfig, namespace: str) -> str | None:
+    """Why the CronJob `name`, whose Jobs are `runs` (backup, restore drill), runs nothing, or None: suspended
+    by the values (enclaveos-chart.Backup.Suspend), or by hand (a `kubectl patch`, an `edit`), which the
+    release's values do not say and a helm upgrade undoes (issue 25). Restore mode suspends both: said apart."""
+    if not cronjob.suspended or config.in_restore_mode:
+        return None
+    if config.suspend:
+        return f"the CronJob {name} is suspended: no {runs} runs until it is resumed (enclaveos-chart.Backup.Suspend)"
+    resume = f"kubectl patch cronjob {name} --namespace {namespace} -p '{{\"spec\":{{\"suspend\":false}}}}'"
+    return (f"the CronJob {name} is suspended by hand (the release's values do not suspend it): no {runs} runs until "
+            f"it is resumed ({resume})")
 
 
 def _age(report: Report, when: datetime) -> int:

@@ -67,10 +67,35 @@ def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
         put_drilled(s3_client(s3_server), prefix, backups)
 
 
+def drill_changes(state: State, change: str) -> bool:
+    """The drills set up as one case names it; False when the case is not about drills."""
+    backup = state.user_values["enclaveos-chart"]["Backup"]
+    match change:
+        case "drills off":
+            backup["Drill"] = {"Enabled": False}
+            state.drill_cronjob = None
+        case "no drill cronjob":
+            state.drill_cronjob = None
+        case "drill suspended by hand":
+            assert state.drill_cronjob is not None
+            state.drill_cronjob["suspend"] = True
+        case "young drill cronjob":
+            assert state.drill_cronjob is not None
+            state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
+            backup["S3Prefix"] = "status-drill-none"
+        case _ if change.startswith("status-drill-"):
+            backup["S3Prefix"] = change
+        case _:
+            return False
+    return True
+
+
 def changes(state: State, change: str) -> None:
     """The cluster set up as one case names it."""
     backup, cron = state.user_values["enclaveos-chart"]["Backup"], state.cronjob
     assert cron is not None
+    if drill_changes(state, change):
+        return
     match change:
         case "ok":
             pass
@@ -80,6 +105,8 @@ def changes(state: State, change: str) -> None:
                                   {"name": "ds-enclaveos-backup-29410000", "started": "2026-11-23T04:59:00Z",
                                    "finished": None, "outcome": "running"}]
         case "suspended":
+            cron["suspend"] = backup["Suspend"] = True
+        case "suspended by hand":  # the values do not say it
             cron["suspend"] = True
         case "restore mode":
             state.user_values["enclaveos-chart"]["Restore"] = {"Enabled": True, "Backup": "latest"}
@@ -108,17 +135,6 @@ def changes(state: State, change: str) -> None:
             backup["S3Prefix"] = "status-empty"
         case "no cronjob":
             state.cronjob = None
-        case "drills off":
-            backup["Drill"] = {"Enabled": False}
-            state.drill_cronjob = None
-        case "no drill cronjob":
-            state.drill_cronjob = None
-        case "young drill cronjob":
-            assert state.drill_cronjob is not None
-            state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
-            backup["S3Prefix"] = "status-drill-none"
-        case _ if change.startswith("status-drill-"):
-            backup["S3Prefix"] = change
         case _:
             raise AssertionError(change)
 
@@ -146,6 +162,15 @@ CASES: list[Case] = [
     ("suspended", NOW,
      "WARNING: the CronJob ds-enclaveos-backup is suspended: no backup runs until it is resumed "
      "(enclaveos-chart.Backup.Suspend)"),
+    # Issue 25: suspended by hand, the values do not say it (and a helm upgrade undoes it).
+    ("suspended by hand", NOW,
+     "WARNING: the CronJob ds-enclaveos-backup is suspended by hand (the release's values do not suspend it): no "
+     "backup runs until it is resumed (kubectl patch cronjob ds-enclaveos-backup --namespace prod -p "
+     "'{\"spec\":{\"suspend\":false}}')"),
+    ("drill suspended by hand", NOW,
+     "WARNING: the CronJob ds-enclaveos-drill is suspended by hand (the release's values do not suspend it): no "
+     "restore drill runs until it is resumed (kubectl patch cronjob ds-enclaveos-drill --namespace prod -p "
+     "'{\"spec\":{\"suspend\":false}}')"),
     ("restore mode", NOW,
      "WARNING: the release is in restore mode (enclaveos-chart.Restore.Enabled): its backups are suspended until the "
      "restore ends (run helm datashield-restore ds --chart CHART --from BACKUP again to finish it)"),
@@ -210,7 +235,8 @@ def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server
     assert [call.split(" ")[:3] for call in world.calls()] == [
         ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "version", "--output"],
         ["kubectl", "get", "secret"],
-        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"], ["kubectl", "get", "cronjob"]]
+        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"], ["kubectl", "get", "cronjob"],
+        ["kubectl", "get", "jobs"]]  # the drill CronJob's Jobs (one that failed without a record)
     assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
 
 
@@ -278,7 +304,7 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
                                       "ageSeconds": 18000, "promised": "1d 7h", "promisedSeconds": 111600}
     assert report["drills"] == {"enabled": True, "schedule": "0 3 * * 0", "timeZone": "UTC",
                                 "cronjob": "ds-enclaveos-drill", "cronjobCreated": "2026-11-01T12:00:00Z",
-                                "promised": "7d 7h", "promisedSeconds": 630000}
+                                "suspended": False, "promised": "7d 7h", "promisedSeconds": 630000}
     assert report["lastDrill"] == {"backup": LATEST_COMPLETE, "time": "2026-11-23T03:00:04Z", "age": "1h 59m 56s",
                                    "ageSeconds": 7196, "verdict": "OK", "reason": None}
 
@@ -290,7 +316,7 @@ def test_the_last_drill_is_shown_over_all_backups_and_a_young_drill_cronjob_says
     assert world.status(NOW).run("ds") == 6
     assert world.out.getvalue().splitlines()[-3:-1] == [
         "  drills        enabled yes, schedule 0 3 * * 0, timeZone UTC, cronjob ds-enclaveos-drill, cronjobCreated "
-        "2026-11-01T12:00:00Z, promised 7d 7h",
+        "2026-11-01T12:00:00Z, suspended no, promised 7d 7h",
         f"  lastDrill     backup {LATEST_COMPLETE}, time 2026-11-23T03:00:00Z, age 2h, verdict FAILED, reason "
         f"{DRILL_FAILURE}"]
     world.out.truncate(0)
