@@ -37,7 +37,8 @@ The verdict, its last line, and the exit code:
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
-               newest one is older than twice the promise
+               newest one is older than twice the promise, or DAMAGED (read back, its SHA-256 differs
+               from its metadata's: `latest` would restore it, and the restore Job refuse it)
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
 error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
@@ -170,7 +171,7 @@ class StatusCheck:
                         "BACKUP again to finish it)")
         read = self._bucket(release, config, report)
         cronjob = self._cronjob(release, config, report)
-        self._newest(read.backups if read else None, config, cronjob, report)
+        self._newest(read, config, cronjob, report)
         self._drills(release, config, read, report)
         return report
 
@@ -264,10 +265,12 @@ class StatusCheck:
             return
         report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
 
-    def _newest(self, found: list[Backup] | None, config: BackupConfig, cronjob: CronJobState | None,
+    def _newest(self, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
                 report: Report) -> None:
-        """The newest complete backup (the rule of `latest`) and its age against the schedule's promise."""
-        if found is None:
+        """The newest complete backup (the rule of `latest`), read back against its SHA-256, and its age
+        against the schedule's promise."""
+        found = read.backups if read else None
+        if read is None or found is None:
             return
         try:
             newest = choose(found, LATEST, config.where())
@@ -284,6 +287,7 @@ class StatusCheck:
         facts: dict[str, Any] = {"name": newest.name, "created": newest.created, "age": duration_text(age),
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
+        self._verify(read.store, newest, found, facts, report)
         schedule, zone = (cronjob.schedule, cronjob.time_zone or "UTC") if cronjob else (config.schedule,
                                                                                         config.time_zone)
         if schedule_problems(schedule):
@@ -297,6 +301,28 @@ class StatusCheck:
                 FAILING if age > 2 * promise.seconds else WARNING,
                 f"the newest complete backup {newest.name} is {duration_text(age)} old, more than "
                 f"{'twice ' if age > 2 * promise.seconds else ''}the {promise.text('schedule')}"))
+
+    @staticmethod
+    def _verify(store: ObjectStore, newest: Backup, found: list[Backup], facts: dict[str, Any],
+                report: Report) -> None:
+        """Reads the newest complete backup back, streamed, and compares its SHA-256 with its metadata's, as
+        --list --verify and the restore Job (before its DROP) do: a backup whose bytes changed after it was
+        written (same size) is what `restore --from latest` takes, and the Job then refuses it (issue 25).
+        Its size is all that the listing checks."""
+        keys = [newest.key + "/"] if newest.format == "native" else [newest.key]
+        try:
+            verified = store.digest(keys) == newest.sha256
+        except ObjectStoreFailed as error:
+            facts["verified"] = None
+            report.warn(f"the newest complete backup {newest.name} cannot be read back to check it: {error}")
+            return
+        facts["verified"] = verified
+        if verified:
+            return
+        older = [b.name for b in found if b.complete and not b.safety_dump and b.name != newest.name]
+        report.fail(f"the newest complete backup {newest.name} is DAMAGED (its SHA-256 differs from its metadata's): "
+                    "restore --from latest takes it and the restore Job refuses it"
+                    + (f"; the newest complete backup before it is {older[-1]}" if older else ""))
 
     def _drills(self, release: Release, config: BackupConfig, read: _Read | None, report: Report) -> None:
         """The restore drills (issue 18): the drill CronJob, the last drill over all the release's

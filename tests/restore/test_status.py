@@ -5,6 +5,7 @@ bucket holds the backups of tests/restore/conftest.py (the newest complete one t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -301,7 +302,8 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
         "lastSchedule": "2026-11-23T00:00:00Z", "lastSuccess": "2026-11-23T00:03:00Z", "running": [],
         "nextRun": "2026-11-24T00:00:00Z", "lastFailedJob": "ds-enclaveos-backup-29400000"}
     assert report["newestBackup"] == {"name": LATEST_COMPLETE, "created": "2026-11-23T00:00:00Z", "age": "5h",
-                                      "ageSeconds": 18000, "promised": "1d 7h", "promisedSeconds": 111600}
+                                      "ageSeconds": 18000, "verified": True, "promised": "1d 7h",
+                                      "promisedSeconds": 111600}
     assert report["drills"] == {"enabled": True, "schedule": "0 3 * * 0", "timeZone": "UTC",
                                 "cronjob": "ds-enclaveos-drill", "cronjobCreated": "2026-11-01T12:00:00Z",
                                 "suspended": False, "promised": "7d 7h", "promisedSeconds": 630000}
@@ -396,3 +398,38 @@ def test_a_drill_job_that_failed_without_a_record_is_a_warning(world: World, sta
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == line
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
+
+
+@pytest.mark.parametrize("backup_format", ["sql", "native"])
+def test_a_newest_backup_damaged_after_it_was_written_is_failing(world: World, s3_server: S3Server,
+                                                                 backup_format: str) -> None:
+    """Issue 25: same size, other bytes: the listing sees nothing, `latest` takes it, and the restore Job refuses
+    it. --status reads it back as --list --verify does."""
+    prefix, s3 = f"status-damaged-{backup_format}", s3_client(s3_server)
+    put_drilled(s3, prefix, {"ds-20261122T000000Z.sql": [], LATEST_COMPLETE: []})
+    if backup_format == "native":  # a folder of files, summed as the upload step sums it (objectstore.digest)
+        for name in ("ds-20261122T000000Z", LATEST_COMPLETE.removesuffix(".sql")):
+            old = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")["Body"].read())
+            data = f"-- native {name}\n".encode()
+            s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native/2026/data.sst", Body=data)
+            digest = hashlib.sha256(f"{hashlib.sha256(data).hexdigest()}  ./2026/data.sst\n".encode()).hexdigest()
+            meta = {**old, "format": "native", "object": f"{prefix}/{name}.native", "size": len(data), "sha256": digest}
+            s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native.json", Body=json.dumps(meta, indent=2).encode())
+            s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql")
+            s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")
+    newest = f"{LATEST_COMPLETE.removesuffix('.sql')}.{backup_format}"
+    key = f"{prefix}/{newest}" + ("/2026/data.sst" if backup_format == "native" else "")
+    data = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data.upper())  # the same size
+    world.state.user_values["enclaveos-chart"]["Backup"].update(S3Prefix=prefix, Format=backup_format)
+    if backup_format == "native":
+        world.state.user_values["enclaveos-chart"]["Backup"]["Images"] = {"Database": {"Tag": "v22.1.0"}}
+    assert world.state.drill_cronjob is not None
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    assert world.status(NOW, json_mode=True).run("ds") == 7
+    report = json.loads(world.out.getvalue())
+    assert [f["message"] for f in report["findings"]] == [
+        f"the newest complete backup {newest} is DAMAGED (its SHA-256 differs from its metadata's): restore --from "
+        f"latest takes it and the restore Job refuses it; the newest complete backup before it is "
+        f"ds-20261122T000000Z.{backup_format}"]
+    assert report["newestBackup"]["verified"] is False
