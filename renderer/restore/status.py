@@ -232,6 +232,9 @@ class StatusCheck:
         suspended = _suspension(cronjob, name, "backup", config, release.namespace)
         if suspended:
             report.warn(suspended)
+        drift = _drift(cronjob, name, config.schedule, config.starting_deadline, config.backup_deadline, config)
+        if drift:
+            report.warn(drift)
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
         failed = [job for job in jobs if job.state.failed]
         facts["lastFailedJob"] = failed[-1].name if failed else None
@@ -288,13 +291,11 @@ class StatusCheck:
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
         self._verify(read.store, newest, found, facts, report)
-        schedule, zone = (cronjob.schedule, cronjob.time_zone or "UTC") if cronjob else (config.schedule,
-                                                                                        config.time_zone)
-        if schedule_problems(schedule):
+        # The promise is the release's values' (issue 25): a CronJob edited by hand to run yearly promised a year;
+        # such an edit is a finding of its own (_drift).
+        if schedule_problems(config.schedule):
             return
-        starting = (cronjob.starting_deadline if cronjob else None) or config.starting_deadline
-        running = (cronjob.active_deadline if cronjob else None) or config.backup_deadline
-        promise = _Promise(schedule, zone, starting, running)
+        promise = _Promise(config.schedule, config.time_zone, config.starting_deadline, config.backup_deadline)
         facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
         if age > promise.seconds:
             report.findings.append(Finding(
@@ -341,13 +342,16 @@ class StatusCheck:
             suspended = _suspension(cronjob, name, "restore drill", config, release.namespace)
             if suspended:
                 report.warn(suspended)
+            drift = _drift(cronjob, name, config.drill_schedule, config.starting_deadline, config.drill_deadline,
+                           config)
+            if drift:
+                report.warn(drift)
         if cronjob is None:
             report.warn(f"the drill CronJob {name} does not exist: no restore drill is scheduled (upgrade the release "
                         "with the post-renderer datashield-backup, or turn drills off: "
                         "enclaveos-chart.Backup.Drill.Enabled=false)")
         promise = None if schedule_problems(config.drill_schedule) else _Promise(
-            config.drill_schedule, config.time_zone, config.starting_deadline,
-            (cronjob.active_deadline if cronjob else None) or config.drill_deadline)
+            config.drill_schedule, config.time_zone, config.starting_deadline, config.drill_deadline)
         if promise:
             facts.update(promised=duration_text(promise.seconds), promisedSeconds=promise.seconds)
         if read is None or read.backups is None:
@@ -441,6 +445,24 @@ def _suspension(cronjob: CronJobState, name: str, runs: str, config: BackupConfi
     resume = f"kubectl patch cronjob {name} --namespace {namespace} -p '{{\"spec\":{{\"suspend\":false}}}}'"
     return (f"the CronJob {name} is suspended by hand (the release's values do not suspend it): no {runs} runs until "
             f"it is resumed ({resume})")
+
+
+def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, running: int,
+           config: BackupConfig) -> str | None:
+    """How the live CronJob `name` differs from what the release's values render (its schedule, time zone,
+    startingDeadlineSeconds and its Jobs' activeDeadlineSeconds: renderer/postrender/templates/_pod.j2), or
+    None: a hand edit (kubectl edit, patch) that the values do not say, and a helm upgrade undoes. The promise
+    is the values', so an edit to a rarer schedule cannot make an old backup look on time (issue 25)."""
+    live_zone = cronjob.time_zone or "(none: the controller's own)"
+    pairs = [("schedule", f"'{cronjob.schedule}'", f"'{schedule}'"), ("timeZone", live_zone, config.time_zone),
+             ("startingDeadlineSeconds", cronjob.starting_deadline, starting),
+             ("activeDeadlineSeconds", cronjob.active_deadline, running)]
+    differ = [f"{field} {_shown(live)}, the values' {_shown(wanted)}" for field, live, wanted in pairs
+              if live != wanted]
+    if not differ:
+        return None
+    return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
+            "hand? A helm upgrade puts the values' back; the promise is the values'")
 
 
 def _age(report: Report, when: datetime) -> int:

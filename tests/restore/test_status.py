@@ -354,15 +354,19 @@ def test_the_executable_prints_the_verdict_and_exits_with_its_code(world: World,
 
 @pytest.mark.parametrize("cronjobs_say", [True, False], ids=["as-the-cronjobs-carry-them", "from-the-values"])
 def test_the_promises_take_the_jobs_deadlines_of_the_values(world: World, cronjobs_say: bool) -> None:
-    """Backup.ActiveDeadlineSeconds and Backup.Drill.ActiveDeadlineSeconds: as the CronJobs carry them (the
-    post-renderer renders them from the values), and from the values when a CronJob does not say."""
+    """Backup.ActiveDeadlineSeconds and Backup.Drill.ActiveDeadlineSeconds, from the values, whatever the CronJobs
+    carry (the post-renderer renders them from the values; one that does not say was edited: a finding)."""
     world.state.user_values["enclaveos-chart"]["Backup"].update(ActiveDeadlineSeconds=43200,
                                                                 Drill={"ActiveDeadlineSeconds": 28800})
     for cronjob, deadline in ((world.state.cronjob, 43200), (world.state.drill_cronjob, 28800)):
         assert cronjob is not None
         cronjob["activeDeadlineSeconds"] = deadline if cronjobs_say else None
-    assert world.status(NOW, json_mode=True).run("ds") == 0
+    assert world.status(NOW, json_mode=True).run("ds") == (0 if cronjobs_say else 6)
     report = json.loads(world.out.getvalue())
+    assert [f["message"] for f in report["findings"]] == ([] if cronjobs_say else [
+        f"the CronJob ds-enclaveos-{what} differs from what the release's values render (activeDeadlineSeconds -, "
+        f"the values' {deadline}): edited by hand? A helm upgrade puts the values' back; the promise is the values'"
+        for what, deadline in (("backup", 43200), ("drill", 28800))])
     # 1 d between backups + 1 h to start + 12 h to run; 7 d between drills + 1 h + 8 h.
     assert (report["newestBackup"]["promised"], report["newestBackup"]["promisedSeconds"]) == ("1d 13h", 133200)
     assert (report["drills"]["promised"], report["drills"]["promisedSeconds"]) == ("7d 9h", 637200)
@@ -433,3 +437,31 @@ def test_a_newest_backup_damaged_after_it_was_written_is_failing(world: World, s
         f"latest takes it and the restore Job refuses it; the newest complete backup before it is "
         f"ds-20261122T000000Z.{backup_format}"]
     assert report["newestBackup"]["verified"] is False
+
+
+
+# Issue 25: the promise came from the live CronJob, so a hand edit to a yearly schedule made a three-day-old backup of a
+# daily release look on time ("promised 366d"). (the CronJob, its change, the verdict line)
+DRIFT_FINDING = ("the CronJob ds-enclaveos-{what} differs from what the release's values render ({how}): edited by "
+                 "hand? A helm upgrade puts the values' back; the promise is the values'")
+
+
+@pytest.mark.parametrize(("what", "change", "how"), [
+    ("backup", {"schedule": "0 0 1 1 *"}, "schedule '0 0 1 1 *', the values' '0 0 * * *'"),
+    ("backup", {"timeZone": "Pacific/Kiritimati"}, "timeZone Pacific/Kiritimati, the values' UTC"),
+    ("backup", {"timeZone": None}, "timeZone (none: the controller's own), the values' UTC"),
+    ("backup", {"startingDeadlineSeconds": 86400}, "startingDeadlineSeconds 86400, the values' 3600"),
+    ("drill", {"schedule": "0 3 1 * *"}, "schedule '0 3 1 * *', the values' '0 3 * * 0'"),
+])
+def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
+        world: World, what: str, change: dict[str, Any], how: str) -> None:
+    cronjob = world.state.cronjob if what == "backup" else world.state.drill_cronjob
+    assert cronjob is not None
+    cronjob.update(change)
+    three_days = datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)  # the newest backup is 3 days old
+    world.status(three_days, json_mode=True).run("ds")
+    report = json.loads(world.out.getvalue())
+    messages = [f["message"] for f in report["findings"]]
+    assert DRIFT_FINDING.format(what=what, how=how) in messages
+    assert report["newestBackup"]["promised"] == "1d 7h"
+    assert report["verdict"] == "FAILING"  # 3 days is more than twice the values' promise, whatever the CronJob says
