@@ -147,6 +147,16 @@ def read_server_version(cluster: Cluster) -> ServerVersion | str:
         return str(error)
 
 
+def manager_of(cluster: Cluster, release: Release) -> tuple[str, str]:
+    """The manager Deployment's name and pod selector, from the release's own manifest."""
+    from renderer.postrender.locate import Hints, find_targets
+    from renderer.postrender.settings import pod_selector
+    from renderer.postrender.stream import split
+
+    targets = find_targets(split(cluster.manifest(release.name)), Hints(release=release.name), None)
+    return targets.manager.name, pod_selector(targets.manager.data)
+
+
 StoreOpener = Callable[[BackupConfig, dict[str, str]], ObjectStore]
 
 
@@ -242,7 +252,7 @@ class Session:
             reasons.append("the post-renderer plugin datashield-backup is not installed "
                            "(helm plugin install <plugin dir>/plugins/datashield-backup)")
         config, store, found = self._bucket(release, reasons)
-        manager_name, selector = self._manager(release)
+        manager_name, selector = manager_of(cluster, release)
         workload = cluster.deployment(manager_name)
         resumed = bool(config and config.in_restore_mode)
         replicas, why = replicas_to_restore(manager_name, workload, resumed, request.replicas)
@@ -371,15 +381,6 @@ class Session:
     @staticmethod
     def _catalog(store: ObjectStore, release: Release, config: BackupConfig) -> list[Backup]:
         return read_catalog(store, release, config)
-
-    def _manager(self, release: Release) -> tuple[str, str]:
-        """The manager Deployment's name and pod selector, from the release's own manifest."""
-        from renderer.postrender.locate import Hints, find_targets
-        from renderer.postrender.settings import pod_selector
-        from renderer.postrender.stream import split
-
-        targets = find_targets(split(self.cluster.manifest(release.name)), Hints(release=release.name), None)
-        return targets.manager.name, pod_selector(targets.manager.data)
 
     def _check_rendering(self, plan: Plan, request: Request) -> None:
         """Dry run: renders the restore-mode manifests with `helm template` from the release's

@@ -38,7 +38,9 @@ The verdict, its last line, and the exit code:
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
                newest one is older than twice the promise, or DAMAGED (read back, its SHA-256 differs
-               from its metadata's: `latest` would restore it, and the restore Job refuse it)
+               from its metadata's: `latest` would restore it, and the restore Job refuse it), or one
+               the restore preflight's SGX rule refuses (plan.sgx_check: nodes not recorded, or the
+               manager runs on others now)
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
 error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
@@ -56,17 +58,18 @@ from typing import Any
 
 from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
 from renderer.edges.objectstore import ObjectStore
-from renderer.errors import ClusterCallFailed, ObjectStoreFailed, Refused
+from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused
 from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import problem as version_problem
-from renderer.restore.plan import BackupConfig, backup_config, secret_reasons
+from renderer.restore.plan import BackupConfig, backup_config, secret_reasons, sgx_check
 from renderer.restore.progress import Progress
 from renderer.restore.session import (
     StoreOpener,
     last_failure,
     list_release,
+    manager_of,
     read_catalog,
     read_drill,
     read_server_version,
@@ -171,7 +174,7 @@ class StatusCheck:
                         "BACKUP again to finish it)")
         read = self._bucket(release, config, report)
         cronjob = self._cronjob(release, config, report)
-        self._newest(read, config, cronjob, report)
+        self._newest(release, read, config, cronjob, report)
         self._drills(release, config, read, report)
         return report
 
@@ -268,7 +271,7 @@ class StatusCheck:
             return
         report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
 
-    def _newest(self, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
+    def _newest(self, release: Release, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
                 report: Report) -> None:
         """The newest complete backup (the rule of `latest`), read back against its SHA-256, and its age
         against the schedule's promise."""
@@ -291,6 +294,7 @@ class StatusCheck:
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
         self._verify(read.store, newest, found, facts, report)
+        self._sgx(release, newest, report)
         # The promise is the release's values' (issue 25): a CronJob edited by hand to run yearly promised a year;
         # such an edit is a finding of its own (_drift).
         if schedule_problems(config.schedule):
@@ -324,6 +328,20 @@ class StatusCheck:
         report.fail(f"the newest complete backup {newest.name} is DAMAGED (its SHA-256 differs from its metadata's): "
                     "restore --from latest takes it and the restore Job refuses it"
                     + (f"; the newest complete backup before it is {older[-1]}" if older else ""))
+
+    def _sgx(self, release: Release, newest: Backup, report: Report) -> None:
+        """The restore preflight's SGX rule (plan.sgx_check) on the newest complete backup: a backup that does not
+        say which nodes ran the manager, or whose nodes run it no more, is one `restore --from latest` refuses,
+        and whatever makes the restore impossible leaves the release unprotected (issue 25)."""
+        try:
+            _, selector = manager_of(self.cluster, release)
+            running = self.cluster.pod_nodes(selector) if selector else ()
+            reasons, _ = sgx_check(newest, running, None if running else self.cluster.node_names(), unsafe=False)
+        except (ClusterCallFailed, DatashieldError) as error:
+            report.warn(f"the SGX rule cannot be checked for the newest complete backup {newest.name}: {error}")
+            return
+        for reason in reasons:
+            report.fail(f"restore --from latest would be refused: {reason}")
 
     def _drills(self, release: Release, config: BackupConfig, read: _Read | None, report: Report) -> None:
         """The restore drills (issue 18): the drill CronJob, the last drill over all the release's

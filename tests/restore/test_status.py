@@ -20,6 +20,7 @@ from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
     LATEST_COMPLETE,
+    NODES,
     PREFIX,
     PROBE_TOKEN,
     SECRET_NAME,
@@ -236,7 +237,9 @@ def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server
     assert [call.split(" ")[:3] for call in world.calls()] == [
         ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "version", "--output"],
         ["kubectl", "get", "secret"],
-        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"], ["kubectl", "get", "cronjob"],
+        ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"],
+        ["helm", "get", "manifest"], ["kubectl", "get", "pods"],  # the SGX rule: where the manager runs
+        ["kubectl", "get", "cronjob"],
         ["kubectl", "get", "jobs"]]  # the drill CronJob's Jobs (one that failed without a record)
     assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
 
@@ -266,7 +269,7 @@ def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server:
     prefix, s3 = "status-two-clusters", s3_client(s3_server)
     for name in ("prod/ds-20261122T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"):
         data = f"-- dump {name}\n".encode()
-        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, ["sgx-1"]),
+        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, NODES),
                 "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
@@ -465,3 +468,33 @@ def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
     assert DRIFT_FINDING.format(what=what, how=how) in messages
     assert report["newestBackup"]["promised"] == "1d 7h"
     assert report["verdict"] == "FAILING"  # 3 days is more than twice the values' promise, whatever the CronJob says
+
+
+# Issue 25: `restore --from latest` would be refused by the preflight's SGX rule, and --status said OK.
+@pytest.mark.parametrize(("nodes", "manager_nodes", "line"), [
+    (None, ["sgx-1", "sgx-2"],
+     "FAILING: restore --from latest would be refused: backup {name} does not say which nodes ran the manager "
+     "(manager pods: Forbidden), so the SGX same-hardware rule cannot be checked (to restore anyway, knowing the "
+     "data may be unreadable: --unsafe-ignore-sgx-nodes)"),
+    (["sgx-1", "sgx-2"], ["sgx-3"],
+     "FAILING: restore --from latest would be refused: the manager runs on sgx-3, which did not run it when {name} "
+     "was taken (it ran on sgx-1, sgx-2): the data is sealed to those nodes' SGX hardware and cannot be read "
+     "elsewhere; move the manager to them first (to restore anyway, knowing the data may be unreadable: "
+     "--unsafe-ignore-sgx-nodes)"),
+    (["sgx-1", "sgx-2"], ["sgx-2"], "OK"),
+], ids=["nodes-not-recorded", "manager-moved", "same-nodes"])
+def test_a_newest_backup_that_the_sgx_rule_refuses_is_failing(world: World, s3_server: S3Server,
+                                                               nodes: list[str] | None, manager_nodes: list[str],
+                                                               line: str) -> None:
+    prefix, s3, name = f"status-sgx-{len(nodes or [])}-{manager_nodes[0]}", s3_client(s3_server), LATEST_COMPLETE
+    data = f"-- dump {name}\n".encode()
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
+    meta = {**metadata(name, data, nodes), "object": f"{prefix}/{name}"}
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert world.state.manager is not None and world.state.drill_cronjob is not None
+    world.state.manager.update(nodes=manager_nodes, replicas=len(manager_nodes))
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == line.format(name=name)
+    assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
