@@ -39,8 +39,8 @@ The verdict, its last line, and the exit code:
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
                newest one is older than twice the promise, or DAMAGED (read back, its SHA-256 differs
                from its metadata's: `latest` would restore it, and the restore Job refuse it), or one
-               the restore preflight's SGX rule refuses (plan.sgx_check: nodes not recorded, or the
-               manager runs on others now)
+               the restore preflight refuses (plan.sgx_check: nodes not recorded, or the manager runs on
+               others now; plan.format_reasons: a native backup where Backup.Format is sql)
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
 error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
@@ -63,7 +63,7 @@ from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import problem as version_problem
-from renderer.restore.plan import BackupConfig, backup_config, secret_reasons, sgx_check
+from renderer.restore.plan import BackupConfig, backup_config, format_reasons, secret_reasons, sgx_check
 from renderer.restore.progress import Progress
 from renderer.restore.session import (
     StoreOpener,
@@ -294,7 +294,7 @@ class StatusCheck:
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
         self._verify(read.store, newest, found, facts, report)
-        self._sgx(release, newest, report)
+        self._restorable(release, newest, config, report)
         # The promise is the release's values' (issue 25): a CronJob edited by hand to run yearly promised a year;
         # such an edit is a finding of its own (_drift).
         if schedule_problems(config.schedule):
@@ -329,10 +329,13 @@ class StatusCheck:
                     "restore --from latest takes it and the restore Job refuses it"
                     + (f"; the newest complete backup before it is {older[-1]}" if older else ""))
 
-    def _sgx(self, release: Release, newest: Backup, report: Report) -> None:
-        """The restore preflight's SGX rule (plan.sgx_check) on the newest complete backup: a backup that does not
-        say which nodes ran the manager, or whose nodes run it no more, is one `restore --from latest` refuses,
+    def _restorable(self, release: Release, newest: Backup, config: BackupConfig, report: Report) -> None:
+        """The restore preflight's rules on the newest complete backup: its format (plan.format_reasons: a native
+        backup where Backup.Format is sql) and the SGX rule (plan.sgx_check: a backup that does not say which
+        nodes ran the manager, or whose nodes run it no more). `restore --from latest` refuses such a backup,
         and whatever makes the restore impossible leaves the release unprotected (issue 25)."""
+        for reason in format_reasons(newest, config):
+            report.fail(f"restore --from latest would be refused: {reason}")
         try:
             _, selector = manager_of(self.cluster, release)
             running = self.cluster.pod_nodes(selector) if selector else ()

@@ -407,23 +407,45 @@ def test_a_drill_job_that_failed_without_a_record_is_a_warning(world: World, sta
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
 
 
+def put_backups(s3: Any, prefix: str, backup_format: str) -> None:
+    """Two complete backups under `prefix`, the newest LATEST_COMPLETE's time, in `backup_format`: a native one a
+    folder of one file, summed as the upload step sums it (objectstore.digest)."""
+    put_drilled(s3, prefix, {"ds-20261122T000000Z.sql": [], LATEST_COMPLETE: []})
+    if backup_format != "native":
+        return
+    for name in ("ds-20261122T000000Z", LATEST_COMPLETE.removesuffix(".sql")):
+        old = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")["Body"].read())
+        data = f"-- native {name}\n".encode()
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native/2026/data.sst", Body=data)
+        digest = hashlib.sha256(f"{hashlib.sha256(data).hexdigest()}  ./2026/data.sst\n".encode()).hexdigest()
+        meta = {**old, "format": "native", "object": f"{prefix}/{name}.native", "size": len(data), "sha256": digest}
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native.json", Body=json.dumps(meta, indent=2).encode())
+        s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql")
+        s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")
+
+
+def test_a_native_newest_backup_where_backup_format_is_sql_is_failing(world: World, s3_server: S3Server) -> None:
+    """The restore preflight refuses it (plan.format_reasons: the sql release's restore Job cannot load it)."""
+    put_backups(s3_client(s3_server), "status-native-in-sql", "native")
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = "status-native-in-sql"
+    assert world.state.drill_cronjob is not None
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    assert world.status(NOW).run("ds") == 7
+    newest = LATEST_COMPLETE.replace(".sql", ".native")
+    assert world.out.getvalue().splitlines()[-1] == (
+        f"FAILING: restore --from latest would be refused: backup {newest} is a native backup (CockroachDB's BACKUP) "
+        "and the release's Backup.Format is sql, whose restore Job cannot load it: set "
+        "enclaveos-chart.Backup.Format=native, with a database image of v21.1.14+, v21.2.3+ or v22.1+ (helm "
+        "upgrade), then restore")
+
+
 @pytest.mark.parametrize("backup_format", ["sql", "native"])
 def test_a_newest_backup_damaged_after_it_was_written_is_failing(world: World, s3_server: S3Server,
                                                                  backup_format: str) -> None:
     """Issue 25: same size, other bytes: the listing sees nothing, `latest` takes it, and the restore Job refuses
     it. --status reads it back as --list --verify does."""
     prefix, s3 = f"status-damaged-{backup_format}", s3_client(s3_server)
-    put_drilled(s3, prefix, {"ds-20261122T000000Z.sql": [], LATEST_COMPLETE: []})
-    if backup_format == "native":  # a folder of files, summed as the upload step sums it (objectstore.digest)
-        for name in ("ds-20261122T000000Z", LATEST_COMPLETE.removesuffix(".sql")):
-            old = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")["Body"].read())
-            data = f"-- native {name}\n".encode()
-            s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native/2026/data.sst", Body=data)
-            digest = hashlib.sha256(f"{hashlib.sha256(data).hexdigest()}  ./2026/data.sst\n".encode()).hexdigest()
-            meta = {**old, "format": "native", "object": f"{prefix}/{name}.native", "size": len(data), "sha256": digest}
-            s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.native.json", Body=json.dumps(meta, indent=2).encode())
-            s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql")
-            s3.delete_object(Bucket=BUCKET, Key=f"{prefix}/{name}.sql.json")
+    put_backups(s3, prefix, backup_format)
     newest = f"{LATEST_COMPLETE.removesuffix('.sql')}.{backup_format}"
     key = f"{prefix}/{newest}" + ("/2026/data.sst" if backup_format == "native" else "")
     data = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
