@@ -1419,6 +1419,12 @@ SCRIPTS = {
         '  tables_json "$WORK_DIR/restored-tables"\n'
         '} > "$WORK_DIR/drill.json"\n'
         'put_verified "$WORK_DIR/drill.json" "$record"\n'
+        "# Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill\n"
+        "# schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:\n"
+        "# the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).\n"
+        'put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"\n'
+        '[ "$verdict" != OK ] ||\n'
+        '  put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"\n'
         '[ "$verdict" = OK ] || fail "drill FAILED: $reason"\n'
         'log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"\n'),
     'restore.sh': (

@@ -134,6 +134,14 @@ def _names(release: str, namespace: str) -> _Names:
     return _Names(layouts(release), layouts(SAFETY_PREFIX + release))
 
 
+def names_backup(key: str, release: str, namespace: str, prefix: str) -> bool:
+    """Whether the object key `key` is named as a scheduled backup of this release and namespace (either
+    layout; never a safety dump), whether or not it exists."""
+    base = base_of(prefix)
+    found = _names(release, namespace).match(key[len(base):]) if key.startswith(base) else None
+    return found is not None and not found[1]
+
+
 def probe_key(release: str, namespace: str, prefix: str, token: str) -> str:
     """The key of a probe object of `--status` (see PROBE_PREFIX); `token` makes it unique."""
     return f"{base_of(prefix)}{namespace}/{PROBE_PREFIX}{release}-{token}"

@@ -17,6 +17,15 @@ stamp is a real time no later than this machine's clock allows (backups.CLOCK_SK
 it is a JSON object written by helm-datashield with `"kind": "drill"`, it names the backup it sits
 beside (`backup`), this release and namespace, a verdict "OK" or "FAILED", and `started` is the
 time of its name. Anything else is never shown as OK.
+
+Retention deletes a backup's records with it (upload.sh delete_pair), minutes after a successful drill of the
+backup it drilled on the harness, most of the week on an hourly schedule: what a drill proved must outlive
+the backup (issue 25). So the drill pod also writes two copies of its record, overwritten by every drill and
+never deleted by retention (record.sh; keys of no backup: they start with a dot, as the status probe's):
+  <prefix>/<namespace>/.datashield-last-drill-<release>.json             every drill's record
+  <prefix>/<namespace>/.datashield-last-successful-drill-<release>.json  every OK drill's record
+A copy is trusted as a record is, its stamp taken from its `started`, and it must name a backup of this
+release (backups.names_backup); the backup need not exist any more.
 """
 
 from __future__ import annotations
@@ -29,12 +38,15 @@ from datetime import datetime
 from typing import Any
 
 from renderer.errors import one_line, show
-from renderer.restore.backups import WRITER, json_object, latest_trusted, stamp_problem
+from renderer.restore.backups import WRITER, json_object, latest_trusted, names_backup, stamp_problem
+from renderer.values.object_keys import base_of
 
 # What follows the backup's key. ASCII digits only, as the pods write them: \d takes any Unicode digit.
 RECORD = re.compile(r"\.drill-(?P<stamp>[0-9]{8}T[0-9]{6}Z)\.json")
 KIND = "drill"
 OK, FAILED, NONE, UNREADABLE = "OK", "FAILED", "none", "unreadable"  # DrillState.verdict
+COPY_PREFIX = ".datashield-last-"  # the copies': every release's in one namespace folder
+LAST_DRILL, LAST_SUCCESSFUL_DRILL = f"{COPY_PREFIX}drill-", f"{COPY_PREFIX}successful-drill-"
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,41 @@ def newest(objects: Iterable[str], backup_key: str) -> Record | None:
     """The newest drill record of the backup `backup_key`; None when it has none."""
     found = records(objects, [backup_key])
     return found[0] if found else None
+
+
+def copies_prefix(namespace: str, prefix: str) -> str:
+    """What the keys of the copies of drill records of every release of `namespace` start with."""
+    return f"{base_of(prefix)}{namespace}/{COPY_PREFIX}"
+
+
+def copy_keys(release: str, namespace: str, prefix: str) -> tuple[str, str]:
+    """The keys of the two copies of the release's drill records (see the module's docstring): the last
+    drill's, the last successful drill's."""
+    folder = f"{base_of(prefix)}{namespace}/"
+    return f"{folder}{LAST_DRILL}{release}.json", f"{folder}{LAST_SUCCESSFUL_DRILL}{release}.json"
+
+
+def copy_state(key: str, raw: bytes | str, release: str, namespace: str, prefix: str,
+               now: datetime | None = None) -> tuple[Record | None, DrillState]:
+    """A copy of a drill record (`key`; `raw`: its bytes, or why it could not be read): the record it copies
+    (its stamp from `started`; None when the copy does not say which drill it is) and its drill state, judged
+    as the record's own (`state`). Never raises."""
+    content, why = json_object(raw, "the copy") if isinstance(raw, bytes) else (None, raw or "not read")
+    started, backup = (content or {}).get("started"), (content or {}).get("backup")
+    stamp = re.sub("[:-]", "", started) if isinstance(started, str) else ""
+    if why is None and not RECORD.fullmatch(f".drill-{stamp}.json"):
+        why = f"it says the drill started at {show(started)}, not a time as yyyy-mm-ddThh:mm:ssZ"
+    if why is None and not (isinstance(backup, str) and names_backup(backup, release, namespace, prefix)):
+        why = f"it names backup {show(backup)}, not a backup of release {release} in namespace {namespace}"
+    if why is not None:
+        return None, DrillState(UNREADABLE, None, why, key)
+    record = Record(key, stamp, str(backup))
+    return record, state(record, raw, release, namespace, now)
+
+
+def name_of(record: Record, prefix: str) -> str:
+    """The name under the prefix of the backup `record` drilled (`Restore.Backup`'s form), existing or not."""
+    return record.backup.removeprefix(base_of(prefix))
 
 
 def state(record: Record | None, raw: bytes | str | None, release: str, namespace: str,

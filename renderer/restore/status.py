@@ -30,8 +30,10 @@ The verdict, its last line, and the exit code:
                cluster; the probe object could not be deleted; the API server runs Kubernetes older
                than 1.27 (it drops, or may drop, the CronJobs' timeZone or the backup Jobs'
                podFailurePolicy: the backups run, not as configured), or its version cannot be read;
-               drills on and: the last drill FAILED or its record is unreadable, a drill Job failed
-               without writing a record after the last successful drill Job, no drill succeeded
+               drills on and: the last drill FAILED or its record is unreadable (a record, or a copy of
+               the last drill's or last successful drill's record: drills.copy_keys, which outlive the
+               backups retention deletes), a drill Job failed without writing a record, or after its
+               record said OK, after the last successful drill Job, no drill succeeded
                within the drill schedule's promise (unless the drill CronJob is younger than it), the
                drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
@@ -256,20 +258,22 @@ class StatusCheck:
         return (f"the {what} Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
                 f"({job.state.reason or 'no reason given'}){after} {since}: {reason}")
 
-    def _drill_job_failure(self, cronjob: CronJobState, newest: Record | None, report: Report) -> None:
+    def _drill_job_failure(self, cronjob: CronJobState, newest: tuple[Record, DrillState] | None,
+                           report: Report) -> None:
         """A drill Job that failed without writing a drill record (out of memory, evicted, past its deadline,
         its record's upload refused): the records say nothing of it, and the last drill they show may be a
         success (issue 25). A Job wrote the newest record if that record is dated after the Job started: then
-        that record says why it failed."""
+        that record says why it failed, unless it says OK (the Job failed after it: writing the record's copies)."""
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
         failed = [job for job in jobs if job.state.failed]
         if not failed or (cronjob.last_success and (failed[-1].finished or "") <= cronjob.last_success):
             return
         job = failed[-1]
-        recorded, started = (stamp_time(newest.stamp) if newest else None), _time(job.started)
-        if recorded and started and recorded >= started:
-            return
-        report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
+        recorded, started = (stamp_time(newest[0].stamp) if newest else None), _time(job.started)
+        if not (recorded and started and recorded >= started):
+            report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
+        elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
+            report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
 
     def _newest(self, release: Release, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
                 report: Report) -> None:
@@ -378,13 +382,14 @@ class StatusCheck:
         if read is None or read.backups is None:
             return
         names = {backup.key: backup.name for backup in read.backups if not backup.safety_dump}
-        last, ok_age = self._read_drills(release, read, names, promise, report)
+        last, ok_age = self._read_drills(release, config, read, names, promise, report)
         if cronjob is not None:
-            self._drill_job_failure(cronjob, last[0] if last else None, report)
+            self._drill_job_failure(cronjob, last, report)
         if last:
             record, drill = last
             if drill.verdict == drills.FAILED:
-                report.warn(f"the last drill, of {names[record.backup]} at {drill.time}, FAILED: {drill.reason}")
+                report.warn(f"the last drill, of {drills.name_of(record, config.prefix)} at {drill.time}, FAILED: "
+                            f"{drill.reason}")
             elif drill.verdict == drills.UNREADABLE:
                 report.warn(f"the last drill record, {record.key}, is unreadable: {drill.reason}")
         if promise is None or (ok_age is not None and ok_age <= promise.seconds):
@@ -397,28 +402,38 @@ class StatusCheck:
         report.warn(f"no drill has succeeded within the {promise.text('drill schedule')}")
 
     @staticmethod
-    def _read_drills(release: Release, read: _Read, names: dict[str, str], promise: _Promise | None,
-                     report: Report) -> tuple[tuple[Record, DrillState] | None, int | None]:
+    def _read_drills(release: Release, config: BackupConfig, read: _Read, names: dict[str, str],
+                     promise: _Promise | None, report: Report) -> tuple[tuple[Record, DrillState] | None, int | None]:
         """The last drill (its record and state; None when there is none, in the facts too) and the age
         of the newest successful one (None: none within the promise). Reads the records newest first,
-        until a successful one or one older than the promise."""
+        until a successful one or one older than the promise, then the copies of the last drill's and the
+        last successful drill's records, which outlive the backups they drilled (drills.copy_keys)."""
         last: tuple[Record, DrillState] | None = None
+        ok_age: int | None = None
         for record in records(read.objects, names):
             drill = read_drill(read.store, record, release, report.checked)
-            started = _time(drill.time)
-            age = _age(report, started) if started else None
-            if last is None:
-                last = record, drill
-                report.facts["lastDrill"] = {"backup": names[record.backup], "time": drill.time,
-                                             "age": None if age is None else duration_text(age), "ageSeconds": age,
-                                             "verdict": drill.verdict, "reason": drill.reason}
+            last = last or (record, drill)
+            age = _drill_age(report, drill)
             if drill.verdict == drills.OK:
-                return last, age
+                ok_age = age
+                break
             if promise and age is not None and age > promise.seconds:
                 break
+        last_copy, successful_copy = _copies(release, config, read, report)
+        if last_copy and (last is None or last_copy[0].stamp > last[0].stamp):
+            last = last_copy
+        if successful_copy:
+            age = _drill_age(report, successful_copy[1])
+            ok_age = age if ok_age is None or (age is not None and age < ok_age) else ok_age
         if last is None:
             report.facts["lastDrill"] = {"verdict": drills.NONE}
-        return last, None
+            return None, ok_age
+        record, drill = last
+        age = _drill_age(report, drill)
+        report.facts["lastDrill"] = {"backup": drills.name_of(record, config.prefix), "time": drill.time,
+                                     "age": None if age is None else duration_text(age), "ageSeconds": age,
+                                     "verdict": drill.verdict, "reason": drill.reason}
+        return last, ok_age
 
 
 @dataclass(frozen=True)
@@ -484,6 +499,42 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
         return None
     return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
             "hand? A helm upgrade puts the values' back; the promise is the values'")
+
+
+def _copies(release: Release, config: BackupConfig, read: _Read,
+            report: Report) -> tuple[tuple[Record, DrillState] | None, tuple[Record, DrillState] | None]:
+    """The copies of the last drill's and the last successful drill's records (drills.copy_keys), each with its
+    state; None where there is no copy, or it cannot be trusted (a WARNING: a copy that cannot be read may hide
+    the last drill), or the last successful one's records no successful drill."""
+    keys = drills.copy_keys(release.name, release.namespace, config.prefix)
+    try:
+        present = read.store.keys(drills.copies_prefix(release.namespace, config.prefix))
+    except ObjectStoreFailed as error:
+        report.warn(f"the copies of the last drill records cannot be listed: {error}")
+        return None, None
+    found: list[tuple[Record, DrillState] | None] = []
+    for key, what in zip(keys, ("last drill", "last successful drill"), strict=True):
+        if key not in present:
+            found.append(None)
+            continue
+        try:
+            raw: bytes | str = read.store.read(key)
+        except ObjectStoreFailed as error:
+            raw = str(error)
+        record, drill = drills.copy_state(key, raw, release.name, release.namespace, config.prefix, report.checked)
+        if drill.verdict == drills.FAILED and what == "last successful drill":
+            drill = DrillState(drills.UNREADABLE, drill.time, "it records a FAILED drill", key)
+        if record is None or drill.verdict == drills.UNREADABLE:
+            report.warn(f"the copy of the {what}'s record, {key}, is unreadable: {drill.reason}")
+            found.append(None)
+            continue
+        found.append((record, drill))
+    return found[0], found[1]
+
+
+def _drill_age(report: Report, drill: DrillState) -> int | None:
+    started = _time(drill.time)
+    return _age(report, started) if started else None
 
 
 def _age(report: Report, when: datetime) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from renderer.restore.backups import catalog, probe_key
+from renderer.restore.drills import copy_keys
 from renderer.restore.status import EXIT_CODES
 from tests.fake_cluster import State
 from tests.restore.conftest import (
@@ -25,6 +26,7 @@ from tests.restore.conftest import (
     PROBE_TOKEN,
     SECRET_NAME,
     World,
+    drill_record,
     metadata,
     put_drilled,
     s3_client,
@@ -58,6 +60,26 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
     "status-drill-stale": {"ds-20261115T000000Z.sql": [("20261115T030000Z", {})], LATEST_COMPLETE: []},
     "status-drill-none": {LATEST_COMPLETE: []},
 }
+# Prefixes whose drilled backups retention has deleted, records and all (issue 25): the copies of the last drill's
+# and the last successful drill's records (drills.copy_keys) outlive them. Prefix -> (last, last successful), each
+# the bytes of a copy or None (no copy); the drilled backup ds-20261122T000000Z.sql is gone.
+GONE = "ds-20261122T000000Z.sql"
+COPIES: dict[str, tuple[bytes | None, bytes | None]] = {
+    "status-drill-retained": (drill_record(f"status-drill-retained/{GONE}", "20261122T030000Z"),
+                              drill_record(f"status-drill-retained/{GONE}", "20261122T030000Z")),
+    "status-drill-copy-failed": (
+        drill_record(f"status-drill-copy-failed/{GONE}", "20261123T030000Z", verdict="FAILED", reason=DRILL_FAILURE),
+        drill_record(f"status-drill-copy-failed/{GONE}", "20261122T030000Z")),
+    "status-drill-copy-older": (drill_record(f"status-drill-copy-older/{GONE}", "20261116T030000Z"), None),
+    "status-drill-copy-garbled": (b"{not json", drill_record(f"status-drill-copy-garbled/{GONE}", "20261122T030000Z")),
+    "status-drill-copy-foreign": (None, drill_record(f"other/{GONE}", "20261122T030000Z")),
+    "status-drill-copy-said-failed": (None, drill_record(f"status-drill-copy-said-failed/{GONE}", "20261122T030000Z",
+                                                         verdict="FAILED", reason="x")),
+    "status-drill-copy-future": (None, drill_record(f"status-drill-copy-future/{GONE}", "20261124T030000Z")),
+    "status-drill-copy-no-start": (None, drill_record(f"status-drill-copy-no-start/{GONE}", "20261122T030000Z",
+                                                      started=None)),
+}
+DRILL_PREFIXES.update({prefix: {LATEST_COMPLETE: []} for prefix in COPIES})
 DRILL_PROMISE = ("the 7d 7h the drill schedule promises (the longest gap 7d between runs of '0 3 * * 0' in UTC, plus "
                  "1h to start and 6h to run)")
 
@@ -65,8 +87,13 @@ DRILL_PROMISE = ("the 7d 7h the drill schedule promises (the longest gap 7d betw
 @pytest.fixture(scope="session")
 def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
     """DRILL_PREFIXES written once."""
+    s3 = s3_client(s3_server)
     for prefix, backups in DRILL_PREFIXES.items():
-        put_drilled(s3_client(s3_server), prefix, backups)
+        put_drilled(s3, prefix, backups)
+    for prefix, copies in COPIES.items():
+        for key, copy in zip(copy_keys("ds", "prod", prefix), copies, strict=True):
+            if copy is not None:
+                s3.put_object(Bucket=BUCKET, Key=key, Body=copy)
 
 
 def drill_changes(state: State, change: str) -> bool:
@@ -160,6 +187,30 @@ CASES: list[Case] = [
      'unreadable: it names release "dx", not "ds"'),
     ("status-drill-stale", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: retention deleted the drilled backup and its records; the copies say what the drills proved.
+    ("status-drill-retained", NOW, "OK"),
+    ("status-drill-copy-failed", NOW, f"WARNING: the last drill, of {GONE} at 2026-11-23T03:00:00Z, FAILED: "
+                                      f"{DRILL_FAILURE}"),
+    ("status-drill-copy-older", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    ("status-drill-copy-garbled", NOW, "WARNING: the copy of the last drill's record, status-drill-copy-garbled/prod/"
+                                       ".datashield-last-drill-ds.json, is unreadable: the copy is not valid JSON"),
+    ("status-drill-copy-foreign", NOW,
+     "WARNING: the copy of the last successful drill's record, status-drill-copy-foreign/prod/.datashield-last-"
+     f'successful-drill-ds.json, is unreadable: it names backup "other/{GONE}", not a backup of release ds in '
+     f"namespace prod; no drill has succeeded within {DRILL_PROMISE}"),
+    ("status-drill-copy-said-failed", NOW,
+     "WARNING: the copy of the last successful drill's record, status-drill-copy-said-failed/prod/.datashield-last-"
+     f"successful-drill-ds.json, is unreadable: it records a FAILED drill; no drill has succeeded within "
+     f"{DRILL_PROMISE}"),
+    ("status-drill-copy-future", NOW,
+     "WARNING: the copy of the last successful drill's record, status-drill-copy-future/prod/.datashield-last-"
+     "successful-drill-ds.json, is unreadable: dated 2026-11-24T03:00:00Z, later than this machine's clock allows "
+     "(600 s of skew); no drill has succeeded within "
+     f"{DRILL_PROMISE}"),
+    ("status-drill-copy-no-start", NOW,
+     "WARNING: the copy of the last successful drill's record, status-drill-copy-no-start/prod/.datashield-last-"
+     "successful-drill-ds.json, is unreadable: it says the drill started at null, not a time as "
+     f"yyyy-mm-ddThh:mm:ssZ; no drill has succeeded within {DRILL_PROMISE}"),
     # WARNING
     ("suspended", NOW,
      "WARNING: the CronJob ds-enclaveos-backup is suspended: no backup runs until it is resumed "
@@ -390,8 +441,14 @@ DRILL_JOB_CASES = [
                  "(BackoffLimitExceeded) without writing a drill record since the last success at "
                  "2026-11-22T03:01:10Z: [record] FAILED: cannot write s3://b/k.drill-20261123T040100Z.json: "
                  "AccessDenied", id="its-record-refused"),
-    pytest.param("2026-11-23T03:00:00Z", "2026-11-23T03:01:00Z", "BackoffLimitExceeded", ["[record] FAILED: x"],
-                 "OK", id="it-wrote-the-newest-record"),
+    # The newest record, OK, is its own: it failed after writing it (the record's copies, drills.copy_keys).
+    pytest.param("2026-11-23T03:00:00Z", "2026-11-23T03:01:00Z", "BackoffLimitExceeded",
+                 ["[record] FAILED: upload to s3://b/prod/.datashield-last-drill-ds.json failed: AccessDenied"],
+                 "WARNING: the drill Job ds-enclaveos-drill-29401440 failed at 2026-11-23T03:01:00Z "
+                 "(BackoffLimitExceeded) after its drill record said OK since the last success at "
+                 "2026-11-22T03:01:10Z: [record] FAILED: upload to s3://b/prod/.datashield-last-drill-ds.json failed: "
+                 "AccessDenied",
+                 id="it-wrote-the-newest-record-OK"),
     pytest.param("2026-11-22T02:00:00Z", "2026-11-22T02:10:00Z", "DeadlineExceeded", [],
                  "OK", id="before-the-last-success"),
 ]
@@ -520,3 +577,16 @@ def test_a_newest_backup_that_the_sgx_rule_refuses_is_failing(world: World, s3_s
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == line.format(name=name)
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
+
+
+@pytest.mark.usefixtures("drill_prefixes")
+def test_a_drill_job_whose_own_record_says_failed_is_that_one_finding(world: World) -> None:
+    """The drill Job's failure is its drill's FAILED verdict, which its record (dated after it started) says."""
+    changes(world.state, "status-drill-failed")
+    world.state.backup_jobs.append({"name": "ds-enclaveos-drill-29401440", "component": "drill",
+                                    "started": "2026-11-23T02:59:00Z", "finished": "2026-11-23T03:05:00Z",
+                                    "outcome": "failed", "reason": "PodFailurePolicy",
+                                    "log": [f"[record] FAILED: drill FAILED: {DRILL_FAILURE}"]})
+    world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == (
+        f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}")

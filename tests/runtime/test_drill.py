@@ -150,9 +150,14 @@ def test_drill_verdict(drill_site: Site, backup_format: str, change: Change) -> 
         scratch_before = set(Path("/tmp").glob("datashield-scratch.*"))
         run = site.drill(S3Prefix=backup_format, Format=backup_format)
         after = snapshot(site)
-        # Nothing but the record is new, and nothing else changed, byte for byte.
-        [record_key] = set(after) - set(before)
-        assert {k: v for k, v in after.items() if k != record_key} == before
+        # Nothing but the record and its copies is new (the last drill's; the last successful drill's when OK:
+        # renderer/restore/drills.py copy_keys), and nothing else changed, byte for byte.
+        copies = [c for c, wanted in zip(drills.copy_keys("ds", "prod", backup_format), (True, not reason), strict=True)
+                  if wanted]
+        [record_key] = set(after) - set(before) - set(copies)
+        assert {k: after[k] for k in copies} == {k: after[record_key] for k in copies}
+        assert {k: v for k, v in after.items() if k != record_key and k not in copies} == {
+            k: v for k, v in before.items() if k not in copies}
         # The production database: not one connection, and the same data.
         assert (connections(site.db), site.data()) == (seen_before, data_before)
         assert set(Path("/tmp").glob("datashield-scratch.*")) == scratch_before  # the throwaway database is gone
@@ -292,7 +297,10 @@ def test_retention_deletes_a_backups_drill_records_with_it(drill_site: Site, cut
     assert run.returncode == 0, run.log
     second = backup_key(site, "sql", prefix)
     assert second != first
-    assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == [second, f"{second}.json"]
+    # The record's copies outlive the backup it drilled (renderer/restore/drills.py): retention never deletes them.
+    copies = drills.copy_keys("ds", "prod", prefix)
+    assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == [*copies, second, f"{second}.json"]
+    assert [json.loads(site.read(copy))["backup"] for copy in copies] == [first, first]
     assert {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")} == others
 
 

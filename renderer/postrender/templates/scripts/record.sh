@@ -38,5 +38,11 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   tables_json "$WORK_DIR/restored-tables"
 } > "$WORK_DIR/drill.json"
 put_verified "$WORK_DIR/drill.json" "$record"
+# Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill
+# schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:
+# the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).
+put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"
+[ "$verdict" != OK ] ||
+  put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"
 [ "$verdict" = OK ] || fail "drill FAILED: $reason"
 log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"
