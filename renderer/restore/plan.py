@@ -207,12 +207,17 @@ def format_reasons(backup: Backup, config: BackupConfig) -> list[str]:
             "database image of v21.1.14+, v21.2.3+ or v22.1+ (helm upgrade), then restore"]
 
 
+def settled_reasons(release: Release) -> list[str]:
+    """Why the release is not settled (a helm operation under way, or one interrupted: BUSY_STATES), or none."""
+    if release.status in BUSY_STATES:
+        return [f"release {release.name} is {release.status}: another helm operation is under way "
+                "or was interrupted; settle it first (helm history / helm rollback)"]
+    return []
+
+
 def release_reasons(release: Release, chart: str) -> list[str]:
     """The release must be settled, and `--chart` must be the chart it runs."""
-    reasons = []
-    if release.status in BUSY_STATES:
-        reasons.append(f"release {release.name} is {release.status}: another helm operation is under way "
-                       "or was interrupted; settle it first (helm history / helm rollback)")
+    reasons = settled_reasons(release)
     if chart != release.chart:
         reasons.append(f"--chart is {chart}, release {release.name} runs {release.chart}: "
                        "give the same chart and --version, so that only the database changes")
@@ -292,7 +297,7 @@ def sgx_check(backup: Backup, running: tuple[str, ...], cluster_nodes: tuple[str
     reasons: list[str] = []
     notes: list[str] = []
     if not recorded:
-        why = backup.nodes_error or "not recorded"
+        why = backup.nodes_error or ("no manager pod ran when it was taken" if recorded == () else "not recorded")
         reasons.append(f"backup {backup.name} does not say which nodes ran the manager ({why}), "
                        "so the SGX same-hardware rule cannot be checked")
     else:

@@ -42,7 +42,10 @@ The verdict, its last line, and the exit code:
                newest one is older than twice the promise, or DAMAGED (read back, its SHA-256 differs
                from its metadata's: `latest` would restore it, and the restore Job refuse it), or one
                the restore preflight refuses (plan.sgx_check: nodes not recorded, or the manager runs on
-               others now; plan.format_reasons: a native backup where Backup.Format is sql)
+               others now, the line saying how a new backup records them; plan.format_reasons: a native
+               backup where Backup.Format is sql); what the preflight refuses whatever the backup: the
+               release not settled (plan.settled_reasons: pending-install, -upgrade, -rollback,
+               uninstalling), the manager Deployment of its manifest missing from the namespace
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
 error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
@@ -65,7 +68,14 @@ from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import problem as version_problem
-from renderer.restore.plan import BackupConfig, backup_config, format_reasons, secret_reasons, sgx_check
+from renderer.restore.plan import (
+    BackupConfig,
+    backup_config,
+    format_reasons,
+    secret_reasons,
+    settled_reasons,
+    sgx_check,
+)
 from renderer.restore.progress import Progress
 from renderer.restore.session import (
     StoreOpener,
@@ -157,6 +167,8 @@ class StatusCheck:
             report.fail(f"no release {release_name} in namespace {self.cluster.namespace} (helm list; -n NAMESPACE)")
             return report
         report.facts["helmRelease"] = {"chart": release.chart, "revision": release.revision, "status": release.status}
+        for reason in settled_reasons(release):  # the restore refuses a release that is not settled
+            report.fail(f"restore would be refused: {reason}")
         config, why = backup_config(self.cluster.values(release.name, computed=True))
         for reason in why:
             report.fail(reason)
@@ -176,7 +188,8 @@ class StatusCheck:
                         "BACKUP again to finish it)")
         read = self._bucket(release, config, report)
         cronjob = self._cronjob(release, config, report)
-        self._newest(release, read, config, cronjob, report)
+        manager = self._manager(release, report)
+        self._newest(release, read, config, cronjob, manager, report)
         self._drills(release, config, read, report)
         return report
 
@@ -275,8 +288,22 @@ class StatusCheck:
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
             report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
 
+    def _manager(self, release: Release, report: Report) -> tuple[str, str] | str:
+        """The manager Deployment's name and pod selector (session.manager_of: the release's manifest), or why they
+        cannot be read (a WARNING then, from the SGX rule that needs them). A manager Deployment missing from the
+        namespace is FAILING: the restore refuses it (plan.replicas_to_restore)."""
+        try:
+            name, selector = manager_of(self.cluster, release)
+            workload = self.cluster.deployment(name)
+        except (ClusterCallFailed, DatashieldError) as error:
+            return str(error)
+        if workload is None:
+            report.fail(f"restore would be refused: the manager Deployment {name} does not exist in this namespace "
+                        f"(helm upgrade {release.name} puts it back)")
+        return name, selector
+
     def _newest(self, release: Release, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
-                report: Report) -> None:
+                manager: tuple[str, str] | str, report: Report) -> None:
         """The newest complete backup (the rule of `latest`), read back against its SHA-256, and its age
         against the schedule's promise."""
         found = read.backups if read else None
@@ -298,7 +325,7 @@ class StatusCheck:
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
         self._verify(read.store, newest, found, facts, report)
-        self._restorable(release, newest, config, report)
+        self._restorable(newest, config, cronjob, manager, report)
         # The promise is the release's values' (issue 25): a CronJob edited by hand to run yearly promised a year;
         # such an edit is a finding of its own (_drift).
         if schedule_problems(config.schedule):
@@ -333,7 +360,8 @@ class StatusCheck:
                     "restore --from latest takes it and the restore Job refuses it"
                     + (f"; the newest complete backup before it is {older[-1]}" if older else ""))
 
-    def _restorable(self, release: Release, newest: Backup, config: BackupConfig, report: Report) -> None:
+    def _restorable(self, newest: Backup, config: BackupConfig, cronjob: CronJobState | None,
+                    manager: tuple[str, str] | str, report: Report) -> None:
         """The restore preflight's rules on the newest complete backup: its format (plan.format_reasons: a native
         backup where Backup.Format is sql) and the SGX rule (plan.sgx_check: a backup that does not say which
         nodes ran the manager, or whose nodes run it no more). `restore --from latest` refuses such a backup,
@@ -341,14 +369,20 @@ class StatusCheck:
         for reason in format_reasons(newest, config):
             report.fail(f"restore --from latest would be refused: {reason}")
         try:
-            _, selector = manager_of(self.cluster, release)
-            running = self.cluster.pod_nodes(selector) if selector else ()
+            if isinstance(manager, str):
+                raise DatashieldError(manager)
+            running = self.cluster.pod_nodes(manager[1]) if manager[1] else ()
             reasons, _ = sgx_check(newest, running, None if running else self.cluster.node_names(), unsafe=False)
         except (ClusterCallFailed, DatashieldError) as error:
             report.warn(f"the SGX rule cannot be checked for the newest complete backup {newest.name}: {error}")
             return
+        # A backup taken now records the nodes the manager runs on now (a reschedule onto other SGX nodes is routine).
+        upcoming = (report.facts.get("cronjob") or {}).get("nextRun") if cronjob and not cronjob.suspended else None
+        renew = ("; a new backup records the nodes the manager runs on now: helm datashield-restore "
+                 f"{report.release} --namespace {report.namespace} --backup-now"
+                 + (f", or the next run at {upcoming}" if upcoming else ""))
         for reason in reasons:
-            report.fail(f"restore --from latest would be refused: {reason}")
+            report.fail(f"restore --from latest would be refused: {reason}{renew}")
 
     def _drills(self, release: Release, config: BackupConfig, read: _Read | None, report: Report) -> None:
         """The restore drills (issue 18): the drill CronJob, the last drill over all the release's

@@ -164,6 +164,11 @@ def changes(state: State, change: str) -> None:
             backup["S3Prefix"] = "status-empty"
         case "no cronjob":
             state.cronjob = None
+        case "pending upgrade":
+            assert state.release is not None
+            state.release["status"] = "pending-upgrade"
+        case "no manager deployment":
+            state.manager = None
         case _:
             raise AssertionError(change)
 
@@ -266,6 +271,13 @@ CASES: list[Case] = [
     ("no cronjob", NOW,
      "FAILING: the CronJob ds-enclaveos-backup does not exist: no backup is scheduled (install or upgrade the "
      "release with the post-renderer datashield-backup)"),
+    # Issue 25: what makes the restore refuse, whatever the backups, leaves the release unprotected.
+    ("pending upgrade", NOW,
+     "FAILING: restore would be refused: release ds is pending-upgrade: another helm operation is under way or was "
+     "interrupted; settle it first (helm history / helm rollback)"),
+    ("no manager deployment", NOW,
+     "FAILING: restore would be refused: the manager Deployment ds-enclaveos-manager does not exist in this namespace "
+     "(helm upgrade ds puts it back)"),
 ]
 
 
@@ -289,7 +301,8 @@ def test_read_only_no_call_changes_the_cluster(world: World, s3_server: S3Server
         ["helm", "list", "--deployed"], ["helm", "get", "values"], ["kubectl", "version", "--output"],
         ["kubectl", "get", "secret"],
         ["kubectl", "get", "cronjob"], ["kubectl", "get", "jobs"],
-        ["helm", "get", "manifest"], ["kubectl", "get", "pods"],  # the SGX rule: where the manager runs
+        ["helm", "get", "manifest"], ["kubectl", "get", "deployment"],  # the manager Deployment is there
+        ["kubectl", "get", "pods"],  # the SGX rule: where the manager runs
         ["kubectl", "get", "cronjob"],
         ["kubectl", "get", "jobs"]]  # the drill CronJob's Jobs (one that failed without a record)
     assert s3_client(s3_server).list_objects_v2(Bucket=BUCKET, Prefix=PROBE).get("KeyCount") == 0
@@ -549,23 +562,33 @@ def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
     assert report["verdict"] == "FAILING"  # 3 days is more than twice the values' promise, whatever the CronJob says
 
 
-# Issue 25: `restore --from latest` would be refused by the preflight's SGX rule, and --status said OK.
+# Issue 25: `restore --from latest` would be refused by the preflight's SGX rule, and --status said OK. A manager
+# moved to other SGX nodes is routine: the line says how to get a backup that records them.
+RENEW = ("; a new backup records the nodes the manager runs on now: helm datashield-restore ds --namespace prod "
+         "--backup-now, or the next run at 2026-11-24T00:00:00Z")
+
+
 @pytest.mark.parametrize(("nodes", "manager_nodes", "line"), [
     (None, ["sgx-1", "sgx-2"],
      "FAILING: restore --from latest would be refused: backup {name} does not say which nodes ran the manager "
      "(manager pods: Forbidden), so the SGX same-hardware rule cannot be checked (to restore anyway, knowing the "
-     "data may be unreadable: --unsafe-ignore-sgx-nodes)"),
+     f"data may be unreadable: --unsafe-ignore-sgx-nodes){RENEW}"),
+    ([], ["sgx-1"],
+     "FAILING: restore --from latest would be refused: backup {name} does not say which nodes ran the manager "
+     "(no manager pod ran when it was taken), so the SGX same-hardware rule cannot be checked (to restore anyway, "
+     f"knowing the data may be unreadable: --unsafe-ignore-sgx-nodes){RENEW}"),
     (["sgx-1", "sgx-2"], ["sgx-3"],
      "FAILING: restore --from latest would be refused: the manager runs on sgx-3, which did not run it when {name} "
      "was taken (it ran on sgx-1, sgx-2): the data is sealed to those nodes' SGX hardware and cannot be read "
      "elsewhere; move the manager to them first (to restore anyway, knowing the data may be unreadable: "
-     "--unsafe-ignore-sgx-nodes)"),
+     f"--unsafe-ignore-sgx-nodes){RENEW}"),
     (["sgx-1", "sgx-2"], ["sgx-2"], "OK"),
-], ids=["nodes-not-recorded", "manager-moved", "same-nodes"])
+], ids=["nodes-not-recorded", "no-manager-pod-then", "manager-moved", "same-nodes"])
 def test_a_newest_backup_that_the_sgx_rule_refuses_is_failing(world: World, s3_server: S3Server,
                                                                nodes: list[str] | None, manager_nodes: list[str],
                                                                line: str) -> None:
-    prefix, s3, name = f"status-sgx-{len(nodes or [])}-{manager_nodes[0]}", s3_client(s3_server), LATEST_COMPLETE
+    prefix = f"status-sgx-{'none' if nodes is None else len(nodes)}-{manager_nodes[0]}"
+    s3, name = s3_client(s3_server), LATEST_COMPLETE
     data = f"-- dump {name}\n".encode()
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
     meta = {**metadata(name, data, nodes), "object": f"{prefix}/{name}"}
