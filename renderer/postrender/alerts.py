@@ -27,7 +27,7 @@ the restore drill's `<release>-enclaveos-drill`:
   upload container exits KEPT_EXIT (3) there, and the Job's podFailurePolicy
   (templates/backup-job-spec.yaml.j2) fails the Job at once, so its Failed condition has the reason
   `PodFailurePolicy` (kubernetes/api v0.31.0, batch/v1/types.go, `JobReasonPodFailurePolicy`); other
-  failures end as `BackoffLimitExceeded` or `DeadlineExceeded`. kube-state-metrics (v2.13.0 to
+  failures end as `BackoffLimitExceeded` or `DeadlineExceeded`. kube-state-metrics (v2.9.0 to
   v2.20.0, internal/store/job.go, `kube_job_status_failed`) labels a failed Job's series with a
   `reason` from a fixed list, `BackoffLimitExceeded`, `DeadlineExceeded`, `Evicted`: each is 1 when it
   is the Failed condition's reason, else 0, and a reason outside the list gives one series
@@ -151,7 +151,7 @@ def alerts(settings: Settings) -> tuple[Alert, ...]:
     return tuple(alert for cronjob in watched(settings) for alert in _alerts_of(settings, cronjob))
 
 
-# kube-state-metrics' reasons of a failed Job (v2.13.0 to v2.20.0, internal/store/job.go, jobFailureReasons):
+# kube-state-metrics' reasons of a failed Job (v2.9.0 to v2.20.0, internal/store/job.go, jobFailureReasons):
 # each is 1 when it is the Failed condition's reason; any other reason is reported as reason="".
 LISTED_REASONS = "BackoffLimitExceeded|DeadlineExceeded|Evicted"
 KEPT_REASONS = "|PodFailurePolicy"  # kubernetes/api v0.31.0 batch/v1/types.go JobReasonPodFailurePolicy
