@@ -12,7 +12,9 @@ the restore drill's `<release>-enclaveos-drill`:
 - <Name>Stale: the newest complete run is older than the threshold below, and the CronJob is not
   suspended. A complete run is the CronJob's last success (`kube_cronjob_status_last_successful_time`,
   the completion time of its last successful Job) and, for the backup, a Job that kept its complete
-  backup and failed after it (below: BackupRetentionFailed), dated by its creation.
+  backup and failed after it (below: BackupRetentionFailed), dated by its creation, and the first
+  backup's Job (`<release>-enclaveos-backup-first-<hash>`, run at install and when the backup
+  configuration changes; nothing owns it), successful (its completion time) or kept.
 - <Name>NeverSucceeded: the CronJob exists (`kube_cronjob_created`) for longer than the threshold,
   has no complete run, and is not suspended (from creation, the first run comes within one longest gap).
 - <Name>Suspended: the CronJob is suspended (`kube_cronjob_spec_suspend`: `Backup.Suspend`, restore
@@ -69,7 +71,8 @@ monthly schedule, a month of each series.
 
 kube-state-metrics v2.9.0 or later: before, its list spelled `DeadLineExceeded`, so a backup Job
 stopped by its deadline reported `reason=""` and would count as kept (v2.8.2, internal/store/job.go).
-The first backup Job made at install is not owned by the CronJob: the rules ignore it.
+The first backup's Job is not owned by the CronJob: the Failed alerts ignore it (a failed first
+backup fails the helm command), but its backup counts as complete.
 """
 
 from __future__ import annotations
@@ -119,8 +122,8 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
     backup = Watched(name="Backup", cronjob=settings.cronjob_name, schedule=settings.schedule,
                      gap_seconds=settings.run_gap_seconds, deadline_seconds=settings.backup_deadline_seconds,
                      what="backup", keeps=True, severities=("critical", "warning"),
-                     done=("completed (a successful Job, or one that kept its complete backup before its "
-                           "retention failed)"),
+                     done=("completed (a successful Job, of the CronJob or the first backup's, or one that kept "
+                           "its complete backup before its retention failed)"),
                      failed_means=" before its backup was complete: that run kept no backup (the backups before it "
                                   "are still there)")
     if not settings.drill_enabled:
@@ -159,13 +162,16 @@ KEPT_REASONS = "|PodFailurePolicy"  # kubernetes/api v0.31.0 batch/v1/types.go J
 
 class Jobs:
     """PromQL of the Jobs a CronJob owns, now (`window` empty) or as seen at any time within `window`
-    (every series read through max_over_time): their creation times, by namespace and job_name."""
+    (every series read through max_over_time): their creation times, by namespace and job_name. With
+    `first`, the prefix of the first backup's Job (which nothing owns), that Job too."""
 
-    __slots__ = ("cronjob", "namespace", "window")
+    __slots__ = ("cronjob", "first", "namespace", "window")
 
-    def __init__(self, namespace: str | None, cronjob: str, window: str = "") -> None:
+    def __init__(self, namespace: str | None, cronjob: str, window: str = "", first: str = "") -> None:
         # None only in tests of the templates: alerts are on only with a namespace (settings._alerts)
         self.namespace, self.cronjob, self.window = namespace, cronjob, window
+        # RE2, fully anchored by Prometheus; a release name may hold dots, and only dots
+        self.first = f'job_name=~"{first.replace(".", "[.]")}[0-9a-f]+"' if first else ""
 
     def read(self, metric: str, matchers: str = "") -> str:
         selector = f'{metric}{{namespace="{self.namespace}"{matchers}}}'
@@ -173,7 +179,14 @@ class Jobs:
 
     def owned(self) -> str:
         owner = self.read("kube_job_owner", f', owner_kind="CronJob", owner_name="{self.cronjob}"')
-        return f"{self.read('kube_job_created')} and on (namespace, job_name) {owner}"
+        owned = f"{self.read('kube_job_created')} and on (namespace, job_name) {owner}"
+        return f"({owned} or {self.read('kube_job_created', f', {self.first}')})" if self.first else owned
+
+    def first_succeeded(self) -> str:
+        """When the first backup's Job succeeded: kube_job_status_completion_time, which Kubernetes sets
+        "when the job finishes successfully, and only then" (kubernetes/api v0.31.0, batch/v1/types.go,
+        JobStatus.CompletionTime)."""
+        return self.read("kube_job_status_completion_time", f", {self.first}")
 
     def failed(self) -> str:
         """Jobs that gave up: their Failed condition is true."""
@@ -209,7 +222,8 @@ def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...
     by = "on (namespace, cronjob)"
     succeeded = f"max_over_time(kube_cronjob_status_last_successful_time{{{cron}}}[{window}])"
     if watched_cronjob.keeps:  # "run" keeps the two series apart in `or`; max by drops it
-        kept = _of_cronjob(f"max by (namespace) ({Jobs(namespace, cronjob, window).kept()})", cronjob)
+        backups = Jobs(namespace, cronjob, window, first=settings.first_backup_job_prefix)
+        kept = _of_cronjob(f"max by (namespace) ({backups.kept()} or {backups.first_succeeded()})", cronjob)
         succeeded = f'label_replace({succeeded}, "run", "succeeded", "", "") or {kept}'
     complete = f"max by (namespace, cronjob) ({succeeded})"
     # Twice the window: the old object's creation outlasts its last success in the windows by a threshold, so

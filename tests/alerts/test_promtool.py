@@ -129,7 +129,7 @@ def job(name: str, owner: str | None, created: int, clock: Clock, *, ended: int 
         reason: str | None = None, tried: int | None = None, deleted: int | None = None) -> list[dict[str, str]]:
     """kube-state-metrics' series of one Job owned by the CronJob `owner` (None: by nothing, the first
     backup's Job), from `created` until `deleted`: a failed try at `tried`; at `ended`, complete
-    (`reason` None) or failed with the Failed condition's `reason`."""
+    (`reason` None: its completion time) or failed with the Failed condition's `reason`."""
     gone: Changes = [(deleted, None)] if deleted is not None else []
     labels = {"namespace": NAMESPACE, "job_name": name}
     tries: Changes = [(created, 0)]
@@ -140,7 +140,8 @@ def job(name: str, owner: str | None, created: int, clock: Clock, *, ended: int 
                                      "owner_kind": "CronJob" if owner else "", "owner_name": owner or ""},
                   [(created, 1), *gone], clock)]
     if ended is None or reason is None:
-        return [*out, series("kube_job_status_failed", labels, [*tries, *gone], clock)]
+        done = [series("kube_job_status_completion_time", labels, [(ended, ended), *gone], clock)] if ended else []
+        return [*out, series("kube_job_status_failed", labels, [*tries, *gone], clock), *done]
     failures = 1 if tried is None else 2
     listed = reason in LISTED
     out += [series("kube_job_status_failed", labels, [*tries, (ended, None if listed else failures), *gone], clock),
@@ -277,6 +278,18 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
          plus(mine(succeeded=[(0, start)]), kept(1, ended - 6 * step, deleted=ended - step),
               *(failed(n, ended - (4 - n) * 2 * step) for n in (2, 3, 4))),
          [(ended, set()), (late, {"Failed"})]),
+        ("re-created, and the first backup's Job (owned by nothing) succeeded at the re-creation: quiet",
+         plus(mine(created=[(0, 0), (again, again)], succeeded=[(0, start), (again, None)]),
+              a_job(f"{ours}-first-abc", None, again, ended=again + step)),
+         [(late, set())]),
+        ("re-created, and only another release's first backup succeeded: stale",
+         plus(mine(created=[(0, 0), (again, again)], succeeded=[(0, start), (again, None)]),
+              a_job(f"{other}-first-abc", None, again, ended=again + step)),
+         [(late, {"Stale"})]),
+        ("the first backup's Job kept its backup, its retention failed; no success since: quiet",
+         plus(mine(created=[(0, start)], succeeded=[]),
+              a_job(f"{ours}-first-abc", None, ended - step, ended=ended, reason="PodFailurePolicy")),
+         [(late, set())]),
         ("the newest kept backup older than the threshold: stale, and retention failed",
          plus(mine(succeeded=[]), kept(1, step)),
          [(before, {"RetentionFailed"}), (late, {"Stale", "RetentionFailed"})]),
