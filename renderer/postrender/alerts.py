@@ -21,7 +21,7 @@ the restore drill's `<release>-enclaveos-drill`:
   mode, or by hand) and either of the two above holds. A suspension inside the promise is quiet: it
   may be meant (a restore, maintenance), but not for ever.
 - <Name>CronJobAbsent: `absent(kube_cronjob_created{...})`: the CronJob is gone, or kube-state-metrics
-  does not report it (down, not scraped, or not watching CronJobs), so that none of the others can fire.
+  does not report it (down, not scraped, or not watching CronJobs): the others cannot watch it.
 - <Name>Failed: the newest Job of the CronJob has failed (`kube_job_failed{condition="true"}`: the Job
   gave up, not one failed try); for the backup, only a Job that kept no backup.
 - BackupRetentionFailed (backup only): the newest Job kept its complete backup, then failed after it
@@ -254,7 +254,7 @@ def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...
              Alert(f"{name}CronJobAbsent", f"absent(kube_cronjob_created{{{cron}}})", promise_severity,
                    f"The {what} CronJob of the enclave manager is not reported ({where})",
                    f"The {what} CronJob {cronjob} ({where}) is gone, or kube-state-metrics does not report it "
-                   f"(down, not scraped, or not watching CronJobs): none of its other alerts can fire. "
+                   f"(down, not scraped, or not watching CronJobs): its other alerts cannot watch it. "
                    f"First run: {first}"),
              Alert(f"{name}Failed", jobs.newest(jobs.kept(kept=False)
                                                 if watched_cronjob.keeps else jobs.failed()), failed_severity,
