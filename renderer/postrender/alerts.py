@@ -3,31 +3,76 @@ pages when this release's backups stop, and when its restore drills stop or fail
 
 Built on kube-state-metrics' stable metrics (docs/metrics/workload/cronjob-metrics.md and
 job-metrics.md), scoped to one of this release's CronJobs by its `namespace` and `cronjob` labels
-and to its Jobs through `kube_job_owner{owner_kind="CronJob", owner_name=...}`. The same three
-alerts watch each CronJob, the backup's `<release>-enclaveos-backup` and, when drills are on
-(`Backup.Drill.Enabled`, the default), the restore drill's `<release>-enclaveos-drill`:
+and to its Jobs through `kube_job_owner{owner_kind="CronJob", owner_name=...}`; every alert carries
+the labels `namespace` and `cronjob` (aggregated `by` them, so that two kube-state-metrics replicas,
+or a restarted one with another `instance`, make one alert). The same alerts watch each CronJob, the
+backup's `<release>-enclaveos-backup` and, when drills are on (`Backup.Drill.Enabled`, the default),
+the restore drill's `<release>-enclaveos-drill`:
 
-- <Name>Stale: the CronJob's last success (`kube_cronjob_status_last_successful_time`, the
-  completion time of its last successful Job) is older than the threshold below.
-  BackupStale is critical, RestoreDrillStale a warning.
-- <Name>NeverSucceeded: the CronJob exists (`kube_cronjob_created`) for longer than the threshold
-  and has no last success (from creation, the first run comes within one longest gap).
-  BackupNeverSucceeded is critical, RestoreDrillNeverSucceeded a warning.
-- <Name>Failed: the newest Job of the CronJob has failed (`kube_job_failed{condition="true"}`: the
-  Job gave up, not one failed try). BackupFailed is a warning, RestoreDrillFailed critical.
+- <Name>Stale: the newest complete run is older than the threshold below, and the CronJob is not
+  suspended. A complete run is the CronJob's last success (`kube_cronjob_status_last_successful_time`,
+  the completion time of its last successful Job) and, for the backup, a Job that kept its complete
+  backup and failed after it (below: BackupRetentionFailed), dated by its creation, and the first
+  backup's Job (`<release>-enclaveos-backup-first-<hash>`, run at install and when the backup
+  configuration changes; nothing owns it), successful (its completion time) or kept.
+- <Name>NeverSucceeded: the CronJob exists (`kube_cronjob_created`) for longer than the threshold,
+  has no complete run, and is not suspended (from creation, the first run comes within one longest gap).
+- <Name>Suspended: the CronJob is suspended (`kube_cronjob_spec_suspend`: `Backup.Suspend`, restore
+  mode, or by hand) and either of the two above holds. A suspension inside the promise is quiet: it
+  may be meant (a restore, maintenance), but not for ever.
+- <Name>CronJobAbsent: `absent(kube_cronjob_created{...})`: the CronJob is gone, or kube-state-metrics
+  does not report it (down, not scraped, or not watching CronJobs): the others cannot watch it.
+- <Name>Failed: the newest Job of the CronJob has failed (`kube_job_failed{condition="true"}`: the Job
+  gave up, not one failed try); for the backup, only a Job that kept no backup.
+- BackupRetentionFailed (backup only): the newest Job kept its complete backup, then failed after it
+  (retention, or the clock check before it: renderer/postrender/templates/scripts/upload.sh). The
+  upload container exits KEPT_EXIT (3) there, and the Job's podFailurePolicy
+  (templates/backup-job-spec.yaml.j2) fails the Job at once, so its Failed condition has the reason
+  `PodFailurePolicy` (kubernetes/api v0.31.0, batch/v1/types.go, `JobReasonPodFailurePolicy`); other
+  failures end as `BackoffLimitExceeded` or `DeadlineExceeded`. kube-state-metrics (v2.9.0 to
+  v2.20.0, internal/store/job.go, `kube_job_status_failed`) labels a failed Job's series with a
+  `reason` from a fixed list, `BackoffLimitExceeded`, `DeadlineExceeded`, `Evicted`: each is 1 when it
+  is the Failed condition's reason, else 0, and a reason outside the list gives one series
+  `reason=""` holding `status.failed`. So "kept" is: Failed condition true, `reason=""` (or
+  `PodFailurePolicy`, should a later kube-state-metrics list it) above 0, and no listed reason at 1.
+  Since v2.14.0 `reason=""` is also reported for a running Job with failed tries
+  (commit 20589ac3), hence the Failed condition and the listed reasons in the rule too.
 
-A failed drill is critical: the newest backup did not restore (the older ones may not either). A
-failed backup is a warning: the backups before it are still there, and BackupStale pages if no
-run succeeds within the threshold. Stale or missing drills are warnings: the backups may be fine,
-only their proof is missing.
+The drill has no such case: its Job has no podFailurePolicy and backoffLimit 0, and a drill that ran
+writes its verdict (FAILED too) before the pod ends; a drill Job that failed proved nothing, so
+"no restore drill succeeded" is true. Its failure may have no drill record (stopped by its deadline,
+or unable to read the bucket or write the record): RestoreDrillFailed says so.
+
+Severities: the backup's Stale, NeverSucceeded, Suspended and CronJobAbsent are critical (no backup
+newer than promised, or no way to know), its Failed and RetentionFailed warnings (the backups before
+are still there, and BackupStale pages if no run completes in time). A failed drill is critical: the
+newest backup did not restore (the older ones may not either); the drill's other alerts are warnings:
+the backups may be fine, only their proof is missing.
 
 Threshold, in seconds, per CronJob: its schedule's longest gap between two runs in its time zone
 (renderer/values/schedule_gap.py) + `StartingDeadlineSeconds` (a run may start that late and
 still run) + the Job's `activeDeadlineSeconds` (a run may take that long: `Backup.ActiveDeadlineSeconds`
 for the backup, `Backup.Drill.ActiveDeadlineSeconds` for the drill). While every run
 succeeds, the last success is never older than that; each alert's `for:` comes on top.
-A suspended CronJob (`Suspend`, or restore mode) raises neither the stale nor the never-succeeded
-alert. The first backup Job made at install is not owned by the CronJob: the rules ignore it.
+
+History: a CronJob re-created (an upgrade that replaces it) starts with a new `kube_cronjob_created`
+and no last success, but keeps its labels, so Prometheus' series of the old one go on under the same
+labels. The rules read the last success as `max_over_time(...[W])`, with the window W the
+threshold, and the creation as `min_over_time(...[2W])`: the old object's last success counts until
+it leaves the window (by then it is older than the threshold); from then on the
+old creation, still in the longer window, makes NeverSucceeded hold at once (its own `for:` starts).
+The kept backups are read the same way, from the Jobs seen within W (a Job is deleted after three
+newer failed ones: failedJobsHistoryLimit). The windows reach back only as far as Prometheus keeps
+samples (`--storage.tsdb.retention.time`, 15d by default): with a longer threshold (a monthly
+schedule's, 31d 7h), the old object's samples may be deleted before its last success is older than
+the threshold, and a re-created CronJob is then judged by the new object alone: NeverSucceeded fires
+at the threshold after the re-creation. Each evaluation reads a window of samples: for a
+monthly schedule, a month of each series.
+
+kube-state-metrics v2.9.0 or later: before, its list spelled `DeadLineExceeded`, so a backup Job
+stopped by its deadline reported `reason=""` and would count as kept (v2.8.2, internal/store/job.go).
+The first backup's Job is not owned by the CronJob: the Failed alerts ignore it (a failed first
+backup fails the helm command), but its backup counts as complete.
 """
 
 from __future__ import annotations
@@ -54,18 +99,21 @@ class Alert:
 class Watched:
     """One CronJob the alerts watch, and how its alerts are named and worded."""
 
-    __slots__ = ("cronjob", "deadline_seconds", "gap_seconds", "name", "runs", "schedule", "severities", "what")
+    __slots__ = ("cronjob", "deadline_seconds", "done", "failed_means", "gap_seconds", "keeps", "name", "schedule",
+                 "severities", "what")
 
     def __init__(self, *, name: str, cronjob: str, schedule: str, gap_seconds: int, deadline_seconds: int,
-                 what: str, runs: str, severities: tuple[str, str, str]) -> None:
+                 what: str, done: str, failed_means: str, keeps: bool, severities: tuple[str, str]) -> None:
         self.name = name  # the alerts' name prefix: Backup, RestoreDrill
         self.cronjob = cronjob
         self.schedule = schedule
         self.gap_seconds = gap_seconds  # the schedule's longest gap between two runs
         self.deadline_seconds = deadline_seconds  # the Job's activeDeadlineSeconds
         self.what = what  # what one run does, as a noun: "backup", "restore drill"
-        self.runs = runs  # what runs that keep succeeding keep up: "backups are not being made"...
-        self.severities = severities  # of the stale, never-succeeded and failed alerts
+        self.done = done  # what a complete run of it did, and what counts as one
+        self.failed_means = failed_means  # what the newest Job's failure means
+        self.keeps = keeps  # a failed Job may have kept its complete run (KEPT_EXIT): the backup's
+        self.severities = severities  # of the promise's alerts (stale, never, suspended, absent), of the failures'
 
 
 def watched(settings: Settings) -> tuple[Watched, ...]:
@@ -73,14 +121,20 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
     when drills are on."""
     backup = Watched(name="Backup", cronjob=settings.cronjob_name, schedule=settings.schedule,
                      gap_seconds=settings.run_gap_seconds, deadline_seconds=settings.backup_deadline_seconds,
-                     what="backup", runs="backups are not being made",
-                     severities=("critical", "critical", "warning"))
+                     what="backup", keeps=True, severities=("critical", "warning"),
+                     done=("completed (a successful Job, of the CronJob or the first backup's, or one that kept "
+                           "its complete backup before its retention failed)"),
+                     failed_means=" before its backup was complete: that run kept no backup (the backups before it "
+                                  "are still there)")
     if not settings.drill_enabled:
         return (backup,)
     drill = Watched(name="RestoreDrill", cronjob=settings.drill_cronjob_name, schedule=settings.drill_schedule,
                     gap_seconds=settings.drill_gap_seconds, deadline_seconds=settings.drill_deadline_seconds,
-                    what="restore drill", runs="the newest backup is not proven to restore (its drill record says why)",
-                    severities=("warning", "warning", "critical"))
+                    what="restore drill", keeps=False, severities=("warning", "critical"),
+                    done="succeeded (restored the newest backup and recorded it)",
+                    failed_means="; the newest backup is not proven to restore until a run succeeds: its drill record "
+                                 "says why (--status and --list show it) or, if the drill wrote none (stopped by its "
+                                 "deadline, unable to read the bucket or to write the record), the Job's log")
     return backup, drill
 
 
@@ -95,43 +149,123 @@ def group_name(settings: Settings) -> str:
 
 
 def alerts(settings: Settings) -> tuple[Alert, ...]:
-    """Three alerts for each watched CronJob of the release of `settings` (alerts enabled: its namespace
-    is known)."""
+    """The alerts of each watched CronJob of the release of `settings` (alerts enabled: its namespace
+    is known), in the order of the README's tables."""
     return tuple(alert for cronjob in watched(settings) for alert in _alerts_of(settings, cronjob))
 
 
-def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, Alert, Alert]:
+# kube-state-metrics' reasons of a failed Job (v2.9.0 to v2.20.0, internal/store/job.go, jobFailureReasons):
+# each is 1 when it is the Failed condition's reason; any other reason is reported as reason="".
+LISTED_REASONS = "BackoffLimitExceeded|DeadlineExceeded|Evicted"
+KEPT_REASONS = "|PodFailurePolicy"  # kubernetes/api v0.31.0 batch/v1/types.go JobReasonPodFailurePolicy
+
+
+class Jobs:
+    """PromQL of the Jobs a CronJob owns, now (`window` empty) or as seen at any time within `window`
+    (every series read through max_over_time): their creation times, by namespace and job_name. With
+    `first`, the prefix of the first backup's Job (which nothing owns), that Job too."""
+
+    __slots__ = ("cronjob", "first", "namespace", "window")
+
+    def __init__(self, namespace: str | None, cronjob: str, window: str = "", first: str = "") -> None:
+        # None only in tests of the templates: alerts are on only with a namespace (settings._alerts)
+        self.namespace, self.cronjob, self.window = namespace, cronjob, window
+        # RE2, fully anchored by Prometheus; a release name may hold dots, and only dots
+        self.first = f'job_name=~"{first.replace(".", "[.]")}[0-9a-f]+"' if first else ""
+
+    def read(self, metric: str, matchers: str = "") -> str:
+        selector = f'{metric}{{namespace="{self.namespace}"{matchers}}}'
+        return f"max_over_time({selector}[{self.window}])" if self.window else selector
+
+    def owned(self) -> str:
+        owner = self.read("kube_job_owner", f', owner_kind="CronJob", owner_name="{self.cronjob}"')
+        owned = f"{self.read('kube_job_created')} and on (namespace, job_name) {owner}"
+        return f"({owned} or {self.read('kube_job_created', f', {self.first}')})" if self.first else owned
+
+    def first_succeeded(self) -> str:
+        """When the first backup's Job succeeded: kube_job_status_completion_time, which Kubernetes sets
+        "when the job finishes successfully, and only then" (kubernetes/api v0.31.0, batch/v1/types.go,
+        JobStatus.CompletionTime)."""
+        return self.read("kube_job_status_completion_time", f", {self.first}")
+
+    def failed(self) -> str:
+        """Jobs that gave up: their Failed condition is true."""
+        failed = self.read("kube_job_failed", ', condition="true"')
+        return f"({self.owned()}) and on (namespace, job_name) ({failed} == 1)"
+
+    def kept(self, kept: bool = True) -> str:
+        """Failed Jobs whose reason is PodFailurePolicy: the backup pod exited KEPT_EXIT (module docstring);
+        with `kept` false, the other failed Jobs."""
+        unlisted = self.read("kube_job_status_failed", f', reason=~"{KEPT_REASONS}"')
+        listed = self.read("kube_job_status_failed", f', reason=~"{LISTED_REASONS}"')
+        reason = f"({unlisted} > 0 unless on (namespace, job_name) {listed} == 1)"
+        return f"({self.failed()}) {'and' if kept else 'unless'} on (namespace, job_name) {reason}"
+
+    def newest(self, jobs: str) -> str:
+        """The newest owned Job when it is one of `jobs`, as the series {namespace, cronjob}."""
+        newest = f"max by (namespace) ({jobs}) >= on (namespace) max by (namespace) ({self.owned()})"
+        return _of_cronjob(newest, self.cronjob)
+
+
+def _of_cronjob(expr: str, cronjob: str) -> str:
+    """`expr`, a vector by namespace, with the label cronjob="`cronjob`"."""
+    return f'label_replace({expr}, "cronjob", "{cronjob}", "", "")'
+
+
+def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...]:
     namespace, cronjob, release = settings.namespace, watched_cronjob.cronjob, settings.release
-    what, name = watched_cronjob.what, watched_cronjob.name
-    stale_severity, never_severity, failed_severity = watched_cronjob.severities
+    what, name, done = watched_cronjob.what, watched_cronjob.name, watched_cronjob.done
+    promise_severity, failed_severity = watched_cronjob.severities
     threshold = stale_after_seconds(settings, watched_cronjob)
+    window = f"{threshold}s"
     cron = f'namespace="{namespace}", cronjob="{cronjob}"'
-    ran = f"kube_cronjob_status_last_successful_time{{{cron}}} > 0"
-    suspended = f"unless on (namespace, cronjob) (kube_cronjob_spec_suspend{{{cron}}} == 1)"
-    owned = (f'kube_job_created{{namespace="{namespace}"}} * on (namespace, job_name) group_left (owner_name) '
-             f'kube_job_owner{{namespace="{namespace}", owner_kind="CronJob", owner_name="{cronjob}"}}')
-    failed = f'kube_job_failed{{namespace="{namespace}", condition="true"}} == 1'
+    by = "on (namespace, cronjob)"
+    succeeded = f"max_over_time(kube_cronjob_status_last_successful_time{{{cron}}}[{window}])"
+    if watched_cronjob.keeps:  # "run" keeps the two series apart in `or`; max by drops it
+        backups = Jobs(namespace, cronjob, window, first=settings.first_backup_job_prefix)
+        kept = _of_cronjob(f"max by (namespace) ({backups.kept()} or {backups.first_succeeded()})", cronjob)
+        succeeded = f'label_replace({succeeded}, "run", "succeeded", "", "") or {kept}'
+    complete = f"max by (namespace, cronjob) ({succeeded})"
+    # Twice the window: the old object's creation outlasts its last success in the windows by a threshold, so
+    # that NeverSucceeded holds as soon as Stale no longer does (module docstring).
+    created = f"min by (namespace, cronjob) (min_over_time(kube_cronjob_created{{{cron}}}[{2 * threshold}s]))"
+    suspended = f"(max by (namespace, cronjob) (kube_cronjob_spec_suspend{{{cron}}}) == 1)"
+    stale = f"time() - {complete} > {threshold}"
+    never = f"time() - {created} > {threshold} unless {by} {complete}"
+    jobs = Jobs(namespace, cronjob)
     where = f"release {release} in namespace {namespace}"
     first = STATUS_COMMAND.format(release=release, namespace=namespace)
     why = (f"{duration_text(threshold)}: the schedule \"{watched_cronjob.schedule}\" ({settings.time_zone}) leaves "
            f"at most {duration_text(watched_cronjob.gap_seconds)} between runs, a run may start "
            f"{duration_text(settings.starting_deadline_seconds)} late and take "
            f"{duration_text(watched_cronjob.deadline_seconds)}")
-    return (
-        Alert(f"{name}Stale", f"time() - ({ran}) > {threshold} {suspended}", stale_severity,
-              f"No recent {what} of the enclave manager ({where})",
-              f"No {what} of the enclave manager database ({where}) succeeded for more than {why}. "
-              f"First run: {first}"),
-        Alert(f"{name}NeverSucceeded",
-              f"time() - kube_cronjob_created{{{cron}}} > {threshold} unless on (namespace, cronjob) ({ran}) "
-              f"{suspended}", never_severity,
-              f"No {what} of the enclave manager ever succeeded ({where})",
-              f"The {what} CronJob {cronjob} ({where}) has existed for more than {why}, and no {what} of it "
-              f"has succeeded. First run: {first}"),
-        Alert(f"{name}Failed",
-              f"max by (namespace, owner_name) ({owned} and on (namespace, job_name) ({failed})) "
-              f">= on (namespace, owner_name) max by (namespace, owner_name) ({owned})", failed_severity,
-              f"The newest {what} of the enclave manager failed ({where})",
-              f"The newest Job of the {what} CronJob {cronjob} ({where}) failed; {watched_cronjob.runs} "
-              f"until a run succeeds. First run: {first}"),
-    )
+    found = (Alert(f"{name}Stale", f"{stale} unless {by} {suspended}", promise_severity,
+                   f"No recent {what} of the enclave manager ({where})",
+                   f"No {what} of the enclave manager database ({where}) {done} for more than {why}. "
+                   f"First run: {first}"),
+             Alert(f"{name}NeverSucceeded", f"{never} unless {by} {suspended}", promise_severity,
+                   f"No {what} of the enclave manager ever succeeded ({where})",
+                   f"The {what} CronJob {cronjob} ({where}) has existed for more than {why}, and no {what} of it "
+                   f"{done}. First run: {first}"),
+             Alert(f"{name}Suspended", f"(({stale}) or ({never})) and {by} {suspended}", promise_severity,
+                   f"The {what} CronJob of the enclave manager is suspended past its promise ({where})",
+                   f"The {what} CronJob {cronjob} ({where}) is suspended (Backup.Suspend, restore mode, or by hand), "
+                   f"and no {what} of it {done} for more than {why}. First run: {first}"),
+             Alert(f"{name}CronJobAbsent", f"absent(kube_cronjob_created{{{cron}}})", promise_severity,
+                   f"The {what} CronJob of the enclave manager is not reported ({where})",
+                   f"The {what} CronJob {cronjob} ({where}) is gone, or kube-state-metrics does not report it "
+                   f"(down, not scraped, or not watching CronJobs): its other alerts cannot watch it. "
+                   f"First run: {first}"),
+             Alert(f"{name}Failed", jobs.newest(jobs.kept(kept=False)
+                                                if watched_cronjob.keeps else jobs.failed()), failed_severity,
+                   f"The newest {what} of the enclave manager failed ({where})",
+                   f"The newest Job of the {what} CronJob {cronjob} ({where}) failed"
+                   f"{watched_cronjob.failed_means}. First run: {first}"))
+    if not watched_cronjob.keeps:
+        return found
+    return (*found, Alert(
+        f"{name}RetentionFailed", jobs.newest(jobs.kept()), failed_severity,
+        f"The newest {what} of the enclave manager is complete, its retention failed ({where})",
+        f"The newest Job of the {what} CronJob {cronjob} ({where}) kept its complete backup, then failed after it "
+        f"(retention, or the clock check before it: the Job's reason is PodFailurePolicy): backups are being "
+        f"made, but older ones beyond Backup.Retention are not deleted. First run: {first}"))
