@@ -34,7 +34,8 @@ The verdict, its last line, and the exit code:
                the last drill's or last successful drill's record: drills.copy_keys, which outlive the
                backups retention deletes), a drill Job failed without writing a record, or after its
                record said OK, after the last successful drill Job, no drill succeeded
-               within the drill schedule's promise (unless the drill CronJob is younger than it), the
+               within the drill schedule's promise (unless the drill CronJob is younger than it and no
+               drill record or copy shows drills before it: a re-created CronJob is no new promise), the
                drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
@@ -428,8 +429,10 @@ class StatusCheck:
                 report.warn(f"the last drill record, {record.key}, is unreadable: {drill.reason}")
         if promise is None or (ok_age is not None and ok_age <= promise.seconds):
             return
+        # A drill CronJob younger than its promise has promised nothing yet, unless drills ran before it (a record or
+        # a copy of one): a CronJob re-created (uninstall and install, --force) does not restart the promise.
         created = _time(cronjob.created) if cronjob else None
-        if created and _age(report, created) < promise.seconds:
+        if created and _age(report, created) < promise.seconds and last is None:
             upcoming = next_run(config.drill_schedule, config.time_zone, report.checked, created)
             facts["firstDrillDue"] = _iso(upcoming) if upcoming else None
             return

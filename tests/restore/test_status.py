@@ -108,10 +108,10 @@ def drill_changes(state: State, change: str) -> bool:
         case "drill suspended by hand":
             assert state.drill_cronjob is not None
             state.drill_cronjob["suspend"] = True
-        case "young drill cronjob":
+        case "young drill cronjob" | "re-created drill cronjob":
             assert state.drill_cronjob is not None
             state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
-            backup["S3Prefix"] = "status-drill-none"
+            backup["S3Prefix"] = "status-drill-none" if change.startswith("young") else "status-drill-stale"
         case _ if change.startswith("status-drill-"):
             backup["S3Prefix"] = change
         case _:
@@ -192,6 +192,8 @@ CASES: list[Case] = [
      'unreadable: it names release "dx", not "ds"'),
     ("status-drill-stale", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: a young drill CronJob with drills before it was re-created: its old promise still holds.
+    ("re-created drill cronjob", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     # Issue 25: retention deleted the drilled backup and its records; the copies say what the drills proved.
     ("status-drill-retained", NOW, "OK"),
     ("status-drill-copy-failed", NOW, f"WARNING: the last drill, of {GONE} at 2026-11-23T03:00:00Z, FAILED: "
