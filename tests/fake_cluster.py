@@ -49,6 +49,7 @@ BACKUP_CRONJOB: dict[str, Any] = {
     "schedule": "0 0 * * *", "timeZone": "UTC", "suspend": False, "startingDeadlineSeconds": 3600,
     "activeDeadlineSeconds": 21600, "created": "2026-11-01T12:00:00Z", "lastScheduleTime": "2026-11-23T00:00:00Z",
     "lastSuccessfulTime": "2026-11-23T00:03:00Z", "active": [],
+    "concurrencyPolicy": "Forbid", "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
     "jobLabels": {"app.kubernetes.io/name": "enclaveos-backup", "app.kubernetes.io/instance": "ds",
                   "app.kubernetes.io/component": "backup", "app.kubernetes.io/part-of": "enclave-manager",
                   "app.kubernetes.io/managed-by": "Helm", "datashield.ibm.com/generated-by": "helm-datashield"}}
@@ -381,6 +382,8 @@ class FakeCluster:
             "metadata": {"name": name, "creationTimestamp": cronjob["created"]},
             "spec": {"schedule": cronjob["schedule"], "timeZone": cronjob["timeZone"], "suspend": cronjob["suspend"],
                      "startingDeadlineSeconds": cronjob["startingDeadlineSeconds"],
+                     **{field: cronjob[field] for field in ("concurrencyPolicy", "successfulJobsHistoryLimit",
+                                                            "failedJobsHistoryLimit")},
                      "jobTemplate": {"metadata": {"labels": cronjob["jobLabels"]},
                                      "spec": {"activeDeadlineSeconds": cronjob["activeDeadlineSeconds"]}}},
             "status": {"lastScheduleTime": cronjob["lastScheduleTime"],

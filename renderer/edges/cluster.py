@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from renderer.errors import ClusterCallFailed, one_line, show
 from renderer.restore.interrupt import INTERRUPTS
+from renderer.values.cronjob_spec import FIXED_SPEC
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class CronJobState:
     last_success: str | None
     active: tuple[str, ...]  # the Jobs it runs now
     job_labels: dict[str, str]  # the labels of the Jobs it makes
+    fixed: dict[str, Any]  # its spec's fields of values/cronjob_spec.FIXED_SPEC (None: not set)
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,8 @@ class Cluster:
             created=(found.get("metadata") or {}).get("creationTimestamp"),
             last_schedule=status.get("lastScheduleTime"), last_success=status.get("lastSuccessfulTime"),
             active=tuple(str(ref.get("name")) for ref in status.get("active") or []),
-            job_labels=dict((template.get("metadata") or {}).get("labels") or {}))
+            job_labels=dict((template.get("metadata") or {}).get("labels") or {}),
+            fixed={field: spec.get(field) for field, _ in FIXED_SPEC})
 
     def jobs(self, labels: dict[str, str]) -> list[JobRecord]:
         """The Jobs that carry every one of `labels`, oldest first."""

@@ -67,12 +67,15 @@ def pod__cronjob(ctx: Context, s_: Any, name_: Any, schedule_: Any, component_: 
                '  suspend: ')
     out.append(str(rt.q(rt.attr(s_, 'suspend') or rt.attr(s_, 'restore_enabled'))))
     out.append('\n'
-               '  concurrencyPolicy: Forbid\n'
                '  startingDeadlineSeconds: ')
     out.append(str(rt.attr(s_, 'starting_deadline_seconds')))
+    for field_2, value_2 in rt.attr(s_, 'cronjob_fixed_spec'):
+        out.append('\n'
+                   '  ')
+        out.append(str(field_2))
+        out.append(': ')
+        out.append(str(rt.q(value_2)))
     out.append('\n'
-               '  successfulJobsHistoryLimit: 3\n'
-               '  failedJobsHistoryLimit: 3\n'
                '  jobTemplate:\n'
                '    metadata:\n'
                '      labels:')

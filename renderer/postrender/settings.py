@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from renderer.errors import InvalidValues, Problem, show
 from renderer.postrender.locate import Targets
+from renderer.values.cronjob_spec import FIXED_SPEC
 from renderer.values.endpoint import endpoint_url, signing_region
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import normal_prefix
@@ -38,6 +39,8 @@ class Image:
 
 class Settings:
     """Everything the templates need, already checked."""
+
+    cronjob_fixed_spec = FIXED_SPEC  # what both CronJobs' specs hold whatever the values say
 
     __slots__ = (
         "alert_for",

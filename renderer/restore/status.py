@@ -88,6 +88,7 @@ from renderer.restore.session import (
     read_server_version,
 )
 from renderer.values.cron import next_run, schedule_problems
+from renderer.values.cronjob_spec import FIXED_SPEC
 from renderer.values.schedule_gap import duration_text, longest_gap_seconds, promised_seconds
 
 OK, WARNING, FAILING = "OK", "WARNING", "FAILING"
@@ -523,13 +524,16 @@ def _suspension(cronjob: CronJobState, name: str, runs: str, config: BackupConfi
 def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, running: int,
            config: BackupConfig) -> str | None:
     """How the live CronJob `name` differs from what the release's values render (its schedule, time zone,
-    startingDeadlineSeconds and its Jobs' activeDeadlineSeconds: renderer/postrender/templates/_pod.j2), or
+    startingDeadlineSeconds and its Jobs' activeDeadlineSeconds: renderer/postrender/templates/_pod.j2; and what
+    the post-renderer fixes whatever the values, values/cronjob_spec.FIXED_SPEC: failedJobsHistoryLimit 0 hides
+    every failed Job from --status and the alerts), or
     None: a hand edit (kubectl edit, patch) that the values do not say, and a helm upgrade undoes. The promise
     is the values', so an edit to a rarer schedule cannot make an old backup look on time (issue 25)."""
     live_zone = cronjob.time_zone or "(none: the controller's own)"
     pairs = [("schedule", f"'{cronjob.schedule}'", f"'{schedule}'"), ("timeZone", live_zone, config.time_zone),
              ("startingDeadlineSeconds", cronjob.starting_deadline, starting),
-             ("activeDeadlineSeconds", cronjob.active_deadline, running)]
+             ("activeDeadlineSeconds", cronjob.active_deadline, running),
+             *((field, cronjob.fixed.get(field), wanted) for field, wanted in FIXED_SPEC)]
     differ = [f"{field} {_shown(live)}, the values' {_shown(wanted)}" for field, live, wanted in pairs
               if live != wanted]
     if not differ:

@@ -549,6 +549,12 @@ DRIFT_FINDING = ("the CronJob ds-enclaveos-{what} differs from what the release'
     ("backup", {"timeZone": None}, "timeZone (none: the controller's own), the values' UTC"),
     ("backup", {"startingDeadlineSeconds": 86400}, "startingDeadlineSeconds 86400, the values' 3600"),
     ("drill", {"schedule": "0 3 1 * *"}, "schedule '0 3 1 * *', the values' '0 3 * * 0'"),
+    # What the post-renderer sets whatever the values (renderer/values/cronjob_spec.py): no failed Job kept hides
+    # every failure from --status and the alerts.
+    ("backup", {"failedJobsHistoryLimit": 0}, "failedJobsHistoryLimit 0, the values' 3"),
+    ("drill", {"failedJobsHistoryLimit": 0}, "failedJobsHistoryLimit 0, the values' 3"),
+    ("backup", {"concurrencyPolicy": "Allow"}, "concurrencyPolicy Allow, the values' Forbid"),
+    ("drill", {"successfulJobsHistoryLimit": None}, "successfulJobsHistoryLimit -, the values' 3"),
 ])
 def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
         world: World, what: str, change: dict[str, Any], how: str) -> None:
