@@ -81,5 +81,10 @@ def problem(version: ServerVersion | str) -> str | None:
     return None
 
 
+def may_drop_time_zone(version: ServerVersion | str) -> bool:
+    """Whether an API server of `version` (a str: not known) may have dropped the CronJobs' timeZone."""
+    return isinstance(version, str) or version.release < TIME_ZONE.locked
+
+
 def _release(release: tuple[int, int]) -> str:
     return f"{release[0]}.{release[1]}"

@@ -68,6 +68,7 @@ from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFaile
 from renderer.restore import drills
 from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
+from renderer.restore.kubernetes_version import may_drop_time_zone
 from renderer.restore.kubernetes_version import problem as version_problem
 from renderer.restore.plan import (
     BackupConfig,
@@ -110,6 +111,7 @@ class Report:
     checked: datetime
     facts: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    time_zone_dropped: bool = False  # the API server may drop the CronJobs' timeZone (kubernetes_version)
 
     def warn(self, message: str) -> None:
         self.findings.append(Finding(WARNING, message))
@@ -182,6 +184,7 @@ class StatusCheck:
         version = read_server_version(self.cluster)
         report.facts["kubernetes"] = {"server": None if isinstance(version, str) else str(version)}
         kubernetes = version_problem(version)
+        report.time_zone_dropped = may_drop_time_zone(version)
         if kubernetes:  # a WARNING even when the server drops a field: the backups still run, not as configured
             report.warn(kubernetes)
         if config.in_restore_mode:
@@ -252,7 +255,8 @@ class StatusCheck:
         suspended = _suspension(cronjob, name, "backup", config, release.namespace)
         if suspended:
             report.warn(suspended)
-        drift = _drift(cronjob, name, config.schedule, config.starting_deadline, config.backup_deadline, config)
+        drift = _drift(cronjob, name, config.schedule, config.starting_deadline, config.backup_deadline, config,
+                       report)
         if drift:
             report.warn(drift)
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
@@ -404,7 +408,7 @@ class StatusCheck:
             if suspended:
                 report.warn(suspended)
             drift = _drift(cronjob, name, config.drill_schedule, config.starting_deadline, config.drill_deadline,
-                           config)
+                           config, report)
             if drift:
                 report.warn(drift)
         if cronjob is None:
@@ -522,14 +526,16 @@ def _suspension(cronjob: CronJobState, name: str, runs: str, config: BackupConfi
 
 
 def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, running: int,
-           config: BackupConfig) -> str | None:
+           config: BackupConfig, report: Report) -> str | None:
     """How the live CronJob `name` differs from what the release's values render (its schedule, time zone,
     startingDeadlineSeconds and its Jobs' activeDeadlineSeconds: renderer/postrender/templates/_pod.j2; and what
     the post-renderer fixes whatever the values, values/cronjob_spec.FIXED_SPEC: failedJobsHistoryLimit 0 hides
     every failed Job from --status and the alerts), or
     None: a hand edit (kubectl edit, patch) that the values do not say, and a helm upgrade undoes. The promise
     is the values', so an edit to a rarer schedule cannot make an old backup look on time (issue 25)."""
-    live_zone = cronjob.time_zone or "(none: the controller's own)"
+    dropped = cronjob.time_zone is None and report.time_zone_dropped
+    live_zone = cronjob.time_zone or ("(none: the API server drops it, see its Kubernetes version)" if dropped
+                                      else "(none: the controller's own)")
     pairs = [("schedule", f"'{cronjob.schedule}'", f"'{schedule}'"), ("timeZone", live_zone, config.time_zone),
              ("startingDeadlineSeconds", cronjob.starting_deadline, starting),
              ("activeDeadlineSeconds", cronjob.active_deadline, running),
@@ -538,6 +544,9 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
               if live != wanted]
     if not differ:
         return None
+    if dropped and len(differ) == 1:  # the server's doing, not a hand's: said so by the version's finding too
+        return (f"the CronJob {name} differs from what the release's values render ({differ[0]}): its runs follow "
+                "kube-controller-manager's time zone; the promise is the values'")
     return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
             "hand? A helm upgrade puts the values' back; the promise is the values'")
 

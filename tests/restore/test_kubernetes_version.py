@@ -75,3 +75,26 @@ def test_a_restore_on_an_old_server_runs_to_the_end_and_says_why_it_warned(world
     assert world.session().restore(request(), dry_run=False, yes=True) == 0
     assert f"    WARNING {V124}" in world.out.getvalue().splitlines()
     assert world.state.manager and world.state.manager["replicas"] == 3
+
+
+@pytest.mark.parametrize(("server", "drift"), [
+    # An old server dropped the field: its doing, not a hand's.
+    (api_server_version("v1.24.17"),
+     "the CronJob ds-enclaveos-{what} differs from what the release's values render (timeZone (none: the API server "
+     "drops it, see its Kubernetes version), the values' UTC): its runs follow kube-controller-manager's time zone; "
+     "the promise is the values'"),
+    # A server that keeps it: a hand removed it.
+    (api_server_version("v1.31.0"),
+     "the CronJob ds-enclaveos-{what} differs from what the release's values render (timeZone (none: the "
+     "controller's own), the values' UTC): edited by hand? A helm upgrade puts the values' back; the promise is the "
+     "values'"),
+], ids=["v1.24-dropped", "v1.31-by-hand"])
+def test_a_time_zone_the_server_dropped_is_worded_apart_from_a_hand_edit(world: World, server: dict[str, str],
+                                                                         drift: str) -> None:
+    world.state.server_version = server
+    for cronjob in (world.state.cronjob, world.state.drill_cronjob):
+        assert cronjob is not None
+        cronjob["timeZone"] = None
+    world.status(NOW, json_mode=True).run("ds")
+    messages = [f["message"] for f in json.loads(world.out.getvalue())["findings"]]
+    assert [m for m in messages if "differs from" in m] == [drift.format(what=w) for w in ("backup", "drill")]
