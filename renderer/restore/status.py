@@ -66,7 +66,7 @@ from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused
 from renderer.restore import drills
-from renderer.restore.backups import LATEST, Backup, choose, probe_key, stamp_time
+from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import may_drop_time_zone
 from renderer.restore.kubernetes_version import problem as version_problem
@@ -330,7 +330,7 @@ class StatusCheck:
         facts: dict[str, Any] = {"name": newest.name, "created": newest.created, "age": duration_text(age),
                                  "ageSeconds": age}
         report.facts["newestBackup"] = facts
-        self._verify(read.store, newest, found, facts, report)
+        self._verify(read.store, newest, found, facts, report, self.progress.clock)
         self._restorable(newest, config, cronjob, manager, report)
         # The promise is the release's values' (issue 25): a CronJob edited by hand to run yearly promised a year;
         # such an edit is a finding of its own (_drift).
@@ -346,19 +346,28 @@ class StatusCheck:
 
     @staticmethod
     def _verify(store: ObjectStore, newest: Backup, found: list[Backup], facts: dict[str, Any],
-                report: Report) -> None:
+                report: Report, clock: Callable[[], float]) -> None:
         """Reads the newest complete backup back, streamed, and compares its SHA-256 with its metadata's, as
         --list --verify and the restore Job (before its DROP) do: a backup whose bytes changed after it was
         written (same size) is what `restore --from latest` takes, and the Job then refuses it (issue 25).
         Its size is all that the listing checks."""
         keys = [newest.key + "/"] if newest.format == "native" else [newest.key]
+        begin = clock()
         try:
             verified = store.digest(keys) == newest.sha256
         except ObjectStoreFailed as error:
             facts["verified"] = None
-            report.warn(f"the newest complete backup {newest.name} cannot be read back to check it: {error}")
+            try:  # retention deletes the metadata last: gone, the backup was deleted as it was read
+                gone = not store.keys(newest.key + METADATA_SUFFIX)
+            except ObjectStoreFailed:
+                gone = False
+            report.warn(f"the newest complete backup {newest.name} cannot be read back to check it: "
+                        + ("it was deleted while --status read it (a backup's retention: a newer backup is "
+                           "complete); run --status again" if gone else str(error)))
             return
-        facts["verified"] = verified
+        # What the check cost (it reads the whole backup, each run): bytes and seconds.
+        seconds = round(clock() - begin, 1)
+        facts.update(verified=verified, verifiedBytes=newest.size, verifiedIn=f"{seconds} s", verifiedSeconds=seconds)
         if verified:
             return
         older = [b.name for b in found if b.complete and not b.safety_dump and b.name != newest.name]

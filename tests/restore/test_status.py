@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from renderer.edges.objectstore import ObjectStore
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.drills import copy_keys
 from renderer.restore.status import EXIT_CODES
@@ -370,9 +371,12 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
         "name": "ds-enclaveos-backup", "schedule": "0 0 * * *", "timeZone": "UTC", "suspended": False,
         "lastSchedule": "2026-11-23T00:00:00Z", "lastSuccess": "2026-11-23T00:03:00Z", "running": [],
         "nextRun": "2026-11-24T00:00:00Z", "lastFailedJob": "ds-enclaveos-backup-29400000"}
+    seconds = report["newestBackup"]["verifiedSeconds"]  # what reading it back took (its bytes: the dump's 64)
+    assert isinstance(seconds, float) and 0 <= seconds < 60
     assert report["newestBackup"] == {"name": LATEST_COMPLETE, "created": "2026-11-23T00:00:00Z", "age": "5h",
-                                      "ageSeconds": 18000, "verified": True, "promised": "1d 7h",
-                                      "promisedSeconds": 111600}
+                                      "ageSeconds": 18000, "verified": True, "verifiedBytes": 64,
+                                      "verifiedIn": f"{seconds} s", "verifiedSeconds": seconds,
+                                      "promised": "1d 7h", "promisedSeconds": 111600}
     assert report["drills"] == {"enabled": True, "schedule": "0 3 * * 0", "timeZone": "UTC",
                                 "cronjob": "ds-enclaveos-drill", "cronjobCreated": "2026-11-01T12:00:00Z",
                                 "suspended": False, "promised": "7d 7h", "promisedSeconds": 630000}
@@ -621,3 +625,27 @@ def test_a_drill_job_whose_own_record_says_failed_is_that_one_finding(world: Wor
     world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == (
         f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}")
+
+
+def test_a_newest_backup_deleted_as_it_is_read_back_says_so(world: World, s3_server: S3Server,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backup's retention (Retention 1) deletes the newest backup as --status reads it back: data, then metadata,
+    as upload.sh delete_pair does. The read fails, and the line says why (a newer backup is complete), not a
+    damaged or unreadable backup."""
+    prefix, s3 = "status-deleted-while-read", s3_client(s3_server)
+    put_backups(s3, prefix, "sql")
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert world.state.drill_cronjob is not None
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    read_back = ObjectStore.digest
+
+    def retention_first(store: ObjectStore, keys: list[str]) -> str:
+        for key in (keys[0], f"{keys[0]}.json"):
+            s3.delete_object(Bucket=BUCKET, Key=key)
+        return read_back(store, keys)
+
+    monkeypatch.setattr(ObjectStore, "digest", retention_first)
+    world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == (
+        f"WARNING: the newest complete backup {LATEST_COMPLETE} cannot be read back to check it: it was deleted while "
+        "--status read it (a backup's retention: a newer backup is complete); run --status again")
