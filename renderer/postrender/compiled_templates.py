@@ -1411,6 +1411,8 @@ SCRIPTS = {
         '  printf \'  "format": "%s",\\n\' "$format"\n'
         '  printf \'  "release": %s,\\n  "namespace": %s,\\n\' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"\n'
         '  printf \'  "started": "%s",\\n  "finished": "%s",\\n\' "$started" "$finished"\n'
+        '  # The pod (<job>-<suffix>): --status tells which Job wrote a record by it, not by clocks that may differ.\n'
+        '  printf \'  "pod": %s,\\n\' "$(json_string "${POD_NAME:-}")"\n'
         '  printf \'  "durationSeconds": %s,\\n\' "$(($(date -u -d "$finished" +%s) - $(date -u -d "$started" +%s)))"\n'
         '  printf \'  "verdict": "%s",\\n\' "$verdict"\n'
         "  # The reason quotes what failed (psql's lines, in any encoding): json_text (lib.sh) makes it one JSON string, invalid\n"

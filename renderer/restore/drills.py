@@ -53,12 +53,13 @@ LAST_DRILL, LAST_SUCCESSFUL_DRILL = f"{COPY_PREFIX}drill-", f"{COPY_PREFIX}succe
 class DrillState:
     """What a backup's newest drill record says. `verdict`: OK, FAILED, none (no record) or unreadable;
     `time`: when that drill started (ISO 8601 UTC, from the record's name); `reason`: a FAILED drill's
-    reason, or why the record is unreadable; `record`: the record's key."""
+    reason, or why the record is unreadable; `record`: the record's key; `pod`: the pod that wrote it."""
 
     verdict: str
     time: str | None = None
     reason: str | None = None
     record: str | None = None
+    pod: str | None = None  # the drill pod that wrote the record (`pod`; older records name none)
 
     def text(self) -> str:
         """The state as --list shows it."""
@@ -158,11 +159,12 @@ def state(record: Record | None, raw: bytes | str | None, release: str, namespac
         why = why or _untrusted(content or {}, record, release, namespace, time)
     if why is not None or content is None:
         return DrillState(UNREADABLE, time, why or "not read", record.key)
+    pod = content.get("pod") if isinstance(content.get("pod"), str) and content.get("pod") else None
     if content["verdict"] == OK:
-        return DrillState(OK, time, None, record.key)
+        return DrillState(OK, time, None, record.key, pod)
     reason = content.get("reason")
     return DrillState(FAILED, time, one_line(reason) if isinstance(reason, str) and reason.strip()
-                      else "no reason recorded", record.key)
+                      else "no reason recorded", record.key, pod)
 
 
 def _untrusted(content: dict[str, Any], record: Record, release: str, namespace: str, started: str) -> str | None:

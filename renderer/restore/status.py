@@ -66,7 +66,7 @@ from renderer.edges.cluster import Cluster, CronJobState, JobRecord, Release
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused
 from renderer.restore import drills
-from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, choose, probe_key, stamp_time
+from renderer.restore.backups import CLOCK_SKEW, LATEST, METADATA_SUFFIX, Backup, choose, probe_key, stamp_time
 from renderer.restore.drills import DrillState, Record, records
 from renderer.restore.kubernetes_version import may_drop_time_zone
 from renderer.restore.kubernetes_version import problem as version_problem
@@ -288,8 +288,7 @@ class StatusCheck:
         if not failed or (cronjob.last_success and (failed[-1].finished or "") <= cronjob.last_success):
             return
         job = failed[-1]
-        recorded, started = (stamp_time(newest[0].stamp) if newest else None), _time(job.started)
-        if not (recorded and started and recorded >= started):
+        if not (newest and _wrote(job, *newest)):
             report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
             report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
@@ -558,6 +557,16 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
                 "kube-controller-manager's time zone; the promise is the values'")
     return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
             "hand? A helm upgrade puts the values' back; the promise is the values'")
+
+
+def _wrote(job: JobRecord, record: Record, drill: DrillState) -> bool:
+    """Whether the drill Job `job` wrote the drill record `record`: its pod (`<job>-<suffix>`) is the record's `pod`;
+    for a record that names none (written before records did), dated no earlier than the Job's start, less the
+    skew a node's clock may have (backups.CLOCK_SKEW): a node clock behind the API server's dates a record early."""
+    if drill.pod:
+        return drill.pod.startswith(f"{job.name}-")
+    recorded, started = stamp_time(record.stamp), _time(job.started)
+    return bool(recorded and started and recorded >= started - CLOCK_SKEW)
 
 
 def _copies(release: Release, config: BackupConfig, read: _Read,

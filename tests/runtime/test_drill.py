@@ -168,6 +168,7 @@ def test_drill_verdict(drill_site: Site, backup_format: str, change: Change) -> 
         restored = RESTORED.get(change, {})
         fields = {"writer": "helm-datashield", "kind": "drill", "backup": key, "format": backup_format,
                   "release": "ds", "namespace": "prod", "started": started, "finished": record["finished"],
+                  "pod": "ds-enclaveos-drill-29417040-x7k2p",  # its pod's name (downward API; tests/runtime/pods.py)
                   "durationSeconds": record["durationSeconds"], **verdict,
                   "expectedTables": expected_tables, "tables": restored}
         # One field a line, "tables" last, as the upload step writes metadata.

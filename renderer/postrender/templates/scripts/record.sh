@@ -27,6 +27,8 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   printf '  "format": "%s",\n' "$format"
   printf '  "release": %s,\n  "namespace": %s,\n' "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")"
   printf '  "started": "%s",\n  "finished": "%s",\n' "$started" "$finished"
+  # The pod (<job>-<suffix>): --status tells which Job wrote a record by it, not by clocks that may differ.
+  printf '  "pod": %s,\n' "$(json_string "${POD_NAME:-}")"
   printf '  "durationSeconds": %s,\n' "$(($(date -u -d "$finished" +%s) - $(date -u -d "$started" +%s)))"
   printf '  "verdict": "%s",\n' "$verdict"
   # The reason quotes what failed (psql's lines, in any encoding): json_text (lib.sh) makes it one JSON string, invalid
