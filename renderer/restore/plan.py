@@ -18,7 +18,7 @@ from renderer.values.defaults import schema_default
 from renderer.values.endpoint import DEFAULT_REGION, endpoint_url, signing_region
 from renderer.values.lookup import lookup
 from renderer.values.object_keys import base_of
-from renderer.values.validate import is_configured, problems
+from renderer.values.validate import is_configured, problems, warnings
 
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 UNSAFE_SGX_FLAG = "--unsafe-ignore-sgx-nodes"
@@ -77,6 +77,9 @@ class BackupConfig:
     drill_deadline: int = field(
         default_factory=partial(schema_default, "enclaveos-chart.Backup.Drill.ActiveDeadlineSeconds"))
     restore_deadline: int = field(default_factory=partial(schema_default, RESTORE_DEADLINE_PATH))
+    # What the post-renderer warns of (values/validate.warnings: a bucket name with dots, a tag it cannot read), as
+    # it words them; it keeps them only as an annotation of what it injects, so --status and the plan say them too.
+    warnings: tuple[str, ...] = ()
 
     def where(self) -> str:
         return f"s3://{self.bucket}/{base_of(self.prefix)}"
@@ -258,7 +261,8 @@ def backup_config(values: dict[str, Any]) -> tuple[BackupConfig | None, list[str
                         backup_deadline=int(backup["ActiveDeadlineSeconds"]),
                         drill_deadline=int(drill.get("ActiveDeadlineSeconds") or
                                            schema_default("enclaveos-chart.Backup.Drill.ActiveDeadlineSeconds")),
-                        restore_deadline=int(full["enclaveos-chart"]["Restore"]["ActiveDeadlineSeconds"])), []
+                        restore_deadline=int(full["enclaveos-chart"]["Restore"]["ActiveDeadlineSeconds"]),
+                        warnings=tuple(f"the release's values: {warning}" for warning in warnings(subset))), []
 
 
 def job_wait(timeout: int | None, deadline: int) -> tuple[int, str | None]:

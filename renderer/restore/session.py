@@ -263,6 +263,7 @@ class Session:
         warnings: list[str] = []
         if kubernetes:  # a warning, never a refusal (kubernetes_version.py: the restore uses neither field)
             warnings.append(kubernetes)
+        warnings += config.warnings if config else ()  # the post-renderer's, which it says only as an annotation
         try:
             if is_local(request.source):
                 backup, upload = self._local(request, release, config)

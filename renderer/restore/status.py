@@ -23,7 +23,8 @@ yet: the facts say when its first drill is due. Drills turned off are a fact, no
 The verdict, its last line, and the exit code:
 
   OK        0  nothing below
-  WARNING   6  the release is in restore mode; the CronJob is suspended (by the values or by hand: the
+  WARNING   6  what the post-renderer warns of (plan.BackupConfig.warnings: values/validate.warnings); the
+               release is in restore mode; the CronJob is suspended (by the values or by hand: the
                line says which), the drill CronJob too (drills on); a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
                than the promise (but not twice); `latest` finds backups of more than one database
@@ -181,6 +182,8 @@ class StatusCheck:
         report.facts["configuration"] = {"bucket": config.where(), "endpoint": config.endpoint,
                                          "schedule": config.schedule, "timeZone": config.time_zone,
                                          "secret": config.secret_name}
+        for warning in config.warnings:
+            report.warn(warning)
         version = read_server_version(self.cluster)
         report.facts["kubernetes"] = {"server": None if isinstance(version, str) else str(version)}
         kubernetes = version_problem(version)
