@@ -116,14 +116,19 @@ def drill_changes(state: State, change: str) -> bool:
             assert state.drill_cronjob is not None
             state.drill_cronjob["suspend"] = True
         case "young drill cronjob" | "re-created drill cronjob":
-            assert state.drill_cronjob is not None
-            state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
+            no_drill_promised_yet(state)
             backup["S3Prefix"] = "status-drill-none" if change.startswith("young") else "status-drill-stale"
         case _ if change.startswith("status-drill-"):
             backup["S3Prefix"] = change
         case _:
             return False
     return True
+
+
+def no_drill_promised_yet(state: State) -> None:
+    """A drill CronJob made 3 days before NOW, younger than the drill schedule's promise: no drill finding."""
+    assert state.drill_cronjob is not None
+    state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
 
 
 def changes(state: State, change: str) -> None:
@@ -355,8 +360,7 @@ def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server:
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    assert world.state.drill_cronjob is not None
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    no_drill_promised_yet(world.state)  # the one finding is ours
     assert world.status(NOW, json_mode=True).run("ds") == 6
     report = json.loads(world.out.getvalue())
     assert [f["message"] for f in report["findings"]] == [
@@ -518,8 +522,7 @@ def test_a_native_newest_backup_where_backup_format_is_sql_is_failing(world: Wor
     """The restore preflight refuses it (plan.format_reasons: the sql release's restore Job cannot load it)."""
     put_backups(s3_client(s3_server), "status-native-in-sql", "native")
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = "status-native-in-sql"
-    assert world.state.drill_cronjob is not None
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    no_drill_promised_yet(world.state)  # the one finding is ours
     assert world.status(NOW).run("ds") == 7
     newest = LATEST_COMPLETE.replace(".sql", ".native")
     assert world.out.getvalue().splitlines()[-1] == (
@@ -543,8 +546,7 @@ def test_a_newest_backup_damaged_after_it_was_written_is_failing(world: World, s
     world.state.user_values["enclaveos-chart"]["Backup"].update(S3Prefix=prefix, Format=backup_format)
     if backup_format == "native":
         world.state.user_values["enclaveos-chart"]["Backup"]["Images"] = {"Database": {"Tag": "v22.1.0"}}
-    assert world.state.drill_cronjob is not None
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    no_drill_promised_yet(world.state)  # the one finding is ours
     assert world.status(NOW, json_mode=True).run("ds") == 7
     report = json.loads(world.out.getvalue())
     # A native release runs a database image whose programs the plugin does not know (values/images.py): the
@@ -627,9 +629,9 @@ def test_a_newest_backup_that_the_sgx_rule_refuses_is_failing(world: World, s3_s
     meta = {**metadata(name, data, nodes), "object": f"{prefix}/{name}"}
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    assert world.state.manager is not None and world.state.drill_cronjob is not None
+    assert world.state.manager is not None
     world.state.manager.update(nodes=manager_nodes, replicas=len(manager_nodes))
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    no_drill_promised_yet(world.state)  # the one finding is ours
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == line.format(name=name)
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
@@ -670,8 +672,7 @@ def test_a_newest_backup_deleted_as_it_is_read_back_says_so(world: World, s3_ser
     prefix, s3 = "status-deleted-while-read", s3_client(s3_server)
     put_backups(s3, prefix, "sql")
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    assert world.state.drill_cronjob is not None
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"  # no drill promised yet: the one finding is ours
+    no_drill_promised_yet(world.state)  # the one finding is ours
     read_back = ObjectStore.digest
 
     def retention_first(store: ObjectStore, keys: list[str]) -> str:
