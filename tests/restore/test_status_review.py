@@ -1,0 +1,100 @@
+"""Review of `--status` (issue 25): cases where its verdict is not what the release's protection is.
+
+Each case fails on the code as it is (marked xfail, strict): the expected line is what --status should say.
+Same world as tests/restore/test_status.py: the cluster model and the real S3 server, the newest complete
+backup of PREFIX taken at 2026-11-23T00:00:00Z on a daily schedule (promised within 1d 7h)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from renderer.restore.status import EXIT_CODES
+from tests.restore.conftest import BUCKET, NODES, World, metadata, s3_client
+from tests.restore.test_status import FAILED_JOB, NOW
+from tests.services import S3Server
+
+
+def put_cluster_backups(s3_server: S3Server, prefix: str, names: list[str]) -> None:
+    """Complete backups of release ds in namespace prod under `prefix`, each `prod/ds-<stamp>-<cluster>.sql`."""
+    s3 = s3_client(s3_server)
+    for name in names:
+        data = f"-- dump {name}\n".encode()
+        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, NODES),
+                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+
+
+def quiet_drills(world: World) -> None:
+    """No drill promised yet (a young drill CronJob): the findings are the backups' alone."""
+    assert world.state.drill_cronjob is not None
+    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
+
+
+@pytest.mark.xfail(strict=True, reason="review: --status trusts this machine's clock alone; the pods check theirs "
+                                       "against the object store's (s3.sh clock_checked), --status does not")
+def test_a_local_clock_weeks_behind_the_object_store_does_not_make_a_stale_release_ok(world: World) -> None:
+    """The bucket's newest complete backup is from 2026-11-23T00:00:00Z; the object store (the real S3 server)
+    dates the probe object --status writes by the real clock (after 2026-12-07), so the backups stopped two
+    weeks ago. This machine's clock says 2026-11-23T05:00:00Z (a container whose clock is wrong, a VM resumed
+    from a snapshot): --status says OK, exit 0. The probe's LastModified (or the API server's Date) shows the
+    skew, as the backup pods' clock check does with CLOCK_SKEW_SECONDS."""
+    assert datetime.now(timezone.utc) > datetime(2026, 12, 1, tzinfo=timezone.utc), "the store's clock is today's"
+    code = world.status(NOW).run("ds")
+    line = world.out.getvalue().splitlines()[-1]
+    assert code != EXIT_CODES["OK"]
+    assert "clock" in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="review: `latest` refused (two database clusters) is a restore the preflight "
+                                       "refuses, but --status says WARNING, and holds the other cluster's backup "
+                                       "to the promise")
+def test_backups_of_two_clusters_the_newest_of_this_one_stale_is_failing(world: World, s3_server: S3Server) -> None:
+    """This release's database (cluster aaa) was last backed up 5 days ago; another database cluster's backups
+    (bbb: a second Kubernetes cluster with the same release, namespace and bucket, or a database re-created)
+    are fresh. `restore --from latest` is refused (backups.choose), the restore Job's latest_backup too, yet
+    --status says WARNING: only the two-cluster finding, and the age of bbb's backup (5 h) passes the promise."""
+    prefix = "review-two-clusters-one-stale"
+    put_cluster_backups(s3_server, prefix, ["prod/ds-20261118T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"])
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    quiet_drills(world)
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == (
+        f"FAILING: restore --from latest would be refused: backups from more than one database cluster in "
+        f"s3://{BUCKET}/{prefix}/: aaa (newest prod/ds-20261118T000000Z-aaa.sql); bbb (newest "
+        "prod/ds-20261123T000000Z-bbb.sql): name the one to restore (--from), or give each cluster its own "
+        "S3Prefix")
+    assert code == EXIT_CODES["FAILING"]
+
+
+@pytest.mark.xfail(strict=True, reason="review: a backup Job that succeeded after the failed one, but that the "
+                                       "CronJob does not own (the first backup's Job), leaves the failure standing")
+def test_a_failed_backup_job_followed_by_a_successful_first_backup_job_is_ok(world: World) -> None:
+    """The 02:00 scheduled backup failed; an upgrade that changed the backup configuration then ran the first
+    backup's Job (`ds-enclaveos-backup-first-<hash>`, same labels, owned by no CronJob), which succeeded at 03:05.
+    The CronJob's lastSuccessfulTime (00:03) counts only its own Jobs (kube-controller-manager), so --status warns
+    of a failure 'since the last success' although a backup succeeded after it, until the next scheduled run."""
+    world.state.backup_jobs += [dict(FAILED_JOB),
+                                {"name": "ds-enclaveos-backup-first-1a2b3c4d", "started": "2026-11-23T03:00:00Z",
+                                 "finished": "2026-11-23T03:05:00Z", "outcome": "complete"}]
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == "OK"
+    assert code == 0
+
+
+@pytest.mark.xfail(strict=True, reason="review: the restore preflight refuses a manager at 0 replicas "
+                                       "(plan.replicas_to_restore), --status does not say so")
+def test_a_manager_at_zero_replicas_is_a_restore_the_preflight_refuses(world: World) -> None:
+    """The manager Deployment was scaled to 0 (by hand, or by an interrupted restore whose annotation was lost):
+    `restore --from latest` is refused ('has 0 replicas now, so the count to return to is unknown: pass
+    --replicas N'); --status says OK."""
+    assert world.state.manager is not None
+    world.state.manager.update(replicas=0, nodes=[])
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == (
+        "FAILING: restore would be refused: ds-enclaveos-manager has 0 replicas now, so the count to return to is "
+        "unknown: pass --replicas N")
+    assert code == EXIT_CODES["FAILING"]
