@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from renderer.edges.cluster import JobRecord, JobState
 from renderer.edges.objectstore import ObjectStore
-from renderer.restore.drills import copy_keys
-from renderer.restore.status import EXIT_CODES
+from renderer.restore.drills import FAILED, DrillState, Record, copy_keys
+from renderer.restore.status import EXIT_CODES, _wrote
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
@@ -209,3 +210,24 @@ def test_the_newest_backups_own_drill_failed_is_failing(world: World) -> None:
     line = world.out.getvalue().splitlines()[-1]
     assert line.startswith("FAILING: ") and f"FAILED: {DRILL_FAILURE}" in line, line
     assert code == EXIT_CODES["FAILING"]
+
+
+@pytest.mark.xfail(strict=True, reason="review: a Job whose name is 58 characters or more has pods named without "
+                                       "the '-' (generateName truncated to 58): _wrote does not know its record")
+def test_a_drill_now_job_of_a_31_character_release_wrote_its_own_record() -> None:
+    """`--drill-now` names its Job `<release>-enclaveos-drill-<mmddHHMMSS>` (session._cronjob_now): 58 characters
+    for a release name of 31, the longest the first backup allows. The Job controller names its pod by
+    generateName `<job>-`, which the API server cuts to 58 characters before the 5 random ones
+    (k8s.io/apiserver names.SimpleNameGenerator, MaxGeneratedNameLength 58): the pod is `<job><xxxxx>`, no '-'.
+    The record names that pod; status._wrote asks for `<job>-`: a drill that wrote its FAILED record is also
+    said to have 'failed without writing a drill record'."""
+    release = "r" * 31
+    job = f"{release}-enclaveos-drill-1207042900"
+    assert len(job) == 58
+    pod = (job + "-")[:58] + "x7k2p"
+    record = Record(f"enclave/prod/{release}-20261207T000000Z-1.sql.drill-20261207T042900Z.json",
+                    "20261207T042900Z", f"enclave/prod/{release}-20261207T000000Z-1.sql")
+    drill = DrillState(FAILED, "2026-12-07T04:29:00Z", "x", record.key, pod)
+    ran = JobRecord(job, "2026-12-07T04:29:00Z", "2026-12-07T04:35:00Z", JobState(True, True, "BackoffLimitExceeded"),
+                    ())
+    assert _wrote(ran, record, drill)
