@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,20 @@ def quiet_drills(world: World) -> None:
     """No drill promised yet (a young drill CronJob): the findings are the backups' alone."""
     assert world.state.drill_cronjob is not None
     world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
+
+
+def deleted_when_read(monkeypatch: pytest.MonkeyPatch, s3: Any, key: str, gone: list[str]) -> None:
+    """Retention racing --status: when --status reads `key` (listed before), the keys `gone` are deleted first,
+    in order (upload.sh delete_pair: data, drill records, metadata)."""
+    read = ObjectStore.read
+
+    def retention_meanwhile(store: ObjectStore, asked: str) -> bytes:
+        if asked == key:
+            for deleted in gone:
+                s3.delete_object(Bucket=BUCKET, Key=deleted)
+        return read(store, asked)
+
+    monkeypatch.setattr(ObjectStore, "read", retention_meanwhile)
 
 
 @pytest.mark.xfail(strict=True, reason="review: --status trusts this machine's clock alone; the pods check theirs "
@@ -129,15 +144,7 @@ def test_an_old_backup_deleted_by_retention_between_listing_and_read_is_no_findi
     oldest = f"{prefix}/ds-20261122T000000Z.sql"
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
     quiet_drills(world)
-    read = ObjectStore.read
-
-    def retention_meanwhile(store: ObjectStore, key: str) -> bytes:
-        if key == f"{oldest}.json":
-            for gone in (oldest, f"{oldest}.json"):
-                s3.delete_object(Bucket=BUCKET, Key=gone)
-        return read(store, key)
-
-    monkeypatch.setattr(ObjectStore, "read", retention_meanwhile)
+    deleted_when_read(monkeypatch, s3, f"{oldest}.json", [oldest, f"{oldest}.json"])
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == "OK"
     assert code == 0
@@ -158,15 +165,7 @@ def test_the_newest_drill_record_deleted_by_retention_between_listing_and_read_i
     for copy in copy_keys("ds", "prod", prefix):
         s3.put_object(Bucket=BUCKET, Key=copy, Body=drill_record(drilled, "20261122T030000Z"))
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    read = ObjectStore.read
-
-    def retention_meanwhile(store: ObjectStore, key: str) -> bytes:
-        if key == record:
-            for gone in (drilled, record, f"{drilled}.json"):
-                s3.delete_object(Bucket=BUCKET, Key=gone)
-        return read(store, key)
-
-    monkeypatch.setattr(ObjectStore, "read", retention_meanwhile)
+    deleted_when_read(monkeypatch, s3, record, [drilled, record, f"{drilled}.json"])
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == "OK"
     assert code == 0
