@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from renderer.errors import ObjectStoreFailed
@@ -67,14 +69,19 @@ class ObjectStore:
         """Uploads a local file (a path) or bytes, reads it back and compares SHA-256, as the backup Job does."""
         self._verify(key, self._put(source, key))
 
-    def probe(self, key: str) -> tuple[str | None, str | None]:
+    def probe(self, key: str) -> tuple[str | None, str | None, datetime | None]:
         """Whether these keys may write: a small object put at `key`, read back and compared, then
         deleted. Returns (why the bucket is not writable, why the probe object could not be
-        deleted), None each when that went well; the object is deleted whenever it was written."""
+        deleted, the store's clock: the `Date` of its answer to the write, RFC 9110 section 6.6.1),
+        None each when that went well (or the store sent no date); the object is deleted whenever it
+        was written."""
+        body = b"helm-datashield status probe: safe to delete\n"
         try:
-            expected = self._put(b"helm-datashield status probe: safe to delete\n", key)
+            with self._failing(f"cannot write {self.where(key)}"):
+                answer = self._s3().put_object(Bucket=self.bucket, Key=key, Body=body)
         except ObjectStoreFailed as error:
-            return str(error), None
+            return str(error), None, None
+        expected, store_time = hashlib.sha256(body).hexdigest(), _date(answer)
         try:
             self._verify(key, expected)
             unwritable = None
@@ -84,8 +91,8 @@ class ObjectStore:
             with self._failing(f"cannot delete {self.where(key)}"):
                 self._s3().delete_object(Bucket=self.bucket, Key=key)
         except ObjectStoreFailed as error:
-            return unwritable, str(error)
-        return unwritable, None
+            return unwritable, str(error), store_time
+        return unwritable, None, store_time
 
     def _put(self, source: str | bytes, key: str) -> str:
         """Uploads a local file (a path) or bytes; returns the SHA-256 it must read back with."""
@@ -134,6 +141,16 @@ class ObjectStore:
 
     def _redacted(self, text: str) -> str:
         return redacted(text, (self.secret_access_key, self.access_key_id))
+
+
+def _date(answer: dict[str, Any]) -> datetime | None:
+    """The `Date` header of a botocore answer (aware, UTC), None when it has none or it cannot be read."""
+    header = (answer.get("ResponseMetadata") or {}).get("HTTPHeaders", {}).get("date")
+    try:
+        when = parsedate_to_datetime(header) if isinstance(header, str) else None
+    except (TypeError, ValueError):
+        return None
+    return when.astimezone(timezone.utc) if when and when.tzinfo else None
 
 
 def file_sha256(path: str) -> str:

@@ -28,7 +28,8 @@ The verdict, its last line, and the exit code:
                line says which), the drill CronJob too (drills on); a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
                than the promise (but not twice); `latest` finds backups of more than one database
-               cluster; the probe object could not be deleted; the API server runs Kubernetes older
+               cluster; the probe object could not be deleted; this machine's clock is more than CLOCK_SKEW off
+               the object store's (the ages are then judged by the store's); the API server runs Kubernetes older
                than 1.27 (it drops, or may drop, the CronJobs' timeZone or the backup Jobs'
                podFailurePolicy: the backups run, not as configured), or its version cannot be read;
                drills on and: the last drill FAILED or its record is unreadable (a record, or a copy of
@@ -59,7 +60,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
@@ -158,6 +159,9 @@ class StatusCheck:
     open_store: StoreOpener
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     token: Callable[[], str] = lambda: secrets.token_hex(8)
+    # This machine's clock, compared with the object store's (_clocks). The same as `now` but in tests, whose `now`
+    # sets the scene at the time of their fixtures while the store they run keeps today's.
+    machine_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     def run(self, release_name: str) -> int:
         """Prints the report (text, or one JSON object); returns the verdict's exit code."""
@@ -216,6 +220,16 @@ class StatusCheck:
         facts: dict[str, Any] = {"where": config.where()}
         report.facts["bucket"] = facts
         keys = f"the keys of Secret {config.secret_name}"
+        # The probe first: the store's clock it gives is what the ages are judged by when this machine's is wrong.
+        probe = probe_key(release.name, release.namespace, config.prefix, self.token())
+        unwritable, left, store_time = store.probe(probe)
+        facts["writable"] = unwritable is None
+        if unwritable:
+            report.fail(f"the bucket is not writable with {keys}: {unwritable}")
+        if left:
+            report.warn(f"the probe object could not be deleted ({left}): delete {store.where(probe)} yourself")
+        if store_time:
+            self._clocks(store_time, report)
         objects: dict[str, int] = {}
         found: list[Backup] | None = None
         try:
@@ -226,14 +240,21 @@ class StatusCheck:
         except ObjectStoreFailed as error:
             facts["readable"] = False
             report.fail(f"the bucket cannot be read with {keys}: {error}")
-        probe = probe_key(release.name, release.namespace, config.prefix, self.token())
-        unwritable, left = store.probe(probe)
-        facts["writable"] = unwritable is None
-        if unwritable:
-            report.fail(f"the bucket is not writable with {keys}: {unwritable}")
-        if left:
-            report.warn(f"the probe object could not be deleted ({left}): delete {store.where(probe)} yourself")
         return _Read(store, objects, found)
+
+    def _clocks(self, store_time: datetime, report: Report) -> None:
+        """This machine's clock against the object store's (the Date of its answer to the probe): every age is
+        judged by a clock, and one that is wrong makes a stopped release look on time (or a healthy one late).
+        Beyond CLOCK_SKEW apart, as the backup pods judge theirs (s3.sh clock_checked), a WARNING, and the ages
+        are judged by the store's clock, which dated the backups' objects."""
+        skew = int((store_time - self.machine_clock()).total_seconds())
+        report.facts["clocks"] = {"objectStore": _iso(store_time), "skewSeconds": skew}
+        if abs(skew) <= CLOCK_SKEW.total_seconds():
+            return
+        report.checked += timedelta(seconds=skew)
+        report.warn(f"this machine's clock is {duration_text(abs(skew))} {'behind' if skew > 0 else 'ahead of'} the "
+                    f"object store's (more than {int(CLOCK_SKEW.total_seconds())} s): ages are judged by the store's "
+                    f"clock, {_iso(store_time)}; set this machine's clock right")
 
     def _cronjob(self, release: Release, config: BackupConfig, report: Report) -> CronJobState | None:
         name = f"{release.name}-enclaveos-backup"

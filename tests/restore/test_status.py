@@ -278,12 +278,11 @@ CASES: list[Case] = [
     ("no secret key", NOW,
      f"FAILING: Secret {SECRET_NAME} has no AWS_SECRET_ACCESS_KEY: the restore Job could not read the bucket"),
     ("wrong secret", NOW,
-     f"FAILING: the bucket cannot be read with the keys of Secret {SECRET_NAME}: cannot list "
-     f"s3://{BUCKET}/{PREFIX}/ds-: SignatureDoesNotMatch: The request signature we calculated does not match the "
-     "signature you provided. Check your key and signing method.; the bucket is not writable with the keys of Secret "
-     f"{SECRET_NAME}: cannot write s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: "
-     "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check "
-     "your key and signing method."),
+     f"FAILING: the bucket is not writable with the keys of Secret {SECRET_NAME}: cannot write "
+     f"s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: SignatureDoesNotMatch: The request signature we "
+     "calculated does not match the signature you provided. Check your key and signing method.; the bucket cannot be "
+     f"read with the keys of Secret {SECRET_NAME}: cannot list s3://{BUCKET}/{PREFIX}/ds-: SignatureDoesNotMatch: The "
+     "request signature we calculated does not match the signature you provided. Check your key and signing method."),
     ("read-only keys", NOW,
      f"FAILING: the bucket is not writable with the keys of Secret {SECRET_NAME}: cannot write "
      f"s3://{BUCKET}/{PREFIX}/prod/.datashield-probe-ds-{PROBE_TOKEN}: AccessDenied: Access Denied."),
