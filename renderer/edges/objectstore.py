@@ -65,6 +65,20 @@ class ObjectStore:
             body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
 
+    def read_present(self, key: str) -> bytes | None:
+        """The object `key`, or None when there is none (NoSuchKey: deleted since it was listed, by a backup's
+        retention, say); raises ObjectStoreFailed when it cannot be read otherwise."""
+        from botocore.exceptions import ClientError
+
+        with self._failing(f"cannot read {self.where(key)}"):
+            try:
+                body: bytes = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None
+                raise
+        return body
+
     def put_verified(self, source: str | bytes, key: str) -> None:
         """Uploads a local file (a path) or bytes, reads it back and compares SHA-256, as the backup Job does."""
         self._verify(key, self._put(source, key))

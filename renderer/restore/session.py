@@ -29,7 +29,7 @@ from renderer.errors import (
     StillRunning,
 )
 from renderer.restore.backups import LATEST, METADATA_SUFFIX, Backup, catalog, choose, listing_prefixes, metadata_keys
-from renderer.restore.drills import DrillState, Record, newest, preflight_warning
+from renderer.restore.drills import NOT_DRILLED, DrillState, Record, newest, preflight_warning
 from renderer.restore.drills import state as drill_state
 from renderer.restore.kubernetes_version import problem as version_problem
 from renderer.restore.local_file import read_local
@@ -122,8 +122,12 @@ def read_catalog(store: ObjectStore, release: Release, config: BackupConfig,
     if objects is None:
         objects = list_release(store, release, config)
     keys = metadata_keys(release.name, release.namespace, config.prefix, objects)
-    return catalog(release.name, release.namespace, config.prefix, objects, {key: store.read(key) for key in keys},
-                   now)
+    read = {key: store.read_present(key) for key in keys}
+    # A metadata object listed, then gone: a backup's retention deleted that backup meanwhile (its metadata last,
+    # upload.sh delete_pair). It is gone, not unreadable.
+    metadata = {key: raw for key, raw in read.items() if raw is not None}
+    listed = {key: size for key, size in objects.items() if read.get(key, b"") is not None}
+    return catalog(release.name, release.namespace, config.prefix, listed, metadata, now)
 
 
 def read_drill(store: ObjectStore, record: Record | None, release: Release, now: datetime | None = None) -> DrillState:
@@ -132,9 +136,11 @@ def read_drill(store: ObjectStore, record: Record | None, release: Release, now:
     raw: bytes | str | None = None
     if record is not None:
         try:
-            raw = store.read(record.key)
+            raw = store.read_present(record.key)
         except ObjectStoreFailed as error:
             raw = str(error)
+        if raw is None:  # listed, then deleted with its backup by a backup's retention: no record
+            return NOT_DRILLED
     return drill_state(record, raw, release.name, release.namespace, now)
 
 

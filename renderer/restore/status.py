@@ -27,11 +27,11 @@ The verdict, its last line, and the exit code:
                release is in restore mode; the CronJob is suspended (by the values or by hand: the
                line says which), the drill CronJob too (drills on); a backup Job failed after
                the last successful one (or none ever succeeded); the newest complete backup is older
-               than the promise (but not twice); `latest` finds backups of more than one database
-               cluster; the probe object could not be deleted; this machine's clock is more than CLOCK_SKEW off
-               the object store's (the ages are then judged by the store's); the API server runs Kubernetes older
-               than 1.27 (it drops, or may drop, the CronJobs' timeZone or the backup Jobs'
-               podFailurePolicy: the backups run, not as configured), or its version cannot be read;
+               than the promise (but not twice); the probe object could not be deleted; this machine's
+               clock is more than CLOCK_SKEW off the object store's (the ages are then judged by the
+               store's); the API server runs Kubernetes older than 1.27 (it drops, or may drop, the
+               CronJobs' timeZone or the backup Jobs' podFailurePolicy: the backups run, not as
+               configured), or its version cannot be read;
                drills on and: the last drill FAILED or its record is unreadable (a record, or a copy of
                the last drill's or last successful drill's record: drills.copy_keys, which outlive the
                backups retention deletes), a drill Job failed without writing a record, or after its
@@ -48,7 +48,9 @@ The verdict, its last line, and the exit code:
                others now, the line saying how a new backup records them; plan.format_reasons: a native
                backup where Backup.Format is sql); what the preflight refuses whatever the backup: the
                release not settled (plan.settled_reasons: pending-install, -upgrade, -rollback,
-               uninstalling), the manager Deployment of its manifest missing from the namespace
+               uninstalling), the manager Deployment of its manifest missing from the namespace or at 0
+               replicas (plan.replicas_to_restore), `latest` refused for backups of more than one database
+               cluster; the last drill FAILED of the newest complete backup (what `latest` takes)
 
 A helm, kubectl or bucket call that fails in another way means the answer is not known: exit 1 (an
 error message, no verdict); `kubectl version` aside, whose failure is the WARNING above.
@@ -76,6 +78,7 @@ from renderer.restore.plan import (
     BackupConfig,
     backup_config,
     format_reasons,
+    replicas_to_restore,
     secret_reasons,
     settled_reasons,
     sgx_check,
@@ -200,7 +203,7 @@ class StatusCheck:
                         "BACKUP again to finish it)")
         read = self._bucket(release, config, report)
         cronjob = self._cronjob(release, config, report)
-        manager = self._manager(release, report)
+        manager = self._manager(release, config.in_restore_mode, report)
         self._newest(release, read, config, cronjob, manager, report)
         self._drills(release, config, read, report)
         return report
@@ -286,8 +289,12 @@ class StatusCheck:
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
         failed = [job for job in jobs if job.state.failed]
         facts["lastFailedJob"] = failed[-1].name if failed else None
-        if failed and (cronjob.last_success is None or (failed[-1].finished or "") > cronjob.last_success):
-            report.warn(self._failure(failed[-1], cronjob.last_success, "backup"))
+        # The CronJob's lastSuccessfulTime counts its own Jobs only; the first backup's Job (same labels, owned by no
+        # CronJob) that succeeded after a failure made a backup too.
+        succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
+        last_success = max([cronjob.last_success or "", *succeeded]) or None
+        if failed and (last_success is None or (failed[-1].finished or "") > last_success):
+            report.warn(self._failure(failed[-1], last_success, "backup"))
         return cronjob
 
     def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "") -> str:
@@ -317,18 +324,20 @@ class StatusCheck:
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
             report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
 
-    def _manager(self, release: Release, report: Report) -> tuple[str, str] | str:
+    def _manager(self, release: Release, resumed: bool, report: Report) -> tuple[str, str] | str:
         """The manager Deployment's name and pod selector (session.manager_of: the release's manifest), or why they
-        cannot be read (a WARNING then, from the SGX rule that needs them). A manager Deployment missing from the
-        namespace is FAILING: the restore refuses it (plan.replicas_to_restore)."""
+        cannot be read (a WARNING then, from the SGX rule that needs them). What the restore refuses of the manager
+        Deployment (plan.replicas_to_restore; `resumed`: the release is in restore mode) is FAILING: missing from
+        the namespace, at 0 replicas (the count to come back to is unknown without --replicas), or in restore mode
+        without the count it recorded."""
         try:
             name, selector = manager_of(self.cluster, release)
             workload = self.cluster.deployment(name)
         except (ClusterCallFailed, DatashieldError) as error:
             return str(error)
-        if workload is None:
-            report.fail(f"restore would be refused: the manager Deployment {name} does not exist in this namespace "
-                        f"(helm upgrade {release.name} puts it back)")
+        _, reasons = replicas_to_restore(name, workload, resumed, None)
+        for reason in reasons:
+            report.fail(f"restore would be refused: {reason}")
         return name, selector
 
     def _newest(self, release: Release, read: _Read | None, config: BackupConfig, cronjob: CronJobState | None,
@@ -345,7 +354,8 @@ class StatusCheck:
             if not complete:
                 report.fail(refused.reasons[0])
                 return
-            report.warn(refused.reasons[0])
+            # Backups of more than one database cluster: the preflight and the restore Job refuse `latest`.
+            report.fail(f"restore --from latest would be refused: {refused.reasons[0]}")
             newest = complete[-1]
         taken = _time(newest.created)
         assert taken is not None, "a complete backup's name holds its time"
@@ -459,9 +469,13 @@ class StatusCheck:
             self._drill_job_failure(cronjob, last, report)
         if last:
             record, drill = last
-            if drill.verdict == drills.FAILED:
-                report.warn(f"the last drill, of {drills.name_of(record, config.prefix)} at {drill.time}, FAILED: "
-                            f"{drill.reason}")
+            newest = (report.facts.get("newestBackup") or {}).get("name")
+            drilled = drills.name_of(record, config.prefix)
+            if drill.verdict == drills.FAILED and drilled == newest:  # what `latest` takes did not restore
+                report.fail(f"the last drill, of the newest complete backup {drilled} (which restore --from latest "
+                            f"takes) at {drill.time}, FAILED: {drill.reason}")
+            elif drill.verdict == drills.FAILED:
+                report.warn(f"the last drill, of {drilled} at {drill.time}, FAILED: {drill.reason}")
             elif drill.verdict == drills.UNREADABLE:
                 report.warn(f"the last drill record, {record.key}, is unreadable: {drill.reason}")
         if promise is None or (ok_age is not None and ok_age <= promise.seconds):
@@ -486,6 +500,8 @@ class StatusCheck:
         ok_age: int | None = None
         for record in records(read.objects, names):
             drill = read_drill(read.store, record, release, report.checked)
+            if drill.verdict == drills.NONE:  # deleted since the listing, with its backup (a backup's retention)
+                continue
             last = last or (record, drill)
             age = _drill_age(report, drill)
             if drill.verdict == drills.OK:
@@ -583,12 +599,18 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
             "hand? A helm upgrade puts the values' back; the promise is the values'")
 
 
+# The Job controller names a Job's pods by generateName `<job>-`, which the API server cuts to 58 characters before
+# its 5 random ones (k8s.io/apiserver pkg/storage/names SimpleNameGenerator: maxGeneratedNameLength = 63 - 5).
+MAX_GENERATED_NAME_PREFIX = 58
+
+
 def _wrote(job: JobRecord, record: Record, drill: DrillState) -> bool:
-    """Whether the drill Job `job` wrote the drill record `record`: its pod (`<job>-<suffix>`) is the record's `pod`;
+    """Whether the drill Job `job` wrote the drill record `record`: its pod (`<job>-<suffix>`, the prefix cut to
+    MAX_GENERATED_NAME_PREFIX) is the record's `pod`;
     for a record that names none (written before records did), dated no earlier than the Job's start, less the
     skew a node's clock may have (backups.CLOCK_SKEW): a node clock behind the API server's dates a record early."""
     if drill.pod:
-        return drill.pod.startswith(f"{job.name}-")
+        return drill.pod.startswith(f"{job.name}-"[:MAX_GENERATED_NAME_PREFIX])
     recorded, started = stamp_time(record.stamp), _time(job.started)
     return bool(recorded and started and recorded >= started - CLOCK_SKEW)
 

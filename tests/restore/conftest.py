@@ -86,6 +86,17 @@ def put_drilled(s3: Any, prefix: str, backups: dict[str, list[tuple[str, dict[st
             s3.put_object(Bucket=BUCKET, Key=f"{key}.drill-{stamp}.json", Body=drill_record(key, stamp, **fields))
 
 
+def put_cluster_backups(s3_server: S3Server, prefix: str, names: list[str]) -> None:
+    """Complete backups of release ds in namespace prod under `prefix`, each `prod/ds-<stamp>-<cluster>.sql`."""
+    s3 = s3_client(s3_server)
+    for name in names:
+        data = f"-- dump {name}\n".encode()
+        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, NODES),
+                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+
+
 def s3_client(server: S3Server) -> Any:
     return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
                         aws_access_key_id=S3_ACCESS_KEY_ID, aws_secret_access_key=S3_SECRET_ACCESS_KEY,

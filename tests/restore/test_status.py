@@ -17,18 +17,18 @@ from renderer.edges.objectstore import ObjectStore
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.drills import copy_keys
 from renderer.restore.status import EXIT_CODES
-from tests.fake_cluster import State
+from tests.fake_cluster import RESTORE_ANNOTATION, State
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
     LATEST_COMPLETE,
-    NODES,
     PREFIX,
     PROBE_TOKEN,
     SECRET_NAME,
     World,
     drill_record,
     metadata,
+    put_cluster_backups,
     put_drilled,
     s3_client,
 )
@@ -131,11 +131,31 @@ def no_drill_promised_yet(state: State) -> None:
     state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
 
 
+def release_changes(state: State, change: str) -> bool:
+    """The release and its manager set up as one case names it; False when the case is not about them."""
+    backup, cron = state.user_values["enclaveos-chart"]["Backup"], state.cronjob
+    assert cron is not None and state.release is not None and state.manager is not None
+    match change:
+        case "restore mode":  # as the restore command leaves it: the manager at 0, its count recorded
+            state.user_values["enclaveos-chart"]["Restore"] = {"Enabled": True, "Backup": "latest"}
+            cron["suspend"] = True
+            state.manager.update(replicas=0, annotations={RESTORE_ANNOTATION: "3"})
+        case "pending upgrade":
+            state.release["status"] = "pending-upgrade"
+        case "no manager deployment":
+            state.manager = None
+        case "unreadable database tag":
+            backup["Images"] = {"Database": {"Tag": "nightly"}}
+        case _:
+            return False
+    return True
+
+
 def changes(state: State, change: str) -> None:
     """The cluster set up as one case names it."""
     backup, cron = state.user_values["enclaveos-chart"]["Backup"], state.cronjob
     assert cron is not None
-    if drill_changes(state, change):
+    if drill_changes(state, change) or release_changes(state, change):
         return
     match change:
         case "ok":
@@ -148,9 +168,6 @@ def changes(state: State, change: str) -> None:
         case "suspended":
             cron["suspend"] = backup["Suspend"] = True
         case "suspended by hand":  # the values do not say it
-            cron["suspend"] = True
-        case "restore mode":
-            state.user_values["enclaveos-chart"]["Restore"] = {"Enabled": True, "Backup": "latest"}
             cron["suspend"] = True
         case "failed":
             state.backup_jobs.append(dict(FAILED_JOB))
@@ -176,13 +193,6 @@ def changes(state: State, change: str) -> None:
             backup["S3Prefix"] = "status-empty"
         case "no cronjob":
             state.cronjob = None
-        case "pending upgrade":
-            assert state.release is not None
-            state.release["status"] = "pending-upgrade"
-        case "no manager deployment":
-            state.manager = None
-        case "unreadable database tag":
-            backup["Images"] = {"Database": {"Tag": "nightly"}}
         case _:
             raise AssertionError(change)
 
@@ -199,8 +209,10 @@ CASES: list[Case] = [
      "WARNING: the drill CronJob ds-enclaveos-drill does not exist: no restore drill is scheduled (upgrade the "
      "release with the post-renderer datashield-backup, or turn drills off: enclaveos-chart.Backup.Drill.Enabled="
      "false)"),
+    # The drill that FAILED drilled the newest complete backup, which `latest` takes (the alert is critical too).
     ("status-drill-failed", NOW,
-     f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}"),
+     f"FAILING: the last drill, of the newest complete backup {LATEST_COMPLETE} (which restore --from latest takes) at "
+     f"2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}"),
     ("status-drill-unreadable", NOW,
      f"WARNING: the last drill record, status-drill-unreadable/{LATEST_COMPLETE}.drill-20261123T040000Z.json, is "
      'unreadable: it names release "dx", not "ds"'),
@@ -297,8 +309,8 @@ CASES: list[Case] = [
      "FAILING: restore would be refused: release ds is pending-upgrade: another helm operation is under way or was "
      "interrupted; settle it first (helm history / helm rollback)"),
     ("no manager deployment", NOW,
-     "FAILING: restore would be refused: the manager Deployment ds-enclaveos-manager does not exist in this namespace "
-     "(helm upgrade ds puts it back)"),
+     "FAILING: restore would be refused: the manager Deployment ds-enclaveos-manager does not exist in this "
+     "namespace"),
 ]
 
 
@@ -349,23 +361,19 @@ def test_a_probe_that_cannot_be_deleted_is_a_warning_and_never_a_backup(world: W
         s3.delete_object(Bucket=BUCKET, Key=PROBE)
 
 
-def test_backups_of_two_database_clusters_are_a_warning(world: World, s3_server: S3Server) -> None:
-    """`latest` refuses to choose between two clusters' backups: a WARNING; the age is the newest one's."""
-    prefix, s3 = "status-two-clusters", s3_client(s3_server)
-    for name in ("prod/ds-20261122T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"):
-        data = f"-- dump {name}\n".encode()
-        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, NODES),
-                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
+def test_backups_of_two_database_clusters_are_failing(world: World, s3_server: S3Server) -> None:
+    """`latest` refuses to choose between two clusters' backups, and so does the restore preflight: FAILING; the
+    age is the newest one's."""
+    prefix = "status-two-clusters"
+    put_cluster_backups(s3_server, prefix, ["prod/ds-20261122T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"])
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
     no_drill_promised_yet(world.state)  # the one finding is ours
-    assert world.status(NOW, json_mode=True).run("ds") == 6
+    assert world.status(NOW, json_mode=True).run("ds") == 7
     report = json.loads(world.out.getvalue())
     assert [f["message"] for f in report["findings"]] == [
-        f"backups from more than one database cluster in s3://{BUCKET}/{prefix}/: aaa (newest "
-        "prod/ds-20261122T000000Z-aaa.sql); bbb (newest prod/ds-20261123T000000Z-bbb.sql): name the one to restore "
-        "(--from), or give each cluster its own S3Prefix"]
+        f"restore --from latest would be refused: backups from more than one database cluster in s3://{BUCKET}/"
+        f"{prefix}/: aaa (newest prod/ds-20261122T000000Z-aaa.sql); bbb (newest prod/ds-20261123T000000Z-bbb.sql): "
+        "name the one to restore (--from), or give each cluster its own S3Prefix"]
     assert report["newestBackup"]["name"] == "prod/ds-20261123T000000Z-bbb.sql"
 
 
@@ -405,7 +413,7 @@ def test_json_is_one_object_with_every_fact(world: World) -> None:
 def test_the_last_drill_is_shown_over_all_backups_and_a_young_drill_cronjob_says_when_its_first_is_due(
         world: World) -> None:
     changes(world.state, "status-drill-failed")  # the last drill FAILED, an older one of another backup was OK
-    assert world.status(NOW).run("ds") == 6
+    assert world.status(NOW).run("ds") == 7  # it drilled the newest complete backup
     assert world.out.getvalue().splitlines()[-3:-1] == [
         "  drills        enabled yes, schedule 0 3 * * 0, timeZone UTC, cronjob ds-enclaveos-drill, cronjobCreated "
         "2026-11-01T12:00:00Z, suspended no, promised 7d 7h",
@@ -636,7 +644,8 @@ def test_a_newest_backup_that_the_sgx_rule_refuses_is_failing(world: World, s3_s
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
 
 
-FAILED_DRILL = f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}"
+FAILED_DRILL = (f"the last drill, of the newest complete backup {LATEST_COMPLETE} (which restore --from latest takes) "
+                f"at 2026-11-23T03:00:00Z, FAILED: {DRILL_FAILURE}")
 
 
 # Which drill Job wrote the newest record (dated 2026-11-23T03:00:00Z, FAILED): the one whose pod it names, or, for a
@@ -644,13 +653,16 @@ FAILED_DRILL = f"WARNING: the last drill, of {LATEST_COMPLETE} at 2026-11-23T03:
 # behind the API server's (issue 25: a slow node clock made a Job that wrote its record look as if it had not).
 @pytest.mark.usefixtures("drill_prefixes")
 @pytest.mark.parametrize(("prefix", "started", "line"), [
-    pytest.param("status-drill-failed", "2026-11-23T02:59:00Z", FAILED_DRILL, id="no-pod-dated-after-the-start"),
-    pytest.param("status-drill-failed", "2026-11-23T03:05:00Z", FAILED_DRILL, id="no-pod-node-clock-5m-behind"),
-    pytest.param("status-drill-failed-pod", "2026-11-23T03:30:00Z", FAILED_DRILL, id="its-pod-node-clock-30m-behind"),
+    pytest.param("status-drill-failed", "2026-11-23T02:59:00Z", f"FAILING: {FAILED_DRILL}",
+                 id="no-pod-dated-after-the-start"),
+    pytest.param("status-drill-failed", "2026-11-23T03:05:00Z", f"FAILING: {FAILED_DRILL}",
+                 id="no-pod-node-clock-5m-behind"),
+    pytest.param("status-drill-failed-pod", "2026-11-23T03:30:00Z", f"FAILING: {FAILED_DRILL}",
+                 id="its-pod-node-clock-30m-behind"),
     pytest.param("status-drill-failed-other-pod", "2026-11-23T02:59:00Z",
-                 "WARNING: the drill Job ds-enclaveos-drill-29401440 failed at 2026-11-23T03:35:00Z (PodFailurePolicy) "
-                 "without writing a drill record since the last success at 2026-11-22T03:01:10Z: [pick] FAILED: "
-                 f"killed; {FAILED_DRILL.removeprefix('WARNING: ')}", id="another-jobs-pod"),
+                 f"FAILING: {FAILED_DRILL}; the drill Job ds-enclaveos-drill-29401440 failed at 2026-11-23T03:35:00Z "
+                 "(PodFailurePolicy) without writing a drill record since the last success at 2026-11-22T03:01:10Z: "
+                 "[pick] FAILED: killed", id="another-jobs-pod"),
 ])
 def test_a_drill_job_whose_own_record_says_failed_is_that_one_finding(world: World, prefix: str, started: str,
                                                                       line: str) -> None:

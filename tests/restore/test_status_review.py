@@ -25,30 +25,14 @@ from tests.restore.conftest import (
     World,
     drill_record,
     metadata,
+    put_cluster_backups,
     put_drilled,
     s3_client,
 )
-from tests.restore.test_status import FAILED_JOB, NOW, changes, drill_prefixes, put_backups
+from tests.restore.test_status import FAILED_JOB, NOW, changes, drill_prefixes, no_drill_promised_yet, put_backups
 from tests.services import S3Server
 
 __all__ = ["drill_prefixes"]  # the fixture of tests/restore/test_status.py
-
-
-def put_cluster_backups(s3_server: S3Server, prefix: str, names: list[str]) -> None:
-    """Complete backups of release ds in namespace prod under `prefix`, each `prod/ds-<stamp>-<cluster>.sql`."""
-    s3 = s3_client(s3_server)
-    for name in names:
-        data = f"-- dump {name}\n".encode()
-        meta = {**metadata(name.split("/")[1].rsplit("-", 1)[0] + ".sql", data, NODES),
-                "object": f"{prefix}/{name}", "cluster": name.rsplit("-", 1)[1].removesuffix(".sql")}
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
-
-
-def quiet_drills(world: World) -> None:
-    """No drill promised yet (a young drill CronJob): the findings are the backups' alone."""
-    assert world.state.drill_cronjob is not None
-    world.state.drill_cronjob["created"] = "2026-11-20T10:00:00Z"
 
 
 def deleted_when_read(monkeypatch: pytest.MonkeyPatch, s3: Any, key: str, gone: list[str]) -> None:
@@ -84,9 +68,6 @@ def test_a_local_clock_weeks_behind_the_object_store_does_not_make_a_stale_relea
                         r"has succeeded within .*", line), line
 
 
-@pytest.mark.xfail(strict=True, reason="review: `latest` refused (two database clusters) is a restore the preflight "
-                                       "refuses, but --status says WARNING, and holds the other cluster's backup "
-                                       "to the promise")
 def test_backups_of_two_clusters_the_newest_of_this_one_stale_is_failing(world: World, s3_server: S3Server) -> None:
     """This release's database (cluster aaa) was last backed up 5 days ago; another database cluster's backups
     (bbb: a second Kubernetes cluster with the same release, namespace and bucket, or a database re-created)
@@ -95,7 +76,7 @@ def test_backups_of_two_clusters_the_newest_of_this_one_stale_is_failing(world: 
     prefix = "review-two-clusters-one-stale"
     put_cluster_backups(s3_server, prefix, ["prod/ds-20261118T000000Z-aaa.sql", "prod/ds-20261123T000000Z-bbb.sql"])
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    quiet_drills(world)
+    no_drill_promised_yet(world.state)
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == (
         f"FAILING: restore --from latest would be refused: backups from more than one database cluster in "
@@ -105,8 +86,6 @@ def test_backups_of_two_clusters_the_newest_of_this_one_stale_is_failing(world: 
     assert code == EXIT_CODES["FAILING"]
 
 
-@pytest.mark.xfail(strict=True, reason="review: a backup Job that succeeded after the failed one, but that the "
-                                       "CronJob does not own (the first backup's Job), leaves the failure standing")
 def test_a_failed_backup_job_followed_by_a_successful_first_backup_job_is_ok(world: World) -> None:
     """The 02:00 scheduled backup failed; an upgrade that changed the backup configuration then ran the first
     backup's Job (`ds-enclaveos-backup-first-<hash>`, same labels, owned by no CronJob), which succeeded at 03:05.
@@ -120,8 +99,6 @@ def test_a_failed_backup_job_followed_by_a_successful_first_backup_job_is_ok(wor
     assert code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="review: the restore preflight refuses a manager at 0 replicas "
-                                       "(plan.replicas_to_restore), --status does not say so")
 def test_a_manager_at_zero_replicas_is_a_restore_the_preflight_refuses(world: World) -> None:
     """The manager Deployment was scaled to 0 (by hand, or by an interrupted restore whose annotation was lost):
     `restore --from latest` is refused ('has 0 replicas now, so the count to return to is unknown: pass
@@ -135,8 +112,6 @@ def test_a_manager_at_zero_replicas_is_a_restore_the_preflight_refuses(world: Wo
     assert code == EXIT_CODES["FAILING"]
 
 
-@pytest.mark.xfail(strict=True, reason="review: a metadata object that retention deletes between the listing and its "
-                                       "read makes --status FAILING 'the bucket cannot be read'")
 def test_an_old_backup_deleted_by_retention_between_listing_and_read_is_no_finding(
         world: World, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """Retention (upload.sh delete_pair: the data, the drill records, then the metadata) deletes the oldest backup
@@ -148,15 +123,13 @@ def test_an_old_backup_deleted_by_retention_between_listing_and_read_is_no_findi
     put_backups(s3, prefix, "sql")
     oldest = f"{prefix}/ds-20261122T000000Z.sql"
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    quiet_drills(world)
+    no_drill_promised_yet(world.state)
     deleted_when_read(monkeypatch, s3, f"{oldest}.json", [oldest, f"{oldest}.json"])
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == "OK"
     assert code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="review: the newest drill record that retention deletes between the listing "
-                                       "and its read is 'unreadable': a WARNING for a healthy release")
 def test_the_newest_drill_record_deleted_by_retention_between_listing_and_read_is_no_finding(
         world: World, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """The weekly drill drilled ds-20261122T000000Z.sql; the next backup's retention deletes that backup with its
@@ -193,7 +166,7 @@ def test_a_newest_backup_that_creates_no_table_its_metadata_counts_is_failing(wo
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{name}.json", Body=json.dumps(meta, indent=2).encode())
     world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
-    quiet_drills(world)
+    no_drill_promised_yet(world.state)
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == (
         f'FAILING: the newest complete backup {name} creates no table "public.audit", which its metadata counts: '
@@ -201,9 +174,6 @@ def test_a_newest_backup_that_creates_no_table_its_metadata_counts_is_failing(wo
     assert code == EXIT_CODES["FAILING"]
 
 
-@pytest.mark.xfail(strict=True, reason="review: a drill that FAILED on the very backup `latest` takes now is a "
-                                       "WARNING in --status, while RestoreDrillFailed is critical ('the newest "
-                                       "backup did not restore')")
 @pytest.mark.usefixtures("drill_prefixes")
 def test_the_newest_backups_own_drill_failed_is_failing(world: World) -> None:
     """The last drill FAILED on ds-20261123T000000Z.sql, the newest complete backup, the one `restore --from
@@ -216,8 +186,6 @@ def test_the_newest_backups_own_drill_failed_is_failing(world: World) -> None:
     assert code == EXIT_CODES["FAILING"]
 
 
-@pytest.mark.xfail(strict=True, reason="review: a Job whose name is 58 characters or more has pods named without "
-                                       "the '-' (generateName truncated to 58): _wrote does not know its record")
 def test_a_drill_now_job_of_a_31_character_release_wrote_its_own_record() -> None:
     """`--drill-now` names its Job `<release>-enclaveos-drill-<mmddHHMMSS>` (session._cronjob_now): 58 characters
     for a release name of 31, the longest the first backup allows. The Job controller names its pod by
