@@ -44,24 +44,74 @@ def test_a_dump_killed_without_a_word_leaves_nothing_and_the_upload_says_so(site
     assert site.objects() == earlier
 
 
+def fake_streamed_upload(folder: Path, then: str) -> str:
+    """A PATH on which `aws`, asked for the streamed upload (`aws ... cp ... - ...`), reads 1 MiB of the dump and
+    then runs the shell code `then`; any other call runs the real CLI."""
+    folder.mkdir()
+    aws = shutil.which("aws", path=SEARCH_PATH)
+    (folder / "aws").write_text(f"""#!/bin/sh
+case " $* " in *" cp "*" - "*) head -c 1048576 > /dev/null; {then};; esac
+exec {aws} "$@"
+""", encoding="utf-8")
+    (folder / "aws").chmod(0o755)
+    return f"{folder}:{SEARCH_PATH}"
+
+
+def bulk(site: Site) -> None:
+    """About 9 MB more in the dump: more than every pipe between the dump and the upload holds."""
+    site.db.psql("CREATE TABLE bulk AS SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, 200000) g",
+                 "malbork")
+
+
+UPLOAD_FAILED = r"\[upload\] FAILED: upload to s3://{bucket}/prod/ds-{stamp}-\d+\.sql failed: "
+
+
+@pytest.mark.parametrize("case,env,message", [
+    # Bytes come in pieces, a second apart, for longer than one call may take: the upload waits for them.
+    ("bytes-keep-coming", {"TEST_DUMP_PAUSES": "1 1 1 1 1 1 1 1", "S3_CALL_TIMEOUT": "5"}, None),
+    # 100 bytes, then nothing for longer than one call may take: the dump's side stalled, not the store.
+    ("dump-stalls", {"TEST_DUMP_PAUSES": "8", "S3_CALL_TIMEOUT": "3"},
+     r"the dump step gave no bytes for 3 s \(S3_CALL_TIMEOUT; 100 bytes came before\): the database or its dump "
+     r"stalled, not the object store"),
+    # The CLI takes 1 MiB and no more (its parts do not get into the store): the store's side stalled.
+    ("store-stalls", {"S3_CALL_TIMEOUT": "3"},
+     r"the object store at {endpoint} took no bytes for 3 s \(S3_CALL_TIMEOUT; \d+ bytes went before\)"),
+])
+def test_the_streamed_upload_fails_only_when_no_byte_moves_and_says_which_side_stalled(
+        site: Site, tmp_path: Path, case: str, env: dict[str, str], message: str | None) -> None:
+    """The upload of a dump lasts as long as the dump: S3_CALL_TIMEOUT bounds the time without a byte moving
+    (s3.sh put_streamed), not the whole upload, and a stall names the side that stalled."""
+    earlier = write_earlier_backups(site)
+    if case == "store-stalls":
+        bulk(site)
+        env = {**env, "PATH": fake_streamed_upload(tmp_path / "fake-aws", "exec sleep 60")}
+    try:
+        run = site.backup(env=env, Retention=1)
+    finally:
+        site.db.psql("DROP TABLE IF EXISTS bulk", "malbork")
+    if message is None:
+        assert run.returncode == 0, run.log
+        assert "[upload] backup complete: " in run.log
+        return
+    assert (run.returncode, run.failed_container) == (1, "upload"), run.log
+    [failed] = [line for line in run.log.splitlines() if line.startswith("[upload] FAILED: ")]
+    expected = UPLOAD_FAILED.format(bucket=site.bucket, stamp=STAMP) + message.format(
+        endpoint=re.escape(site.s3.endpoint))
+    assert re.fullmatch(expected, failed), failed
+    assert site.objects() == earlier
+
+
 def test_an_upload_killed_without_a_word_cuts_the_dump_short_and_the_dump_says_why(site: Site, tmp_path: Path) -> None:
     # The upload container killed (out of memory) while it streams: its `aws s3 cp -` reads 1 MiB, then kills
     # every process of its container (the session pods.py starts it in: `kill 0` would miss those that `timeout`
     # moved to a group of their own; the session id unquoted: ps pads it with spaces). The dump is larger (about
     # 9 MB), so it is still writing: a broken pipe.
-    fake = tmp_path / "fake-aws"
-    fake.mkdir()
-    pkill, ps, aws = shutil.which("pkill"), shutil.which("ps"), shutil.which("aws", path=SEARCH_PATH)
-    (fake / "aws").write_text(f"""#!/bin/sh
-case " $* " in *" cp "*" - "*) head -c 1048576 > /dev/null; {pkill} -KILL -s $({ps} -o sid= -p $$);; esac
-exec {aws} "$@"
-""", encoding="utf-8")
-    (fake / "aws").chmod(0o755)
+    pkill, ps = shutil.which("pkill"), shutil.which("ps")
+    path = fake_streamed_upload(tmp_path / "fake-aws", f"{pkill} -KILL -s $({ps} -o sid= -p $$)")
     earlier = write_earlier_backups(site)
-    site.db.psql("CREATE TABLE bulk AS SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, 200000) g",
-                 "malbork")
+    bulk(site)
     try:
-        run = site.backup(env={"PATH": f"{fake}:{SEARCH_PATH}", "SILENCE_SECONDS": "3"}, Retention=1)
+        run = site.backup(env={"PATH": path, "SILENCE_SECONDS": "3"}, Retention=1)
     finally:
         site.db.psql("DROP TABLE bulk", "malbork")
     assert (run.returncode, run.failed_container) == (-9, "upload"), run.log
@@ -74,8 +124,7 @@ def test_an_upload_that_fails_keeps_nothing(site: Site) -> None:
     # The AWS CLI reads its input to the end even once a request has failed (here CreateMultipartUpload, after
     # the first 8 MiB): the dump ends well, the upload fails, and nothing is kept (docs/images.md).
     earlier = write_earlier_backups(site)
-    site.db.psql("CREATE TABLE bulk AS SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, 200000) g",
-                 "malbork")
+    bulk(site)
     try:
         run = site.backup(secret={**SECRET, "AWS_SECRET_ACCESS_KEY": "W" * 40}, Retention=1)
     finally:

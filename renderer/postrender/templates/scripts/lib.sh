@@ -234,15 +234,21 @@ THEN table_name::TEXT ELSE quote_ident(table_schema::TEXT) || '.' || quote_ident
 meta_tables() {
   sed -n '/^  "tables": {/,/^  }/p' "$1" | sed -n 's/^    \(".*": [0-9][0-9]*\),\{0,1\}$/\1/p' | LC_ALL=C sort
 }
+# pid_ended PID: true once the child PID has ended: gone (bash reaps its children as they end) or a zombie
+# (dash waits to), by the state in /proc/<pid>/stat, after the command name in parentheses (proc(5)). A child
+# that has ended is a zombie until waited for, and `kill -0` still finds it.
+pid_ended() {
+  pid_state=$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -d' ' -f1) || pid_state=''
+  [ -z "$pid_state" ] || [ "$pid_state" = Z ]
+}
 # alive WHAT MEASURE COMMAND...: runs COMMAND (its standard input this function's; its output into $alive_log)
 # and, while it runs, says every $PROGRESS_SECONDS (30 by default) that it is alive: "WHAT: <s> s", after
 # what MEASURE measures: "read TOTAL", the bytes of TOTAL read so far on COMMAND's standard input (the offset
 # of that input, pos in /proc/<pid>/fdinfo/0, proc(5): the subshell and the program it runs share the open
 # file, and so its offset); "written FILE", the bytes in FILE so far; "" nothing. A dump, a download, an
 # import or a RESTORE of a large database runs for hours, and helm datashield-restore shows these lines as
-# they come (issue 24 §4). Returns COMMAND's exit status, read from a file: a child that has ended is a
-# zombie until waited for, and `kill -0` still finds it. Its files are the step's own ($STEP.command.*): two
-# steps side by side share $WORK_DIR.
+# they come (issue 24 §4). Returns COMMAND's exit status, read from a file (pid_ended). Its files are the step's
+# own ($STEP.command.*): two steps side by side share $WORK_DIR.
 alive() {
   alive_what=$1 alive_measure=$2 alive_log="$WORK_DIR/$STEP.command.log" && shift 2
   rm -f "$WORK_DIR/$STEP.command.status"
@@ -255,10 +261,8 @@ alive() {
   alive_next=$((alive_start + ${PROGRESS_SECONDS:-30}))
   until [ -s "$WORK_DIR/$STEP.command.status" ]; do
     # Ended without writing its status (killed, or a function that exits): the status from `wait`, never a
-    # wait for ever. Ended is gone (bash reaps its children as they end) or a zombie (dash waits to): the
-    # state in /proc/<pid>/stat, after the command name in parentheses (proc(5)).
-    alive_state=$(sed 's/.*) //' "/proc/$alive_pid/stat" 2> /dev/null | cut -d' ' -f1) || alive_state=''
-    if [ -z "$alive_state" ] || [ "$alive_state" = Z ]; then
+    # wait for ever.
+    if pid_ended "$alive_pid"; then
       alive_exit=0 && wait "$alive_pid" || alive_exit=$?
       [ -s "$WORK_DIR/$STEP.command.status" ] || echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"
       break
