@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import SEARCH_PATH, SECRET, Site
-from tests.runtime.pods import pod_spec
+from tests.runtime.pods import only, pod_spec
 from tests.runtime.test_faults import STAMP, write_earlier_backups
 
 
@@ -31,6 +31,25 @@ def test_the_backup_is_complete_whichever_container_starts_first(site: Site, ord
     assert run.returncode == 0, run.log
     [key] = re.findall(rf"\[upload\] backup complete: s3://{site.bucket}/(prod/ds-{STAMP}-\d+\.sql) ", run.log)
     assert site.objects() == [key, f"{key}.json"]
+
+
+@pytest.mark.parametrize("running,message", [
+    ("upload", "[upload] FAILED: the dump container never started within 3 s (the pod's events say why): "
+               "nothing was uploaded"),
+    ("dump", "[dump] FAILED: the upload container never started within 3 s (the pod's events say why): "
+             "nothing was dumped"),
+])
+def test_a_container_that_never_starts_is_gone_after_the_start_limit(site: Site, running: str, message: str) -> None:
+    """The other container never starts (its image not pulled, CreateContainerConfigError): no heartbeat at all,
+    which is not silence; after START_SECONDS (900 in the pods, 3 here) this one stops waiting and says so,
+    rather than wait until the Job's activeDeadlineSeconds kills the pod without a word."""
+    site.timeout = 30
+    spec = only(pod_spec(site.render(), "CronJob", "backup"), [running])
+    run = site.run_spec(spec, env={"START_SECONDS": "3"})
+    assert (run.returncode, run.failed_container) == (1, running), run.log
+    [failed] = [line for line in run.log.splitlines() if "FAILED" in line]
+    assert failed == message
+    assert site.objects() == []
 
 
 def test_a_dump_killed_without_a_word_leaves_nothing_and_the_upload_says_so(site: Site) -> None:

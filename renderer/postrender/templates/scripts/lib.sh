@@ -29,21 +29,21 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on
 # the other: each writes the time into $WORK_DIR/<step>.alive every second while it lives, and its exit code
 # into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
-# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone.
+# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone. A container that
+# never starts (its image not pulled, a Secret it names missing: CreateContainerConfigError) writes no heartbeat
+# at all, and after START_SECONDS the other one treats it as gone too, rather than wait for the Job's deadline.
 STREAM=$WORK_DIR/stream
 SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
+START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
 # side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and
-# its watch on the other, and sets the EXIT trap. The watch, every second: once the other container has
-# failed or fell silent, opens the FIFO for reading and writing and closes it again, so that this side's own
-# open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
-# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
+# its watch on the other (watch_beside), and sets the EXIT trap.
 side_by_side() {
   mkfifo "$STREAM" 2> /dev/null || [ -p "$STREAM" ] || fail "cannot make the FIFO $STREAM"
   date +%s > "$WORK_DIR/$STEP.alive"
   (while sleep 1; do date +%s > "$WORK_DIR/$STEP.alive.new" && mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"; done) \
     > /dev/null 2>&1 &
   heartbeat=$!
-  (while sleep 1; do if gone "$BESIDE"; then : <> "$STREAM"; fi; done) > /dev/null 2>&1 &
+  watch_beside "$BESIDE" > /dev/null 2>&1 &
   watch=$!
   trap 'side_by_side_end $?' EXIT
 }
@@ -52,12 +52,29 @@ side_by_side_end() {
   kill "$heartbeat" "$watch" 2> /dev/null || true
   : <> "$STREAM"
 }
+# watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Once
+# STEP has written no heartbeat at all for START_SECONDS of the watch's own sleeps (none yet may be an image
+# still being pulled, for a while), writes "unstarted" into $WORK_DIR/<this step>.saw-STEP, for gone. Once
+# STEP has failed or is gone, opens the FIFO for reading and writing and closes it again, so that this side's
+# own open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
+# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
+watch_beside() {
+  w_unstarted=0
+  while sleep 1; do
+    if ! [ -e "$WORK_DIR/$1.alive" ] && ! ended "$1"; then
+      w_unstarted=$((w_unstarted + 1))
+      [ "$w_unstarted" -le "$START_SECONDS" ] || echo unstarted > "$WORK_DIR/$STEP.saw-$1"
+    fi
+    if gone "$1"; then : <> "$STREAM"; fi
+  done
+}
 # ended STEP: true once the container STEP has ended, its exit code then in $ended_status. gone STEP: true
-# once it has failed or fell silent (no heartbeat for SILENCE_SECONDS; none yet is not silence: it may be
-# still starting, its image being pulled).
+# once it has failed, never started (no heartbeat within START_SECONDS: watch_beside) or fell silent (no
+# heartbeat for SILENCE_SECONDS).
 ended() { [ -f "$WORK_DIR/$1.status" ] && ended_status=$(cat "$WORK_DIR/$1.status") && [ -n "$ended_status" ]; }
 gone() {
   if ended "$1"; then [ "$ended_status" != 0 ]; return; fi
+  [ ! -s "$WORK_DIR/$STEP.saw-$1" ] || return 0
   alive_at=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) && [ -n "$alive_at" ] &&
     [ $(($(date +%s) - alive_at)) -gt "$SILENCE_SECONDS" ]
 }
@@ -73,6 +90,8 @@ wait_for() {
 peer_failure() {
   if ended "$1"; then
     echo "the $1 step failed (exit $ended_status; its log says why)"
+  elif [ "$(cat "$WORK_DIR/$STEP.saw-$1" 2> /dev/null)" = unstarted ]; then
+    echo "the $1 container never started within $START_SECONDS s (the pod's events say why)"
   else
     echo "the $1 step fell silent for over $SILENCE_SECONDS s (killed? out of memory? the pod's events say)"
   fi
