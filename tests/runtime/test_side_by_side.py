@@ -52,6 +52,25 @@ def test_a_container_that_never_starts_is_gone_after_the_start_limit(site: Site,
     assert site.objects() == []
 
 
+@pytest.mark.parametrize("behind", ["dump", "upload"])
+def test_a_clock_that_disagrees_makes_no_live_container_look_silent(site: Site, tmp_path: Path, behind: str) -> None:
+    """NTP steps a node's clock by more than SILENCE_SECONDS: for a moment the heartbeat written before the step
+    and the clock read after it disagree. Here, steadily: the `date +%s` of one container says 120 s less (the
+    heartbeat is a count, lib.sh watch_beside, so no clock is compared). Before, the other container called
+    the live one silent at once."""
+    fake = tmp_path / "fake-date"
+    fake.mkdir()
+    date = shutil.which("date")
+    beside = {"dump": "upload", "upload": "dump"}[behind]
+    (fake / "date").write_text(f"""#!/bin/sh
+if [ "${{BESIDE:-}}" = {beside} ] && [ "$*" = +%s ]; then echo $(($({date} +%s) - 120)); else exec {date} "$@"; fi
+""", encoding="utf-8")
+    (fake / "date").chmod(0o755)
+    run = site.backup(env={"PATH": f"{fake}:{SEARCH_PATH}", "TEST_DUMP_SECONDS": "3"})
+    assert run.returncode == 0, run.log
+    assert "[upload] backup complete: " in run.log
+
+
 def test_a_dump_killed_without_a_word_leaves_nothing_and_the_upload_says_so(site: Site) -> None:
     earlier = write_earlier_backups(site)
     run = site.backup(env={"TEST_DUMP_FAULT": "killed", "SILENCE_SECONDS": "3"}, Retention=1)

@@ -27,8 +27,8 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that
 # run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO
 # $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on
-# the other: each writes the time into $WORK_DIR/<step>.alive every second while it lives, and its exit code
-# into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
+# the other: each writes a heartbeat into $WORK_DIR/<step>.alive every second while it lives, a count that
+# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
 # SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone. A container that
 # never starts (its image not pulled, a Secret it names missing: CreateContainerConfigError) writes no heartbeat
 # at all, and after START_SECONDS the other one treats it as gone too, rather than wait for the Job's deadline.
@@ -39,9 +39,11 @@ START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
 # its watch on the other (watch_beside), and sets the EXIT trap.
 side_by_side() {
   mkfifo "$STREAM" 2> /dev/null || [ -p "$STREAM" ] || fail "cannot make the FIFO $STREAM"
-  date +%s > "$WORK_DIR/$STEP.alive"
-  (while sleep 1; do date +%s > "$WORK_DIR/$STEP.alive.new" && mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"; done) \
-    > /dev/null 2>&1 &
+  echo 0 > "$WORK_DIR/$STEP.alive"
+  (beats=0 && while sleep 1; do
+    beats=$((beats + 1)) && echo "$beats" > "$WORK_DIR/$STEP.alive.new" &&
+      mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"
+  done) > /dev/null 2>&1 &
   heartbeat=$!
   watch_beside "$BESIDE" > /dev/null 2>&1 &
   watch=$!
@@ -52,31 +54,40 @@ side_by_side_end() {
   kill "$heartbeat" "$watch" 2> /dev/null || true
   : <> "$STREAM"
 }
-# watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Once
-# STEP has written no heartbeat at all for START_SECONDS of the watch's own sleeps (none yet may be an image
-# still being pulled, for a while), writes "unstarted" into $WORK_DIR/<this step>.saw-STEP, for gone. Once
+# watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Time
+# is its own count of 1 s sleeps, never the clock: a heartbeat holding the time, compared with this container's
+# clock, made a live peer look silent when NTP stepped the node's clock by more than SILENCE_SECONDS (and a
+# dead one look alive when it stepped back). Once STEP has written no heartbeat at all for START_SECONDS sleeps
+# (none yet may be an image still being pulled, for a while), or once its count has stood still for
+# SILENCE_SECONDS sleeps, writes "unstarted" or "silent" into $WORK_DIR/<this step>.saw-STEP, for gone. Once
 # STEP has failed or is gone, opens the FIFO for reading and writing and closes it again, so that this side's
 # own open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
 # broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
 watch_beside() {
-  w_unstarted=0
+  w_unstarted=0 w_seen='' w_still=0
   while sleep 1; do
-    if ! [ -e "$WORK_DIR/$1.alive" ] && ! ended "$1"; then
-      w_unstarted=$((w_unstarted + 1))
-      [ "$w_unstarted" -le "$START_SECONDS" ] || echo unstarted > "$WORK_DIR/$STEP.saw-$1"
+    if ! ended "$1" && ! [ -s "$WORK_DIR/$STEP.saw-$1" ]; then
+      w_beat=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) || w_beat=''
+      if [ -z "$w_beat" ]; then
+        w_unstarted=$((w_unstarted + 1))
+        [ "$w_unstarted" -le "$START_SECONDS" ] || echo unstarted > "$WORK_DIR/$STEP.saw-$1"
+      elif [ "$w_beat" != "$w_seen" ]; then
+        w_seen=$w_beat w_still=0
+      else
+        w_still=$((w_still + 1))
+        [ "$w_still" -le "$SILENCE_SECONDS" ] || echo silent > "$WORK_DIR/$STEP.saw-$1"
+      fi
     fi
     if gone "$1"; then : <> "$STREAM"; fi
   done
 }
 # ended STEP: true once the container STEP has ended, its exit code then in $ended_status. gone STEP: true
-# once it has failed, never started (no heartbeat within START_SECONDS: watch_beside) or fell silent (no
-# heartbeat for SILENCE_SECONDS).
+# once it has failed, never started (no heartbeat within START_SECONDS) or fell silent (its heartbeat still for
+# SILENCE_SECONDS), as watch_beside saw it.
 ended() { [ -f "$WORK_DIR/$1.status" ] && ended_status=$(cat "$WORK_DIR/$1.status") && [ -n "$ended_status" ]; }
 gone() {
   if ended "$1"; then [ "$ended_status" != 0 ]; return; fi
-  [ ! -s "$WORK_DIR/$STEP.saw-$1" ] || return 0
-  alive_at=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) && [ -n "$alive_at" ] &&
-    [ $(($(date +%s) - alive_at)) -gt "$SILENCE_SECONDS" ]
+  [ -s "$WORK_DIR/$STEP.saw-$1" ]
 }
 # wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE
 # exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).
