@@ -275,6 +275,13 @@ def pod__container(ctx: Context, s_: Any, step_: Any) -> str:
                    '    - name: S3_CALL_TIMEOUT\n'
                    '      value: ')
         out.append(str(rt.q(rt.string(rt.attr(s_, 's3_call_timeout_seconds')))))
+    if rt.attr(step_, 'retention'):
+        out.append('\n'
+                   "    # The backup Job's activeDeadlineSeconds: retention deletes the data of a backup that never completed only\n"
+                   '    # once it is older than this, so that no backup still running owns it (scripts/upload.sh).\n'
+                   '    - name: BACKUP_DEADLINE_SECONDS\n'
+                   '      value: ')
+        out.append(str(rt.q(rt.string(rt.attr(s_, 'backup_deadline_seconds')))))
     if rt.attr(step_, 'scratch'):
         out.append('\n'
                    '    - name: SCRATCH_DIR\n'
@@ -1707,21 +1714,22 @@ SCRIPTS = {
         '$CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \\\n'
         'named by a wrong clock sort wrong, so nothing was deleted; set the node\'s clock right (NTP)"\n'
         '}\n'
-        '# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release\'s\n'
-        '# backups do, in either layout, and use only the characters of our names (letters, digits and\n'
+        '# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:\n'
+        "# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as\n"
+        "# this release's backups do, in either layout, and use only the characters of our names (letters, digits and\n"
         "# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download\n"
-        '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no\n'
+        '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with, $l_filter; the prefix has no\n'
         "# backquote, S3Prefix's rule).\n"
         "# The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.\n"
         'OUR_KEY_CHARS="A-Za-z0-9!_.*()/\'-"\n'
-        'OUR_KEY_LINE="s|^ *\\"\\([0-9][0-9]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2|p"\n'
+        'OUR_KEY_LINE="s|^ *\\"\\([0-9][-0-9T:.+Z]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2|p"\n'
         'listing() {\n'
         '  l_base=$(key_of "")\n'
         '  l_filter="starts_with(Key, \\`$(json_string "$l_base$RELEASE-")\\`) || starts_with(Key, \\`$(json_string "$l_base$NAMESPACE/$RELEASE-")\\`)"\n'
         '  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \\\n'
-        '    --query "Contents[?$l_filter].join(\' \', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"\n'
-        '  printf \'%s\\n\' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"\n'
-        '  odd_keys=$(($(printf \'%s\\n\' "$listed" | grep -c \'^ *"\' || true) - $(grep -c . "$WORK_DIR/listing" || true)))\n'
+        '    --query "Contents[?$l_filter].join(\' \', [${1:-to_string(Size)}, Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"\n'
+        '  printf \'%s\\n\' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/${2:-listing}"\n'
+        '  odd_keys=$(($(printf \'%s\\n\' "$listed" | grep -c \'^ *"\' || true) - $(grep -c . "$WORK_DIR/${2:-listing}" || true)))\n'
         '}\n'
         '# stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).\n'
         'stamp_iso() {\n'
@@ -2147,6 +2155,47 @@ SCRIPTS = {
         '    fail "retention: cannot delete $orphan, a drill record of the deleted backup $drilled (the next run tries again): $out"\n'
         '  log "retention: deleted $orphan, a drill record of $drilled, which was deleted before the drill ended"\n'
         'done < "$WORK_DIR/listed-records"\n'
+        "# Orphans: the data of this release's own backups that never completed. An upload or a native BACKUP killed\n"
+        '# mid-way leaves data and no metadata object (none will ever be written), an upload killed mid-stream an\n'
+        '# unfinished multipart upload (its parts, paid for, listed as no object); nothing else would ever delete them.\n'
+        "# Deleted (aborted) once older, by the object store's clock (c_store, when it wrote this backup's metadata\n"
+        "# object: clock_checked), than the backup Job's deadline (BACKUP_DEADLINE_SECONDS): no Job still running can be\n"
+        '# writing them. Only names of the current layout and this cluster (our_name): one of the earlier layout names\n'
+        "# no namespace, so without metadata it cannot be proved ours, and another cluster's are its own pods' to sweep\n"
+        "# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter).\n"
+        'swept_before=$((c_store - BACKUP_DEADLINE_SECONDS))\n'
+        'swept_why="older than the backup Job\'s deadline of $BACKUP_DEADLINE_SECONDS s"\n'
+        "# orphan KEY TIME: whether KEY (data, an object or a native backup's folder), written at TIME by the store's\n"
+        "# clock, is of this release's, namespace's and cluster's backups and written before swept_before.\n"
+        'orphan() {\n'
+        '  our_name "${1#"$b_base"}" && [ "$b_cluster" = "$cluster" ] &&\n'
+        '    o_written=$(date -u -d "$2" +%s 2> /dev/null) && [ "$o_written" -lt "$swept_before" ]\n'
+        '}\n'
+        'listing LastModified dated\n'
+        "# shellcheck disable=SC2016  # $1, $2 are awk's\n"
+        'awk \'{ key = $2; at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6); listed[$2] = 1\n'
+        '    if (!(key in last) || $1 > last[key]) last[key] = $1 }\n'
+        '  END { for (key in last) if (!((key ".json") in listed)) print last[key], key }\' "$WORK_DIR/dated" > "$WORK_DIR/unrecorded"\n'
+        'while read -r o_time o_key; do\n'
+        '  orphan "$o_key" "$o_time" || continue\n'
+        '  case $o_key in\n'
+        '    *.native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$o_key/" 2>&1) ;;\n'
+        '    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$o_key" 2>&1) ;;\n'
+        '  esac || fail "retention: cannot delete s3://$S3_BUCKET/$o_key, the data of a backup that never completed (the next run tries again): $out"\n'
+        '  log "retention: deleted s3://$S3_BUCKET/$o_key, the data of a backup that never completed (no metadata object, $swept_why)"\n'
+        'done < "$WORK_DIR/unrecorded"\n'
+        'out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$b_base" --output json \\\n'
+        '  --query "Uploads[?$l_filter].join(\' \', [Initiated, UploadId, Key])" 2>&1) ||\n'
+        '  fail "retention: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"\n'
+        'printf \'%s\\n\' "$out" |\n'
+        '  sed -n "s|^ *\\"\\([0-9][-0-9T:.+Z]*\\) \\([A-Za-z0-9._~=+/-]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2 \\3|p" > "$WORK_DIR/unfinished"\n'
+        'while read -r o_time o_id o_key; do\n'
+        '  case $o_key in *.native/*) o_data=${o_key%%.native/*}.native ;; *) o_data=$o_key ;; esac\n'
+        '  orphan "$o_data" "$o_time" || continue\n'
+        '  out=$(s3 s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$o_key" --upload-id "$o_id" 2>&1) ||\n'
+        '    fail "retention: cannot abort the unfinished upload $o_id to s3://$S3_BUCKET/$o_key (the next run tries again): $out"\n'
+        '  log "retention: aborted an unfinished upload to s3://$S3_BUCKET/$o_key ($swept_why)"\n'
+        'done < "$WORK_DIR/unfinished"\n'
         'if [ "$excess" -le 0 ]; then\n'
         '  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"\n'
         '  exit 0\n'

@@ -9,6 +9,7 @@ from tests/runtime/faulty_proxy.py in front of it."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import yaml
@@ -91,3 +92,54 @@ def test_a_hanging_call_fails_the_step_before_the_job_deadline_kills_the_pod(sit
                   for env in c["env"] if env["name"] == "S3_CALL_TIMEOUT"}
         assert bounds == expected[obj["metadata"]["name"]]
         assert 1800 * (job["backoffLimit"] + 1) <= job["activeDeadlineSeconds"] / 2
+
+
+def unfinished_upload(site: Site, key: str) -> None:
+    """A multipart upload begun at `key`, with one part, never completed nor aborted (an upload killed mid-stream)."""
+    upload = site.client.create_multipart_upload(Bucket=site.bucket, Key=key)
+    site.client.upload_part(Bucket=site.bucket, Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=b"part")
+
+
+def unfinished_uploads(site: Site) -> list[str]:
+    return sorted(u["Key"] for u in site.client.list_multipart_uploads(Bucket=site.bucket).get("Uploads", []))
+
+
+def test_retention_sweeps_the_releases_own_orphans_older_than_the_job_deadline(site: Site) -> None:
+    """An upload killed mid-way leaves data without a metadata object (and, mid-stream, an unfinished multipart
+    upload), which nothing would ever delete. Retention deletes (aborts) those of this release, namespace and
+    database cluster, in the current layout, once older than the backup Job's deadline (25 s here, by the store's
+    clock), and logs each; a younger one may be a backup still running, and nothing else is touched."""
+    cluster = site.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
+    ours = {"sql": f"prod/ds-20200101T000000Z-{cluster}.sql",
+            "native": f"prod/ds-20200102T000000Z-{cluster}.native",
+            "upload": f"prod/ds-20200103T000000Z-{cluster}.sql",
+            "native-upload": f"prod/ds-20200104T000000Z-{cluster}.native/2020/01/04-000000.00/data/1.sst"}
+    kept = [f"staging/ds-20200101T000000Z-{cluster}.sql",  # another namespace
+            f"prod/dsx-20200101T000000Z-{cluster}.sql",  # another release
+            "prod/ds-20200101T000000Z-1234.sql",  # another database cluster
+            "ds-20200101T000000Z.sql",  # the earlier layout: no namespace, so not provably ours
+            f"prod/ds-notes-{cluster}.sql"]  # not a name this tool writes
+    for key in [ours["sql"], f"{ours['native']}/2020/01/02-000000.00/BACKUP_MANIFEST", *kept]:
+        site.write(key, b"-- cut short\n")
+    for key in [ours["upload"], ours["native-upload"], f"staging/ds-20200103T000000Z-{cluster}.sql"]:
+        unfinished_upload(site, key)
+    time.sleep(26)
+    young = f"prod/ds-20200105T000000Z-{cluster}.sql"  # a backup that may still be running
+    site.write(young, b"-- being written\n")
+    unfinished_upload(site, f"prod/ds-20200106T000000Z-{cluster}.sql")
+
+    run = site.backup(env={"BACKUP_DEADLINE_SECONDS": "25"})
+    assert run.returncode == 0, run.log
+    [key] = re.findall(rf"\[upload\] backup complete: s3://{site.bucket}/(prod/ds-{STAMP}-{cluster}\.sql) ", run.log)
+    why = "older than the backup Job's deadline of 25 s"
+    swept = sorted(line for line in run.log.splitlines() if re.match(r"\[upload\] retention: (deleted|aborted) ", line))
+    assert swept == sorted([
+        f"[upload] retention: aborted an unfinished upload to s3://{site.bucket}/{ours['native-upload']} ({why})",
+        f"[upload] retention: aborted an unfinished upload to s3://{site.bucket}/{ours['upload']} ({why})",
+        f"[upload] retention: deleted s3://{site.bucket}/{ours['native']}, the data of a backup that never completed "
+        f"(no metadata object, {why})",
+        f"[upload] retention: deleted s3://{site.bucket}/{ours['sql']}, the data of a backup that never completed "
+        f"(no metadata object, {why})"]), run.log
+    assert site.objects() == sorted([*kept, young, key, f"{key}.json"])
+    assert unfinished_uploads(site) == [f"prod/ds-20200106T000000Z-{cluster}.sql",
+                                        f"staging/ds-20200103T000000Z-{cluster}.sql"]

@@ -228,21 +228,22 @@ clock_checked() {
 $CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \
 named by a wrong clock sort wrong, so nothing was deleted; set the node's clock right (NTP)"
 }
-# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release's
-# backups do, in either layout, and use only the characters of our names (letters, digits and
+# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:
+# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as
+# this release's backups do, in either layout, and use only the characters of our names (letters, digits and
 # !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
-# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no
+# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with, $l_filter; the prefix has no
 # backquote, S3Prefix's rule).
 # The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.
 OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
-OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
+OUR_KEY_LINE="s|^ *\"\([0-9][-0-9T:.+Z]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
 listing() {
   l_base=$(key_of "")
   l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
   listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
-    --query "Contents[?$l_filter].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
-  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"
-  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
+    --query "Contents[?$l_filter].join(' ', [${1:-to_string(Size)}, Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/${2:-listing}"
+  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/${2:-listing}" || true)))
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
 stamp_iso() {
