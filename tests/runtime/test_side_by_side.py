@@ -139,22 +139,26 @@ def test_the_streamed_upload_fails_only_when_no_byte_moves_and_says_which_side_s
     assert site.objects() == earlier
 
 
-def test_an_upload_killed_without_a_word_cuts_the_dump_short_and_the_dump_says_why(site: Site, tmp_path: Path) -> None:
+@pytest.mark.parametrize("silence", ["3", "10"])
+def test_an_upload_killed_without_a_word_cuts_the_dump_short_and_the_dump_says_why(
+        site: Site, tmp_path: Path, silence: str) -> None:
     # The upload container killed (out of memory) while it streams: its `aws s3 cp -` reads 1 MiB, then kills
     # every process of its container (the session pods.py starts it in: `kill 0` would miss those that `timeout`
     # moved to a group of their own; the session id unquoted: ps pads it with spaces). The dump is larger (about
-    # 9 MB), so it is still writing: a broken pipe.
+    # 9 MB), so it is still writing: a broken pipe. The dump names the upload's silence whatever SILENCE_SECONDS
+    # (60 in the pods): longer than the 5 s it gives an upload that ended to say so, it waits while the upload's
+    # heartbeat stands still.
     pkill, ps = shutil.which("pkill"), shutil.which("ps")
     path = fake_streamed_upload(tmp_path / "fake-aws", f"{pkill} -KILL -s $({ps} -o sid= -p $$)")
     earlier = write_earlier_backups(site)
     bulk(site)
     try:
-        run = site.backup(env={"PATH": path, "SILENCE_SECONDS": "3"}, Retention=1)
+        run = site.backup(env={"PATH": path, "SILENCE_SECONDS": silence}, Retention=1)
     finally:
         site.db.psql("DROP TABLE bulk", "malbork")
     assert (run.returncode, run.failed_container) == (-9, "upload"), run.log
-    assert ("[dump] FAILED: the upload step fell silent for over 3 s (killed? out of memory? the pod's events say): "
-            "the dump of malbork was cut short\n") in run.log, run.log
+    assert (f"[dump] FAILED: the upload step fell silent for over {silence} s (killed? out of memory? the pod's events "
+            "say): the dump of malbork was cut short\n") in run.log, run.log
     assert site.objects() == earlier
 
 
