@@ -54,7 +54,10 @@ put_streamed() {
   # part starts once both ends are open): the watchdog ends them by their ids.
   sha256sum < "$WORK_DIR/sums" > "$WORK_DIR/streamed.sha256" &
   summing=$!
-  LC_ALL=C dd bs=65536 < "$1" > "$WORK_DIR/counted" 2>> "$WORK_DIR/dd.stderr" &
+  # dd starts (and catches SIGUSR1) only once the dump has opened its end of FIFO. It answers SIGUSR1 unless
+  # POSIXLY_CORRECT is set (coreutils manual, "dd invocation"), so it is not.
+  (unset POSIXLY_CORRECT && LC_ALL=C && export LC_ALL && exec dd bs=65536) < "$1" > "$WORK_DIR/counted" \
+    2>> "$WORK_DIR/dd.stderr" &
   counting=$!
   tee "$WORK_DIR/sums" < "$WORK_DIR/counted" > "$WORK_DIR/to-store" 2> "$WORK_DIR/tee.stderr" &
   teeing=$!
@@ -62,11 +65,7 @@ put_streamed() {
     - "s3://$S3_BUCKET/$2" < "$WORK_DIR/to-store" > "$WORK_DIR/put.stderr" 2>&1 &
   putting=$!
   stalled=$(stream_watch)
-  if [ -n "$stalled" ]; then
-    kill "$putting" "$teeing" "$counting" 2> /dev/null || true
-    # The sum may still wait to open its FIFO, which nothing else will open now: it opens, and reads its end.
-    : <> "$WORK_DIR/sums"
-  fi
+  [ -z "$stalled" ] || kill "$putting" "$teeing" "$counting" "$summing" 2> /dev/null || true
   put_status=0 && wait "$putting" || put_status=$?
   tee_status=0 && wait "$teeing" || tee_status=$?
   dd_status=0 && wait "$counting" || dd_status=$?

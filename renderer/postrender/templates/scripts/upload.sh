@@ -103,6 +103,15 @@ while read -r _ orphan; do
     fail "retention: cannot delete $orphan, a drill record of the deleted backup $drilled (the next run tries again): $out"
   log "retention: deleted $orphan, a drill record of $drilled, which was deleted before the drill ended"
 done < "$WORK_DIR/listed-records"
+if [ "$excess" -le 0 ]; then
+  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
+else
+  head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
+    [ "$old" != "$key" ] || continue
+    delete_pair "$old" "${old##*.}"
+    log "retention: deleted $old"
+  done
+fi
 # Orphans: the data of this release's own backups that never completed. An upload or a native BACKUP killed
 # mid-way leaves data and no metadata object (none will ever be written), an upload killed mid-stream an
 # unfinished multipart upload (its parts, paid for, listed as no object); nothing else would ever delete them.
@@ -110,7 +119,10 @@ done < "$WORK_DIR/listed-records"
 # object: clock_checked), than the backup Job's deadline (BACKUP_DEADLINE_SECONDS): no Job still running can be
 # writing them. Only names of the current layout and this cluster (our_name): one of the earlier layout names
 # no namespace, so without metadata it cannot be proved ours, and another cluster's are its own pods' to sweep
-# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter).
+# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). Last, so that a sweep
+# that fails never keeps retention from the complete backups. Unfinished uploads need permissions that retention
+# needs nowhere else (s3:ListBucketMultipartUploads, s3:AbortMultipartUpload): keys without them get a WARNING,
+# and a lifecycle rule (AbortIncompleteMultipartUpload) does that part.
 swept_before=$((c_store - BACKUP_DEADLINE_SECONDS))
 swept_why="older than the backup Job's deadline of $BACKUP_DEADLINE_SECONDS s"
 # orphan KEY TIME: whether KEY (data, an object or a native backup's folder), written at TIME by the store's
@@ -133,23 +145,18 @@ while read -r o_time o_key; do
   log "retention: deleted s3://$S3_BUCKET/$o_key, the data of a backup that never completed (no metadata object, $swept_why)"
 done < "$WORK_DIR/unrecorded"
 out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$b_base" --output json \
-  --query "Uploads[?$l_filter].join(' ', [Initiated, UploadId, Key])" 2>&1) ||
-  fail "retention: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"
+  --query "Uploads[?$l_filter].join(' ', [Initiated, UploadId, Key])" 2>&1) || {
+  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"
+  out=''
+}
 printf '%s\n' "$out" |
   sed -n "s|^ *\"\([0-9][-0-9T:.+Z]*\) \([A-Za-z0-9._~=+/-]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p" > "$WORK_DIR/unfinished"
 while read -r o_time o_id o_key; do
   case $o_key in *.native/*) o_data=${o_key%%.native/*}.native ;; *) o_data=$o_key ;; esac
   orphan "$o_data" "$o_time" || continue
-  out=$(s3 s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$o_key" --upload-id "$o_id" 2>&1) ||
-    fail "retention: cannot abort the unfinished upload $o_id to s3://$S3_BUCKET/$o_key (the next run tries again): $out"
-  log "retention: aborted an unfinished upload to s3://$S3_BUCKET/$o_key ($swept_why)"
+  if out=$(s3 s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$o_key" --upload-id "$o_id" 2>&1); then
+    log "retention: aborted an unfinished upload to s3://$S3_BUCKET/$o_key ($swept_why)"
+  else
+    log "retention: WARNING: cannot abort the unfinished upload $o_id to s3://$S3_BUCKET/$o_key (the next run tries again): $out"
+  fi
 done < "$WORK_DIR/unfinished"
-if [ "$excess" -le 0 ]; then
-  log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
-  exit 0
-fi
-head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
-  [ "$old" != "$key" ] || continue
-  delete_pair "$old" "${old##*.}"
-  log "retention: deleted $old"
-done
