@@ -1043,10 +1043,11 @@ SCRIPTS = {
         '# run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO\n'
         "# $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on\n"
         '# the other: each writes a heartbeat into $WORK_DIR/<step>.alive every second while it lives, a count that\n'
-        '# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:\n'
-        '# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone. A container that\n'
-        '# never starts (its image not pulled, a Secret it names missing: CreateContainerConfigError) writes no heartbeat\n'
-        "# at all, and after START_SECONDS the other one treats it as gone too, rather than wait for the Job's deadline.\n"
+        '# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A\n'
+        '# container killed without a word (out of memory: SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS\n'
+        '# the other one treats it as gone. A container that never starts (its image not pulled, a Secret it names\n'
+        '# missing: CreateContainerConfigError) writes no heartbeat at all, and after START_SECONDS the other one treats\n'
+        "# it as gone too, rather than wait for the Job's deadline.\n"
         'STREAM=$WORK_DIR/stream\n'
         'SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only\n'
         'START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only\n'
@@ -1104,7 +1105,7 @@ SCRIPTS = {
         '  if ended "$1"; then [ "$ended_status" != 0 ]; return; fi\n'
         '  [ -s "$WORK_DIR/$STEP.saw-$1" ]\n'
         '}\n'
-        '# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE\n'
+        '# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or is gone; true when FILE\n'
         '# exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).\n'
         'wait_for() {\n'
         '  until [ -e "$2" ]; do\n'

@@ -28,10 +28,11 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO
 # $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on
 # the other: each writes a heartbeat into $WORK_DIR/<step>.alive every second while it lives, a count that
-# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
-# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone. A container that
-# never starts (its image not pulled, a Secret it names missing: CreateContainerConfigError) writes no heartbeat
-# at all, and after START_SECONDS the other one treats it as gone too, rather than wait for the Job's deadline.
+# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A
+# container killed without a word (out of memory: SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS
+# the other one treats it as gone. A container that never starts (its image not pulled, a Secret it names
+# missing: CreateContainerConfigError) writes no heartbeat at all, and after START_SECONDS the other one treats
+# it as gone too, rather than wait for the Job's deadline.
 STREAM=$WORK_DIR/stream
 SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
 START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
@@ -89,7 +90,7 @@ gone() {
   if ended "$1"; then [ "$ended_status" != 0 ]; return; fi
   [ -s "$WORK_DIR/$STEP.saw-$1" ]
 }
-# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE
+# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or is gone; true when FILE
 # exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).
 wait_for() {
   until [ -e "$2" ]; do
