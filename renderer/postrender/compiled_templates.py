@@ -1302,14 +1302,14 @@ SCRIPTS = {
         "  # Language 2.9.3): this function's goes to it through fd 3.\n"
         '  exec 3<&0\n'
         '  { alive_exit=0; "$@" > "$alive_log" 2>&1 || alive_exit=$?; echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"; } <&3 &\n'
-        '  alive_pid=$! alive_start=$(date +%s)\n'
+        "  alive_pid=$! alive_start=$(date +%s) alive_waited=''\n"
         '  exec 3<&-\n'
         '  alive_next=$((alive_start + ${PROGRESS_SECONDS:-30}))\n'
         '  until [ -s "$WORK_DIR/$STEP.command.status" ]; do\n'
         '    # Ended without writing its status (killed, or a function that exits): the status from `wait`, never a\n'
         '    # wait for ever.\n'
         '    if pid_ended "$alive_pid"; then\n'
-        '      alive_exit=0 && wait "$alive_pid" || alive_exit=$?\n'
+        '      alive_exit=0 alive_waited=yes && wait "$alive_pid" || alive_exit=$?\n'
         '      [ -s "$WORK_DIR/$STEP.command.status" ] || echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"\n'
         '      break\n'
         '    fi\n'
@@ -1326,7 +1326,8 @@ SCRIPTS = {
         '    fi\n'
         '    sleep 0.2\n'
         '  done\n'
-        '  wait "$alive_pid" || true\n'
+        '  # Once only: bash says on stderr that a pid waited for already "is not a child of this shell".\n'
+        '  [ -n "$alive_waited" ] || wait "$alive_pid" || true\n'
         '  return "$(cat "$WORK_DIR/$STEP.command.status")"\n'
         '}\n'),
     'load.sh': (

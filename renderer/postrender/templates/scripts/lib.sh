@@ -287,14 +287,14 @@ alive() {
   # Language 2.9.3): this function's goes to it through fd 3.
   exec 3<&0
   { alive_exit=0; "$@" > "$alive_log" 2>&1 || alive_exit=$?; echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"; } <&3 &
-  alive_pid=$! alive_start=$(date +%s)
+  alive_pid=$! alive_start=$(date +%s) alive_waited=''
   exec 3<&-
   alive_next=$((alive_start + ${PROGRESS_SECONDS:-30}))
   until [ -s "$WORK_DIR/$STEP.command.status" ]; do
     # Ended without writing its status (killed, or a function that exits): the status from `wait`, never a
     # wait for ever.
     if pid_ended "$alive_pid"; then
-      alive_exit=0 && wait "$alive_pid" || alive_exit=$?
+      alive_exit=0 alive_waited=yes && wait "$alive_pid" || alive_exit=$?
       [ -s "$WORK_DIR/$STEP.command.status" ] || echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"
       break
     fi
@@ -311,6 +311,7 @@ alive() {
     fi
     sleep 0.2
   done
-  wait "$alive_pid" || true
+  # Once only: bash says on stderr that a pid waited for already "is not a child of this shell".
+  [ -n "$alive_waited" ] || wait "$alive_pid" || true
   return "$(cat "$WORK_DIR/$STEP.command.status")"
 }
