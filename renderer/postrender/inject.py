@@ -33,7 +33,7 @@ class Step:
     """One container of a backup, restore or drill pod, run in order, or beside another one."""
 
     __slots__ = ("beside", "body", "env", "kube_api", "loads", "name", "object_store", "production", "restore",
-                 "scratch")
+                 "retention", "scratch")
 
     def __init__(self,
                  name: str,
@@ -46,6 +46,7 @@ class Step:
                  scratch: bool = False,  # runs the drill's throwaway database, in the pod's `scratch` emptyDir
                  loads: bool = False,  # loads a verified backup into a database (scripts/load.sh)
                  beside: str = "",  # runs at once with this step, not before or after it (lib.sh side_by_side)
+                 retention: bool = False,  # applies retention, which needs the backup Job's deadline (upload.sh)
                  ) -> None:
         self.name = name
         self.body = body
@@ -57,6 +58,7 @@ class Step:
         self.scratch = scratch
         self.loads = loads
         self.beside = beside
+        self.retention = retention
 
     @property
     def in_order(self) -> bool:
@@ -88,7 +90,7 @@ def _script(name: str) -> str:
 
 # The dump streams into the upload (no copy of it on the pod's disk): the two run at once, as containers.
 BACKUP_STEPS = (Step("dump", "dump", beside="upload"),
-                Step("upload", "upload", object_store=True, kube_api=True, beside="dump"))
+                Step("upload", "upload", object_store=True, kube_api=True, beside="dump", retention=True))
 RESTORE_STEPS = (Step("safety-dump", "dump", env=(("DUMP_PREFIX", "pre-restore-"),)),
                  Step("fetch", "fetch", object_store=True, restore=True, kube_api=True),
                  Step("restore", "restore", loads=True))

@@ -100,8 +100,8 @@ FACTS = (
 # (tests/runtime/test_tools.py checks that this is exactly what the scripts call, as scanned from every
 # rendered container).
 NEEDS = {
-    OBJECT_STORE: frozenset({"aws", "awk", "cat", "curl", "cut", "date", "grep", "head", "mkdir", "mkfifo", "mv",
-                             "od", "paste", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tee", "timeout",
+    OBJECT_STORE: frozenset({"aws", "awk", "cat", "curl", "cut", "date", "dd", "grep", "head", "mkdir", "mkfifo",
+                             "mv", "od", "paste", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tee", "timeout",
                              "tr", "wc"}),
     DATABASE: frozenset({"awk", "base64", "cat", "chmod", "cockroach", "cp", "cut", "date", "grep", "mkdir", "mkfifo",
                          "mv", "od", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tr", "wc"}),

@@ -236,11 +236,13 @@ def s3_client(server: S3Server) -> Any:
 
 
 def empty(s3: S3Server, bucket: str, prefix: str = "") -> None:
-    """Deletes every object under `prefix` in `bucket`."""
+    """Deletes every object under `prefix` in `bucket`, and aborts every unfinished multipart upload there."""
     client = s3_client(s3)
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             client.delete_object(Bucket=bucket, Key=item["Key"])
+    for upload in client.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
 
 
 def fresh_site(s3: S3Server, db: PostgresServer, kube: KubeApi, bucket: str, work: Path) -> Site:

@@ -66,10 +66,17 @@ snapshot_dump() {
 # with every process of its container, as the kubelet kills them: its process group (tests/runtime/pods.py runs
 # each container in a session of its own), lib.sh side_by_side's heartbeat and watch and lib.sh alive's too.
 # TEST_DUMP_SECONDS: a dump (or native BACKUP) of a large database takes its time (lib.sh alive says so).
+# TEST_DUMP_PAUSES="S..." (seconds): the dump comes in pieces of 100 bytes, each followed by a pause of S seconds,
+# then the rest at once: a large database's dump, which outlasts one object-store call while bytes keep coming,
+# or a dump that stalls (a pause longer than S3_CALL_TIMEOUT). head -c reads no byte beyond those it writes.
 db_dump() {
   if [ "${TEST_DUMP_FAULT:-}" = empty ]; then : > "$1" && : > "$2" && return 0; fi
   if [ "${TEST_DUMP_FAULT:-}" = killed ]; then printf 'CREATE TABLE half' > "$1" && kill -KILL 0; fi
   sleep "${TEST_DUMP_SECONDS:-0}"
+  if [ -n "${TEST_DUMP_PAUSES:-}" ]; then
+    snapshot_dump "$2" | { for pause in $TEST_DUMP_PAUSES; do head -c 100 && sleep "$pause"; done; cat; } > "$1"
+    return
+  fi
   snapshot_dump "$2" > "$1"
 }
 db_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)"; }

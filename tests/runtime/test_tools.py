@@ -132,6 +132,9 @@ def command_words(script: str) -> set[str]:
             words.add(tokens[0])
             if tokens[0] == "timeout" and len(tokens) > 2:  # timeout DURATION COMMAND...
                 words.add(tokens[2])
+            # exec COMMAND... (not exec's redirections alone: "exec 3<&0")
+            if tokens[0] == "exec" and len(tokens) > 1 and NAME.fullmatch(tokens[1]):
+                words.add(tokens[1])
     return words - functions - BUILTINS - KEYWORDS
 
 

@@ -77,11 +77,18 @@ elif [ -n "${BESIDE:-}" ]; then
   alive "dumping $DATABASE_NAME" "" db_dump "$STREAM" "$WORK_DIR/tables" < /dev/null || status=$?
   shown_output
   if [ "$status" != 0 ]; then
-    # A broken pipe: the upload ended first? Then that is the reason, and it ends within moments (it waits
-    # for this step's end only once the dump is over, so 5 s bound the wait).
-    until ended "$BESIDE" || [ "$waited" -ge 25 ]; do sleep 0.2 && waited=$((waited + 1)); done
+    # A broken pipe: the upload ended first? Then that is the reason, and it ends within moments (it waits for
+    # this step's end only once the dump is over, so 5 s bound the wait). Or it was killed without a word: its
+    # heartbeat stands still, and the watch calls it gone after SILENCE_SECONDS (lib.sh watch_beside), longer
+    # than 5 s: while the heartbeat stands still, the wait goes on until then, so the line names the cause.
+    beat=$(cat "$WORK_DIR/$BESIDE.alive" 2> /dev/null) || beat=''
+    until ended "$BESIDE" || gone "$BESIDE"; do
+      sleep 0.2 && waited=$((waited + 1))
+      now_beat=$(cat "$WORK_DIR/$BESIDE.alive" 2> /dev/null) || now_beat=''
+      [ "$now_beat" = "$beat" ] || { [ "$waited" -lt 25 ] || break; beat=$now_beat; }
+    done
     if gone "$BESIDE"; then fail "$(peer_failure "$BESIDE"): the dump of $DATABASE_NAME was cut short"; fi
-    fail "the dump of $DATABASE_NAME failed (exit $status; a broken pipe means the $BESIDE step was killed: the pod's events say)"
+    fail "the dump of $DATABASE_NAME failed (exit $status; the $BESIDE step still runs: the dump's own output says why)"
   fi
 else
   status=0

@@ -27,23 +27,26 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # Side by side: the backup pod's dump (database image) and upload (AWS CLI image) are two containers that
 # run at once, $BESIDE naming the other one, and the dump streams into the upload through the FIFO
 # $STREAM in the pod's `work` volume (no copy of the dump on the pod's disk). Neither may wait for ever on
-# the other: each writes the time into $WORK_DIR/<step>.alive every second while it lives, and its exit code
-# into $WORK_DIR/<step>.status as it ends (an EXIT trap). A container killed without a word (out of memory:
-# SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS the other one treats it as gone.
+# the other: each writes a heartbeat into $WORK_DIR/<step>.alive every second while it lives, a count that
+# goes up by one each time, and its exit code into $WORK_DIR/<step>.status as it ends (an EXIT trap). A
+# container killed without a word (out of memory: SIGKILL runs no trap) falls silent, and after SILENCE_SECONDS
+# the other one treats it as gone. A container that never starts (its image not pulled, a Secret it names
+# missing: CreateContainerConfigError) writes no heartbeat at all, and after START_SECONDS the other one treats
+# it as gone too, rather than wait for the Job's deadline.
 STREAM=$WORK_DIR/stream
 SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
+START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
 # side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and
-# its watch on the other, and sets the EXIT trap. The watch, every second: once the other container has
-# failed or fell silent, opens the FIFO for reading and writing and closes it again, so that this side's own
-# open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
-# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
+# its watch on the other (watch_beside), and sets the EXIT trap.
 side_by_side() {
   mkfifo "$STREAM" 2> /dev/null || [ -p "$STREAM" ] || fail "cannot make the FIFO $STREAM"
-  date +%s > "$WORK_DIR/$STEP.alive"
-  (while sleep 1; do date +%s > "$WORK_DIR/$STEP.alive.new" && mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"; done) \
-    > /dev/null 2>&1 &
+  echo 0 > "$WORK_DIR/$STEP.alive"
+  (beats=0 && while sleep 1; do
+    beats=$((beats + 1)) && echo "$beats" > "$WORK_DIR/$STEP.alive.new" &&
+      mv -f "$WORK_DIR/$STEP.alive.new" "$WORK_DIR/$STEP.alive"
+  done) > /dev/null 2>&1 &
   heartbeat=$!
-  (while sleep 1; do if gone "$BESIDE"; then : <> "$STREAM"; fi; done) > /dev/null 2>&1 &
+  watch_beside "$BESIDE" > /dev/null 2>&1 &
   watch=$!
   trap 'side_by_side_end $?' EXIT
 }
@@ -52,16 +55,42 @@ side_by_side_end() {
   kill "$heartbeat" "$watch" 2> /dev/null || true
   : <> "$STREAM"
 }
+# watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Time
+# is its own count of 1 s sleeps, never the clock: a heartbeat holding the time, compared with this container's
+# clock, made a live peer look silent when NTP stepped the node's clock by more than SILENCE_SECONDS (and a
+# dead one look alive when it stepped back). Once STEP has written no heartbeat at all for START_SECONDS sleeps
+# (none yet may be an image still being pulled, for a while), or once its count has stood still for
+# SILENCE_SECONDS sleeps, writes "unstarted" or "silent" into $WORK_DIR/<this step>.saw-STEP, for gone. Once
+# STEP has failed or is gone, opens the FIFO for reading and writing and closes it again, so that this side's
+# own open of its end (which blocks until the other end is opened) returns, followed by an end of file or a
+# broken pipe. On Linux such an open never blocks (fifo(7)), so neither the watch nor the trap can hang.
+watch_beside() {
+  w_unstarted=0 w_seen='' w_still=0
+  while sleep 1; do
+    if ! ended "$1" && ! [ -s "$WORK_DIR/$STEP.saw-$1" ]; then
+      w_beat=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) || w_beat=''
+      if [ -z "$w_beat" ]; then
+        w_unstarted=$((w_unstarted + 1))
+        [ "$w_unstarted" -le "$START_SECONDS" ] || echo unstarted > "$WORK_DIR/$STEP.saw-$1"
+      elif [ "$w_beat" != "$w_seen" ]; then
+        w_seen=$w_beat w_still=0
+      else
+        w_still=$((w_still + 1))
+        [ "$w_still" -le "$SILENCE_SECONDS" ] || echo silent > "$WORK_DIR/$STEP.saw-$1"
+      fi
+    fi
+    if gone "$1"; then : <> "$STREAM"; fi
+  done
+}
 # ended STEP: true once the container STEP has ended, its exit code then in $ended_status. gone STEP: true
-# once it has failed or fell silent (no heartbeat for SILENCE_SECONDS; none yet is not silence: it may be
-# still starting, its image being pulled).
+# once it has failed, never started (no heartbeat within START_SECONDS) or fell silent (its heartbeat still for
+# SILENCE_SECONDS), as watch_beside saw it.
 ended() { [ -f "$WORK_DIR/$1.status" ] && ended_status=$(cat "$WORK_DIR/$1.status") && [ -n "$ended_status" ]; }
 gone() {
   if ended "$1"; then [ "$ended_status" != 0 ]; return; fi
-  alive_at=$(cat "$WORK_DIR/$1.alive" 2> /dev/null) && [ -n "$alive_at" ] &&
-    [ $(($(date +%s) - alive_at)) -gt "$SILENCE_SECONDS" ]
+  [ -s "$WORK_DIR/$STEP.saw-$1" ]
 }
-# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or fell silent; true when FILE
+# wait_for STEP FILE: waits until FILE exists or the container STEP has ended or is gone; true when FILE
 # exists. Polls every 0.2 s (GNU sleep takes fractions; both images have GNU coreutils).
 wait_for() {
   until [ -e "$2" ]; do
@@ -73,6 +102,8 @@ wait_for() {
 peer_failure() {
   if ended "$1"; then
     echo "the $1 step failed (exit $ended_status; its log says why)"
+  elif [ "$(cat "$WORK_DIR/$STEP.saw-$1" 2> /dev/null)" = unstarted ]; then
+    echo "the $1 container never started within $START_SECONDS s (the pod's events say why)"
   else
     echo "the $1 step fell silent for over $SILENCE_SECONDS s (killed? out of memory? the pod's events say)"
   fi
@@ -234,15 +265,21 @@ THEN table_name::TEXT ELSE quote_ident(table_schema::TEXT) || '.' || quote_ident
 meta_tables() {
   sed -n '/^  "tables": {/,/^  }/p' "$1" | sed -n 's/^    \(".*": [0-9][0-9]*\),\{0,1\}$/\1/p' | LC_ALL=C sort
 }
+# pid_ended PID: true once the child PID has ended: gone (bash reaps its children as they end) or a zombie
+# (dash waits to), by the state in /proc/<pid>/stat, after the command name in parentheses (proc(5)). A child
+# that has ended is a zombie until waited for, and `kill -0` still finds it.
+pid_ended() {
+  pid_state=$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -d' ' -f1) || pid_state=''
+  [ -z "$pid_state" ] || [ "$pid_state" = Z ]
+}
 # alive WHAT MEASURE COMMAND...: runs COMMAND (its standard input this function's; its output into $alive_log)
 # and, while it runs, says every $PROGRESS_SECONDS (30 by default) that it is alive: "WHAT: <s> s", after
 # what MEASURE measures: "read TOTAL", the bytes of TOTAL read so far on COMMAND's standard input (the offset
 # of that input, pos in /proc/<pid>/fdinfo/0, proc(5): the subshell and the program it runs share the open
 # file, and so its offset); "written FILE", the bytes in FILE so far; "" nothing. A dump, a download, an
 # import or a RESTORE of a large database runs for hours, and helm datashield-restore shows these lines as
-# they come (issue 24 §4). Returns COMMAND's exit status, read from a file: a child that has ended is a
-# zombie until waited for, and `kill -0` still finds it. Its files are the step's own ($STEP.command.*): two
-# steps side by side share $WORK_DIR.
+# they come (issue 24 §4). Returns COMMAND's exit status, read from a file (pid_ended). Its files are the step's
+# own ($STEP.command.*): two steps side by side share $WORK_DIR.
 alive() {
   alive_what=$1 alive_measure=$2 alive_log="$WORK_DIR/$STEP.command.log" && shift 2
   rm -f "$WORK_DIR/$STEP.command.status"
@@ -250,16 +287,14 @@ alive() {
   # Language 2.9.3): this function's goes to it through fd 3.
   exec 3<&0
   { alive_exit=0; "$@" > "$alive_log" 2>&1 || alive_exit=$?; echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"; } <&3 &
-  alive_pid=$! alive_start=$(date +%s)
+  alive_pid=$! alive_start=$(date +%s) alive_waited=''
   exec 3<&-
   alive_next=$((alive_start + ${PROGRESS_SECONDS:-30}))
   until [ -s "$WORK_DIR/$STEP.command.status" ]; do
     # Ended without writing its status (killed, or a function that exits): the status from `wait`, never a
-    # wait for ever. Ended is gone (bash reaps its children as they end) or a zombie (dash waits to): the
-    # state in /proc/<pid>/stat, after the command name in parentheses (proc(5)).
-    alive_state=$(sed 's/.*) //' "/proc/$alive_pid/stat" 2> /dev/null | cut -d' ' -f1) || alive_state=''
-    if [ -z "$alive_state" ] || [ "$alive_state" = Z ]; then
-      alive_exit=0 && wait "$alive_pid" || alive_exit=$?
+    # wait for ever.
+    if pid_ended "$alive_pid"; then
+      alive_exit=0 alive_waited=yes && wait "$alive_pid" || alive_exit=$?
       [ -s "$WORK_DIR/$STEP.command.status" ] || echo "$alive_exit" > "$WORK_DIR/$STEP.command.status"
       break
     fi
@@ -276,6 +311,7 @@ alive() {
     fi
     sleep 0.2
   done
-  wait "$alive_pid" || true
+  # Once only: bash says on stderr that a pid waited for already "is not a child of this shell".
+  [ -n "$alive_waited" ] || wait "$alive_pid" || true
   return "$(cat "$WORK_DIR/$STEP.command.status")"
 }

@@ -10,12 +10,16 @@ s3() {
   elif [ "$s3_status" = 124 ]; then
     printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
   else
-    # The reason on one line, never empty: callers put it after "FAILED: <what>: ".
-    reason=$(one_line "$(cat "$WORK_DIR/s3.stderr")")
-    printf '%s\n' "${reason:-the AWS CLI exited with code $s3_status and gave no reason}" >&2
+    s3_reason "$s3_status" "$WORK_DIR/s3.stderr" >&2
   fi
   rm -f "$WORK_DIR/s3.stderr"
   return "$s3_status"
+}
+# s3_reason STATUS FILE: why the AWS CLI failed with STATUS, from its standard error in FILE, on one line and never
+# empty: callers put it after "FAILED: <what>: ".
+s3_reason() {
+  reason=$(one_line "$(cat "$2")")
+  printf '%s\n' "${reason:-the AWS CLI exited with code $1 and gave no reason}"
 }
 # put_verified FILE KEY [SHA256]: uploads FILE, reads it back as a stream (no second file on the pod's
 # disk) and compares its SHA-256 with SHA256 (what the step that wrote FILE recorded; FILE's own when not
@@ -34,24 +38,94 @@ read_back() {
   [ "$summed_sha256" != "$2" ] || return 0
   fail "s3://$S3_BUCKET/$1 does not match what was uploaded (SHA-256 differs)${3:+: $(deleted "$1" "it")}"
 }
-# put_streamed FIFO KEY: uploads what comes through FIFO to KEY (`s3 cp -`: a multipart upload from the pipe,
+# put_streamed FIFO KEY: uploads what comes through FIFO to KEY (`aws s3 cp -`: a multipart upload from the pipe,
 # in parts of 8 MiB of which s3transfer holds at most 10 in memory, and so at most 10,000 parts, 78 GiB:
 # docs/images.md), summing it on the way (streamed_sha256), without a copy on the pod's disk; fails the
-# step when the upload or the read of FIFO does. Each part's exit status through a file, as in get_summed.
+# step when the upload or the read of FIFO does.
+# The upload lasts as long as the dump, hours for a large database, so S3_CALL_TIMEOUT cannot bound it whole, as
+# s3 bounds a call: a watchdog (stream_watch) fails it once no byte has moved for $S3_CALL_TIMEOUT seconds, and
+# says which side stalled, the dump or the object store; once the dump has ended, what the store has left to
+# do (the last parts, CompleteMultipartUpload) must end within $S3_CALL_TIMEOUT seconds, as one call. dd counts
+# the bytes between FIFO and the upload (stream_counts). Memory: the pipes' buffers and dd's 64 KiB block.
 put_streamed() {
-  rm -f "$WORK_DIR/sums" && mkfifo "$WORK_DIR/sums" && printf 1 > "$WORK_DIR/tee.status" && : > "$WORK_DIR/tee.stderr"
+  rm -f "$WORK_DIR/sums" "$WORK_DIR/counted" "$WORK_DIR/to-store" &&
+    mkfifo "$WORK_DIR/sums" "$WORK_DIR/counted" "$WORK_DIR/to-store" && : > "$WORK_DIR/dd.stderr"
+  # Each part a process of its own (FIFOs between them, each opened by the shell that starts the part, so each
+  # part starts once both ends are open): the watchdog ends them by their ids.
   sha256sum < "$WORK_DIR/sums" > "$WORK_DIR/streamed.sha256" &
   summing=$!
-  out=$({ tee "$WORK_DIR/sums" < "$1" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" ||
-      echo "$?" > "$WORK_DIR/tee.status"; } |
-    s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" - "s3://$S3_BUCKET/$2" 2>&1) ||
-    fail "upload to s3://$S3_BUCKET/$2 failed: $out"
-  wait "$summing" || fail "upload to s3://$S3_BUCKET/$2: cannot sum what was uploaded"
-  [ "$(cat "$WORK_DIR/tee.status")" = 0 ] ||
-    fail "upload to s3://$S3_BUCKET/$2: cannot read $1: $(cat "$WORK_DIR/tee.stderr")"
+  # dd starts (and catches SIGUSR1) only once the dump has opened its end of FIFO. It answers SIGUSR1 unless
+  # POSIXLY_CORRECT is set (coreutils manual, "dd invocation"), so it is not.
+  (unset POSIXLY_CORRECT && LC_ALL=C && export LC_ALL && exec dd bs=65536) < "$1" > "$WORK_DIR/counted" \
+    2>> "$WORK_DIR/dd.stderr" &
+  counting=$!
+  tee "$WORK_DIR/sums" < "$WORK_DIR/counted" > "$WORK_DIR/to-store" 2> "$WORK_DIR/tee.stderr" &
+  teeing=$!
+  aws --endpoint-url "$S3_ENDPOINT" s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" \
+    - "s3://$S3_BUCKET/$2" < "$WORK_DIR/to-store" > "$WORK_DIR/put.stderr" 2>&1 &
+  putting=$!
+  stalled=$(stream_watch)
+  [ -z "$stalled" ] || kill "$putting" "$teeing" "$counting" "$summing" 2> /dev/null || true
+  put_status=0 && wait "$putting" || put_status=$?
+  tee_status=0 && wait "$teeing" || tee_status=$?
+  dd_status=0 && wait "$counting" || dd_status=$?
+  sum_status=0 && wait "$summing" || sum_status=$?
+  [ -z "$stalled" ] || fail "upload to s3://$S3_BUCKET/$2 failed: $stalled"
+  [ "$put_status" = 0 ] || fail "upload to s3://$S3_BUCKET/$2 failed: $(s3_reason "$put_status" "$WORK_DIR/put.stderr")"
+  [ "$sum_status" = 0 ] || fail "upload to s3://$S3_BUCKET/$2: cannot sum what was uploaded"
+  if [ "$dd_status" != 0 ] || [ "$tee_status" != 0 ]; then
+    reason=$(grep -h -v -e ' records in$' -e ' records out$' -e ' copied, ' "$WORK_DIR/dd.stderr" "$WORK_DIR/tee.stderr" || true)
+    fail "upload to s3://$S3_BUCKET/$2: cannot read $1: ${reason:-dd exited with code $dd_status, tee with $tee_status}"
+  fi
   # shellcheck disable=SC2034 # read by upload.sh (pods that do not stream have no reader of it)
   streamed_sha256=$(cut -d' ' -f1 "$WORK_DIR/streamed.sha256")
-  rm -f "$WORK_DIR/sums" "$WORK_DIR/tee.stderr"
+  rm -f "$WORK_DIR/sums" "$WORK_DIR/counted" "$WORK_DIR/to-store" "$WORK_DIR/tee.stderr" "$WORK_DIR/dd.stderr" \
+    "$WORK_DIR/put.stderr"
+}
+# stream_watch: put_streamed's watchdog, until the upload ($putting) ends; prints why it stalled (nothing when it did
+# not). Time is its own count of 1 s sleeps, never the clock (a clock stepped by NTP would fire or hide a stall).
+# dd ($counting) writes its counts on SIGUSR1 (coreutils dd(1), 8.22 too): "<full>+<partial> records in" counted
+# as each read ends, "... records out" as each write does. Nothing moved, and more records in than out: dd holds a
+# block that the upload does not take (the object store stalled); as many: dd waits for the dump. SIGUSR1 only
+# once dd catches it (SigCgt, bit 10: proc(5)): its default action ends a process, such as the shell that
+# starts dd while it waits for the dump to open the FIFO.
+stream_watch() {
+  w_counts='0 0 0' w_still=0 w_after=''
+  while ! pid_ended "$putting"; do
+    if [ -z "$w_after" ] && pid_ended "$counting"; then w_after=0; fi
+    if [ -z "$w_after" ]; then
+      w_caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$counting/status" 2> /dev/null) || w_caught=''
+      [ $((0x${w_caught:-0} & 512)) = 0 ] || kill -USR1 "$counting" 2> /dev/null || true
+    fi
+    sleep 1
+    if [ -n "$w_after" ]; then
+      w_after=$((w_after + 1))
+      [ "$w_after" -lt "$S3_CALL_TIMEOUT" ] && continue
+      echo "no answer from $S3_ENDPOINT within $S3_CALL_TIMEOUT s of the dump's end (S3_CALL_TIMEOUT)"
+      return
+    fi
+    w_now=$(stream_counts)
+    # Nothing written since the file was emptied: the counts are still the last ones.
+    w_now=${w_now:-$w_counts}
+    if [ "$w_now" != "$w_counts" ]; then w_counts=$w_now w_still=0 && continue; fi
+    w_still=$((w_still + 1))
+    [ "$w_still" -ge "$S3_CALL_TIMEOUT" ] || continue
+    # shellcheck disable=SC2086  # three numbers
+    set -- $w_counts
+    if [ "$1" -gt "$2" ]; then
+      echo "the object store at $S3_ENDPOINT took no bytes for $S3_CALL_TIMEOUT s (S3_CALL_TIMEOUT; $3 bytes went before)"
+    else
+      echo "the $BESIDE step gave no bytes for $S3_CALL_TIMEOUT s (S3_CALL_TIMEOUT; $3 bytes came before): the database or its dump stalled, not the object store"
+    fi
+    return
+  done
+}
+# stream_counts: dd's last counts, "<records in> <records out> <bytes out>", from $WORK_DIR/dd.stderr (nothing
+# when it holds none; kept short: emptied when past 64 KiB, dd appending).
+stream_counts() {
+  awk '/ records in$/ { split($1, r, "+"); i = r[1] + r[2] } / records out$/ { split($1, r, "+"); o = r[1] + r[2] }
+    $2 ~ /^bytes?$/ { b = $1; n++ } END { if (n) print i + 0, o + 0, b + 0 }' "$WORK_DIR/dd.stderr"
+  [ "$(size_of "$WORK_DIR/dd.stderr")" -le 65536 ] || : > "$WORK_DIR/dd.stderr"
 }
 # deleted KEY WHAT: deletes the object KEY and says so ("WHAT, s3://<bucket>/KEY, was deleted; nothing was
 # kept"), or that it could not (for the end of a failure line; it never fails itself).
@@ -153,21 +227,22 @@ clock_checked() {
 $CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \
 named by a wrong clock sort wrong, so nothing was deleted; set the node's clock right (NTP)"
 }
-# listing: "<size> <key>" lines in $WORK_DIR/listing for the objects whose keys start as this release's
-# backups do, in either layout, and use only the characters of our names (letters, digits and
+# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:
+# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as
+# this release's backups do, in either layout, and use only the characters of our names (letters, digits and
 # !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
-# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with; the prefix has no
+# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with, $l_filter; the prefix has no
 # backquote, S3Prefix's rule).
 # The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.
 OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
-OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
+OUR_KEY_LINE="s|^ *\"\([0-9][-0-9T:.+Z]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
 listing() {
   l_base=$(key_of "")
   l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
   listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
-    --query "Contents[?$l_filter].join(' ', [to_string(Size), Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
-  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listing"
-  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
+    --query "Contents[?$l_filter].join(' ', [${1:-to_string(Size)}, Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/${2:-listing}"
+  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/${2:-listing}" || true)))
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
 stamp_iso() {

@@ -105,10 +105,58 @@ while read -r _ orphan; do
 done < "$WORK_DIR/listed-records"
 if [ "$excess" -le 0 ]; then
   log "retention: $count complete backups, at most $RETENTION are kept: nothing to delete"
-  exit 0
+else
+  head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
+    [ "$old" != "$key" ] || continue
+    delete_pair "$old" "${old##*.}"
+    log "retention: deleted $old"
+  done
 fi
-head -n "$excess" "$WORK_DIR/retained" | while read -r _ _ old; do
-  [ "$old" != "$key" ] || continue
-  delete_pair "$old" "${old##*.}"
-  log "retention: deleted $old"
-done
+# Orphans: the data of this release's own backups that never completed. An upload or a native BACKUP killed
+# mid-way leaves data and no metadata object (none will ever be written), an upload killed mid-stream an
+# unfinished multipart upload (its parts, paid for, listed as no object); nothing else would ever delete them.
+# Deleted (aborted) once older, by the object store's clock (c_store, when it wrote this backup's metadata
+# object: clock_checked), than the backup Job's deadline (BACKUP_DEADLINE_SECONDS): no Job still running can be
+# writing them. Only names of the current layout and this cluster (our_name): one of the earlier layout names
+# no namespace, so without metadata it cannot be proved ours, and another cluster's are its own pods' to sweep
+# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). Last, so that a sweep
+# that fails never keeps retention from the complete backups. Unfinished uploads need permissions that retention
+# needs nowhere else (s3:ListBucketMultipartUploads, s3:AbortMultipartUpload): keys without them get a WARNING,
+# and a lifecycle rule (AbortIncompleteMultipartUpload) does that part.
+swept_before=$((c_store - BACKUP_DEADLINE_SECONDS))
+swept_why="older than the backup Job's deadline of $BACKUP_DEADLINE_SECONDS s"
+# orphan KEY TIME: whether KEY (data, an object or a native backup's folder), written at TIME by the store's
+# clock, is of this release's, namespace's and cluster's backups and written before swept_before.
+orphan() {
+  our_name "${1#"$b_base"}" && [ "$b_cluster" = "$cluster" ] &&
+    o_written=$(date -u -d "$2" +%s 2> /dev/null) && [ "$o_written" -lt "$swept_before" ]
+}
+listing LastModified dated
+# shellcheck disable=SC2016  # $1, $2 are awk's
+awk '{ key = $2; at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6); listed[$2] = 1
+    if (!(key in last) || $1 > last[key]) last[key] = $1 }
+  END { for (key in last) if (!((key ".json") in listed)) print last[key], key }' "$WORK_DIR/dated" > "$WORK_DIR/unrecorded"
+while read -r o_time o_key; do
+  orphan "$o_key" "$o_time" || continue
+  case $o_key in
+    *.native) out=$(s3 s3 rm --recursive --only-show-errors "s3://$S3_BUCKET/$o_key/" 2>&1) ;;
+    *) out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$o_key" 2>&1) ;;
+  esac || fail "retention: cannot delete s3://$S3_BUCKET/$o_key, the data of a backup that never completed (the next run tries again): $out"
+  log "retention: deleted s3://$S3_BUCKET/$o_key, the data of a backup that never completed (no metadata object, $swept_why)"
+done < "$WORK_DIR/unrecorded"
+out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$b_base" --output json \
+  --query "Uploads[?$l_filter].join(' ', [Initiated, UploadId, Key])" 2>&1) || {
+  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"
+  out=''
+}
+printf '%s\n' "$out" |
+  sed -n "s|^ *\"\([0-9][-0-9T:.+Z]*\) \([A-Za-z0-9._~=+/-]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p" > "$WORK_DIR/unfinished"
+while read -r o_time o_id o_key; do
+  case $o_key in *.native/*) o_data=${o_key%%.native/*}.native ;; *) o_data=$o_key ;; esac
+  orphan "$o_data" "$o_time" || continue
+  if out=$(s3 s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$o_key" --upload-id "$o_id" 2>&1); then
+    log "retention: aborted an unfinished upload to s3://$S3_BUCKET/$o_key ($swept_why)"
+  else
+    log "retention: WARNING: cannot abort the unfinished upload $o_id to s3://$S3_BUCKET/$o_key (the next run tries again): $out"
+  fi
+done < "$WORK_DIR/unfinished"
