@@ -1714,24 +1714,27 @@ SCRIPTS = {
         "# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never\n"
         '# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).\n'
         'CLOCK_SKEW_SECONDS=600\n'
-        "# clock_checked KEY: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the object\n"
-        "# store's: the LastModified the store gave KEY, an object this pod has just written. Retention orders backups\n"
-        "# by the names this pod's clock gave them. A node whose clock is fast names its backup later than a correct\n"
-        '# clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW), and with Retention 1 would keep that\n'
-        '# one and delete every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes.\n'
-        '# Two clocks that disagree cannot tell which is right: nothing is deleted until they agree.\n'
+        "# clock_checked KEY PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the\n"
+        "# object store's: the LastModified the store gave KEY, an object this pod has just written. PREFIX starts each\n"
+        '# failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,\n'
+        "# and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later\n"
+        '# than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over\n'
+        '# until that time, then takes it over every backup made meanwhile, and with Retention 1 it kept that one and\n'
+        '# deleted every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes. So the\n'
+        '# upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again\n'
+        '# before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.\n'
         'clock_checked() {\n'
         '  c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||\n'
-        '    fail "retention: cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod\'s clock: nothing deleted: $c_modified"\n'
+        '    fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod\'s clock: $3: $c_modified"\n'
         '  c_now=$(date -u +%s)\n'
         '  c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||\n'
-        '    fail "retention: the object store dated s3://$S3_BUCKET/$1 \\"$c_modified\\", which is not a time: nothing deleted"\n'
+        '    fail "$2the object store dated s3://$S3_BUCKET/$1 \\"$c_modified\\", which is not a time: $3"\n'
         '  c_skew=$((c_now - c_store))\n'
         '  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0\n'
         '  if [ "$c_skew" -gt 0 ]; then c_way=ahead; else c_way=behind; fi\n'
-        '  fail "retention: the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store\'s (more than \\\n'
+        '  fail "$2the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store\'s (more than \\\n'
         '$CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \\\n'
-        'named by a wrong clock sort wrong, so nothing was deleted; set the node\'s clock right (NTP)"\n'
+        'named by a wrong clock sort wrong, so $3; set the node\'s clock right (NTP)"\n'
         '}\n'
         '# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:\n'
         "# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as\n"
@@ -2076,6 +2079,17 @@ SCRIPTS = {
         '# step waits for it to say that the release is not in restore mode ($WORK_DIR/not-restoring): a backup\n'
         '# of a database that a restore is changing would be complete, verified, and become `latest`.\n'
         'refuse_in_restore_mode backup\n'
+        "# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object\n"
+        "# store's before the dump starts, with an empty object that no listing of backups takes (its name starts with a\n"
+        "# dot, as --status' probe), one per release, deleted again (left in place when the check fails). A wrong clock\n"
+        '# makes no backup, and the Job fails as one that kept none (exit 1, not KEPT_EXIT).\n'
+        'clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")\n'
+        ': > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
+        'out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1) ||\n'
+        '  fail "cannot write s3://$S3_BUCKET/$clock_probe, to check this pod\'s clock: no backup was made: $out"\n'
+        'clock_checked "$clock_probe" "" "no backup was made"\n'
+        'out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
+        '  log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $out"\n'
         ': > "$WORK_DIR/not-restoring"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
@@ -2121,7 +2135,7 @@ SCRIPTS = {
         '# metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose\n'
         '# data is gone) is finished by the next run. The backup just written is never deleted by its own\n'
         '# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.\n'
-        'clock_checked "$key.json"\n'
+        'clock_checked "$key.json" "retention: " "nothing was deleted"\n'
         'stamp=$(printf \'%s\' "$created" | tr -d \':-\')\n'
         'our_backups\n'
         'grep -e " $cluster " -e \' - \' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true\n'

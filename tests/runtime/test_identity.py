@@ -127,26 +127,28 @@ def clock_off_by(site: Site, seconds: int) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("seconds", "way"), [(1200, "ahead"), (-1200, "behind"), (4 * 86400, "ahead")])
-def test_retention_deletes_nothing_when_the_pods_clock_disagrees_with_the_object_stores(
+def test_a_node_whose_clock_disagrees_with_the_object_stores_makes_no_backup(
         site: Site, seconds: int, way: str) -> None:
     """Issue 24 §5: with Retention 1, a node whose clock is fast named its backup later than a correct clock
-    accepts and deleted every correctly named backup. A clock off by more than the skew deletes nothing."""
+    accepts and deleted every correctly named backup; then (review of issue 25) retention deleted nothing but the
+    backup was kept (KEPT_EXIT): the alerts counted it complete, and `latest` passed it over as future-dated. The
+    clock is checked before the dump starts: no backup, nothing deleted, exit 1 (a Job that kept nothing)."""
     here = cluster_id(site)
     kept = [f"prod/ds-20260101T000000Z-{here}.sql", f"prod/ds-20260102T000000Z-{here}.sql"]
     for key in kept:
         put_backup(site, key)
     run = site.backup(Retention=1, env=clock_off_by(site, seconds))
-    assert (run.returncode, run.failed_container) == (3, "upload"), run.log
-    [new] = [k for k in backup_keys(site) if k not in kept]
-    assert site.objects() == sorted([*kept, *(f"{k}.json" for k in kept), new, f"{new}.json"])
+    assert (run.returncode, run.failed_container) == (1, "upload"), run.log
+    probe = "prod/.datashield-clock-ds"  # the clock check's object, left when the check fails
+    assert site.objects() == sorted([*kept, *(f"{k}.json" for k in kept), probe])
     [line] = [x for x in run.log.splitlines() if x.startswith("[upload] FAILED: ")]
     assert re.fullmatch(
-        rf"\[upload\] FAILED: retention: the clock of node node-1 is \d+ s {way} of the object store's \(more than "
-        rf"600 s; the store wrote s3://{site.bucket}/{re.escape(new)}\.json at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): "
-        rf"backups named by a wrong clock sort wrong, so nothing was deleted; set the node's clock right \(NTP\); "
-        rf"THE BACKUP s3://{site.bucket}/{re.escape(new)} IS COMPLETE AND KEPT: .*", line), line
+        rf"\[upload\] FAILED: the clock of node node-1 is \d+ s {way} of the object store's \(more than 600 s; the "
+        rf"store wrote s3://{site.bucket}/{probe} at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): backups named by a wrong "
+        rf"clock sort wrong, so no backup was made; set the node's clock right \(NTP\)", line), line
     off = int(line.split(" is ", 1)[1].split(" s ", 1)[0])
     assert abs(off - abs(seconds)) <= 60, line
+    assert "[dump] dumping database" not in run.log  # the dump never started
 
 
 def test_retention_accepts_a_clock_off_by_less_than_the_skew(site: Site) -> None:

@@ -208,24 +208,27 @@ STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0
 # A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
 # trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
 CLOCK_SKEW_SECONDS=600
-# clock_checked KEY: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the object
-# store's: the LastModified the store gave KEY, an object this pod has just written. Retention orders backups
-# by the names this pod's clock gave them. A node whose clock is fast names its backup later than a correct
-# clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW), and with Retention 1 would keep that
-# one and delete every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes.
-# Two clocks that disagree cannot tell which is right: nothing is deleted until they agree.
+# clock_checked KEY PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the
+# object store's: the LastModified the store gave KEY, an object this pod has just written. PREFIX starts each
+# failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,
+# and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later
+# than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over
+# until that time, then takes it over every backup made meanwhile, and with Retention 1 it kept that one and
+# deleted every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes. So the
+# upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again
+# before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.
 clock_checked() {
   c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||
-    fail "retention: cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod's clock: nothing deleted: $c_modified"
+    fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod's clock: $3: $c_modified"
   c_now=$(date -u +%s)
   c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||
-    fail "retention: the object store dated s3://$S3_BUCKET/$1 \"$c_modified\", which is not a time: nothing deleted"
+    fail "$2the object store dated s3://$S3_BUCKET/$1 \"$c_modified\", which is not a time: $3"
   c_skew=$((c_now - c_store))
   [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0
   if [ "$c_skew" -gt 0 ]; then c_way=ahead; else c_way=behind; fi
-  fail "retention: the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store's (more than \
+  fail "$2the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store's (more than \
 $CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \
-named by a wrong clock sort wrong, so nothing was deleted; set the node's clock right (NTP)"
+named by a wrong clock sort wrong, so $3; set the node's clock right (NTP)"
 }
 # listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:
 # LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as

@@ -5,6 +5,17 @@
 # step waits for it to say that the release is not in restore mode ($WORK_DIR/not-restoring): a backup
 # of a database that a restore is changing would be complete, verified, and become `latest`.
 refuse_in_restore_mode backup
+# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object
+# store's before the dump starts, with an empty object that no listing of backups takes (its name starts with a
+# dot, as --status' probe), one per release, deleted again (left in place when the check fails). A wrong clock
+# makes no backup, and the Job fails as one that kept none (exit 1, not KEPT_EXIT).
+clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")
+: > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)
+out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1) ||
+  fail "cannot write s3://$S3_BUCKET/$clock_probe, to check this pod's clock: no backup was made: $out"
+clock_checked "$clock_probe" "" "no backup was made"
+out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
+  log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $out"
 : > "$WORK_DIR/not-restoring"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
 name=$(value dump name) format=$(value dump format) created=$(value dump created)
@@ -50,7 +61,7 @@ not tried again (exit $KEPT_EXIT)"
 # metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose
 # data is gone) is finished by the next run. The backup just written is never deleted by its own
 # run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
-clock_checked "$key.json"
+clock_checked "$key.json" "retention: " "nothing was deleted"
 stamp=$(printf '%s' "$created" | tr -d ':-')
 our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
