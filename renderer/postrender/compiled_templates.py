@@ -1052,6 +1052,7 @@ SCRIPTS = {
         '# missing: CreateContainerConfigError) writes no heartbeat at all, and after START_SECONDS the other one treats\n'
         "# it as gone too, rather than wait for the Job's deadline.\n"
         'STREAM=$WORK_DIR/stream\n'
+        "KEPT_EXIT=3  # the upload step's exit once its backup is complete and kept (upload.sh; inject.py KEPT_EXIT)\n"
         'SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only\n'
         'START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only\n'
         "# side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and\n"
@@ -1069,9 +1070,15 @@ SCRIPTS = {
         "  trap 'side_by_side_end $?' EXIT\n"
         '}\n'
         'side_by_side_end() {\n'
-        '  echo "$1" > "$WORK_DIR/$STEP.status"\n'
+        '  # KEPT_EXIT says "the backup is complete and kept" to the Job\'s podFailurePolicy (FailJob, no retry). Only a\n'
+        '  # fail once the backup is complete says it ($fail_code, upload.sh): a command that happens to exit with that\n'
+        "  # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.\n"
+        '  s_status=$1\n'
+        '  if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi\n'
+        '  echo "$s_status" > "$WORK_DIR/$STEP.status"\n'
         '  kill "$heartbeat" "$watch" 2> /dev/null || true\n'
         '  : <> "$STREAM"\n'
+        '  exit "$s_status"\n'
         '}\n'
         "# watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Time\n"
         "# is its own count of 1 s sleeps, never the clock: a heartbeat holding the time, compared with this container's\n"
@@ -2125,7 +2132,6 @@ SCRIPTS = {
         'log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"\n'
         '# From here on the backup is complete: a failure keeps it, says so, and exits with KEPT_EXIT, on\n'
         "# which the Job's podFailurePolicy fails the Job without another try (every try writes another backup).\n"
-        'KEPT_EXIT=3\n'
         'fail_code=$KEPT_EXIT\n'
         'fail_note="; THE BACKUP s3://$S3_BUCKET/$key IS COMPLETE AND KEPT: only what follows it failed, and the Job is \\\n'
         'not tried again (exit $KEPT_EXIT)"\n'

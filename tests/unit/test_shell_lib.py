@@ -330,3 +330,19 @@ def test_alive_gives_the_status_of_a_command_that_ends_without_writing_it(tmp_pa
                           env={**ENV, "WORK_DIR": str(tmp_path), "STEP": "test"}, capture_output=True, text=True,
                           check=False, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, f"{status}\n" * 3, "")
+
+
+# Side by side (the backup pod's containers, BESIDE set): the exit code a container ends with. KEPT_EXIT (3) tells the
+# Job's podFailurePolicy that a complete backup was kept; a command that exits 3 before (under -e) must not say so.
+@pytest.mark.parametrize(("script", "code"), [
+    pytest.param("sh -c 'exit 3'", 1, id="a-command-exits-3-before-the-backup-is-complete"),
+    pytest.param("fail_code=$KEPT_EXIT; fail 'retention: cannot list'", 3, id="a-failure-once-it-is-complete"),
+    pytest.param("fail 'cannot write'", 1, id="a-failure-before"),
+    pytest.param("sh -c 'exit 2'", 2, id="another-code-is-kept"),
+    pytest.param("true", 0, id="done"),
+])
+def test_only_a_complete_backup_ends_with_kept_exit(tmp_path: Path, script: str, code: int) -> None:
+    done = subprocess.run(["/bin/sh", "-ec", f"{LIB}\n{script}"], capture_output=True, text=True, timeout=30,
+                          env={**ENV, "WORK_DIR": str(tmp_path), "BESIDE": "dump", "STEP": "upload"}, check=False)
+    assert done.returncode == code, done.stderr
+    assert (tmp_path / "upload.status").read_text(encoding="utf-8").strip() == str(code)

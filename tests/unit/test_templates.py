@@ -104,4 +104,4 @@ def test_a_complete_backup_whose_clean_up_failed_fails_the_job_without_another_t
     assert job["podFailurePolicy"] == {"rules": [{"action": "FailJob", "onExitCodes": {
         "containerName": "upload", "operator": "In", "values": [KEPT_EXIT]}, "onPodConditions": []}]}
     assert job["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy requires it
-    assert f"\nKEPT_EXIT={KEPT_EXIT}\n" in (TEMPLATES / "scripts" / "upload.sh").read_text(encoding="utf-8")
+    assert f"\nKEPT_EXIT={KEPT_EXIT}  #" in (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")

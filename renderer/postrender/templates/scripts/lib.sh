@@ -34,6 +34,7 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # missing: CreateContainerConfigError) writes no heartbeat at all, and after START_SECONDS the other one treats
 # it as gone too, rather than wait for the Job's deadline.
 STREAM=$WORK_DIR/stream
+KEPT_EXIT=3  # the upload step's exit once its backup is complete and kept (upload.sh; inject.py KEPT_EXIT)
 SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
 START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
 # side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and
@@ -51,9 +52,15 @@ side_by_side() {
   trap 'side_by_side_end $?' EXIT
 }
 side_by_side_end() {
-  echo "$1" > "$WORK_DIR/$STEP.status"
+  # KEPT_EXIT says "the backup is complete and kept" to the Job's podFailurePolicy (FailJob, no retry). Only a
+  # fail once the backup is complete says it ($fail_code, upload.sh): a command that happens to exit with that
+  # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.
+  s_status=$1
+  if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi
+  echo "$s_status" > "$WORK_DIR/$STEP.status"
   kill "$heartbeat" "$watch" 2> /dev/null || true
   : <> "$STREAM"
+  exit "$s_status"
 }
 # watch_beside STEP: this container's watch on the container STEP, every second, in a process of its own. Time
 # is its own count of 1 s sleeps, never the clock: a heartbeat holding the time, compared with this container's

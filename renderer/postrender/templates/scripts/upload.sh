@@ -51,7 +51,6 @@ put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
 # From here on the backup is complete: a failure keeps it, says so, and exits with KEPT_EXIT, on
 # which the Job's podFailurePolicy fails the Job without another try (every try writes another backup).
-KEPT_EXIT=3
 fail_code=$KEPT_EXIT
 fail_note="; THE BACKUP s3://$S3_BUCKET/$key IS COMPLETE AND KEPT: only what follows it failed, and the Job is \
 not tried again (exit $KEPT_EXIT)"
