@@ -1444,24 +1444,31 @@ SCRIPTS = {
         '# writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the\n'
         "# backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill\n"
         '# did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a\n'
-        "# backup's retention ran meanwhile) gets no record and the pod ends 0: nothing was proven or disproven, a\n"
-        '# record beside a deleted backup is one nothing lists, and a FAILED verdict would raise the drill alert for a\n'
-        '# backup that no longer exists. The next drill drills the newest again (upload.sh deletes a record that\n'
-        '# still lands just after its backup was deleted).\n'
+        "# backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the\n"
+        '# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), the pod\n'
+        '# ends 0 with no record, and a FAILED verdict would raise the drill alert for a backup that no longer exists. The\n'
+        '# next drill drills the newest again (upload.sh deletes a record that still lands just after its backup was\n'
+        '# deleted).\n'
         'key=$(value drill key) format=$(value drill format) started=$(value drill started)\n'
         '[ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"\n'
         '# The metadata object is deleted last (upload.sh delete_pair): while it is there, the backup is.\n'
         'present=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$key.json" --output json \\\n'
         '  --query "Contents[?Key == \\`$(json_string "$key.json")\\`].Key" 2>&1) ||\n'
         '  fail "cannot check that s3://$S3_BUCKET/$key is still there, so no drill record is written: $present"\n'
-        'if ! printf \'%s\\n\' "$present" | grep -qxF "    $(json_string "$key.json")"; then\n'
-        '  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup\'s retention): nothing was proven or disproven, no drill record is written"\n'
-        '  exit 0\n'
-        'fi\n'
+        'deleted=\n'
+        'printf \'%s\\n\' "$present" | grep -qxF "    $(json_string "$key.json")" || deleted=1\n'
         'finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)\n'
         'reason=$(value verdict reason)\n'
         'verdict=OK\n'
         '[ -z "$reason" ] || verdict=FAILED\n'
+        "# Deleted during the drill and FAILED: the failure may be the deletion's (a native RESTORE reading a folder being\n"
+        '# deleted), so nothing was proven or disproven. Deleted and OK: the backup did restore (an SQL dump is downloaded\n'
+        "# whole before its import), and the copies say so (a record beside a deleted backup is one nothing lists): the Job's\n"
+        '# success, which the drill alerts count, is then a proven restore that --status counts too.\n'
+        'if [ -n "$deleted" ] && [ "$verdict" != OK ]; then\n'
+        '  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup\'s retention): nothing was proven or disproven, no drill record is written"\n'
+        '  exit 0\n'
+        'fi\n'
         'record="$key.drill-$(printf \'%s\' "$started" | tr -d \':-\').json"\n'
         '{\n'
         '  printf \'{\\n  "writer": "helm-datashield",\\n  "kind": "drill",\\n  "backup": %s,\\n\' "$(json_string "$key")"\n'
@@ -1480,7 +1487,7 @@ SCRIPTS = {
         "  printf '},\\n'\n"
         '  tables_json "$WORK_DIR/restored-tables"\n'
         '} > "$WORK_DIR/drill.json"\n'
-        'put_verified "$WORK_DIR/drill.json" "$record"\n'
+        '[ -n "$deleted" ] || put_verified "$WORK_DIR/drill.json" "$record"\n'
         "# Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill\n"
         "# schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:\n"
         "# the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).\n"
@@ -1488,7 +1495,11 @@ SCRIPTS = {
         '[ "$verdict" != OK ] ||\n'
         '  put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"\n'
         '[ "$verdict" = OK ] || fail "drill FAILED: $reason"\n'
-        'log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"\n'),
+        'if [ -n "$deleted" ]; then\n'
+        '  log "drill OK: s3://$S3_BUCKET/$key restored, and was deleted during the drill (a backup\'s retention): no record beside it; the copies of the record say OK"\n'
+        'else\n'
+        '  log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"\n'
+        'fi\n'),
     'restore.sh': (
         '# Step "restore" (database client image), restore mode: replaces the database with the\n'
         '# backup that the fetch step verified (drop, then load_backup, lib.sh: SQL text: create, import;\n'

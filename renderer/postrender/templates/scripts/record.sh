@@ -3,24 +3,31 @@
 # writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the
 # backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill
 # did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a
-# backup's retention ran meanwhile) gets no record and the pod ends 0: nothing was proven or disproven, a
-# record beside a deleted backup is one nothing lists, and a FAILED verdict would raise the drill alert for a
-# backup that no longer exists. The next drill drills the newest again (upload.sh deletes a record that
-# still lands just after its backup was deleted).
+# backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the
+# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), the pod
+# ends 0 with no record, and a FAILED verdict would raise the drill alert for a backup that no longer exists. The
+# next drill drills the newest again (upload.sh deletes a record that still lands just after its backup was
+# deleted).
 key=$(value drill key) format=$(value drill format) started=$(value drill started)
 [ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"
 # The metadata object is deleted last (upload.sh delete_pair): while it is there, the backup is.
 present=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$key.json" --output json \
   --query "Contents[?Key == \`$(json_string "$key.json")\`].Key" 2>&1) ||
   fail "cannot check that s3://$S3_BUCKET/$key is still there, so no drill record is written: $present"
-if ! printf '%s\n' "$present" | grep -qxF "    $(json_string "$key.json")"; then
-  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup's retention): nothing was proven or disproven, no drill record is written"
-  exit 0
-fi
+deleted=
+printf '%s\n' "$present" | grep -qxF "    $(json_string "$key.json")" || deleted=1
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 reason=$(value verdict reason)
 verdict=OK
 [ -z "$reason" ] || verdict=FAILED
+# Deleted during the drill and FAILED: the failure may be the deletion's (a native RESTORE reading a folder being
+# deleted), so nothing was proven or disproven. Deleted and OK: the backup did restore (an SQL dump is downloaded
+# whole before its import), and the copies say so (a record beside a deleted backup is one nothing lists): the Job's
+# success, which the drill alerts count, is then a proven restore that --status counts too.
+if [ -n "$deleted" ] && [ "$verdict" != OK ]; then
+  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup's retention): nothing was proven or disproven, no drill record is written"
+  exit 0
+fi
 record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
 {
   printf '{\n  "writer": "helm-datashield",\n  "kind": "drill",\n  "backup": %s,\n' "$(json_string "$key")"
@@ -39,7 +46,7 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   printf '},\n'
   tables_json "$WORK_DIR/restored-tables"
 } > "$WORK_DIR/drill.json"
-put_verified "$WORK_DIR/drill.json" "$record"
+[ -n "$deleted" ] || put_verified "$WORK_DIR/drill.json" "$record"
 # Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill
 # schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:
 # the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).
@@ -47,4 +54,8 @@ put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill
 [ "$verdict" != OK ] ||
   put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"
 [ "$verdict" = OK ] || fail "drill FAILED: $reason"
-log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"
+if [ -n "$deleted" ]; then
+  log "drill OK: s3://$S3_BUCKET/$key restored, and was deleted during the drill (a backup's retention): no record beside it; the copies of the record say OK"
+else
+  log "drill OK: s3://$S3_BUCKET/$key restores; the record is s3://$S3_BUCKET/$record"
+fi
