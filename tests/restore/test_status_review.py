@@ -1,8 +1,9 @@
 """Review of `--status` (issue 25): cases where its verdict is not what the release's protection is.
 
-Each case fails on the code as it is (marked xfail, strict): the expected line is what --status should say.
-Same world as tests/restore/test_status.py: the cluster model and the real S3 server, the newest complete
-backup of PREFIX taken at 2026-11-23T00:00:00Z on a daily schedule (promised within 1d 7h)."""
+Each case failed on the code the review read; each expected line is what --status says since. One is still
+open, marked xfail (strict: it fails the suite once it passes, and the mark must go). Same world as
+tests/restore/test_status.py: the cluster model and the real S3 server, the newest complete backup of PREFIX
+taken at 2026-11-23T00:00:00Z on a daily schedule (promised within 1d 7h)."""
 
 from __future__ import annotations
 
@@ -149,9 +150,11 @@ def test_the_newest_drill_record_deleted_by_retention_between_listing_and_read_i
     assert code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="review: --status reads the newest backup whole for its SHA-256, but not "
-                                       "whether it creates the tables its metadata counts, which the restore Job "
-                                       "checks (s3.sh verify_backup NOT_CREATED) and refuses")
+@pytest.mark.xfail(strict=True, reason="open (#25 note): --status reads the newest backup whole for its SHA-256, "
+                                       "but not whether it creates the tables its metadata counts (s3.sh "
+                                       "verify_backup NOT_CREATED); the next drill finds it, and a FAILED drill of "
+                                       "the newest backup is FAILING. Fix at write time: upload.sh checks the "
+                                       "stream's CREATE TABLEs before the metadata")
 def test_a_newest_backup_that_creates_no_table_its_metadata_counts_is_failing(world: World,
                                                                               s3_server: S3Server) -> None:
     """The dump holds no CREATE TABLE of public.audit, which the metadata counts (a dump tool that skips a table,
