@@ -2100,14 +2100,18 @@ SCRIPTS = {
         "# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object\n"
         "# store's before the dump starts, with an empty object that no listing of backups takes (its name starts with a\n"
         "# dot, as --status' probe), one per release, deleted again (left in place when the check fails). A wrong clock\n"
-        '# makes no backup, and the Job fails as one that kept none (exit 1, not KEPT_EXIT).\n'
+        '# makes no backup, and the Job fails as one that kept none (exit 1, not KEPT_EXIT). A store that refuses the\n'
+        "# write (keys, bucket, endpoint) refuses the backup's upload too, which then says why in its own words: the check\n"
+        '# is skipped, said in the log, and retention checks the clock again before it deletes anything.\n'
         'clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")\n'
         ': > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
-        'out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1) ||\n'
-        '  fail "cannot write s3://$S3_BUCKET/$clock_probe, to check this pod\'s clock: no backup was made: $out"\n'
-        'clock_checked "$clock_probe" "" "no backup was made"\n'
-        'out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
-        '  log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $out"\n'
+        'if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then\n'
+        '  clock_checked "$clock_probe" "" "no backup was made"\n'
+        '  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
+        '    log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $out"\n'
+        'else\n'
+        '  log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod\'s clock before the dump: $out"\n'
+        'fi\n'
         ': > "$WORK_DIR/not-restoring"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
