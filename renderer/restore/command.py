@@ -73,10 +73,13 @@ Interrupted (Ctrl-C, SIGTERM, a closed terminal), it stops like a failed step: i
 state it left and what to run. A restore Job already started goes on in the cluster; the
 same command run again follows it.
 
---status checks the backup values, the Secret, the bucket (listed, and one probe object
-written, read back and deleted), the CronJob and its Jobs, the newest complete backup's
-age against the schedule, and the restore drills (the last one, and a successful one within
-the drill schedule); its last line is the verdict: OK, WARNING: <reasons> or FAILING: <reasons>.
+--status checks the backup values, the Secret, the bucket (one probe object written, read back
+and deleted; this machine's clock against the store's; then listed), the CronJobs and their Jobs,
+the newest complete backup (read back whole; its age against the schedule; what the restore's
+preflight would refuse), the manager Deployment, the API server's Kubernetes version (1.27 or
+later), and the restore drills (the last one, and a successful one within the drill schedule);
+its last line is the verdict: OK, WARNING: <reasons> or FAILING: <reasons> (README: "Is my
+release protected?" lists each and the alert that covers it).
 
 How long it waits: for a Job (the restore's, --backup-now's, --drill-now's), as long as Kubernetes
 lets the Job run (its activeDeadlineSeconds: enclaveos-chart.Restore.ActiveDeadlineSeconds for the
