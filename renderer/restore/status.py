@@ -287,14 +287,14 @@ class StatusCheck:
         if drift:
             report.warn(drift)
         jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
-        failed = [job for job in jobs if job.state.failed]
-        facts["lastFailedJob"] = failed[-1].name if failed else None
+        facts["lastFailedJob"] = next((job.name for job in reversed(jobs) if job.state.failed), None)
         # The CronJob's lastSuccessfulTime counts its own Jobs only; the first backup's Job (same labels, owned by no
         # CronJob) that succeeded after a failure made a backup too.
         succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
         last_success = max([cronjob.last_success or "", *succeeded]) or None
-        if failed and (last_success is None or (failed[-1].finished or "") > last_success):
-            report.warn(self._failure(failed[-1], last_success, "backup"))
+        failed = _failed_since(jobs, last_success)
+        if failed:
+            report.warn(self._failure(failed, last_success, "backup"))
         return cronjob
 
     def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "") -> str:
@@ -314,11 +314,9 @@ class StatusCheck:
         its record's upload refused): the records say nothing of it, and the last drill they show may be a
         success (issue 25). A Job wrote the newest record if that record is dated after the Job started: then
         that record says why it failed, unless it says OK (the Job failed after it: writing the record's copies)."""
-        jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
-        failed = [job for job in jobs if job.state.failed]
-        if not failed or (cronjob.last_success and (failed[-1].finished or "") <= cronjob.last_success):
+        job = _failed_since(self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else [], cronjob.last_success)
+        if job is None:
             return
-        job = failed[-1]
         if not (newest and _wrote(job, *newest)):
             report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
@@ -416,13 +414,15 @@ class StatusCheck:
         and whatever makes the restore impossible leaves the release unprotected (issue 25)."""
         for reason in format_reasons(newest, config):
             report.fail(f"restore --from latest would be refused: {reason}")
+        unchecked = f"the SGX rule cannot be checked for the newest complete backup {newest.name}"
+        if isinstance(manager, str):  # why the manager's selector is not known
+            report.warn(f"{unchecked}: {manager}")
+            return
         try:
-            if isinstance(manager, str):
-                raise DatashieldError(manager)
             running = self.cluster.pod_nodes(manager[1]) if manager[1] else ()
             reasons, _ = sgx_check(newest, running, None if running else self.cluster.node_names(), unsafe=False)
         except (ClusterCallFailed, DatashieldError) as error:
-            report.warn(f"the SGX rule cannot be checked for the newest complete backup {newest.name}: {error}")
+            report.warn(f"{unchecked}: {error}")
             return
         # A backup taken now records the nodes the manager runs on now (a reschedule onto other SGX nodes is routine).
         upcoming = (report.facts.get("cronjob") or {}).get("nextRun") if cronjob and not cronjob.suspended else None
@@ -597,6 +597,15 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
                 "kube-controller-manager's time zone; the promise is the values'")
     return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
             "hand? A helm upgrade puts the values' back; the promise is the values'")
+
+
+def _failed_since(jobs: list[JobRecord], last_success: str | None) -> JobRecord | None:
+    """The newest failed Job of `jobs` (oldest first) when it ended after `last_success` (RFC 3339 UTC; None: no
+    success yet), else None."""
+    failed = [job for job in jobs if job.state.failed]
+    if not failed or (last_success and (failed[-1].finished or "") <= last_success):
+        return None
+    return failed[-1]
 
 
 # The Job controller names a Job's pods by generateName `<job>-`, which the API server cuts to 58 characters before
