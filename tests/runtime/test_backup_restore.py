@@ -156,6 +156,9 @@ def test_retention_never_deletes_the_newest_backup(site: Site) -> None:
                  id="empty-dump"),
     pytest.param("empty-native-backup", "[upload] FAILED: BACKUP wrote nothing under s3://{bucket}/prod/ds-",
                  id="empty-native-backup"),
+    # A dump that leaves out a table the counts count (the seam's TEST_DUMP_FAULT=skips-table): found as it is read
+    # back, before the metadata (issue 25, review fault 5); before, --status said OK until the next drill failed it.
+    pytest.param("skips-table", "[upload] FAILED: the dump s3://{bucket}/prod/ds-", id="skips-table"),
 ])
 def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str, message: str) -> None:
     bucket = site.bucket
@@ -170,6 +173,8 @@ def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str
         env = {"PGUSER": "halfway"}
     elif case == "database-down":
         env = {"DATABASE_PORT": "1"}  # nothing listens there
+    elif case == "skips-table":
+        env = {"TEST_DUMP_FAULT": "skips-table"}
     elif case.startswith("empty-"):
         env = {"TEST_DUMP_FAULT": "empty"}
         backup_format = "native" if case == "empty-native-backup" else "sql"
@@ -181,6 +186,10 @@ def test_a_failed_backup_fails_the_job_and_uploads_nothing(site: Site, case: str
     site.bucket = bucket
     assert run.returncode == 1, run.log
     assert message.format(bucket=bucket) in run.log, run.log
+    if case == "skips-table":
+        assert re.search(rf"\[upload\] FAILED: the dump s3://{bucket}/(prod/ds-\S+\.sql) creates no table \"audit\", "
+                         r"which the database counted in the dump's snapshot: it, s3://\S+/\1, was deleted; "
+                         r"nothing was kept\n", run.log), run.log
     assert site.objects() == []
     assert SECRET["AWS_SECRET_ACCESS_KEY"] not in run.log and WRONG_SECRET not in run.log
 
@@ -408,8 +417,10 @@ def test_an_upload_that_reads_back_different_fails_and_is_never_complete(site: S
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
     [key] = re.findall(rf"\[upload\] uploading s3://{site.bucket}/(\S+) ", run.log)
     assert proxy.hits == [f"/{site.bucket}/{key}"]
-    assert (f"[upload] FAILED: s3://{site.bucket}/{key} does not match what was uploaded (SHA-256 differs): it, "
-            f"s3://{site.bucket}/{key}, was deleted; nothing was kept\n") in run.log, run.log
+    # Compared by CRC-32 and length (s3.sh read_back_dump): "<crc> <bytes>" of the object, then of the stream.
+    assert re.search(rf"\[upload\] FAILED: s3://{site.bucket}/{re.escape(key)} does not match what was uploaded "
+                     rf"\(CRC-32 and length: \d+ (\d+), not \d+ \1\): it, s3://{site.bucket}/{re.escape(key)}, was "
+                     rf"deleted; nothing was kept\n", run.log), run.log
     assert site.objects() == []
 
 

@@ -37,8 +37,11 @@ else
   put_streamed "$STREAM" "$key"
   # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.
   dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"
-  # Read back against the SHA-256 taken on the way up: the object is the dump, byte for byte.
-  read_back "$key" "$streamed_sha256" delete
+  # Read back against the stream that went up: the object is the dump, byte for byte, and it creates every table
+  # counted (read_back_dump).
+  tables_counted=$WORK_DIR/tables
+  [ -f "$tables_counted" ] || tables_counted=/dev/null
+  read_back_dump "$key" "$streamed_cksum" "$tables_counted"
   size=$summed_size sha256=$streamed_sha256
   [ "$size" -gt 0 ] || fail "the dump of $DATABASE_NAME is empty: $(deleted "$key" "its object")"
 fi
