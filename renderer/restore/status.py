@@ -286,12 +286,9 @@ class StatusCheck:
                        report)
         if drift:
             report.warn(drift)
-        jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+        jobs = self._jobs(cronjob)
         facts["lastFailedJob"] = next((job.name for job in reversed(jobs) if job.state.failed), None)
-        # The CronJob's lastSuccessfulTime counts its own Jobs only; the first backup's Job (same labels, owned by no
-        # CronJob) that succeeded after a failure made a backup too.
-        succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
-        last_success = max([cronjob.last_success or "", *succeeded]) or None
+        last_success = _last_success(cronjob, jobs)
         failed = _failed_since(jobs, last_success)
         if failed:
             report.warn(self._failure(failed, last_success, "backup"))
@@ -308,19 +305,25 @@ class StatusCheck:
         return (f"the {what} Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
                 f"({job.state.reason or 'no reason given'}){after} {since}: {reason}")
 
-    def _drill_job_failure(self, cronjob: CronJobState, newest: tuple[Record, DrillState] | None,
-                           report: Report) -> None:
-        """A drill Job that failed without writing a drill record (out of memory, evicted, past its deadline,
-        its record's upload refused): the records say nothing of it, and the last drill they show may be a
-        success (issue 25). A Job wrote the newest record if that record is dated after the Job started: then
-        that record says why it failed, unless it says OK (the Job failed after it: writing the record's copies)."""
-        job = _failed_since(self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else [], cronjob.last_success)
+    def _jobs(self, cronjob: CronJobState) -> list[JobRecord]:
+        """The Jobs that carry the labels of `cronjob`'s Jobs, oldest first: its own, the first backup's (which no
+        CronJob owns), and those `--backup-now` and `--drill-now` make from it (session._cronjob_now)."""
+        return self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+
+    def _drill_job_failure(self, jobs: list[JobRecord], last_success: str | None,
+                           newest: tuple[Record, DrillState] | None, report: Report) -> None:
+        """A drill Job of `jobs` that failed after `last_success` (_last_success) without writing a drill record
+        (out of memory, evicted, past its deadline, its record's upload refused): the records say nothing of it,
+        and the last drill they show may be a success (issue 25). A Job wrote the newest record if that record is
+        dated after the Job started: then that record says why it failed, unless it says OK (the Job failed after
+        it: writing the record's copies)."""
+        job = _failed_since(jobs, last_success)
         if job is None:
             return
         if not (newest and _wrote(job, *newest)):
-            report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
+            report.warn(self._failure(job, last_success, "drill", " without writing a drill record"))
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
-            report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
+            report.warn(self._failure(job, last_success, "drill", " after its drill record said OK"))
 
     def _manager(self, release: Release, resumed: bool, report: Report) -> tuple[str, str] | str:
         """The manager Deployment's name and pod selector (session.manager_of: the release's manifest), or why they
@@ -466,7 +469,8 @@ class StatusCheck:
         names = {backup.key: backup.name for backup in read.backups if not backup.safety_dump}
         last, ok_age = self._read_drills(release, config, read, names, promise, report)
         if cronjob is not None:
-            self._drill_job_failure(cronjob, last, report)
+            jobs = self._jobs(cronjob)
+            self._drill_job_failure(jobs, _last_success(cronjob, jobs), last, report)
         if last:
             record, drill = last
             newest = (report.facts.get("newestBackup") or {}).get("name")
@@ -597,6 +601,16 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
                 "kube-controller-manager's time zone; the promise is the values'")
     return (f"the CronJob {name} differs from what the release's values render ({'; '.join(differ)}): edited by "
             "hand? A helm upgrade puts the values' back; the promise is the values'")
+
+
+def _last_success(cronjob: CronJobState, jobs: list[JobRecord]) -> str | None:
+    """When a Job of `cronjob` last succeeded (RFC 3339 UTC; None: none yet), the backup's and the drill's alike: the
+    CronJob's status.lastSuccessfulTime, or the end of the newest succeeded Job of `jobs` (its Jobs' labels:
+    StatusCheck._jobs) when later. lastSuccessfulTime counts only the Jobs kube-controller-manager counts for the
+    CronJob; the first backup's Job (owned by no CronJob) and the Jobs `--backup-now` and `--drill-now` make that
+    succeeded after a failed scheduled one ran as well (issue 25)."""
+    succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
+    return max([cronjob.last_success or "", *succeeded]) or None
 
 
 def _failed_since(jobs: list[JobRecord], last_success: str | None) -> JobRecord | None:

@@ -66,6 +66,11 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
                                             "verdict": "FAILED", "reason": DRILL_FAILURE, "pod": pod})]}
        for whose, pod in (("pod", "ds-enclaveos-drill-29401440-x7k2p"),
                           ("other-pod", "ds-enclaveos-drill-29400000-b4c9d"))},
+    # The drill of a --drill-now Job (DRILL_NOW), its record naming its pod, after or before the failed scheduled one.
+    **{f"status-drill-now-{when}": {backup: [(stamp, {"pod": f"ds-enclaveos-drill-{job}-k4m9q"})], LATEST_COMPLETE: []}
+       for when, (backup, stamp, job) in {"after": ("ds-20261122T000000Z.sql", "20261122T090000Z", "1122090000"),
+                                          "before": ("ds-20261121T000000Z.sql", "20261121T090000Z",
+                                                     "1121090000")}.items()},
 }
 # Prefixes whose drilled backups retention has deleted, records and all (issue 25): the copies of the last drill's
 # and the last successful drill's records (drills.copy_keys) outlive them. Prefix -> (last, last successful), each
@@ -103,6 +108,18 @@ def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
                 s3.put_object(Bucket=BUCKET, Key=key, Body=copy)
 
 
+# The scheduled drill Job of Sunday 2026-11-22 03:00, which failed without writing a drill record, and a Job of
+# `--drill-now` (session._cronjob_now: `<cronjob>-<mmddHHMMSS>`, the CronJob's Job labels), which succeeded after
+# it (2026-11-22 09:00) or before it (Saturday 09:00). The drill CronJob's lastSuccessfulTime is the Sunday before:
+# kube-controller-manager need not count a Job it did not schedule.
+SCHEDULED_DRILL_FAILED = {"name": "ds-enclaveos-drill-29921940", "component": "drill",
+                          "started": "2026-11-22T03:00:00Z", "finished": "2026-11-22T03:20:00Z", "outcome": "failed",
+                          "reason": "DeadlineExceeded", "log": ["[drill] importing s3://b/k"]}
+DRILL_NOW = {when: {"name": f"ds-enclaveos-drill-{day}090000", "component": "drill", "started": f"{date}T09:00:00Z",
+                    "finished": f"{date}T09:02:00Z", "outcome": "complete"}
+             for when, day, date in (("after", "1122", "2026-11-22"), ("before", "1121", "2026-11-21"))}
+
+
 def drill_changes(state: State, change: str) -> bool:
     """The drills set up as one case names it; False when the case is not about drills."""
     backup = state.user_values["enclaveos-chart"]["Backup"]
@@ -115,6 +132,12 @@ def drill_changes(state: State, change: str) -> bool:
         case "drill suspended by hand":
             assert state.drill_cronjob is not None
             state.drill_cronjob["suspend"] = True
+        case "drill-now after a failed drill Job" | "drill-now before a failed drill Job":
+            assert state.drill_cronjob is not None
+            when = change.split()[1]
+            state.drill_cronjob["lastSuccessfulTime"] = "2026-11-15T03:01:10Z"
+            state.backup_jobs += [dict(SCHEDULED_DRILL_FAILED), DRILL_NOW[when]]
+            backup["S3Prefix"] = f"status-drill-now-{when}"
         case "young drill cronjob" | "re-created drill cronjob":
             no_drill_promised_yet(state)
             backup["S3Prefix"] = "status-drill-none" if change.startswith("young") else "status-drill-stale"
@@ -217,6 +240,12 @@ CASES: list[Case] = [
      f"WARNING: the last drill record, status-drill-unreadable/{LATEST_COMPLETE}.drill-20261123T040000Z.json, is "
      'unreadable: it names release "dx", not "ds"'),
     ("status-drill-stale", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: a --drill-now Job that succeeded after the failed scheduled drill Job is the last success, as a
+    # --backup-now Job is for backups; one that succeeded before it is not.
+    ("drill-now after a failed drill Job", NOW, "OK"),
+    ("drill-now before a failed drill Job", NOW,
+     "WARNING: the drill Job ds-enclaveos-drill-29921940 failed at 2026-11-22T03:20:00Z (DeadlineExceeded) without "
+     "writing a drill record since the last success at 2026-11-21T09:02:00Z: its log has no FAILED line"),
     ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     # Issue 25: a young drill CronJob with drills before it was re-created: its old promise still holds.
     ("re-created drill cronjob", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
