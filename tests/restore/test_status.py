@@ -71,6 +71,12 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
        for when, (backup, stamp, job) in {"after": ("ds-20261122T000000Z.sql", "20261122T090000Z", "1122090000"),
                                           "before": ("ds-20261121T000000Z.sql", "20261121T090000Z",
                                                      "1121090000")}.items()},
+    # Backups.S3Prefix changed at 2026-11-22T04:00, after the Sunday drill (the drill CronJob's last success,
+    # 03:01:10): the first backup's Job wrote the first backup under it, and none has been drilled yet. A day on,
+    # and a week on (the backups of every day to 2026-11-29).
+    "status-drill-new-prefix": {"ds-20261122T040000Z.sql": [], LATEST_COMPLETE: []},
+    "status-drill-new-prefix-week": {"ds-20261122T040000Z.sql": [],
+                                     **{f"ds-202611{day}T000000Z.sql": [] for day in range(23, 30)}},
 }
 # Prefixes whose drilled backups retention has deleted, records and all (issue 25): the copies of the last drill's
 # and the last successful drill's records (drills.copy_keys) outlive them. Prefix -> (last, last successful), each
@@ -138,6 +144,17 @@ def drill_changes(state: State, change: str) -> bool:
             state.drill_cronjob["lastSuccessfulTime"] = "2026-11-15T03:01:10Z"
             state.backup_jobs += [dict(SCHEDULED_DRILL_FAILED), DRILL_NOW[when]]
             backup["S3Prefix"] = f"status-drill-now-{when}"
+        case "status-drill-none":  # no drill has ever succeeded: no record, no copy, no successful drill Job
+            assert state.drill_cronjob is not None
+            state.drill_cronjob["lastSuccessfulTime"] = None
+            backup["S3Prefix"] = change
+        case "new S3Prefix":
+            backup["S3Prefix"] = "status-drill-new-prefix"
+        case "new S3Prefix, a week on" | "new S3Prefix, a week on, drilled as it changed":
+            assert state.drill_cronjob is not None
+            backup["S3Prefix"] = "status-drill-new-prefix-week"
+            if change.endswith("changed"):  # that drill Job, made before the upgrade, drilled the former prefix
+                state.drill_cronjob["lastSuccessfulTime"] = "2026-11-22T04:30:00Z"
         case "young drill cronjob" | "re-created drill cronjob":
             no_drill_promised_yet(state)
             backup["S3Prefix"] = "status-drill-none" if change.startswith("young") else "status-drill-stale"
@@ -247,6 +264,16 @@ CASES: list[Case] = [
      "WARNING: the drill Job ds-enclaveos-drill-29921940 failed at 2026-11-22T03:20:00Z (DeadlineExceeded) without "
      "writing a drill record since the last success at 2026-11-21T09:02:00Z: its log has no FAILED line"),
     ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: no drill is due of backups that exist only since S3Prefix changed (2026-11-22T04:00), as long as a
+    # drill Job succeeded within the promise (the alerts' view, which they share): until the promise has passed
+    # since the first backup under the new prefix, or since the last drill Job's success, whichever comes first.
+    ("new S3Prefix", NOW, "OK"),  # the facts say since when, and when the next drill runs
+    ("new S3Prefix, a week on", datetime(2026, 11, 29, 10, 1, 10, tzinfo=timezone.utc), "OK"),
+    ("new S3Prefix, a week on", datetime(2026, 11, 29, 10, 1, 11, tzinfo=timezone.utc),
+     f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),  # the last drill Job's success: 7d 7h ago
+    ("new S3Prefix, a week on, drilled as it changed", datetime(2026, 11, 29, 11, 0, tzinfo=timezone.utc), "OK"),
+    ("new S3Prefix, a week on, drilled as it changed", datetime(2026, 11, 29, 11, 0, 1, tzinfo=timezone.utc),
+     f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),  # the first backup under it: 7d 7h ago
     # Issue 25: a young drill CronJob with drills before it was re-created: its old promise still holds.
     ("re-created drill cronjob", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     # Issue 25: retention deleted the drilled backup and its records; the copies say what the drills proved.
@@ -450,10 +477,24 @@ def test_the_last_drill_is_shown_over_all_backups_and_a_young_drill_cronjob_says
         f"{DRILL_FAILURE}"]
     world.out.truncate(0)
     world.out.seek(0)
-    changes(world.state, "young drill cronjob")
+    changes(world.state, "young drill cronjob")  # made 2026-11-20T10:00, its prefix's first backup 2026-11-23
     assert world.status(NOW, json_mode=True).run("ds") == 0
     report = json.loads(world.out.getvalue())
-    assert (report["drills"]["firstDrillDue"], report["lastDrill"]) == ("2026-11-29T03:00:00Z", {"verdict": "none"})
+    assert (report["drills"]["promisedFrom"], report["drills"]["firstDrillDue"], report["lastDrill"]) == (
+        "2026-11-23T00:00:00Z", "2026-11-29T03:00:00Z", {"verdict": "none"})
+
+
+@pytest.mark.usefixtures("drill_prefixes")
+def test_a_new_prefix_says_since_when_its_first_drill_is_awaited(world: World) -> None:
+    """Issue 25: S3Prefix changed; no drill of its backups is due yet: the drills' facts say since when (the first
+    backup under it) and when the next drill runs."""
+    changes(world.state, "new S3Prefix")
+    assert world.status(NOW).run("ds") == 0
+    assert world.out.getvalue().splitlines()[-3:] == [
+        "  drills        enabled yes, schedule 0 3 * * 0, timeZone UTC, cronjob ds-enclaveos-drill, cronjobCreated "
+        "2026-11-01T12:00:00Z, suspended no, promised 7d 7h, promisedFrom 2026-11-22T04:00:00Z, firstDrillDue "
+        "2026-11-29T03:00:00Z",
+        "  lastDrill     verdict none", "OK"]
 
 
 def test_the_next_run_is_computed_in_the_cronjob_time_zone(world: World) -> None:
