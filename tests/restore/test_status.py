@@ -71,7 +71,7 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
        for when, (backup, stamp, job) in {"after": ("ds-20261122T000000Z.sql", "20261122T090000Z", "1122090000"),
                                           "before": ("ds-20261121T000000Z.sql", "20261121T090000Z",
                                                      "1121090000")}.items()},
-    # Backups.S3Prefix changed at 2026-11-22T04:00, after the Sunday drill (the drill CronJob's last success,
+    # Backup.S3Prefix changed at 2026-11-22T04:00, after the Sunday drill (the drill CronJob's last success,
     # 03:01:10): the first backup's Job wrote the first backup under it, and none has been drilled yet. A day on,
     # and a week on (the backups of every day to 2026-11-29).
     "status-drill-new-prefix": {"ds-20261122T040000Z.sql": [], LATEST_COMPLETE: []},
