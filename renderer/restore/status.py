@@ -17,8 +17,11 @@ the drill CronJob `<release>-enclaveos-drill`, the last drill over all the relea
 record: backup, time, age, verdict, reason; renderer/restore/drills.py) and the newest successful one
 against the drill schedule's promise, made the same way (`Drill.CronSchedule` in `Backup.TimeZone`,
 StartingDeadlineSeconds, and the drill Job's deadline: the drill CronJob's own, else the values'
-`Backup.Drill.ActiveDeadlineSeconds`); a drill CronJob younger than that promise has promised nothing
-yet: the facts say when its first drill is due. Drills turned off are a fact, not a finding.
+`Backup.Drill.ActiveDeadlineSeconds`). With no drill record or copy under the prefix, that promise starts at the
+drill CronJob's creation or the first complete backup under the prefix, whichever is later (a fresh install, drills
+just turned on, a new `Backup.S3Prefix`): until it has passed, and while the drill CronJob is younger than it or a
+drill Job succeeded within it, no drill is due, and the facts say since when (promisedFrom) and when the next drill
+runs (firstDrillDue). Drills turned off are a fact, not a finding.
 
 The verdict, its last line, and the exit code:
 
@@ -35,10 +38,10 @@ The verdict, its last line, and the exit code:
                drills on and: the last drill FAILED or its record is unreadable (a record, or a copy of
                the last drill's or last successful drill's record: drills.copy_keys, which outlive the
                backups retention deletes), a drill Job failed without writing a record, or after its
-               record said OK, after the last successful drill Job, no drill succeeded
-               within the drill schedule's promise (unless the drill CronJob is younger than it and no
-               drill record or copy shows drills before it: a re-created CronJob is no new promise), the
-               drill CronJob is missing
+               record said OK, after the last successful drill Job (the CronJob's, or one --drill-now
+               made), no drill succeeded within the drill schedule's promise (unless no drill is due yet:
+               _no_drill_due; a re-created CronJob whose drills left a record or a copy is no new promise),
+               the drill CronJob is missing
   FAILING   7  no such release; its values configure no backups or fail the post-renderer's checks;
                the Secret or one of its keys is missing; the bucket cannot be listed or written with
                those keys; the CronJob is missing or its schedule is invalid; no complete backup; the
@@ -286,12 +289,9 @@ class StatusCheck:
                        report)
         if drift:
             report.warn(drift)
-        jobs = self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+        jobs = self._jobs(cronjob)
         facts["lastFailedJob"] = next((job.name for job in reversed(jobs) if job.state.failed), None)
-        # The CronJob's lastSuccessfulTime counts its own Jobs only; the first backup's Job (same labels, owned by no
-        # CronJob) that succeeded after a failure made a backup too.
-        succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
-        last_success = max([cronjob.last_success or "", *succeeded]) or None
+        last_success = _last_success(cronjob, jobs)
         failed = _failed_since(jobs, last_success)
         if failed:
             report.warn(self._failure(failed, last_success, "backup"))
@@ -308,19 +308,25 @@ class StatusCheck:
         return (f"the {what} Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
                 f"({job.state.reason or 'no reason given'}){after} {since}: {reason}")
 
-    def _drill_job_failure(self, cronjob: CronJobState, newest: tuple[Record, DrillState] | None,
-                           report: Report) -> None:
-        """A drill Job that failed without writing a drill record (out of memory, evicted, past its deadline,
-        its record's upload refused): the records say nothing of it, and the last drill they show may be a
-        success (issue 25). A Job wrote the newest record if that record is dated after the Job started: then
-        that record says why it failed, unless it says OK (the Job failed after it: writing the record's copies)."""
-        job = _failed_since(self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else [], cronjob.last_success)
+    def _jobs(self, cronjob: CronJobState) -> list[JobRecord]:
+        """The Jobs that carry the labels of `cronjob`'s Jobs, oldest first: its own, the first backup's (which no
+        CronJob owns), and those `--backup-now` and `--drill-now` make from it (session._cronjob_now)."""
+        return self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
+
+    def _drill_job_failure(self, jobs: list[JobRecord], last_success: str | None,
+                           newest: tuple[Record, DrillState] | None, report: Report) -> None:
+        """A drill Job of `jobs` that failed after `last_success` (_last_success) without writing a drill record
+        (out of memory, evicted, past its deadline, its record's upload refused): the records say nothing of it,
+        and the last drill they show may be a success (issue 25). A Job wrote the newest record if that record is
+        dated after the Job started: then that record says why it failed, unless it says OK (the Job failed after
+        it: writing the record's copies)."""
+        job = _failed_since(jobs, last_success)
         if job is None:
             return
         if not (newest and _wrote(job, *newest)):
-            report.warn(self._failure(job, cronjob.last_success, "drill", " without writing a drill record"))
+            report.warn(self._failure(job, last_success, "drill", " without writing a drill record"))
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
-            report.warn(self._failure(job, cronjob.last_success, "drill", " after its drill record said OK"))
+            report.warn(self._failure(job, last_success, "drill", " after its drill record said OK"))
 
     def _manager(self, release: Release, resumed: bool, report: Report) -> tuple[str, str] | str:
         """The manager Deployment's name and pod selector (session.manager_of: the release's manifest), or why they
@@ -464,9 +470,10 @@ class StatusCheck:
         if read is None or read.backups is None:
             return
         names = {backup.key: backup.name for backup in read.backups if not backup.safety_dump}
-        last, ok_age = self._read_drills(release, config, read, names, promise, report)
-        if cronjob is not None:
-            self._drill_job_failure(cronjob, last, report)
+        last, ok_age, recorded = self._read_drills(release, config, read, names, promise, report)
+        jobs = self._jobs(cronjob) if cronjob is not None else []
+        last_success = _last_success(cronjob, jobs) if cronjob is not None else None
+        self._drill_job_failure(jobs, last_success, last, report)
         if last:
             record, drill = last
             newest = (report.facts.get("newestBackup") or {}).get("name")
@@ -480,25 +487,28 @@ class StatusCheck:
                 report.warn(f"the last drill record, {record.key}, is unreadable: {drill.reason}")
         if promise is None or (ok_age is not None and ok_age <= promise.seconds):
             return
-        # A drill CronJob younger than its promise has promised nothing yet, unless drills ran before it (a record or
-        # a copy of one): a CronJob re-created (uninstall and install, --force) does not restart the promise.
-        created = _time(cronjob.created) if cronjob else None
-        if created and _age(report, created) < promise.seconds and last is None:
-            upcoming = next_run(config.drill_schedule, config.time_zone, report.checked, created)
-            facts["firstDrillDue"] = _iso(upcoming) if upcoming else None
+        since = None if recorded or cronjob is None else _no_drill_due(cronjob, read.backups, last_success, promise,
+                                                                      report)
+        if cronjob is not None and since is not None:  # said as facts: what is awaited, and since when
+            upcoming = next_run(config.drill_schedule, config.time_zone, report.checked, _time(cronjob.created))
+            facts.update(promisedFrom=_iso(since), firstDrillDue=_iso(upcoming) if upcoming else None)
             return
         report.warn(f"no drill has succeeded within the {promise.text('drill schedule')}")
 
     @staticmethod
     def _read_drills(release: Release, config: BackupConfig, read: _Read, names: dict[str, str],
-                     promise: _Promise | None, report: Report) -> tuple[tuple[Record, DrillState] | None, int | None]:
-        """The last drill (its record and state; None when there is none, in the facts too) and the age
-        of the newest successful one (None: none within the promise). Reads the records newest first,
-        until a successful one or one older than the promise, then the copies of the last drill's and the
-        last successful drill's records, which outlive the backups they drilled (drills.copy_keys)."""
+                     promise: _Promise | None,
+                     report: Report) -> tuple[tuple[Record, DrillState] | None, int | None, bool]:
+        """The last drill (its record and state; None when there is none, in the facts too), the age
+        of the newest successful one (None: none within the promise), and whether any drill record or copy
+        is under the prefix, readable or not (True too when the copies cannot be listed). Reads the records
+        newest first, until a successful one or one older than the promise, then the copies of the last drill's
+        and the last successful drill's records, which outlive the backups they drilled (drills.copy_keys)."""
         last: tuple[Record, DrillState] | None = None
         ok_age: int | None = None
+        recorded = False
         for record in records(read.objects, names):
+            recorded = True  # listed: even one deleted since (a backup's retention) shows drills under the prefix
             drill = read_drill(read.store, record, release, report.checked)
             if drill.verdict == drills.NONE:  # deleted since the listing, with its backup (a backup's retention)
                 continue
@@ -509,7 +519,8 @@ class StatusCheck:
                 break
             if promise and age is not None and age > promise.seconds:
                 break
-        last_copy, successful_copy = _copies(release, config, read, report)
+        last_copy, successful_copy, copied = _copies(release, config, read, report)
+        recorded = recorded or copied
         if last_copy and (last is None or last_copy[0].stamp > last[0].stamp):
             last = last_copy
         if successful_copy:
@@ -517,13 +528,13 @@ class StatusCheck:
             ok_age = age if ok_age is None or (age is not None and age < ok_age) else ok_age
         if last is None:
             report.facts["lastDrill"] = {"verdict": drills.NONE}
-            return None, ok_age
+            return None, ok_age, recorded
         record, drill = last
         age = _drill_age(report, drill)
         report.facts["lastDrill"] = {"backup": drills.name_of(record, config.prefix), "time": drill.time,
                                      "age": None if age is None else duration_text(age), "ageSeconds": age,
                                      "verdict": drill.verdict, "reason": drill.reason}
-        return last, ok_age
+        return last, ok_age, recorded
 
 
 @dataclass(frozen=True)
@@ -599,6 +610,16 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
             "hand? A helm upgrade puts the values' back; the promise is the values'")
 
 
+def _last_success(cronjob: CronJobState, jobs: list[JobRecord]) -> str | None:
+    """When a Job of `cronjob` last succeeded (RFC 3339 UTC; None: none yet), the backup's and the drill's alike: the
+    CronJob's status.lastSuccessfulTime, or the end of the newest succeeded Job of `jobs` (its Jobs' labels:
+    StatusCheck._jobs) when later. lastSuccessfulTime counts only the Jobs kube-controller-manager counts for the
+    CronJob; the first backup's Job (owned by no CronJob) and the Jobs `--backup-now` and `--drill-now` make that
+    succeeded after a failed scheduled one ran as well (issue 25)."""
+    succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
+    return max([cronjob.last_success or "", *succeeded]) or None
+
+
 def _failed_since(jobs: list[JobRecord], last_success: str | None) -> JobRecord | None:
     """The newest failed Job of `jobs` (oldest first) when it ended after `last_success` (RFC 3339 UTC; None: no
     success yet), else None."""
@@ -624,17 +645,18 @@ def _wrote(job: JobRecord, record: Record, drill: DrillState) -> bool:
     return bool(recorded and started and recorded >= started - CLOCK_SKEW)
 
 
-def _copies(release: Release, config: BackupConfig, read: _Read,
-            report: Report) -> tuple[tuple[Record, DrillState] | None, tuple[Record, DrillState] | None]:
+def _copies(release: Release, config: BackupConfig, read: _Read, report: Report) -> tuple[
+        tuple[Record, DrillState] | None, tuple[Record, DrillState] | None, bool]:
     """The copies of the last drill's and the last successful drill's records (drills.copy_keys), each with its
     state; None where there is no copy, or it cannot be trusted (a WARNING: a copy that cannot be read may hide
-    the last drill), or the last successful one's records no successful drill."""
+    the last drill), or the last successful one's records no successful drill. Last, whether either copy is
+    there, trusted or not (True when they cannot be listed: then it is not known)."""
     keys = drills.copy_keys(release.name, release.namespace, config.prefix)
     try:
         present = read.store.keys(drills.copies_prefix(release.namespace, config.prefix))
     except ObjectStoreFailed as error:
         report.warn(f"the copies of the last drill records cannot be listed: {error}")
-        return None, None
+        return None, None, True
     found: list[tuple[Record, DrillState] | None] = []
     for key, what in zip(keys, ("last drill", "last successful drill"), strict=True):
         if key not in present:
@@ -652,7 +674,30 @@ def _copies(release: Release, config: BackupConfig, read: _Read,
             found.append(None)
             continue
         found.append((record, drill))
-    return found[0], found[1]
+    return found[0], found[1], any(key in present for key in keys)
+
+
+def _no_drill_due(cronjob: CronJobState, backups: list[Backup], last_success: str | None, promise: _Promise,
+                  report: Report) -> datetime | None:
+    """For a release with no drill record or copy under its prefix (StatusCheck._read_drills): when the drill
+    schedule's promise started, as long as no drill is due yet; None when one is (the usual WARNING).
+    The promise starts at the later of the drill CronJob's creation and the first complete backup under the prefix
+    (its time, from its name): no drill is due before drills are scheduled (a fresh install, drills just turned
+    on), nor of backups that exist only since the prefix changed (`Backup.S3Prefix`: what the drills proved of the
+    backups under the former prefix is there, not here; issue 25). It has passed when older than the promise.
+    Until then the drill CronJob's Jobs speak for the drills, as they do for the alerts: a drill is due unless the
+    drill CronJob is younger than the promise, or a drill Job succeeded within it (_last_success). So the oldest
+    backup retention left, which moves on with every backup, never puts off a drill that is overdue by the Jobs,
+    and a re-created drill CronJob is no new promise when drills ran before it (they left a record or a copy)."""
+    created, succeeded = _time(cronjob.created), _time(last_success)
+    taken = [when for backup in backups if backup.complete and not backup.safety_dump
+             if (when := _time(backup.created))]
+    since = max([when for when in (created, min(taken, default=None)) if when], default=None)
+
+    def within(when: datetime | None) -> bool:
+        return when is not None and _age(report, when) <= promise.seconds
+
+    return since if within(since) and (within(created) or within(succeeded)) else None
 
 
 def _drill_age(report: Report, drill: DrillState) -> int | None:

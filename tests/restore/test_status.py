@@ -66,6 +66,17 @@ DRILL_PREFIXES: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
                                             "verdict": "FAILED", "reason": DRILL_FAILURE, "pod": pod})]}
        for whose, pod in (("pod", "ds-enclaveos-drill-29401440-x7k2p"),
                           ("other-pod", "ds-enclaveos-drill-29400000-b4c9d"))},
+    # The drill of a --drill-now Job (DRILL_NOW), its record naming its pod, after or before the failed scheduled one.
+    **{f"status-drill-now-{when}": {backup: [(stamp, {"pod": f"ds-enclaveos-drill-{job}-k4m9q"})], LATEST_COMPLETE: []}
+       for when, (backup, stamp, job) in {"after": ("ds-20261122T000000Z.sql", "20261122T090000Z", "1122090000"),
+                                          "before": ("ds-20261121T000000Z.sql", "20261121T090000Z",
+                                                     "1121090000")}.items()},
+    # Backup.S3Prefix changed at 2026-11-22T04:00, after the Sunday drill (the drill CronJob's last success,
+    # 03:01:10): the first backup's Job wrote the first backup under it, and none has been drilled yet. A day on,
+    # and a week on (the backups of every day to 2026-11-29).
+    "status-drill-new-prefix": {"ds-20261122T040000Z.sql": [], LATEST_COMPLETE: []},
+    "status-drill-new-prefix-week": {"ds-20261122T040000Z.sql": [],
+                                     **{f"ds-202611{day}T000000Z.sql": [] for day in range(23, 30)}},
 }
 # Prefixes whose drilled backups retention has deleted, records and all (issue 25): the copies of the last drill's
 # and the last successful drill's records (drills.copy_keys) outlive them. Prefix -> (last, last successful), each
@@ -103,6 +114,18 @@ def drill_prefixes(s3_server: S3Server, bucket: str) -> None:
                 s3.put_object(Bucket=BUCKET, Key=key, Body=copy)
 
 
+# The scheduled drill Job of Sunday 2026-11-22 03:00, which failed without writing a drill record, and a Job of
+# `--drill-now` (session._cronjob_now: `<cronjob>-<mmddHHMMSS>`, the CronJob's Job labels), which succeeded after
+# it (2026-11-22 09:00) or before it (Saturday 09:00). The drill CronJob's lastSuccessfulTime is the Sunday before:
+# kube-controller-manager need not count a Job it did not schedule.
+SCHEDULED_DRILL_FAILED = {"name": "ds-enclaveos-drill-29921940", "component": "drill",
+                          "started": "2026-11-22T03:00:00Z", "finished": "2026-11-22T03:20:00Z", "outcome": "failed",
+                          "reason": "DeadlineExceeded", "log": ["[drill] importing s3://b/k"]}
+DRILL_NOW = {when: {"name": f"ds-enclaveos-drill-{day}090000", "component": "drill", "started": f"{date}T09:00:00Z",
+                    "finished": f"{date}T09:02:00Z", "outcome": "complete"}
+             for when, day, date in (("after", "1122", "2026-11-22"), ("before", "1121", "2026-11-21"))}
+
+
 def drill_changes(state: State, change: str) -> bool:
     """The drills set up as one case names it; False when the case is not about drills."""
     backup = state.user_values["enclaveos-chart"]["Backup"]
@@ -115,6 +138,23 @@ def drill_changes(state: State, change: str) -> bool:
         case "drill suspended by hand":
             assert state.drill_cronjob is not None
             state.drill_cronjob["suspend"] = True
+        case "drill-now after a failed drill Job" | "drill-now before a failed drill Job":
+            assert state.drill_cronjob is not None
+            when = change.split()[1]
+            state.drill_cronjob["lastSuccessfulTime"] = "2026-11-15T03:01:10Z"
+            state.backup_jobs += [dict(SCHEDULED_DRILL_FAILED), DRILL_NOW[when]]
+            backup["S3Prefix"] = f"status-drill-now-{when}"
+        case "status-drill-none":  # no drill has ever succeeded: no record, no copy, no successful drill Job
+            assert state.drill_cronjob is not None
+            state.drill_cronjob["lastSuccessfulTime"] = None
+            backup["S3Prefix"] = change
+        case "new S3Prefix":
+            backup["S3Prefix"] = "status-drill-new-prefix"
+        case "new S3Prefix, a week on" | "new S3Prefix, a week on, drilled as it changed":
+            assert state.drill_cronjob is not None
+            backup["S3Prefix"] = "status-drill-new-prefix-week"
+            if change.endswith("changed"):  # that drill Job, made before the upgrade, drilled the former prefix
+                state.drill_cronjob["lastSuccessfulTime"] = "2026-11-22T04:30:00Z"
         case "young drill cronjob" | "re-created drill cronjob":
             no_drill_promised_yet(state)
             backup["S3Prefix"] = "status-drill-none" if change.startswith("young") else "status-drill-stale"
@@ -217,7 +257,23 @@ CASES: list[Case] = [
      f"WARNING: the last drill record, status-drill-unreadable/{LATEST_COMPLETE}.drill-20261123T040000Z.json, is "
      'unreadable: it names release "dx", not "ds"'),
     ("status-drill-stale", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: a --drill-now Job that succeeded after the failed scheduled drill Job is the last success, as a
+    # --backup-now Job is for backups; one that succeeded before it is not.
+    ("drill-now after a failed drill Job", NOW, "OK"),
+    ("drill-now before a failed drill Job", NOW,
+     "WARNING: the drill Job ds-enclaveos-drill-29921940 failed at 2026-11-22T03:20:00Z (DeadlineExceeded) without "
+     "writing a drill record since the last success at 2026-11-21T09:02:00Z: its log has no FAILED line"),
     ("status-drill-none", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
+    # Issue 25: no drill is due of backups that exist only since S3Prefix changed (2026-11-22T04:00), as long as a
+    # drill Job succeeded within the promise (the alerts' view, which they share): until the promise has passed
+    # since the first backup under the new prefix, or since the last drill Job's success, whichever comes first.
+    ("new S3Prefix", NOW, "OK"),  # the facts say since when, and when the next drill runs
+    ("new S3Prefix, a week on", datetime(2026, 11, 29, 10, 1, 10, tzinfo=timezone.utc), "OK"),
+    ("new S3Prefix, a week on", datetime(2026, 11, 29, 10, 1, 11, tzinfo=timezone.utc),
+     f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),  # the last drill Job's success: 7d 7h ago
+    ("new S3Prefix, a week on, drilled as it changed", datetime(2026, 11, 29, 11, 0, tzinfo=timezone.utc), "OK"),
+    ("new S3Prefix, a week on, drilled as it changed", datetime(2026, 11, 29, 11, 0, 1, tzinfo=timezone.utc),
+     f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),  # the first backup under it: 7d 7h ago
     # Issue 25: a young drill CronJob with drills before it was re-created: its old promise still holds.
     ("re-created drill cronjob", NOW, f"WARNING: no drill has succeeded within {DRILL_PROMISE}"),
     # Issue 25: retention deleted the drilled backup and its records; the copies say what the drills proved.
@@ -421,10 +477,24 @@ def test_the_last_drill_is_shown_over_all_backups_and_a_young_drill_cronjob_says
         f"{DRILL_FAILURE}"]
     world.out.truncate(0)
     world.out.seek(0)
-    changes(world.state, "young drill cronjob")
+    changes(world.state, "young drill cronjob")  # made 2026-11-20T10:00, its prefix's first backup 2026-11-23
     assert world.status(NOW, json_mode=True).run("ds") == 0
     report = json.loads(world.out.getvalue())
-    assert (report["drills"]["firstDrillDue"], report["lastDrill"]) == ("2026-11-29T03:00:00Z", {"verdict": "none"})
+    assert (report["drills"]["promisedFrom"], report["drills"]["firstDrillDue"], report["lastDrill"]) == (
+        "2026-11-23T00:00:00Z", "2026-11-29T03:00:00Z", {"verdict": "none"})
+
+
+@pytest.mark.usefixtures("drill_prefixes")
+def test_a_new_prefix_says_since_when_its_first_drill_is_awaited(world: World) -> None:
+    """Issue 25: S3Prefix changed; no drill of its backups is due yet: the drills' facts say since when (the first
+    backup under it) and when the next drill runs."""
+    changes(world.state, "new S3Prefix")
+    assert world.status(NOW).run("ds") == 0
+    assert world.out.getvalue().splitlines()[-3:] == [
+        "  drills        enabled yes, schedule 0 3 * * 0, timeZone UTC, cronjob ds-enclaveos-drill, cronjobCreated "
+        "2026-11-01T12:00:00Z, suspended no, promised 7d 7h, promisedFrom 2026-11-22T04:00:00Z, firstDrillDue "
+        "2026-11-29T03:00:00Z",
+        "  lastDrill     verdict none", "OK"]
 
 
 def test_the_next_run_is_computed_in_the_cronjob_time_zone(world: World) -> None:
