@@ -69,6 +69,21 @@ the threshold, and a re-created CronJob is then judged by the new object alone: 
 at the threshold after the re-creation. Each evaluation reads a window of samples: for a
 monthly schedule, a month of each series.
 
+Clusters (`Alerts.ClusterLabels`, default none): a central ruler (Thanos Ruler, Mimir or Cortex ruler, a
+Prometheus federating clusters) holds several clusters' series, told apart by labels such as `cluster` (each
+cluster's Prometheus' external labels). Aggregated by namespace and cronjob alone, one cluster's last success
+would hide another's stale backups, and a Job of one cluster would be joined with the same-named Job of
+another (Jobs of a CronJob are named after their scheduled time: the same in every cluster). With labels
+named, every `by (...)` and `on (...)` of the rules lists them first, so each cluster is judged alone and its
+alerts carry them; with none, the rules are what they were before that value, byte for byte. `absent()`
+cannot tell which cluster lost a series (it fires only when no cluster has one), so CronJobAbsent also fires
+for each cluster that reports the release's manager Deployment (`kube_deployment_created`), or reported the
+CronJob within twice the threshold, and does not report the CronJob now: a CronJob deleted by hand is found
+for as long as the release is installed; a cluster whose kube-state-metrics (or whose series' way to the
+ruler) stopped, for twice the threshold (then nothing of that cluster remains to judge it by). The names
+follow Prometheus' data model (prometheus.io/docs/concepts/data_model: `[a-zA-Z_][a-zA-Z0-9_]*`, names
+starting with `__` reserved), checked by schemas/values.schema.json with the labels the rules use themselves.
+
 kube-state-metrics v2.9.0 or later: before, its list spelled `DeadLineExceeded`, so a backup Job
 stopped by its deadline reported `reason=""` and would count as kept (v2.8.2, internal/store/job.go).
 The first backup's Job is not owned by the CronJob: the Failed alerts ignore it (a failed first
@@ -162,14 +177,18 @@ KEPT_REASONS = "|PodFailurePolicy"  # kubernetes/api v0.31.0 batch/v1/types.go J
 
 class Jobs:
     """PromQL of the Jobs a CronJob owns, now (`window` empty) or as seen at any time within `window`
-    (every series read through max_over_time): their creation times, by namespace and job_name. With
-    `first`, the prefix of the first backup's Job (which nothing owns), that Job too."""
+    (every series read through max_over_time): their creation times, by namespace and job_name (and the
+    `clusters` labels: Alerts.ClusterLabels). With `first`, the prefix of the first backup's Job (which
+    nothing owns), that Job too."""
 
-    __slots__ = ("cronjob", "first", "namespace", "window")
+    __slots__ = ("cronjob", "first", "job", "namespace", "namespaced", "window")
 
-    def __init__(self, namespace: str | None, cronjob: str, window: str = "", first: str = "") -> None:
+    def __init__(self, namespace: str | None, cronjob: str, window: str = "", first: str = "",
+                 clusters: tuple[str, ...] = ()) -> None:
         # None only in tests of the templates: alerts are on only with a namespace (settings._alerts)
         self.namespace, self.cronjob, self.window = namespace, cronjob, window
+        self.job = keeping(clusters, "namespace", "job_name")  # one Job
+        self.namespaced = keeping(clusters, "namespace")  # the Jobs of one namespace (of one cluster)
         # RE2, fully anchored by Prometheus; a release name may hold dots, and only dots
         self.first = f'job_name=~"{first.replace(".", "[.]")}[0-9a-f]+"' if first else ""
 
@@ -179,7 +198,7 @@ class Jobs:
 
     def owned(self) -> str:
         owner = self.read("kube_job_owner", f', owner_kind="CronJob", owner_name="{self.cronjob}"')
-        owned = f"{self.read('kube_job_created')} and on (namespace, job_name) {owner}"
+        owned = f"{self.read('kube_job_created')} and on ({self.job}) {owner}"
         return f"({owned} or {self.read('kube_job_created', f', {self.first}')})" if self.first else owned
 
     def first_succeeded(self) -> str:
@@ -191,25 +210,47 @@ class Jobs:
     def failed(self) -> str:
         """Jobs that gave up: their Failed condition is true."""
         failed = self.read("kube_job_failed", ', condition="true"')
-        return f"({self.owned()}) and on (namespace, job_name) ({failed} == 1)"
+        return f"({self.owned()}) and on ({self.job}) ({failed} == 1)"
 
     def kept(self, kept: bool = True) -> str:
         """Failed Jobs whose reason is PodFailurePolicy: the backup pod exited KEPT_EXIT (module docstring);
         with `kept` false, the other failed Jobs."""
         unlisted = self.read("kube_job_status_failed", f', reason=~"{KEPT_REASONS}"')
         listed = self.read("kube_job_status_failed", f', reason=~"{LISTED_REASONS}"')
-        reason = f"({unlisted} > 0 unless on (namespace, job_name) {listed} == 1)"
-        return f"({self.failed()}) {'and' if kept else 'unless'} on (namespace, job_name) {reason}"
+        reason = f"({unlisted} > 0 unless on ({self.job}) {listed} == 1)"
+        return f"({self.failed()}) {'and' if kept else 'unless'} on ({self.job}) {reason}"
 
     def newest(self, jobs: str) -> str:
         """The newest owned Job when it is one of `jobs`, as the series {namespace, cronjob}."""
-        newest = f"max by (namespace) ({jobs}) >= on (namespace) max by (namespace) ({self.owned()})"
+        by = self.namespaced
+        newest = f"max by ({by}) ({jobs}) >= on ({by}) max by ({by}) ({self.owned()})"
         return _of_cronjob(newest, self.cronjob)
+
+
+def keeping(clusters: tuple[str, ...], *labels: str) -> str:
+    """The label list of a `by (...)` or `on (...)` that keeps `labels` and the labels `clusters`
+    (Alerts.ClusterLabels, first): with none, `labels` alone, as the rules were before that value."""
+    return ", ".join((*clusters, *labels))
 
 
 def _of_cronjob(expr: str, cronjob: str) -> str:
     """`expr`, a vector by namespace, with the label cronjob="`cronjob`"."""
     return f'label_replace({expr}, "cronjob", "{cronjob}", "", "")'
+
+
+def _absent(settings: Settings, cron: str, cronjob: str, window: str) -> str:
+    """CronJobAbsent's expression for the CronJob `cronjob` (selected by the matchers `cron`): no series of it
+    at all; with Alerts.ClusterLabels, also each cluster that reports the release's manager Deployment, or
+    reported the CronJob within `window`, and does not report the CronJob now (module docstring)."""
+    absent = f"absent(kube_cronjob_created{{{cron}}})"
+    clusters = settings.alert_cluster_labels
+    if not clusters:
+        return absent
+    each = keeping(clusters, "namespace", "cronjob")
+    manager = f'kube_deployment_created{{namespace="{settings.namespace}", deployment="{settings.manager_name}"}}'
+    installed = _of_cronjob(f"group by ({keeping(clusters, 'namespace')}) ({manager})", cronjob)
+    reported = f"group by ({each}) (max_over_time(kube_cronjob_created{{{cron}}}[{window}]))"
+    return f"{absent} or (({installed} or {reported}) unless on ({each}) kube_cronjob_created{{{cron}}})"
 
 
 def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...]:
@@ -219,20 +260,23 @@ def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...
     threshold = stale_after_seconds(settings, watched_cronjob)
     window = f"{threshold}s"
     cron = f'namespace="{namespace}", cronjob="{cronjob}"'
-    by = "on (namespace, cronjob)"
+    clusters = settings.alert_cluster_labels
+    each = keeping(clusters, "namespace", "cronjob")  # one CronJob, of one cluster
+    by = f"on ({each})"
     succeeded = f"max_over_time(kube_cronjob_status_last_successful_time{{{cron}}}[{window}])"
     if watched_cronjob.keeps:  # "run" keeps the two series apart in `or`; max by drops it
-        backups = Jobs(namespace, cronjob, window, first=settings.first_backup_job_prefix)
-        kept = _of_cronjob(f"max by (namespace) ({backups.kept()} or {backups.first_succeeded()})", cronjob)
+        backups = Jobs(namespace, cronjob, window, first=settings.first_backup_job_prefix, clusters=clusters)
+        kept = _of_cronjob(f"max by ({backups.namespaced}) ({backups.kept()} or {backups.first_succeeded()})",
+                           cronjob)
         succeeded = f'label_replace({succeeded}, "run", "succeeded", "", "") or {kept}'
-    complete = f"max by (namespace, cronjob) ({succeeded})"
+    complete = f"max by ({each}) ({succeeded})"
     # Twice the window: the old object's creation outlasts its last success in the windows by a threshold, so
     # that NeverSucceeded holds as soon as Stale no longer does (module docstring).
-    created = f"min by (namespace, cronjob) (min_over_time(kube_cronjob_created{{{cron}}}[{2 * threshold}s]))"
-    suspended = f"(max by (namespace, cronjob) (kube_cronjob_spec_suspend{{{cron}}}) == 1)"
+    created = f"min by ({each}) (min_over_time(kube_cronjob_created{{{cron}}}[{2 * threshold}s]))"
+    suspended = f"(max by ({each}) (kube_cronjob_spec_suspend{{{cron}}}) == 1)"
     stale = f"time() - {complete} > {threshold}"
     never = f"time() - {created} > {threshold} unless {by} {complete}"
-    jobs = Jobs(namespace, cronjob)
+    jobs = Jobs(namespace, cronjob, clusters=clusters)
     where = f"release {release} in namespace {namespace}"
     first = STATUS_COMMAND.format(release=release, namespace=namespace)
     why = (f"{duration_text(threshold)}: the schedule \"{watched_cronjob.schedule}\" ({settings.time_zone}) leaves "
@@ -251,7 +295,7 @@ def _alerts_of(settings: Settings, watched_cronjob: Watched) -> tuple[Alert, ...
                    f"The {what} CronJob of the enclave manager is suspended past its promise ({where})",
                    f"The {what} CronJob {cronjob} ({where}) is suspended (Backup.Suspend, restore mode, or by hand), "
                    f"and no {what} of it {done} for more than {why}. First run: {first}"),
-             Alert(f"{name}CronJobAbsent", f"absent(kube_cronjob_created{{{cron}}})", promise_severity,
+             Alert(f"{name}CronJobAbsent", _absent(settings, cron, cronjob, f"{2 * threshold}s"), promise_severity,
                    f"The {what} CronJob of the enclave manager is not reported ({where})",
                    f"The {what} CronJob {cronjob} ({where}) is gone, or kube-state-metrics does not report it "
                    f"(down, not scraped, or not watching CronJobs): its other alerts cannot watch it. "

@@ -43,6 +43,7 @@ class Settings:
     cronjob_fixed_spec = FIXED_SPEC  # what both CronJobs' specs hold whatever the values say
 
     __slots__ = (
+        "alert_cluster_labels",
         "alert_for",
         "alert_labels",
         "alerts_enabled",
@@ -135,6 +136,7 @@ class Settings:
                  alerts_enabled: bool = False,  # the PrometheusRule (renderer/postrender/alerts.py)
                  alert_labels: dict[str, str] | None = None,  # extra labels of the rule, for Prometheus' ruleSelector
                  alert_for: str = "",  # Prometheus duration of each alert's `for:`
+                 alert_cluster_labels: tuple[str, ...] = (),  # series labels telling clusters apart (a central ruler)
                  run_gap_seconds: int = 0,  # the schedule's longest gap between two runs (values/schedule_gap.py)
                  drill_enabled: bool = False,  # the drill's CronJob: backups configured and Backup.Drill.Enabled
                  drill_schedule: str = "",  # Backup.Drill.CronSchedule, run in time_zone
@@ -183,6 +185,7 @@ class Settings:
         self.alerts_enabled = alerts_enabled
         self.alert_labels = alert_labels
         self.alert_for = alert_for
+        self.alert_cluster_labels = alert_cluster_labels
         self.run_gap_seconds = run_gap_seconds
         self.drill_enabled = drill_enabled
         self.drill_schedule = drill_schedule
@@ -261,6 +264,7 @@ def _alerts(backup: dict[str, Any], targets: Targets) -> dict[str, Any]:
 
     drill = backup["Drill"]
     return {"alerts_enabled": True, "alert_labels": dict(alerts["Labels"]), "alert_for": alerts["For"],
+            "alert_cluster_labels": tuple(alerts["ClusterLabels"]),
             "run_gap_seconds": longest_gap_seconds(str(backup["CronSchedule"]), backup["TimeZone"]),
             "drill_gap_seconds": longest_gap_seconds(str(drill["CronSchedule"]), backup["TimeZone"])
             if drill["Enabled"] else 0}

@@ -18,6 +18,11 @@ per listed reason (1 for its own, 0 for the others) and none without a reason; f
 list (PodFailurePolicy: the backup's KEPT_EXIT), the listed ones at 0 and the one without a reason
 holding its failed tries. `kube_job_failed{condition}` exists from the Failed condition on.
 
+Two clusters (`Alerts.ClusterLabels: [cluster]`, the daily schedule again): each case's series are those
+of cluster `us`, with its release's manager Deployment (`kube_deployment_created`) unless the case gives
+its own, beside cluster `eu`'s healthy release, as a central ruler holds them; the same alerts must fire,
+labelled `cluster: us`, and none of `eu`'s.
+
 kubernetes-validate cannot validate a PrometheusRule (a CRD: no schema of it ships with Kubernetes),
 so `test_rule_structure` checks the object's structure itself.
 """
@@ -38,6 +43,9 @@ PROMTOOL = Path("/usr/bin/promtool")
 INPUT = Path(__file__).parent.parent / "golden" / "backup" / "in.yaml"  # release ds, namespace prod
 NAMESPACE = "prod"
 BACKUP, DRILL = "ds-enclaveos-backup", "ds-enclaveos-drill"
+MANAGER = "ds-enclaveos-manager"
+CLUSTER, OTHER_CLUSTER = "us", "eu"  # with Alerts.ClusterLabels [cluster]: the cluster judged, a healthy one
+CLUSTERS = {"ClusterLabels": ["cluster"]}
 PREFIX = {BACKUP: "Backup", DRILL: "RestoreDrill"}
 COMMON = ("Stale", "NeverSucceeded", "Suspended", "CronJobAbsent", "Failed")
 KINDS = {BACKUP: (*COMMON, "RetentionFailed"), DRILL: COMMON}  # each CronJob's alerts: <prefix><kind>
@@ -45,13 +53,15 @@ FOR = 900  # the default Alerts.For, 15m
 DEADLINES = 3600 + 21600
 WEEK = 7 * 86400
 OLD = -10**8  # a last success long before any threshold
-# The backup schedule, its zone, and the thresholds of the backup's and the (weekly) drill's alerts.
+# The backup schedule, its zone, the thresholds of the backup's and the (weekly) drill's alerts, and whether
+# the series are of two clusters (Alerts.ClusterLabels).
+DAILY_BERLIN = {BACKUP: 25 * 3600 + DEADLINES, DRILL: WEEK + 3600 + DEADLINES}
 SCHEDULES = [
-    pytest.param("0 * * * *", "UTC", {BACKUP: 3600 + DEADLINES, DRILL: WEEK + DEADLINES}, id="hourly"),
+    pytest.param("0 * * * *", "UTC", {BACKUP: 3600 + DEADLINES, DRILL: WEEK + DEADLINES}, False, id="hourly"),
     # 25 h across the DST end; the weekly drill's Sunday 03:00 comes 1 h later that week
-    pytest.param("0 0 * * *", "Europe/Berlin", {BACKUP: 25 * 3600 + DEADLINES, DRILL: WEEK + 3600 + DEADLINES},
-                 id="daily-Berlin"),
-    pytest.param("0 0 1 * *", "UTC", {BACKUP: 31 * 86400 + DEADLINES, DRILL: WEEK + DEADLINES}, id="monthly"),
+    pytest.param("0 0 * * *", "Europe/Berlin", DAILY_BERLIN, False, id="daily-Berlin"),
+    pytest.param("0 0 1 * *", "UTC", {BACKUP: 31 * 86400 + DEADLINES, DRILL: WEEK + DEADLINES}, False, id="monthly"),
+    pytest.param("0 0 * * *", "Europe/Berlin", DAILY_BERLIN, True, id="daily-Berlin-two-clusters"),
 ]
 
 pytestmark = pytest.mark.skipif(not PROMTOOL.exists(), reason="promtool missing: run scripts/install-services")
@@ -77,11 +87,11 @@ NOW = "now"
 Changes = list[tuple[int, Value]]  # (from this time on, this value), in order of time
 
 
-def rendered_rule(tmp_path: Path, schedule: str, zone: str) -> dict[str, Any]:
-    """The PrometheusRule the post-renderer adds for `schedule` in `zone`."""
+def rendered_rule(tmp_path: Path, schedule: str, zone: str, alerts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The PrometheusRule the post-renderer adds for `schedule` in `zone`, with the Alerts values `alerts`."""
     values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump({"enclaveos-chart": {"Backup": {
-        "CronSchedule": schedule, "TimeZone": zone, "Alerts": {"Enabled": True}}}}))
+        "CronSchedule": schedule, "TimeZone": zone, "Alerts": {"Enabled": True, **(alerts or {})}}}}))
     result = run_postrenderer(INPUT.read_text(encoding="utf-8"), "--values", str(values))
     assert (result.returncode, result.stderr) == (0, "")
     rules = [d for d in yaml.safe_load_all(result.stdout) if d and d.get("kind") == "PrometheusRule"]
@@ -122,6 +132,23 @@ def cronjob(name: str, clock: Clock, *, created: Changes | None = None, succeede
             series("kube_cronjob_spec_suspend", labels, [(0, 0)] if suspended is None else suspended, clock)]
 
 
+def manager(clock: Clock, changes: Changes | None = None) -> dict[str, str]:
+    """kube-state-metrics' series of the release's manager Deployment: from 0 on, unless told otherwise."""
+    return series("kube_deployment_created", {"namespace": NAMESPACE, "deployment": MANAGER},
+                  [(0, 0)] if changes is None else changes, clock)
+
+
+def in_cluster(inputs: list[dict[str, str]], cluster: str) -> list[dict[str, str]]:
+    """`inputs` with the label cluster="`cluster`" (a series that names its cluster keeps it), as a central
+    ruler holds them: each cluster's Prometheus adds its external label."""
+    out = []
+    for one in inputs:
+        metric, labels = one["series"].split("{", 1)
+        named = f'cluster="{cluster}"' + (", " if labels != "}" else "")
+        out.append(one if labels.startswith("cluster=") else {**one, "series": f"{metric}{{{named}{labels}"})
+    return out
+
+
 LISTED = ("BackoffLimitExceeded", "DeadlineExceeded", "Evicted")
 
 
@@ -155,14 +182,16 @@ def job(name: str, owner: str | None, created: int, clock: Clock, *, ended: int 
 Fires = set[tuple[str, str]]  # (CronJob, kind) of the alerts that must fire
 
 
-def checks(rule: dict[str, Any], at: int, fires: Fires) -> list[dict[str, Any]]:
-    """At `at`, each alert of the release: firing with its labels and annotations if in `fires`, else not."""
+def checks(rule: dict[str, Any], at: int, fires: Fires, cluster: str | None = None) -> list[dict[str, Any]]:
+    """At `at`, each alert of the release: firing with its labels (and `cluster`'s) and annotations if in
+    `fires`, else not."""
     specs = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
     out = []
     for name, kinds in KINDS.items():
         for kind in kinds:
             spec = specs[PREFIX[name] + kind]
-            labels = {"namespace": NAMESPACE, "cronjob": name, "severity": spec["labels"]["severity"]}
+            labels = {**({"cluster": cluster} if cluster else {}), "namespace": NAMESPACE, "cronjob": name,
+                      "severity": spec["labels"]["severity"]}
             fired = [{"exp_labels": labels, "exp_annotations": spec["annotations"]}] if (name, kind) in fires else []
             out.append({"eval_time": f"{at}s", "alertname": spec["alert"], "exp_alerts": fired})
     return out
@@ -173,10 +202,11 @@ Named = set[str | tuple[str, str]]  # alerts that fire: a kind (of ours), or (Cr
 Case = tuple[str, Inputs, list[tuple[int, Named]]]
 
 
-def table(ours: str, threshold: int, step: int) -> list[Case]:
+def table(ours: str, threshold: int, step: int, clusters: bool = False) -> list[Case]:
     """The cases for the alerts of the CronJob `ours` whose threshold is `threshold`, sampled every
     `step`: a name, its input series (a function of the clock), and (time, alerts that fire) checks.
-    The release's other CronJob ("theirs") is healthy unless a case says otherwise."""
+    The release's other CronJob ("theirs") is healthy unless a case says otherwise. With `clusters`,
+    the series are one cluster's, beside another cluster's (`clustered`): the cases that need it say so."""
     theirs = DRILL if ours == BACKUP else BACKUP
     other = ours.replace("ds-", "other-")  # another release's CronJob, in this namespace
     start = 60  # the last success, or the creation, in seconds after 0
@@ -193,6 +223,11 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
     def plus(make: Inputs, *jobs: Inputs) -> Inputs:
         return lambda clock: [*make(clock), *(s for j in jobs for s in j(clock))]
 
+    def until_gone(name: str) -> Inputs:
+        """The CronJob `name`'s series, until `gone`."""
+        return lambda clock: cronjob(name, clock, created=[(0, 0), (gone, None)], succeeded=[(0, NOW), (gone, None)],
+                                     suspended=[(0, 0), (gone, None)])
+
     def a_job(name: str, owner: str | None, created: int, **kwargs: Any) -> Inputs:
         """A Job created a step before it ends (`ended` given) or runs on."""
         return lambda clock: job(name, owner, created, clock, **kwargs)
@@ -205,6 +240,12 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
         """A backup Job that kept its backup and failed after it (KEPT_EXIT: PodFailurePolicy)."""
         return failed(n, end, "PodFailurePolicy", **kwargs)
 
+    two_clusters: list[Case] = [
+        ("the same Job name in the other cluster, succeeded there, failed here: failed here",
+         plus(mine(), failed(1, ended), lambda clock: in_cluster(
+             job(f"{ours}-1", ours, ended - step, clock, ended=ended), OTHER_CLUSTER)),
+         [(late, {"Failed"})]),
+    ] if clusters else []
     cases: list[Case] = [
         ("healthy: a success at each sample, an older Job failed, the newest succeeded; failed Jobs of "
          "the first backup (not owned by the CronJob) and of another release",
@@ -242,9 +283,16 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
         ("suspended with a recent success: quiet",
          mine(suspended=[(0, 1)]),
          [(late, set())]),
-        ("the CronJob deleted: its series end; absent after the lookback and for:",
-         mine(created=[(0, 0), (gone, None)], succeeded=[(0, NOW), (gone, None)], suspended=[(0, 0), (gone, None)]),
-         [(gone - step, set()), (gone, set()), (gone + FOR + 3 * step, {"CronJobAbsent"})]),
+        ("the CronJob deleted: its series end; absent after the lookback and for:, and still past twice the "
+         "threshold (with two clusters: its manager Deployment is still reported)",
+         plus(lambda clock: cronjob(theirs, clock), until_gone(ours)),
+         [(gone - step, set()), (gone, set()), (gone + FOR + 3 * step, {"CronJobAbsent"}),
+          (gone + 2 * threshold + FOR + 3 * step, {"CronJobAbsent"})]),
+        ("kube-state-metrics of this cluster stops (every series of it ends, the manager Deployment's too): both "
+         "CronJobs absent in it",
+         plus(until_gone(ours), until_gone(theirs), lambda clock: [manager(clock, [(0, 0), (gone, None)])]),
+         [(gone - step, set()), (gone + FOR + 3 * step, {(ours, "CronJobAbsent"), (theirs, "CronJobAbsent")})])
+        if clusters else
         ("kube-state-metrics down (no series at all): both CronJobs absent",
          lambda clock: [series("up", {"job": "kube-state-metrics"}, [(0, 0)], clock)],
          [(0, set()), (FOR + step, {(ours, "CronJobAbsent"), (theirs, "CronJobAbsent")})]),
@@ -261,6 +309,7 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
         ("the newest Job failed after a failed try, with an old last success: stale and failed (no backup kept)",
          plus(mine(succeeded=[(0, start)]), failed(1, ended, tried=ended - step // 2)),
          [(late, {"Stale", "Failed"})]),
+        *two_clusters,
     ]
     if ours != BACKUP:
         return cases
@@ -296,20 +345,34 @@ def table(ours: str, threshold: int, step: int) -> list[Case]:
     ]
 
 
-def unit_tests(rule: dict[str, Any], ours: str, threshold: int, step: int) -> list[dict[str, Any]]:
-    """promtool's test cases of the table of `ours`."""
+def clustered(inputs: Inputs) -> Inputs:
+    """A case's series as cluster CLUSTER's (with its manager Deployment, unless the case gives its own),
+    beside cluster OTHER_CLUSTER's healthy release."""
+    def both(clock: Clock) -> list[dict[str, str]]:
+        ours = inputs(clock)
+        if not any(one["series"].startswith("kube_deployment_created{") for one in ours):
+            ours = [*ours, manager(clock)]
+        healthy = [*cronjob(BACKUP, clock), *cronjob(DRILL, clock), manager(clock)]
+        return [*in_cluster(ours, CLUSTER), *in_cluster(healthy, OTHER_CLUSTER)]
+    return both
+
+
+def unit_tests(rule: dict[str, Any], ours: str, threshold: int, step: int, clusters: bool) -> list[dict[str, Any]]:
+    """promtool's test cases of the table of `ours`, of one cluster or (`clusters`) of two."""
     tests = []
-    for name, inputs, at in table(ours, threshold, step):
+    cluster = CLUSTER if clusters else None
+    for name, inputs, at in table(ours, threshold, step, clusters):
         clock = Clock(max(t for t, _ in at) + step, step)
         fires_at = [(t, {f if isinstance(f, tuple) else (ours, f) for f in named}) for t, named in at]
-        tests.append({"name": f"{PREFIX[ours]}: {name}", "interval": f"{step}s", "input_series": inputs(clock),
-                      "alert_rule_test": [c for t, fires in fires_at for c in checks(rule, t, fires)]})
+        tests.append({"name": f"{PREFIX[ours]}: {name}", "interval": f"{step}s",
+                      "input_series": (clustered(inputs) if clusters else inputs)(clock),
+                      "alert_rule_test": [c for t, fires in fires_at for c in checks(rule, t, fires, cluster)]})
     return tests
 
 
-@pytest.mark.parametrize(("schedule", "zone", "thresholds"), SCHEDULES)
-def test_promtool(tmp_path: Path, schedule: str, zone: str, thresholds: dict[str, int]) -> None:
-    rule = rendered_rule(tmp_path, schedule, zone)
+@pytest.mark.parametrize(("schedule", "zone", "thresholds", "clusters"), SCHEDULES)
+def test_promtool(tmp_path: Path, schedule: str, zone: str, thresholds: dict[str, int], clusters: bool) -> None:
+    rule = rendered_rule(tmp_path, schedule, zone, CLUSTERS if clusters else None)
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump(rule["spec"]))
     checked = subprocess.run([str(PROMTOOL), "check", "rules", str(rules)], capture_output=True, text=True,
@@ -322,7 +385,7 @@ def test_promtool(tmp_path: Path, schedule: str, zone: str, thresholds: dict[str
         step = step_of(threshold)
         tests = tmp_path / f"{cronjob_name}.yaml"
         tests.write_text(yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": f"{step}s",
-                                         "tests": unit_tests(rule, cronjob_name, threshold, step)}))
+                                         "tests": unit_tests(rule, cronjob_name, threshold, step, clusters)}))
         result = subprocess.run([str(PROMTOOL), "test", "rules", str(tests)], capture_output=True, text=True,
                                 check=False, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr

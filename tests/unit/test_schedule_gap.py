@@ -3,16 +3,24 @@ zone (renderer/values/schedule_gap.py), and the alert values' rules (schemas/val
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from renderer.errors import InvalidValues
+from renderer.postrender.settings import Settings
 from renderer.values.schedule_gap import duration_text, longest_gap_seconds
 from renderer.values.validate import problems
 
 HOUR, DAY = 3600, 86400
 ALERTS = "enclaveos-chart.Backup.Alerts"
+# Prometheus' data model (prometheus.io/docs/concepts/data_model): label names [a-zA-Z_][a-zA-Z0-9_]*.
+LABEL_NAME = ('must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*: letters, digits and "_", not starting '
+              "with a digit), such as cluster")
+# The labels the rules match, join on or set (renderer/postrender/alerts.py): no ClusterLabels entry.
+RULES_LABELS = ("namespace", "cronjob", "job_name", "deployment", "owner_kind", "owner_name", "condition", "reason",
+                "run", "severity")
 
 
 @pytest.mark.parametrize(("schedule", "zone", "gap"), [
@@ -86,7 +94,18 @@ def with_alerts(alerts: object) -> dict[str, object]:
                                         "at most 63 characters"),
     ({"Labels": {"release": 1}}, f"{ALERTS}.Labels.release: 1: must be a string"),
     ({"Labels": ["release"]}, f'{ALERTS}.Labels: ["release"]: must be a mapping'),
-    ({"Severity": "page"}, f"{ALERTS}.Severity: unknown value; known here: Enabled, For, Labels"),
+    ({"Severity": "page"}, f"{ALERTS}.Severity: unknown value; known here: ClusterLabels, Enabled, For, Labels"),
+    ({"ClusterLabels": ["k8s-cluster"]}, f'{ALERTS}.ClusterLabels[0]: "k8s-cluster": {LABEL_NAME}'),
+    ({"ClusterLabels": ["1cluster"]}, f'{ALERTS}.ClusterLabels[0]: "1cluster": {LABEL_NAME}'),
+    ({"ClusterLabels": ["cluster\n"]}, f'{ALERTS}.ClusterLabels[0]: "cluster\\n": {LABEL_NAME}'),
+    ({"ClusterLabels": [""]}, f'{ALERTS}.ClusterLabels[0]: "": {LABEL_NAME}'),
+    ({"ClusterLabels": ["__name__"]}, f'{ALERTS}.ClusterLabels[0]: "__name__": is reserved for Prometheus\' '
+                                     'internal use (label names starting with "__")'),
+    ({"ClusterLabels": ["cluster", "namespace"]}, f'{ALERTS}.ClusterLabels[1]: "namespace": is a label the alerts '
+                                                  f"match, join on or set themselves ({', '.join(RULES_LABELS)}): "
+                                                  "name only the labels that tell clusters apart, such as cluster"),
+    ({"ClusterLabels": "cluster"}, f'{ALERTS}.ClusterLabels: "cluster": must be a list'),
+    ({"ClusterLabels": [1]}, f"{ALERTS}.ClusterLabels[0]: 1: must be a string"),
 ])
 def test_alert_values(alerts: object, message: str) -> None:
     assert [str(p) for p in problems(with_alerts(alerts))] == [message]
@@ -95,6 +114,7 @@ def test_alert_values(alerts: object, message: str) -> None:
 @pytest.mark.parametrize("alerts", [
     {}, {"Enabled": True}, {"Enabled": True, "For": "0s"}, {"For": "1h30m"}, {"For": "2w"},
     {"Labels": {"release": "kube-prometheus-stack", "example.com/team": "data-shield", "empty": ""}},
+    {"ClusterLabels": []}, {"ClusterLabels": ["cluster"]}, {"ClusterLabels": ["cluster", "_region", "Zone2"]},
 ])
 def test_good_alert_values(alerts: object) -> None:
     assert problems(with_alerts(alerts)) == []
@@ -114,8 +134,8 @@ def test_alerts_need_the_namespace() -> None:
                                     "manifests name none: render the manager Deployment with metadata.namespace"]
 
 
-def settings_of(backup: dict[str, object], namespace: str | None = "prod") -> dict[str, object]:
-    """The drill's fields of settings.build for `backup` values (with the model chart's manager and database)."""
+def built(backup: dict[str, object], namespace: str | None = "prod") -> Settings:
+    """settings.build for `backup` values (with the model chart's manager and database)."""
     from renderer.postrender.locate import Targets
     from renderer.postrender.settings import build
     from renderer.postrender.stream import split
@@ -124,9 +144,32 @@ def settings_of(backup: dict[str, object], namespace: str | None = "prod") -> di
     manager, database = split(b"kind: Deployment\nmetadata:\n  name: ds-enclaveos-manager\n---\n"
                               b"kind: StatefulSet\nmetadata:\n  name: ds-enclaveos-cockroachdb\n")
     values = with_defaults({**BASE, "enclaveos-chart": {"Backup": backup}})
-    settings = build(values, Targets("ds", namespace, manager, database))
+    return build(values, Targets("ds", namespace, manager, database))
+
+
+def settings_of(backup: dict[str, object], namespace: str | None = "prod") -> dict[str, object]:
+    """The drill's fields of settings.build for `backup` values."""
+    settings = built(backup, namespace)
     return {name: getattr(settings, name) for name in
             ("drill_enabled", "drill_schedule", "drill_cronjob_name", "drill_gap_seconds", "run_gap_seconds")}
+
+
+def test_cluster_labels_may_name_no_label_the_rules_use() -> None:
+    """The labels Alerts.ClusterLabels may not name (schemas/values.schema.json) are exactly those the rules
+    match (`label="..."`), group or join by (`by (...)`, `on (...)`), write (label_replace) or set (severity)."""
+    from renderer.postrender.alerts import alerts
+    from renderer.values.schema import load_schema
+
+    rules = alerts(built({"CronSchedule": "0 0 * * *", "Alerts": {"Enabled": True, "ClusterLabels": ["cluster"]}}))
+    used = {"severity"}
+    for rule in rules:
+        used.update(re.findall(r'(\w+)=~?"', rule.expr))
+        used.update(re.findall(r', "(\w+)", "[^"]*", "", ""\)', rule.expr))
+        for listed in re.findall(r"\b(?:by|on) \(([^)]*)\)", rule.expr):
+            used.update(listed.split(", "))
+    alerts_node = load_schema()["properties"]["enclaveos-chart"]["properties"]["Backup"]["properties"]["Alerts"]
+    [_, reserved] = alerts_node["properties"]["ClusterLabels"]["items"]["allOf"]
+    assert (sorted(used - {"cluster"}), tuple(reserved["not"]["enum"])) == (sorted(RULES_LABELS), RULES_LABELS)
 
 
 @pytest.mark.parametrize(("backup", "expected"), [

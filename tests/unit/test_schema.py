@@ -95,7 +95,7 @@ def test_defaults_of_nothing() -> None:
     assert values["enclaveos-chart"]["Restore"] == {"Enabled": False, "ActiveDeadlineSeconds": 21600}
     assert backup(values) == {
         "TimeZone": "UTC",
-        "Alerts": {"Enabled": False, "For": "15m", "Labels": {}},
+        "Alerts": {"Enabled": False, "For": "15m", "Labels": {}, "ClusterLabels": []},
         "Drill": {"Enabled": True, "CronSchedule": "0 3 * * 0", "ActiveDeadlineSeconds": 21600},
         "S3Prefix": "",
         "Retention": 7,
