@@ -511,6 +511,22 @@ def render_drill_cronjob_yaml(ctx: Context) -> str:
                '      activeDeadlineSeconds: ')
     out.append(str(rt.attr(rt.context(ctx, 's'), 'drill_deadline_seconds')))
     out.append('\n'
+               "      # But a drill that failed on a backup deleted while it was drilled (a backup's retention ran meanwhile)\n"
+               '      # is no verdict: the record step exits REDRILL_EXIT (scripts/lib.sh, record.sh), and the Job ignores that\n'
+               "      # pod's failure and starts another, which drills the newest backup again. The Job's success then is a\n"
+               '      # proven restore, never a drill that proved nothing (issue 25). podFailurePolicy: on by default since\n'
+               '      # Kubernetes 1.26, GA in 1.31, needs restartPolicy: Never (which the pod has); where it is off, the Job\n'
+               '      # fails and --status and the drill alert say so. The empty onPodConditions: as backup-job-spec.yaml.j2.\n'
+               '      podFailurePolicy:\n'
+               '        rules:\n'
+               '          - action: Ignore\n'
+               '            onExitCodes:\n'
+               '              containerName: record\n'
+               '              operator: In\n'
+               '              values: [')
+    out.append(str(rt.context(ctx, 'redrill_exit')))
+    out.append(']\n'
+               '            onPodConditions: []\n'
                '      ')
     out.append(str(rt.indent(pod__pod_template(ctx, rt.context(ctx, 's'), rt.context(ctx, 'steps'), 'drill'), 6)))
     out.append('\n')
@@ -1053,6 +1069,8 @@ SCRIPTS = {
         "# it as gone too, rather than wait for the Job's deadline.\n"
         'STREAM=$WORK_DIR/stream\n'
         "KEPT_EXIT=3  # the upload step's exit once its backup is complete and kept (upload.sh; inject.py KEPT_EXIT)\n"
+        '# shellcheck disable=SC2034  # read by record.sh, the one step that exits with it\n'
+        "REDRILL_EXIT=4  # the record step's exit when its backup was deleted during a failed drill (record.sh; inject.py)\n"
         'SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only\n'
         'START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only\n'
         "# side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and\n"
@@ -1445,10 +1463,16 @@ SCRIPTS = {
         "# backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill\n"
         '# did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a\n'
         "# backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the\n"
-        '# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), the pod\n'
-        '# ends 0 with no record, and a FAILED verdict would raise the drill alert for a backup that no longer exists. The\n'
-        '# next drill drills the newest again (upload.sh deletes a record that still lands just after its backup was\n'
-        '# deleted).\n'
+        '# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), so no\n'
+        '# record is written (a FAILED verdict would raise the drill alert for a backup that no longer exists) and the pod\n'
+        "# exits REDRILL_EXIT (lib.sh): the drill CronJob's podFailurePolicy ignores that pod's failure and the Job starts\n"
+        '# another, which drills the newest backup. Exiting 0 there made the Job a success, which the drill alerts and\n'
+        '# --status count as a proven restore (issue 25). upload.sh deletes a record that still lands just after its\n'
+        '# backup was deleted.\n'
+        '# Only the branch below that says so exits REDRILL_EXIT: any other exit with that code (a command failing with 4\n'
+        '# under -e) is a plain failure, which the Job must not ignore.\n'
+        'record_end() { [ "$1" != "$REDRILL_EXIT" ] || [ -n "${redrill:-}" ] || exit 1; }\n'
+        "trap 'record_end $?' EXIT\n"
         'key=$(value drill key) format=$(value drill format) started=$(value drill started)\n'
         '[ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"\n'
         '# The metadata object is deleted last (upload.sh delete_pair): while it is there, the backup is.\n'
@@ -1466,8 +1490,9 @@ SCRIPTS = {
         "# whole before its import), and the copies say so (a record beside a deleted backup is one nothing lists): the Job's\n"
         '# success, which the drill alerts count, is then a proven restore that --status counts too.\n'
         'if [ -n "$deleted" ] && [ "$verdict" != OK ]; then\n'
-        '  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup\'s retention): nothing was proven or disproven, no drill record is written"\n'
-        '  exit 0\n'
+        '  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup\'s retention): nothing was proven or disproven, \\\n'
+        'no drill record is written; exit $REDRILL_EXIT: the Job starts another pod, which drills the newest backup"\n'
+        '  redrill=1 && exit "$REDRILL_EXIT"\n'
         'fi\n'
         'record="$key.drill-$(printf \'%s\' "$started" | tr -d \':-\').json"\n'
         '{\n'

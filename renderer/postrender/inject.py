@@ -27,6 +27,7 @@ RESTORE_ANNOTATION = "datashield.ibm.com/replicas-before-restore"
 
 DATABASE_SEAM = "db-cockroach.sh"
 KEPT_EXIT = 3  # the backup pod's exit code when its backup is complete and kept but what follows failed (lib.sh)
+REDRILL_EXIT = 4  # the drill pod's exit code when its backup was deleted during a drill that failed (lib.sh)
 
 
 class Step:
@@ -159,7 +160,7 @@ def _render(template: str, settings: Settings, filename: str | None, steps: tupl
     from renderer.postrender.compiled_templates import RENDER
 
     return RENDER[template]({"s": settings, "filename": filename, "steps": steps, "database_name": DATABASE_NAME,
-                             "kept_exit": KEPT_EXIT, **extra})
+                             "kept_exit": KEPT_EXIT, "redrill_exit": REDRILL_EXIT, **extra})
 
 
 def manager_in_restore_mode(manager: Document) -> str:

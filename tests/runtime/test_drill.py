@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from renderer.postrender.inject import REDRILL_EXIT
 from renderer.restore import drills
 from tests.runtime.conftest import Site, edit_metadata, fresh_site, metadata_text, put_backup, rewrite_backup
 from tests.runtime.faulty_proxy import FaultyProxy
@@ -309,7 +310,10 @@ def test_retention_deletes_a_backups_drill_records_with_it(drill_site: Site, cut
 def test_a_backup_deleted_during_its_drill_gets_no_record_beside_it(drill_site: Site, backup_format: str) -> None:
     """Retention 1, as the red team raced it: the drill picks a backup, the next backup's retention deletes it,
     then the drill loads it (sql: already downloaded; native: its RESTORE fails) and the record step finds it
-    gone: no record (it would sit beside nothing), exit 0 (nothing was proven or disproven)."""
+    gone: no record (it would sit beside nothing). sql: it restored, exit 0. native: nothing was proven or
+    disproven, exit REDRILL_EXIT, which the drill CronJob's podFailurePolicy ignores (Action Ignore: the pod does
+    not count against backoffLimit and the Job controller starts a replacement, kubernetes.io "Pod failure
+    policy", Kubernetes 1.26+); the replacement pod, run here in a fresh work directory, drills the newest backup."""
     site = drill_site
     prefix = f"race-{backup_format}"
     values: dict[str, Any] = {"S3Prefix": prefix, "Format": backup_format, "Retention": 1}
@@ -325,7 +329,8 @@ def test_a_backup_deleted_during_its_drill_gets_no_record_beside_it(drill_site: 
     second = backup_key(site, backup_format, prefix)
     assert second != first
     run = site.run_steps("drill", ["drill", "record"], work, **values)
-    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert (run.returncode, run.failed_container) == ((0, None) if backup_format == "sql" else
+                                                      (REDRILL_EXIT, "record")), run.log
     # sql: downloaded whole before the import, it restored: the copies of its record say OK (the Job's success,
     # which the drill alerts count, is one --status counts too). native: its RESTORE read a folder being deleted.
     copies = drills.copy_keys("ds", "prod", prefix) if backup_format == "sql" else ()
@@ -333,11 +338,17 @@ def test_a_backup_deleted_during_its_drill_gets_no_record_beside_it(drill_site: 
         f"[record] drill OK: s3://{site.bucket}/{first} restored, and was deleted during the drill (a backup's "
         "retention): no record beside it; the copies of the record say OK" if copies else
         f"[record] s3://{site.bucket}/{first} was deleted during the drill (a backup's retention): nothing was proven "
-        "or disproven, no drill record is written")
+        f"or disproven, no drill record is written; exit {REDRILL_EXIT}: the Job starts another pod, which drills the "
+        "newest backup")
     assert [k for k in site.objects() if k.startswith(f"{prefix}/")] == sorted(
         [*copies, *parts(site, second), f"{second}.json"])
     assert [json.loads(site.read(copy))["backup"] for copy in copies] == [first for _ in copies]
     assert {k: v for k, v in snapshot(site).items() if not k.startswith(f"{prefix}/")} == others
+    if backup_format == "native":
+        again = site.run_steps("drill", ["pick", "drill", "record"], site.work / "race-native-again", **values)
+        assert (again.returncode, again.failed_container) == (0, None), again.log
+        assert again.log.splitlines()[-1].startswith(f"[record] drill OK: s3://{site.bucket}/{second} restores"), \
+            again.log
 
 
 ORPHANS = "orphans"

@@ -14,7 +14,7 @@ import pytest
 
 from renderer.postrender import compiled_templates
 from renderer.postrender.alerts import alerts, group_name
-from renderer.postrender.inject import BACKUP_STEPS, DRILL_STEPS, KEPT_EXIT, RESTORE_STEPS
+from renderer.postrender.inject import BACKUP_STEPS, DRILL_STEPS, KEPT_EXIT, REDRILL_EXIT, RESTORE_STEPS
 from renderer.postrender.settings import DATABASE_NAME, Image, Settings
 from renderer.postrender.template_runtime import FILTERS, UndefinedError
 from tools.template_compiler import TEMPLATES, Unsupported, environment, generate
@@ -57,7 +57,8 @@ def jinja2_render(template: str, **context: Any) -> str:
     env = environment()
     env.loader, env.undefined = jinja2.FileSystemLoader(TEMPLATES), jinja2.StrictUndefined
     env.filters.update(FILTERS)
-    text: str = env.get_template(template).render(database_name=DATABASE_NAME, kept_exit=KEPT_EXIT, **context)
+    text: str = env.get_template(template).render(database_name=DATABASE_NAME, kept_exit=KEPT_EXIT,
+                                                  redrill_exit=REDRILL_EXIT, **context)
     return text
 
 
@@ -72,7 +73,7 @@ def test_compiled_renders_what_jinja2_renders(template: str, settings: Settings,
     context = {"s": settings, "filename": filename, "steps": STEPS[template], "alerts": alerts(settings),
                "group": group_name(settings), **JOB}
     compiled = compiled_templates.RENDER[template]({**context, "database_name": DATABASE_NAME,
-                                                    "kept_exit": KEPT_EXIT})
+                                                    "kept_exit": KEPT_EXIT, "redrill_exit": REDRILL_EXIT})
     assert compiled == jinja2_render(template, **context)
 
 
@@ -105,3 +106,36 @@ def test_a_complete_backup_whose_clean_up_failed_fails_the_job_without_another_t
         "containerName": "upload", "operator": "In", "values": [KEPT_EXIT]}, "onPodConditions": []}]}
     assert job["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy requires it
     assert f"\nKEPT_EXIT={KEPT_EXIT}  #" in (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
+
+
+def test_a_drill_that_failed_on_a_backup_deleted_meanwhile_is_drilled_again_not_counted() -> None:
+    """record.sh exits with REDRILL_EXIT when the backup it drilled was deleted during a drill that failed; the
+    drill CronJob's podFailurePolicy ignores that pod's failure (the Job starts another, which picks the newest
+    backup), so the Job neither succeeds on a drill that proved nothing nor fails on one (issue 25)."""
+    import yaml
+
+    from renderer.postrender.inject import drill_cronjob
+
+    job = yaml.safe_load(drill_cronjob(BASE, None))["spec"]["jobTemplate"]["spec"]
+    assert job["podFailurePolicy"] == {"rules": [{"action": "Ignore", "onExitCodes": {
+        "containerName": "record", "operator": "In", "values": [REDRILL_EXIT]}, "onPodConditions": []}]}
+    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    assert [c["name"] for c in job["template"]["spec"]["containers"]] == ["record"]
+    assert f"\nREDRILL_EXIT={REDRILL_EXIT}  #" in (TEMPLATES / "scripts" / "lib.sh").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("ending,code", [
+    pytest.param('redrill=1 && exit "$REDRILL_EXIT"', REDRILL_EXIT, id="the-deleted-backup-branch"),
+    pytest.param('sh -c "exit $REDRILL_EXIT"', 1, id="a-command-failing-with-that-code-under-e"),
+    pytest.param("false", 1, id="a-plain-failure"),
+    pytest.param("true", 0, id="a-drill-that-ends-well"),
+])
+def test_only_the_record_steps_own_branch_exits_redrill_exit(ending: str, code: int) -> None:
+    """The Job ignores a record pod that exits REDRILL_EXIT and starts another: any other exit with that code
+    (a command failing with it under `sh -e`) must fail the Job instead (record.sh's EXIT trap)."""
+    import subprocess
+
+    record = (TEMPLATES / "scripts" / "record.sh").read_text(encoding="utf-8")
+    head = record[:record.index("\nkey=$(value drill key)")]
+    run = subprocess.run(["sh", "-ec", f"REDRILL_EXIT={REDRILL_EXIT}\n{head}\n{ending}\n"], check=False, timeout=30)
+    assert run.returncode == code

@@ -35,6 +35,8 @@ value() { if [ -f "$WORK_DIR/$1/$2" ]; then cat "$WORK_DIR/$1/$2"; fi; }
 # it as gone too, rather than wait for the Job's deadline.
 STREAM=$WORK_DIR/stream
 KEPT_EXIT=3  # the upload step's exit once its backup is complete and kept (upload.sh; inject.py KEPT_EXIT)
+# shellcheck disable=SC2034  # read by record.sh, the one step that exits with it
+REDRILL_EXIT=4  # the record step's exit when its backup was deleted during a failed drill (record.sh; inject.py)
 SILENCE_SECONDS=${SILENCE_SECONDS:-60}  # set in the environment by the tests only
 START_SECONDS=${START_SECONDS:-900}  # set in the environment by the tests only
 # side_by_side: makes the FIFO (either container may start first), starts this container's heartbeat and

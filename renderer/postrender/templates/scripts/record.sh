@@ -4,10 +4,16 @@
 # backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill
 # did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a
 # backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the
-# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), the pod
-# ends 0 with no record, and a FAILED verdict would raise the drill alert for a backup that no longer exists. The
-# next drill drills the newest again (upload.sh deletes a record that still lands just after its backup was
-# deleted).
+# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), so no
+# record is written (a FAILED verdict would raise the drill alert for a backup that no longer exists) and the pod
+# exits REDRILL_EXIT (lib.sh): the drill CronJob's podFailurePolicy ignores that pod's failure and the Job starts
+# another, which drills the newest backup. Exiting 0 there made the Job a success, which the drill alerts and
+# --status count as a proven restore (issue 25). upload.sh deletes a record that still lands just after its
+# backup was deleted.
+# Only the branch below that says so exits REDRILL_EXIT: any other exit with that code (a command failing with 4
+# under -e) is a plain failure, which the Job must not ignore.
+record_end() { [ "$1" != "$REDRILL_EXIT" ] || [ -n "${redrill:-}" ] || exit 1; }
+trap 'record_end $?' EXIT
 key=$(value drill key) format=$(value drill format) started=$(value drill started)
 [ -n "$key" ] || fail "no backup picked in $WORK_DIR: the pick step did not finish"
 # The metadata object is deleted last (upload.sh delete_pair): while it is there, the backup is.
@@ -25,8 +31,9 @@ verdict=OK
 # whole before its import), and the copies say so (a record beside a deleted backup is one nothing lists): the Job's
 # success, which the drill alerts count, is then a proven restore that --status counts too.
 if [ -n "$deleted" ] && [ "$verdict" != OK ]; then
-  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup's retention): nothing was proven or disproven, no drill record is written"
-  exit 0
+  log "s3://$S3_BUCKET/$key was deleted during the drill (a backup's retention): nothing was proven or disproven, \
+no drill record is written; exit $REDRILL_EXIT: the Job starts another pod, which drills the newest backup"
+  redrill=1 && exit "$REDRILL_EXIT"
 fi
 record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
 {
