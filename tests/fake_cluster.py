@@ -385,7 +385,8 @@ class FakeCluster:
                      **{field: cronjob[field] for field in ("concurrencyPolicy", "successfulJobsHistoryLimit",
                                                             "failedJobsHistoryLimit")},
                      "jobTemplate": {"metadata": {"labels": cronjob["jobLabels"]},
-                                     "spec": {"activeDeadlineSeconds": cronjob["activeDeadlineSeconds"]}}},
+                                     "spec": {"activeDeadlineSeconds": cronjob["activeDeadlineSeconds"],
+                                              **cronjob.get("jobSpec", {})}}},
             "status": {"lastScheduleTime": cronjob["lastScheduleTime"],
                        "lastSuccessfulTime": cronjob["lastSuccessfulTime"],
                        "active": [{"kind": "Job", "name": job} for job in cronjob["active"]]}}))
@@ -412,6 +413,7 @@ class FakeCluster:
                            "lastTransitionTime": job["finished"]}] if done else []
             items.append({"metadata": {"name": job["name"], "labels": labels, "ownerReferences": [
                               {"kind": "CronJob", "name": f"ds-enclaveos-{component}"}]},
+                          "spec": {"suspend": job.get("suspend", False)},
                           "status": {"startTime": job["started"], "conditions": conditions,
                                      **({"completionTime": job["finished"]} if done == "Complete" else {})}})
         return _ok(json.dumps({"items": items}))

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from renderer.errors import ClusterCallFailed, one_line, show
 from renderer.restore.interrupt import INTERRUPTS
-from renderer.values.cronjob_spec import FIXED_SPEC
+from renderer.values.cronjob_spec import FIXED_SPEC, UNSET_JOB_SPEC
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class CronJobState:
     active: tuple[str, ...]  # the Jobs it runs now
     job_labels: dict[str, str]  # the labels of the Jobs it makes
     fixed: dict[str, Any]  # its spec's fields of values/cronjob_spec.FIXED_SPEC (None: not set)
+    job_set: dict[str, Any] = field(default_factory=dict)  # jobTemplate.spec's fields of UNSET_JOB_SPEC that are set
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class JobRecord:
     finished: str | None  # when it completed or failed
     state: JobState
     owners: tuple[str, ...]  # the names of the CronJobs that own it
+    suspended: bool = False  # spec.suspend: by hand, or by a queue (Kueue) until it admits the Job
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,8 @@ class Cluster:
             return None
         spec, status = found.get("spec") or {}, found.get("status") or {}
         template = spec.get("jobTemplate") or {}
-        deadline = (template.get("spec") or {}).get("activeDeadlineSeconds")
+        job_spec = template.get("spec") or {}
+        deadline = job_spec.get("activeDeadlineSeconds")
         return CronJobState(
             schedule=str(spec.get("schedule", "")), time_zone=spec.get("timeZone"), suspended=bool(spec.get("suspend")),
             starting_deadline=spec.get("startingDeadlineSeconds"), active_deadline=deadline,
@@ -384,7 +387,8 @@ class Cluster:
             last_schedule=status.get("lastScheduleTime"), last_success=status.get("lastSuccessfulTime"),
             active=tuple(str(ref.get("name")) for ref in status.get("active") or []),
             job_labels=dict((template.get("metadata") or {}).get("labels") or {}),
-            fixed={field: spec.get(field) for field, _ in FIXED_SPEC})
+            fixed={field: spec.get(field) for field, _ in FIXED_SPEC},
+            job_set={field: job_spec[field] for field in UNSET_JOB_SPEC if job_spec.get(field) not in (None, False)})
 
     def jobs(self, labels: dict[str, str]) -> list[JobRecord]:
         """The Jobs that carry every one of `labels`, oldest first."""
@@ -400,7 +404,8 @@ class Cluster:
                 name=str(meta.get("name")), started=status.get("startTime") or meta.get("creationTimestamp"),
                 finished=status.get("completionTime") or ended, state=state,
                 owners=tuple(str(ref.get("name")) for ref in meta.get("ownerReferences") or []
-                             if ref.get("kind") == "CronJob")))
+                             if ref.get("kind") == "CronJob"),
+                suspended=(job.get("spec") or {}).get("suspend") is True))
         return sorted(records, key=lambda record: (record.started or "", record.name))
 
     def job_log(self, job: str) -> list[str]:

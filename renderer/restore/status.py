@@ -295,6 +295,8 @@ class StatusCheck:
         failed = _failed_since(jobs, last_success)
         if failed:
             report.warn(self._failure(failed, last_success, "backup"))
+        for held in _held(jobs, "backup", release.namespace):
+            report.warn(held)
         return cronjob
 
     def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "") -> str:
@@ -314,14 +316,23 @@ class StatusCheck:
         return self.cluster.jobs(cronjob.job_labels) if cronjob.job_labels else []
 
     def _drill_job_failure(self, jobs: list[JobRecord], last_success: str | None,
-                           newest: tuple[Record, DrillState] | None, report: Report) -> None:
+                           newest: tuple[Record, DrillState] | None, backups: list[Backup], report: Report) -> None:
         """A drill Job of `jobs` that failed after `last_success` (_last_success) without writing a drill record
         (out of memory, evicted, past its deadline, its record's upload refused): the records say nothing of it,
         and the last drill they show may be a success (issue 25). A Job wrote the newest record if that record is
         dated after the Job started: then that record says why it failed, unless it says OK (the Job failed after
-        it: writing the record's copies)."""
+        it: writing the record's copies). A Job that started before the first complete backup of `backups` (the
+        listing under the prefix) had nothing to drill (a fresh install whose first drill ran before its first
+        backup was complete, "[pick] FAILED: no complete backup"): it disproves nothing, and is a fact
+        (`failedBeforeFirstBackup`), not a finding (the review of issue 25); the backups' own checks speak for a
+        release without a backup."""
         job = _failed_since(jobs, last_success)
         if job is None:
+            return
+        first = min((backup.created for backup in backups if backup.complete and not backup.safety_dump
+                     and backup.created), default=None)
+        if first and job.started and job.started < first:
+            report.facts.setdefault("drills", {})["failedBeforeFirstBackup"] = job.name
             return
         if not (newest and _wrote(job, *newest)):
             report.warn(self._failure(job, last_success, "drill", " without writing a drill record"))
@@ -387,11 +398,16 @@ class StatusCheck:
         """Reads the newest complete backup back, streamed, and compares its SHA-256 with its metadata's, as
         --list --verify and the restore Job (before its DROP) do: a backup whose bytes changed after it was
         written (same size) is what `restore --from latest` takes, and the Job then refuses it (issue 25).
-        Its size is all that the listing checks."""
+        Its size is all that the listing checks. A read that differs is read again before DAMAGED, as the restore
+        Job and the drill do (s3.sh verify_backup): a fault in transit does not come back on a second read, a
+        damaged backup reads wrong again; the fact `transitFault` says that the first read differed."""
         keys = [newest.key + "/"] if newest.format == "native" else [newest.key]
         begin = clock()
         try:
             verified = store.digest(keys) == newest.sha256
+            if not verified:
+                verified = store.digest(keys) == newest.sha256
+                facts["transitFault"] = verified
         except ObjectStoreFailed as error:
             facts["verified"] = None
             try:  # retention deletes the metadata last: gone, the backup was deleted as it was read
@@ -473,7 +489,9 @@ class StatusCheck:
         last, ok_age, recorded = self._read_drills(release, config, read, names, promise, report)
         jobs = self._jobs(cronjob) if cronjob is not None else []
         last_success = _last_success(cronjob, jobs) if cronjob is not None else None
-        self._drill_job_failure(jobs, last_success, last, report)
+        self._drill_job_failure(jobs, last_success, last, read.backups, report)
+        for held in _held(jobs, "drill", release.namespace):
+            report.warn(held)
         if last:
             record, drill = last
             newest = (report.facts.get("newestBackup") or {}).get("name")
@@ -571,6 +589,17 @@ class _Promise:
                 f"{duration_text(self.running)} to run)")
 
 
+def _held(jobs: list[JobRecord], runs: str, namespace: str) -> list[str]:
+    """A finding for each Job of `jobs` that is suspended and not finished (spec.suspend, by a `kubectl patch` or a
+    queue such as Kueue that has not admitted it): it has no pod, its activeDeadlineSeconds does not run, and under
+    concurrencyPolicy Forbid its CronJob starts no other run, so no `runs` (backup, drill) happens until it is
+    resumed, and nothing but the promise running out would say so (Kubernetes "Suspending a Job"; the review of
+    issue 25)."""
+    return [f"the {runs} Job {job.name} is suspended (its spec.suspend: by hand, or a queue such as Kueue has not "
+            f"admitted it): no {runs} runs until it is resumed (kubectl patch job {job.name} --namespace {namespace} "
+            "-p '{\"spec\":{\"suspend\":false}}')" for job in jobs if job.suspended and not job.state.done]
+
+
 def _suspension(cronjob: CronJobState, name: str, runs: str, config: BackupConfig, namespace: str) -> str | None:
     """Why the CronJob `name`, whose Jobs are `runs` (backup, restore drill), runs nothing, or None: suspended
     by the values (enclaveos-chart.Backup.Suspend), or by hand (a `kubectl patch`, an `edit`), which the
@@ -589,7 +618,8 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
     """How the live CronJob `name` differs from what the release's values render (its schedule, time zone,
     startingDeadlineSeconds and its Jobs' activeDeadlineSeconds: renderer/postrender/templates/_pod.j2; and what
     the post-renderer fixes whatever the values, values/cronjob_spec.FIXED_SPEC: failedJobsHistoryLimit 0 hides
-    every failed Job from --status and the alerts), or
+    every failed Job from --status and the alerts; and the Job template's fields it never sets, UNSET_JOB_SPEC:
+    ttlSecondsAfterFinished does the same, suspend holds every run), or
     None: a hand edit (kubectl edit, patch) that the values do not say, and a helm upgrade undoes. The promise
     is the values', so an edit to a rarer schedule cannot make an old backup look on time (issue 25)."""
     dropped = cronjob.time_zone is None and report.time_zone_dropped
@@ -601,6 +631,7 @@ def _drift(cronjob: CronJobState, name: str, schedule: str, starting: int, runni
              *((field, cronjob.fixed.get(field), wanted) for field, wanted in FIXED_SPEC)]
     differ = [f"{field} {_shown(live)}, the values' {_shown(wanted)}" for field, live, wanted in pairs
               if live != wanted]
+    differ += [f"jobTemplate.spec.{field} {_shown(live)}, the values' -" for field, live in cronjob.job_set.items()]
     if not differ:
         return None
     if dropped and len(differ) == 1:  # the server's doing, not a hand's: said so by the version's finding too
@@ -621,12 +652,13 @@ def _last_success(cronjob: CronJobState, jobs: list[JobRecord]) -> str | None:
 
 
 def _failed_since(jobs: list[JobRecord], last_success: str | None) -> JobRecord | None:
-    """The newest failed Job of `jobs` (oldest first) when it ended after `last_success` (RFC 3339 UTC; None: no
-    success yet), else None."""
-    failed = [job for job in jobs if job.state.failed]
-    if not failed or (last_success and (failed[-1].finished or "") <= last_success):
+    """The failed Job of `jobs` that ended last, when it ended after `last_success` (RFC 3339 UTC; None: no success
+    yet), else None. By its end, not its start: a scheduled Job that hung until its deadline ends after a
+    `--backup-now` Job that started later, failed, and was followed by a success (review of issue 25)."""
+    failed = max((job for job in jobs if job.state.failed), key=lambda job: job.finished or "", default=None)
+    if failed is None or (last_success and (failed.finished or "") <= last_success):
         return None
-    return failed[-1]
+    return failed
 
 
 # The Job controller names a Job's pods by generateName `<job>-`, which the API server cuts to 58 characters before

@@ -15,3 +15,8 @@ FIXED_SPEC: tuple[tuple[str, str | int], ...] = (
     ("successfulJobsHistoryLimit", 3),
     ("failedJobsHistoryLimit", 3),
 )
+# Fields of the CronJobs' Job template (jobTemplate.spec) that the post-renderer never sets, and whose hand edit
+# hides failures or stops runs: ttlSecondsAfterFinished deletes a failed Job (and the failure --status and the
+# Failed alerts read) that many seconds after it ends, as failedJobsHistoryLimit 0 does; suspend creates every
+# Job suspended, with no pod, so nothing runs (batch/v1 JobSpec; the review of issue 25).
+UNSET_JOB_SPEC: tuple[str, ...] = ("ttlSecondsAfterFinished", "suspend")

@@ -207,10 +207,23 @@ def changes(state: State, change: str) -> None:
                                    "finished": None, "outcome": "running"}]
         case "suspended":
             cron["suspend"] = backup["Suspend"] = True
+        case "a backup Job suspended" | "a drill Job suspended":  # by hand, or by a queue (the review of issue 25)
+            component = change.split()[1]
+            state.backup_jobs.append({"name": f"ds-enclaveos-{component}-29410000", "component": component,
+                                      "started": None, "finished": None, "outcome": "running", "suspend": True})
         case "suspended by hand":  # the values do not say it
             cron["suspend"] = True
         case "failed":
             state.backup_jobs.append(dict(FAILED_JOB))
+        case "failed at its deadline, after a later one failed and one succeeded":  # the review of issue 25
+            cron["lastSuccessfulTime"] = "2026-11-23T01:10:00Z"
+            state.backup_jobs += [
+                {**FAILED_JOB, "started": "2026-11-23T00:00:00Z", "finished": "2026-11-23T04:00:00Z",
+                 "reason": "DeadlineExceeded", "log": ["[dump] FAILED: the dump of malbork gave no bytes"]},
+                {**FAILED_JOB, "name": "ds-enclaveos-backup-1123003000", "started": "2026-11-23T00:30:00Z",
+                 "finished": "2026-11-23T00:35:00Z"},
+                {"name": "ds-enclaveos-backup-1123010000", "started": "2026-11-23T01:00:00Z",
+                 "finished": "2026-11-23T01:10:00Z", "outcome": "complete"}]
         case "failed, pod gone, never succeeded":
             cron["lastSuccessfulTime"] = None
             state.backup_jobs.append({**FAILED_JOB, "log": None})
@@ -240,7 +253,12 @@ def changes(state: State, change: str) -> None:
 Case = tuple[str, datetime, str]
 CASES: list[Case] = [
     ("ok", NOW, "OK"),
-    ("running now, an old failure", NOW, "OK"),  # a failure before the last success is no finding
+    ("running now, an old failure", NOW, "OK"),
+    *((f"a {what} Job suspended", NOW,
+       f"WARNING: the {what} Job ds-enclaveos-{what}-29410000 is suspended (its spec.suspend: by hand, or a queue "
+       f"such as Kueue has not admitted it): no {what} runs until it is resumed (kubectl patch job "
+       f"ds-enclaveos-{what}-29410000 --namespace prod -p '{{\"spec\":{{\"suspend\":false}}}}')")
+      for what in ("backup", "drill")),  # a failure before the last success is no finding
     ("young drill cronjob", NOW, "OK"),  # its first drill is not due yet (see its facts)
     ("status-drill-stale", datetime(2026, 11, 15, 5, 0, tzinfo=timezone.utc), "OK"),  # the drill was 2h ago
     ("drills off", NOW, "OK"),
@@ -325,6 +343,9 @@ CASES: list[Case] = [
     ("failed", NOW,
      "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) "
      "since the last success at 2026-11-23T00:03:00Z: [upload] FAILED: gave up after 3 tries"),
+    ("failed at its deadline, after a later one failed and one succeeded", NOW,
+     "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T04:00:00Z (DeadlineExceeded) "
+     "since the last success at 2026-11-23T01:10:00Z: [dump] FAILED: the dump of malbork gave no bytes"),
     ("failed, pod gone, never succeeded", NOW,
      "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) "
      "and no backup Job has succeeded yet: its log cannot be read (kubectl logs job/ds-enclaveos-backup-29400000 "
@@ -659,6 +680,11 @@ DRIFT_FINDING = ("the CronJob ds-enclaveos-{what} differs from what the release'
     ("drill", {"failedJobsHistoryLimit": 0}, "failedJobsHistoryLimit 0, the values' 3"),
     ("backup", {"concurrencyPolicy": "Allow"}, "concurrencyPolicy Allow, the values' Forbid"),
     ("drill", {"successfulJobsHistoryLimit": None}, "successfulJobsHistoryLimit -, the values' 3"),
+    # The Job template's fields the post-renderer never sets (values/cronjob_spec.UNSET_JOB_SPEC): a TTL deletes a
+    # failed Job within a minute, as failedJobsHistoryLimit 0 does; suspend holds every run (the review of issue 25).
+    ("backup", {"jobSpec": {"ttlSecondsAfterFinished": 60}},
+     "jobTemplate.spec.ttlSecondsAfterFinished 60, the values' -"),
+    ("drill", {"jobSpec": {"suspend": True}}, "jobTemplate.spec.suspend yes, the values' -"),
 ])
 def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
         world: World, what: str, change: dict[str, Any], how: str) -> None:

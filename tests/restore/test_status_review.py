@@ -206,3 +206,51 @@ def test_a_drill_now_job_of_a_31_character_release_wrote_its_own_record() -> Non
     ran = JobRecord(job, "2026-12-07T04:29:00Z", "2026-12-07T04:35:00Z", JobState(True, True, "BackoffLimitExceeded"),
                     ())
     assert _wrote(ran, record, drill)
+
+
+def test_a_newest_backup_read_wrong_once_in_transit_is_not_damaged(world: World, s3_server: S3Server,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review of issue 25: one read of the newest backup goes wrong on the way (a flipped bit, an HTTP store
+    without the response checksums boto3 checks only when required): --status said DAMAGED, FAILING. It reads again
+    first, as the restore Job and the drill do (s3.sh verify_backup); a damaged backup reads wrong again
+    (test_status.py test_a_newest_backup_damaged_after_it_was_written_is_failing)."""
+    prefix = "review-transit"
+    put_backups(s3_client(s3_server), prefix, "sql")
+    world.state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    no_drill_promised_yet(world.state)
+    sha256, reads, newest = ObjectStore._sha256, [], f"{prefix}/{LATEST_COMPLETE}"
+
+    def flipped_once(store: ObjectStore, key: str) -> str:
+        reads.extend([key] if key == newest else [])
+        return "0" * 64 if reads == [newest] and key == newest else sha256(store, key)
+
+    monkeypatch.setattr(ObjectStore, "_sha256", flipped_once)
+    code = world.status(NOW, json_mode=True).run("ds")
+    report = json.loads(world.out.getvalue())
+    assert code == EXIT_CODES["OK"], report["findings"]
+    assert (report["verdict"], report["newestBackup"]["verified"], report["newestBackup"]["transitFault"]) == (
+        "OK", True, True)
+    assert reads == [newest, newest]
+
+
+def test_a_drill_that_failed_before_the_first_backup_was_complete_is_no_finding(world: World,
+                                                                                 s3_server: S3Server) -> None:
+    """The review of issue 25: a fresh install on Sunday at 02:50, the first backup complete at 03:05; the drill
+    CronJob's first run at 03:00 found no complete backup and failed without a record. A day later backups run and
+    no drill is due yet (_no_drill_due), but the failed drill Job kept --status at WARNING until the next Sunday.
+    It had nothing to drill: a fact, not a finding."""
+    prefix = "review-fresh-install"
+    put_drilled(s3_client(s3_server), prefix, {"ds-20261122T030500Z.sql": [], "ds-20261123T000000Z.sql": []})
+    state = world.state
+    state.user_values["enclaveos-chart"]["Backup"]["S3Prefix"] = prefix
+    assert state.cronjob is not None and state.drill_cronjob is not None
+    state.cronjob["created"] = state.drill_cronjob["created"] = "2026-11-22T02:50:00Z"
+    state.drill_cronjob["lastSuccessfulTime"] = None
+    drill_job = "ds-enclaveos-drill-29921940"
+    state.backup_jobs.append({"name": drill_job, "component": "drill", "started": "2026-11-22T03:00:00Z",
+                              "finished": "2026-11-22T03:00:40Z", "outcome": "failed", "reason": "BackoffLimitExceeded",
+                              "log": [f"[pick] FAILED: no complete backup of ds in namespace prod in s3://b/{prefix}/"]})
+    code = world.status(datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc), json_mode=True).run("ds")
+    report = json.loads(world.out.getvalue())
+    assert (code, report["findings"]) == (EXIT_CODES["OK"], [])
+    assert report["drills"]["failedBeforeFirstBackup"] == drill_job
