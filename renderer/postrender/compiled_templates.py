@@ -1721,10 +1721,11 @@ SCRIPTS = {
         '}\n'
         '# get_summed KEY FILE [WHAT [SUM]]: downloads one object as a stream into FILE (/dev/null: nowhere; a FIFO: to its\n'
         "# reader) and sets, in the same pass over its bytes, summed_digest (SUM's line of it: sha256sum by default, or\n"
-        "# cksum) and summed_sha256 (its first field), and summed_size (bytes: FILE's length when it is a regular file, no\n"
-        "# read; else the answer's ContentLength); fails the step when the download or the write does (WHAT: how the failure begins, default\n"
-        '# "cannot download s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3,\n'
-        '# the pipe, and its JSON answer to /dev/null): `s3 cp KEY -` fetches ranges in parallel and puts them back in\n'
+        "# cksum) and summed_sha256 (its first field), summed_size (bytes: FILE's length when it is a regular file, no\n"
+        "# read; else the answer's ContentLength) and summed_modified (the answer's LastModified, the store's time); fails\n"
+        '# the step when the download or the write does (WHAT: how the failure begins, default "cannot download\n'
+        '# s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3, the pipe, and its\n'
+        '# answer, two fields, to get.answer): `s3 cp KEY -` fetches ranges in parallel and puts them back in\n'
         '# order, and it stopped for good after 48 MiB on the test store (AWS CLI 1.46.2, SeaweedFS; aws/aws-cli#3977\n'
         "# and #1187 report truncated and slow streams). Memory: the pipe's buffers, whatever the object's size.\n"
         '# The exit status of each part of the pipe goes through a file (POSIX sh, dash, has no pipefail), written\n'
@@ -1748,12 +1749,14 @@ SCRIPTS = {
         '    fail "$what: ${reason:-the download failed and left no reason (is the work volume of the pod full?)}"\n'
         '  fi\n'
         '  rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"\n'
-        '  if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$(cat "$WORK_DIR/get.length"); fi\n'
+        "  # The answer's ContentLength and LastModified (the store's time, which clock_checked can take), tab-separated.\n"
+        '  IFS=\'\t\' read -r summed_length summed_modified < "$WORK_DIR/get.answer" || true\n'
+        '  if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$summed_length; fi\n'
         '}\n'
         "# get_piped KEY FILE SUM: get_summed's pipe, SUM's line into $WORK_DIR/get.digest (it runs apart: lib.sh alive).\n"
         'get_piped() {\n'
-        '  { s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \\\n'
-        '      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&\n'
+        '  { s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query \'[ContentLength, LastModified]\' --output text \\\n'
+        '      /dev/fd/3 3>&1 > "$WORK_DIR/get.answer" 2> "$WORK_DIR/get.stderr" &&\n'
         '      echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |\n'
         '    { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |\n'
         '    "$3" | sed \'s/ *-\\{0,1\\}$//\' > "$WORK_DIR/get.digest"\n'
@@ -1792,8 +1795,9 @@ SCRIPTS = {
         "# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never\n"
         '# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).\n'
         'CLOCK_SKEW_SECONDS=600\n'
-        "# clock_checked KEY PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the\n"
-        "# object store's: the LastModified the store gave KEY, an object this pod has just written. PREFIX starts each\n"
+        "# clock_checked KEY PREFIX WHAT [MODIFIED]: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,\n"
+        "# with the object store's: the LastModified the store gave KEY, an object this pod has just written (MODIFIED when\n"
+        "# the caller has it already, as the read-back's answer, get_summed's summed_modified). PREFIX starts each\n"
         '# failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,\n'
         "# and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later\n"
         '# than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over\n'
@@ -1802,7 +1806,9 @@ SCRIPTS = {
         '# upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again\n'
         '# before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.\n'
         'clock_checked() {\n'
-        '  c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||\n'
+        '  c_modified=${4:-}\n'
+        '  [ -n "$c_modified" ] ||\n'
+        '    c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||\n'
         '    fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod\'s clock: $3: $c_modified"\n'
         '  c_now=$(date -u +%s)\n'
         '  c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||\n'
@@ -2167,8 +2173,11 @@ SCRIPTS = {
         ': > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
         'if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then\n'
         '  clock_checked "$clock_probe" "" "no backup was made"\n'
-        '  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
-        '    log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $out"\n'
+        '  # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for\n'
+        "  # before the metadata object, so that its warning comes before the backup's last lines.\n"
+        '  { probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
+        '      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $probe_out"; } &\n'
+        '  probe_deleting=$!\n'
         'else\n'
         '  log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod\'s clock before the dump: $out"\n'
         'fi\n'
@@ -2205,6 +2214,7 @@ SCRIPTS = {
         '  { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }\n'
         '[ -z "$nodes_error" ] ||\n'
         '  log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"\n'
+        '[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true\n'
         'metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" \'  "kind": "backup",\' > "$WORK_DIR/$name.json"\n'
         'put_verified "$WORK_DIR/$name.json" "$key.json"\n'
         'log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"\n'
@@ -2219,7 +2229,8 @@ SCRIPTS = {
         '# metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose\n'
         '# data is gone) is finished by the next run. The backup just written is never deleted by its own\n'
         '# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.\n'
-        'clock_checked "$key.json" "retention: " "nothing was deleted"\n'
+        "# The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.\n"
+        'clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"\n'
         'stamp=$(printf \'%s\' "$created" | tr -d \':-\')\n'
         'our_backups\n'
         'grep -e " $cluster " -e \' - \' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true\n'

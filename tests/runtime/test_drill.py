@@ -349,6 +349,8 @@ def test_a_backup_deleted_during_its_drill_gets_no_record_beside_it(drill_site: 
         assert (again.returncode, again.failed_container) == (0, None), again.log
         assert again.log.splitlines()[-1].startswith(f"[record] drill OK: s3://{site.bucket}/{second} restores"), \
             again.log
+        for record in [k for k in site.objects() if k.startswith(f"{second}.drill-")]:
+            site.delete(record)  # the module's other tests count the drill records in the bucket
 
 
 ORPHANS = "orphans"

@@ -172,10 +172,11 @@ deleted() {
 }
 # get_summed KEY FILE [WHAT [SUM]]: downloads one object as a stream into FILE (/dev/null: nowhere; a FIFO: to its
 # reader) and sets, in the same pass over its bytes, summed_digest (SUM's line of it: sha256sum by default, or
-# cksum) and summed_sha256 (its first field), and summed_size (bytes: FILE's length when it is a regular file, no
-# read; else the answer's ContentLength); fails the step when the download or the write does (WHAT: how the failure begins, default
-# "cannot download s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3,
-# the pipe, and its JSON answer to /dev/null): `s3 cp KEY -` fetches ranges in parallel and puts them back in
+# cksum) and summed_sha256 (its first field), summed_size (bytes: FILE's length when it is a regular file, no
+# read; else the answer's ContentLength) and summed_modified (the answer's LastModified, the store's time); fails
+# the step when the download or the write does (WHAT: how the failure begins, default "cannot download
+# s3://<bucket>/KEY"). One GET, read in order (`s3api get-object`, whose body goes to fd 3, the pipe, and its
+# answer, two fields, to get.answer): `s3 cp KEY -` fetches ranges in parallel and puts them back in
 # order, and it stopped for good after 48 MiB on the test store (AWS CLI 1.46.2, SeaweedFS; aws/aws-cli#3977
 # and #1187 report truncated and slow streams). Memory: the pipe's buffers, whatever the object's size.
 # The exit status of each part of the pipe goes through a file (POSIX sh, dash, has no pipefail), written
@@ -199,12 +200,14 @@ get_summed() {
     fail "$what: ${reason:-the download failed and left no reason (is the work volume of the pod full?)}"
   fi
   rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
-  if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$(cat "$WORK_DIR/get.length"); fi
+  # The answer's ContentLength and LastModified (the store's time, which clock_checked can take), tab-separated.
+  IFS='	' read -r summed_length summed_modified < "$WORK_DIR/get.answer" || true
+  if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$summed_length; fi
 }
 # get_piped KEY FILE SUM: get_summed's pipe, SUM's line into $WORK_DIR/get.digest (it runs apart: lib.sh alive).
 get_piped() {
-  { s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query ContentLength --output text /dev/fd/3 \
-      3>&1 > "$WORK_DIR/get.length" 2> "$WORK_DIR/get.stderr" &&
+  { s3 s3api get-object --bucket "$S3_BUCKET" --key "$1" --query '[ContentLength, LastModified]' --output text \
+      /dev/fd/3 3>&1 > "$WORK_DIR/get.answer" 2> "$WORK_DIR/get.stderr" &&
       echo 0 > "$WORK_DIR/get.status" || echo "$?" > "$WORK_DIR/get.status"; } |
     { tee "$2" 2> "$WORK_DIR/tee.stderr" && echo 0 > "$WORK_DIR/tee.status" || echo "$?" > "$WORK_DIR/tee.status"; } |
     "$3" | sed 's/ *-\{0,1\}$//' > "$WORK_DIR/get.digest"
@@ -243,8 +246,9 @@ STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0
 # A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
 # trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
 CLOCK_SKEW_SECONDS=600
-# clock_checked KEY PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS, with the
-# object store's: the LastModified the store gave KEY, an object this pod has just written. PREFIX starts each
+# clock_checked KEY PREFIX WHAT [MODIFIED]: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,
+# with the object store's: the LastModified the store gave KEY, an object this pod has just written (MODIFIED when
+# the caller has it already, as the read-back's answer, get_summed's summed_modified). PREFIX starts each
 # failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,
 # and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later
 # than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over
@@ -253,7 +257,9 @@ CLOCK_SKEW_SECONDS=600
 # upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again
 # before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.
 clock_checked() {
-  c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||
+  c_modified=${4:-}
+  [ -n "$c_modified" ] ||
+    c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||
     fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod's clock: $3: $c_modified"
   c_now=$(date -u +%s)
   c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||

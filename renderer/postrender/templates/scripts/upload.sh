@@ -15,8 +15,11 @@ clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")
 : > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)
 if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then
   clock_checked "$clock_probe" "" "no backup was made"
-  out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
-    log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $out"
+  # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for
+  # before the metadata object, so that its warning comes before the backup's last lines.
+  { probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
+      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $probe_out"; } &
+  probe_deleting=$!
 else
   log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod's clock before the dump: $out"
 fi
@@ -53,6 +56,7 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }
 [ -z "$nodes_error" ] ||
   log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
+[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true
 metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" '  "kind": "backup",' > "$WORK_DIR/$name.json"
 put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
@@ -67,7 +71,8 @@ not tried again (exit $KEPT_EXIT)"
 # metadata last, so that a pair cut short stays provably ours: a half-deleted pair (metadata whose
 # data is gone) is finished by the next run. The backup just written is never deleted by its own
 # run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
-clock_checked "$key.json" "retention: " "nothing was deleted"
+# The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.
+clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"
 stamp=$(printf '%s' "$created" | tr -d ':-')
 our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
