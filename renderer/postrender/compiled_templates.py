@@ -1750,6 +1750,7 @@ SCRIPTS = {
         '  fi\n'
         '  rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"\n'
         "  # The answer's ContentLength and LastModified (the store's time, which clock_checked can take), tab-separated.\n"
+        "  # shellcheck disable=SC2034  # summed_modified: read by the upload step only (retention's clock check)\n"
         '  IFS=\'\t\' read -r summed_length summed_modified < "$WORK_DIR/get.answer" || true\n'
         '  if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$summed_length; fi\n'
         '}\n'

@@ -201,6 +201,7 @@ get_summed() {
   fi
   rm -f "$WORK_DIR/get.stderr" "$WORK_DIR/tee.stderr"
   # The answer's ContentLength and LastModified (the store's time, which clock_checked can take), tab-separated.
+  # shellcheck disable=SC2034  # summed_modified: read by the upload step only (retention's clock check)
   IFS='	' read -r summed_length summed_modified < "$WORK_DIR/get.answer" || true
   if [ -f "$2" ]; then summed_size=$(size_of "$2"); else summed_size=$summed_length; fi
 }
