@@ -38,8 +38,10 @@ the restore drill's `<release>-enclaveos-drill`:
   Since v2.14.0 `reason=""` is also reported for a running Job with failed tries
   (commit 20589ac3), hence the Failed condition and the listed reasons in the rule too.
 
-The drill has no such case: its Job has no podFailurePolicy and backoffLimit 0, and a drill that ran
-writes its verdict (FAILED too) before the pod ends; a drill Job that failed proved nothing, so
+The drill has no such case: its Job has backoffLimit 0, and a drill that ran writes its verdict (FAILED
+too) before the pod ends. Its podFailurePolicy only ignores a pod whose drill failed on a backup deleted
+while it was drilled (record.sh REDRILL_EXIT: no verdict, a new pod drills the newest backup; an ignored
+pod neither fails the Job nor counts against backoffLimit). A drill Job that failed proved nothing, so
 "no restore drill succeeded" is true. Its failure may have no drill record (stopped by its deadline,
 or unable to read the bucket or write the record): RestoreDrillFailed says so.
 
