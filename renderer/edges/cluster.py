@@ -388,7 +388,8 @@ class Cluster:
             active=tuple(str(ref.get("name")) for ref in status.get("active") or []),
             job_labels=dict((template.get("metadata") or {}).get("labels") or {}),
             fixed={field: spec.get(field) for field, _ in FIXED_SPEC},
-            job_set={field: job_spec[field] for field in UNSET_JOB_SPEC if job_spec.get(field) not in (None, False)})
+            job_set={field: job_spec[field] for field in UNSET_JOB_SPEC
+                     if job_spec.get(field) is not None and job_spec.get(field) is not False})  # 0 is set
 
     def jobs(self, labels: dict[str, str]) -> list[JobRecord]:
         """The Jobs that carry every one of `labels`, oldest first."""

@@ -1550,18 +1550,20 @@ SCRIPTS = {
         '# s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call\n'
         '# may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with\n'
         "# a log line that says so (the CLI's own timeouts only catch a silent connection), instead of\n"
-        "# running until the Job's activeDeadlineSeconds kills the pod without a word.\n"
+        "# running until the Job's activeDeadlineSeconds kills the pod without a word. The CLI's standard error goes\n"
+        '# through a file, $S3_STDERR when set: a call made in the background sets its own, or it and a call of the\n'
+        "# step's own would truncate and delete each other's (upload.sh's clock probe).\n"
         's3() {\n'
-        '  s3_status=0\n'
-        '  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$WORK_DIR/s3.stderr" || s3_status=$?\n'
+        '  s3_status=0 s3_stderr=${S3_STDERR:-$WORK_DIR/s3.stderr}\n'
+        '  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$s3_stderr" || s3_status=$?\n'
         '  if [ "$s3_status" = 0 ]; then\n'
-        '    cat "$WORK_DIR/s3.stderr" >&2\n'
+        '    cat "$s3_stderr" >&2\n'
         '  elif [ "$s3_status" = 124 ]; then\n'
         '    printf \'no answer from %s within %s s (S3_CALL_TIMEOUT)\\n\' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2\n'
         '  else\n'
-        '    s3_reason "$s3_status" "$WORK_DIR/s3.stderr" >&2\n'
+        '    s3_reason "$s3_status" "$s3_stderr" >&2\n'
         '  fi\n'
-        '  rm -f "$WORK_DIR/s3.stderr"\n'
+        '  rm -f "$s3_stderr"\n'
         '  return "$s3_status"\n'
         '}\n'
         '# s3_reason STATUS FILE: why the AWS CLI failed with STATUS, from its standard error in FILE, on one line and never\n'
@@ -2176,7 +2178,7 @@ SCRIPTS = {
         '  clock_checked "$clock_probe" "" "no backup was made"\n'
         '  # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for\n'
         "  # before the metadata object, so that its warning comes before the backup's last lines.\n"
-        '  { probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
+        '  { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
         '      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $probe_out"; } &\n'
         '  probe_deleting=$!\n'
         'else\n'

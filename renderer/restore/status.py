@@ -290,7 +290,8 @@ class StatusCheck:
         if drift:
             report.warn(drift)
         jobs = self._jobs(cronjob)
-        facts["lastFailedJob"] = next((job.name for job in reversed(jobs) if job.state.failed), None)
+        facts["lastFailedJob"] = max(((job.finished or "", job.name) for job in jobs if job.state.failed),
+                                     default=("", None))[1]  # the one that ended last, as _failed_since
         last_success = _last_success(cronjob, jobs)
         failed = _failed_since(jobs, last_success)
         if failed:
@@ -299,16 +300,21 @@ class StatusCheck:
             report.warn(held)
         return cronjob
 
-    def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "") -> str:
+    def _failure(self, job: JobRecord, last_success: str | None, what: str, after: str = "",
+                 reason: str | None = None) -> str:
         """The finding of a `what` (backup, drill) Job that failed after the last success (and `after`:
-        what else it did not do), with the reason from its log."""
-        try:
-            reason = (last_failure(self.cluster.job_log(job.name)) or "its log has no FAILED line").strip()
-        except ClusterCallFailed as error:
-            reason = f"its log cannot be read ({error})"
+        what else it did not do), with the reason from its log (`reason`: _reason, read already)."""
+        reason = self._reason(job) if reason is None else reason
         since = f"since the last success at {last_success}" if last_success else f"and no {what} Job has succeeded yet"
         return (f"the {what} Job {job.name} failed at {job.finished or job.started or 'an unknown time'} "
                 f"({job.state.reason or 'no reason given'}){after} {since}: {reason}")
+
+    def _reason(self, job: JobRecord) -> str:
+        """The last FAILED line of a Job's log, or why there is none to show."""
+        try:
+            return (last_failure(self.cluster.job_log(job.name)) or "its log has no FAILED line").strip()
+        except ClusterCallFailed as error:
+            return f"its log cannot be read ({error})"
 
     def _jobs(self, cronjob: CronJobState) -> list[JobRecord]:
         """The Jobs that carry the labels of `cronjob`'s Jobs, oldest first: its own, the first backup's (which no
@@ -321,23 +327,23 @@ class StatusCheck:
         (out of memory, evicted, past its deadline, its record's upload refused): the records say nothing of it,
         and the last drill they show may be a success (issue 25). A Job wrote the newest record if that record is
         dated after the Job started: then that record says why it failed, unless it says OK (the Job failed after
-        it: writing the record's copies). A Job that started before the first complete backup of `backups` (the
-        listing under the prefix) had nothing to drill (a fresh install whose first drill ran before its first
-        backup was complete, "[pick] FAILED: no complete backup"): it disproves nothing, and is a fact
-        (`failedBeforeFirstBackup`), not a finding (the review of issue 25); the backups' own checks speak for a
-        release without a backup."""
+        it: writing the record's copies). A Job whose pick step found no complete backup to drill (its log's
+        FAILED line, NOTHING_TO_DRILL: a fresh install whose first drill ran before its first backup was complete)
+        disproves nothing once there is one: the fact `failedWithNothingToDrill`, not a finding (the review of
+        issue 25); the drill promise and the next drill speak for the backup there is now, and with none the
+        backups' own check is FAILING. By its log, not by times: the oldest backup in the bucket moves on with
+        retention, and a backup's name dates its dump's start, not its completion."""
         job = _failed_since(jobs, last_success)
         if job is None:
             return
-        first = min((backup.created for backup in backups if backup.complete and not backup.safety_dump
-                     and backup.created), default=None)
-        if first and job.started and job.started < first:
-            report.facts.setdefault("drills", {})["failedBeforeFirstBackup"] = job.name
+        reason = self._reason(job)
+        if reason.startswith(NOTHING_TO_DRILL) and any(b.complete and not b.safety_dump for b in backups):
+            report.facts.setdefault("drills", {})["failedWithNothingToDrill"] = job.name
             return
         if not (newest and _wrote(job, *newest)):
-            report.warn(self._failure(job, last_success, "drill", " without writing a drill record"))
+            report.warn(self._failure(job, last_success, "drill", " without writing a drill record", reason))
         elif newest and newest[1].verdict == drills.OK:  # its record says OK: the Job failed after it (the copies)
-            report.warn(self._failure(job, last_success, "drill", " after its drill record said OK"))
+            report.warn(self._failure(job, last_success, "drill", " after its drill record said OK", reason))
 
     def _manager(self, release: Release, resumed: bool, report: Report) -> tuple[str, str] | str:
         """The manager Deployment's name and pod selector (session.manager_of: the release's manifest), or why they
@@ -649,6 +655,10 @@ def _last_success(cronjob: CronJobState, jobs: list[JobRecord]) -> str | None:
     succeeded after a failed scheduled one ran as well (issue 25)."""
     succeeded = [job.finished for job in jobs if job.state.done and not job.state.failed and job.finished]
     return max([cronjob.last_success or "", *succeeded]) or None
+
+
+# The pick step's FAILED line when the bucket holds no complete backup of the release (s3.sh latest_backup).
+NOTHING_TO_DRILL = "[pick] FAILED: no complete backup of "
 
 
 def _failed_since(jobs: list[JobRecord], last_success: str | None) -> JobRecord | None:

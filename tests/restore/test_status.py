@@ -685,6 +685,8 @@ DRIFT_FINDING = ("the CronJob ds-enclaveos-{what} differs from what the release'
     ("backup", {"jobSpec": {"ttlSecondsAfterFinished": 60}},
      "jobTemplate.spec.ttlSecondsAfterFinished 60, the values' -"),
     ("drill", {"jobSpec": {"suspend": True}}, "jobTemplate.spec.suspend yes, the values' -"),
+    ("drill", {"jobSpec": {"ttlSecondsAfterFinished": 0}},  # deletes every finished Job at once: 0 is set
+     "jobTemplate.spec.ttlSecondsAfterFinished 0, the values' -"),
 ])
 def test_a_cronjob_edited_by_hand_is_a_finding_and_the_promise_stays_the_values(
         world: World, what: str, change: dict[str, Any], how: str) -> None:

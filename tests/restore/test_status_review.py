@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from renderer.edges.cluster import JobRecord, JobState
 from renderer.edges.objectstore import ObjectStore
 from renderer.restore.drills import FAILED, DrillState, Record, copy_keys
-from renderer.restore.status import EXIT_CODES, _wrote
+from renderer.restore.status import EXIT_CODES, NOTHING_TO_DRILL, _wrote
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
@@ -32,6 +33,8 @@ from tests.restore.conftest import (
 )
 from tests.restore.test_status import FAILED_JOB, NOW, changes, drill_prefixes, no_drill_promised_yet, put_backups
 from tests.services import S3Server
+
+S3_SH = Path(__file__).parents[2] / "renderer" / "postrender" / "templates" / "scripts" / "s3.sh"
 
 __all__ = ["drill_prefixes"]  # the fixture of tests/restore/test_status.py
 
@@ -233,12 +236,22 @@ def test_a_newest_backup_read_wrong_once_in_transit_is_not_damaged(world: World,
     assert reads == [newest, newest]
 
 
-def test_a_drill_that_failed_before_the_first_backup_was_complete_is_no_finding(world: World,
-                                                                                 s3_server: S3Server) -> None:
+@pytest.mark.parametrize(("log", "warned"), [
+    pytest.param([f"{NOTHING_TO_DRILL}ds in namespace prod in s3://b/review-fresh-install/"], False,
+                 id="it-found-no-backup"),
+    # Hourly backups, Retention 7: the backups older than a drill that hit its deadline are gone hours later; the
+    # failure still counts (the second review of issue 25).
+    pytest.param(["[drill] FAILED: the import of malbork stopped"], True, id="it-failed-otherwise"),
+])
+def test_a_drill_that_found_no_backup_before_the_first_one_was_complete_is_no_finding(world: World,
+                                                                                      s3_server: S3Server,
+                                                                                      log: list[str],
+                                                                                      warned: bool) -> None:
     """The review of issue 25: a fresh install on Sunday at 02:50, the first backup complete at 03:05; the drill
     CronJob's first run at 03:00 found no complete backup and failed without a record. A day later backups run and
     no drill is due yet (_no_drill_due), but the failed drill Job kept --status at WARNING until the next Sunday.
-    It had nothing to drill: a fact, not a finding."""
+    It had nothing to drill (its log says so): a fact, not a finding. A drill Job that failed otherwise before the
+    oldest backup left by retention is still a finding (test_status.py DRILL_JOB_CASES)."""
     prefix = "review-fresh-install"
     put_drilled(s3_client(s3_server), prefix, {"ds-20261122T030500Z.sql": [], "ds-20261123T000000Z.sql": []})
     state = world.state
@@ -249,8 +262,12 @@ def test_a_drill_that_failed_before_the_first_backup_was_complete_is_no_finding(
     drill_job = "ds-enclaveos-drill-29921940"
     state.backup_jobs.append({"name": drill_job, "component": "drill", "started": "2026-11-22T03:00:00Z",
                               "finished": "2026-11-22T03:00:40Z", "outcome": "failed", "reason": "BackoffLimitExceeded",
-                              "log": [f"[pick] FAILED: no complete backup of ds in namespace prod in s3://b/{prefix}/"]})
+                              "log": log})
     code = world.status(datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc), json_mode=True).run("ds")
     report = json.loads(world.out.getvalue())
-    assert (code, report["findings"]) == (EXIT_CODES["OK"], [])
-    assert report["drills"]["failedBeforeFirstBackup"] == drill_job
+    assert [f["message"].split(" failed at ")[0] for f in report["findings"]] == (
+        [f"the drill Job {drill_job}"] if warned else [])
+    assert code == EXIT_CODES["WARNING" if warned else "OK"]
+    assert report["drills"].get("failedWithNothingToDrill") == (None if warned else drill_job)
+    # The constant is the pick step's own line (s3.sh latest_backup).
+    assert f'fail "{NOTHING_TO_DRILL.split("FAILED: ")[1]}' in S3_SH.read_text(encoding="utf-8")

@@ -1,18 +1,20 @@
 # s3: the object store, through the AWS CLI (the same commands in AWS CLI v1 and v2). Each call
 # may take $S3_CALL_TIMEOUT seconds at most: a server that hangs or crawls fails the step with
 # a log line that says so (the CLI's own timeouts only catch a silent connection), instead of
-# running until the Job's activeDeadlineSeconds kills the pod without a word.
+# running until the Job's activeDeadlineSeconds kills the pod without a word. The CLI's standard error goes
+# through a file, $S3_STDERR when set: a call made in the background sets its own, or it and a call of the
+# step's own would truncate and delete each other's (upload.sh's clock probe).
 s3() {
-  s3_status=0
-  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$WORK_DIR/s3.stderr" || s3_status=$?
+  s3_status=0 s3_stderr=${S3_STDERR:-$WORK_DIR/s3.stderr}
+  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$s3_stderr" || s3_status=$?
   if [ "$s3_status" = 0 ]; then
-    cat "$WORK_DIR/s3.stderr" >&2
+    cat "$s3_stderr" >&2
   elif [ "$s3_status" = 124 ]; then
     printf 'no answer from %s within %s s (S3_CALL_TIMEOUT)\n' "$S3_ENDPOINT" "$S3_CALL_TIMEOUT" >&2
   else
-    s3_reason "$s3_status" "$WORK_DIR/s3.stderr" >&2
+    s3_reason "$s3_status" "$s3_stderr" >&2
   fi
-  rm -f "$WORK_DIR/s3.stderr"
+  rm -f "$s3_stderr"
   return "$s3_status"
 }
 # s3_reason STATUS FILE: why the AWS CLI failed with STATUS, from its standard error in FILE, on one line and never

@@ -17,7 +17,7 @@ if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "
   clock_checked "$clock_probe" "" "no backup was made"
   # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for
   # before the metadata object, so that its warning comes before the backup's last lines.
-  { probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
+  { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
       log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $probe_out"; } &
   probe_deleting=$!
 else
