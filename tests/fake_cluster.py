@@ -42,6 +42,11 @@ GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
                       "[fetch] the data before this restore is saved as s3://{bucket}/{base}pre-restore-ds-20261124T010203Z.sql"],
             "restore": ["[restore] dropping malbork", "[restore] restored malbork: 2 tables, row counts as recorded"]}
 
+# What an ignored drill pod logged (record.sh, the branch that exits REDRILL_EXIT), as each container's log.
+IGNORED_POD_LINE = ("s3://b/ds-20261122T000000Z.sql was deleted during the drill (a backup's retention): nothing "
+                    "was proven or disproven, no drill record is written; exit 4: the Job starts another pod, which "
+                    "drills the newest backup")
+
 
 # The backup CronJob as the post-renderer renders it (schedule, deadlines, the Jobs' labels), with
 # the status of one that last ran and succeeded at midnight on 2026-11-23.
@@ -103,6 +108,9 @@ class State:
     # containers): the restore Job's by default; the drill's are pick, drill and record.
     containers: list[str] = field(default_factory=lambda: list(CONTAINERS))
     failing_container: str = "restore"
+    # Pods of a Job made now (`jobs`) that ended before its pod and that the Job ignored (the drill's
+    # podFailurePolicy, record.sh REDRILL_EXIT): each container's log is IGNORED_POD_LINE.
+    ignored_pods: int = 0
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail: dict[str, str] = field(default_factory=dict)  # call name -> stderr of a failure
     # Failures of the N-th call of a kind (see call_kind): kind -> {"N": stderr} for that call,
@@ -118,7 +126,8 @@ class State:
     # The drill CronJob `ds-enclaveos-drill` (fields of DRILL_CRONJOB); None: it does not exist.
     drill_cronjob: dict[str, Any] | None = field(default_factory=lambda: copy.deepcopy(DRILL_CRONJOB))
     # The CronJobs' Jobs: {"name", "started", "finished", "outcome": "complete"|"failed"|"running", "reason",
-    # "log": the lines of `kubectl logs job/<name> --all-containers`, None when its pod is gone, "component":
+    # "log": the lines of its (newest) pod's `kubectl logs POD --all-containers`, None when its pods are gone,
+    # "ignored_logs": the logs of earlier pods its podFailurePolicy ignored, oldest first (_job_pods), "component":
     # "drill" for a drill Job (else a backup Job), "ends_after": a running Job completes after this many more
     # listings}. `kubectl delete job` removes one.
     backup_jobs: list[dict[str, Any]] = field(default_factory=list)
@@ -280,8 +289,8 @@ class FakeCluster:
             return self._cronjob(args[2])
         if verb == "get" and kind == "jobs":
             return self._backup_jobs(args[args.index("--selector") + 1])
-        if verb == "logs" and kind.startswith("job/"):
-            return self._job_log(kind.removeprefix("job/"))
+        if verb == "logs" and "--all-containers" in args:
+            return self._pod_log(args[1])
         if verb == "logs":
             return self._logs(args[1], args[args.index("--container") + 1])
         if verb == "rollout":
@@ -327,16 +336,25 @@ class FakeCluster:
                                              for n in nodes]}))
         job = match.group(1)
         if job not in self.state.jobs:
-            return _ok(json.dumps({"items": []}))
+            return _ok(json.dumps({"items": [{"metadata": {"name": name, "creationTimestamp": created}}
+                                             for name, created, _ in sorted(self._job_pods(job))]}))
         containers = self.state.containers
+        ignored = [{  # pods the drill's podFailurePolicy ignored (record.sh REDRILL_EXIT): every container ended
+            "metadata": {"name": f"{job}-zz{index:03d}", "creationTimestamp": "2026-11-01T00:00:00Z"},
+            "spec": {"initContainers": [{"name": c} for c in containers[:-1]],
+                     "containers": [{"name": containers[-1]}]},
+            "status": {"initContainerStatuses": [{"name": c, "state": {"terminated": {}}} for c in containers[:-1]],
+                       "containerStatuses": [{"name": containers[-1], "state": {"terminated": {}}}]}}
+            for index in range(self.state.ignored_pods)]
         return _ok(json.dumps({"items": [{
-            "metadata": {"name": f"{job}-pod"},
+            "metadata": {"name": f"{job}-pod", "creationTimestamp": "2026-11-01T00:01:00Z"},
             "spec": {"initContainers": [{"name": c} for c in containers[:-1]],
                      "containers": [{"name": containers[-1]}]},
             "status": {"initContainerStatuses": [{"name": c, "state": {self._container_state(c): {}}}
                                                  for c in containers[:-1]],
                        "containerStatuses": [{"name": containers[-1],
-                                              "state": {self._container_state(containers[-1]): {}}}]}}]}))
+                                              "state": {self._container_state(containers[-1]): {}}}]}},
+                                         *ignored]}))  # in name order, as the API lists them
 
     def _container_state(self, container: str) -> str:
         containers = self.state.containers
@@ -360,6 +378,8 @@ class FakeCluster:
         return _ok(json.dumps({"status": {"conditions": conditions}}))
 
     def _logs(self, pod: str, container: str) -> Completed:
+        if not pod.endswith("-pod"):  # an ignored pod (_pods): its drill found its backup deleted
+            return _ok(f"[{container}] {IGNORED_POD_LINE}\n")
         s3 = self.state.user_values.get("global", {}).get("S3", {})
         prefix = self.state.user_values.get("enclaveos-chart", {}).get("Backup", {}).get("S3Prefix", "")
         where = {"bucket": s3.get("Bucket", "bucket"), "base": f"{prefix}/" if prefix else ""}
@@ -429,11 +449,24 @@ class FakeCluster:
             return _ok("")
         return _ok(f'job.batch "{name}" deleted')
 
-    def _job_log(self, name: str) -> Completed:
+    def _job_pods(self, name: str) -> list[tuple[str, str, list[str]]]:
+        """The pods of a listed Job as (name, creationTimestamp, log): those the drill's podFailurePolicy ignored
+        ("ignored_logs", oldest first), then the one whose log is "log". Named so that name order is not age
+        order, as the Job controller's random suffixes are not."""
         job = next((job for job in self.state.backup_jobs if job["name"] == name), None)
         if job is None or job.get("log") is None:
-            return _fail(f'error: pods for job/{name} not found')
-        return _ok("".join(f"{line}\n" for line in job["log"]))
+            return []
+        earlier = [(f"{name}-zz{index:03d}", f"2026-11-01T00:00:{index:02d}Z", log)
+                   for index, log in enumerate(job.get("ignored_logs", []))]
+        return [*earlier, (f"{name}-aaaaa", job["started"], job["log"])]
+
+    def _pod_log(self, pod: str) -> Completed:
+        """`kubectl logs POD --all-containers` of a listed Job's pod (_job_pods)."""
+        for job in self.state.backup_jobs:
+            for name, _, log in self._job_pods(job["name"]):
+                if name == pod:
+                    return _ok("".join(f"{line}\n" for line in log))
+        return _fail(f'Error from server (NotFound): pods "{pod}" not found')
 
     def _create_job(self, args: list[str]) -> Completed:
         source = next(a.removeprefix("--from=cronjob/") for a in args if a.startswith("--from=cronjob/"))

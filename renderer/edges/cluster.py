@@ -410,19 +410,34 @@ class Cluster:
         return sorted(records, key=lambda record: (record.started or "", record.name))
 
     def job_log(self, job: str) -> list[str]:
-        """The log lines of a Job's pod, every container's; raises when kubectl cannot read them
-        (the pod is gone, ...)."""
-        out = self.call(self.kubectl_argv("logs", f"job/{job}", "--all-containers"))
+        """The log lines of a Job's newest pod (_newest_pod), every container's; raises when there is no pod or
+        kubectl cannot read them (the pod is gone, ...)."""
+        pod = self._newest_pod(job)
+        if pod is None:
+            raise ClusterCallFailed(f"Job {job} has no pod left")
+        out = self.call(self.kubectl_argv("logs", str(pod["metadata"]["name"]), "--all-containers"))
         return (out or "").splitlines()
 
-    def job_containers(self, job: str) -> tuple[str, list[tuple[str, str]]] | None:
-        """The Job's pod and its containers in run order with their state (waiting, running,
-        terminated); None while there is no pod yet."""
+    def _newest_pod(self, job: str) -> dict[str, Any] | None:
+        """The Job's pod created last (by creationTimestamp, then name), None while it has none. A Job may have
+        several: the drill's podFailurePolicy ignores a pod that exits REDRILL_EXIT and the Job starts another
+        (record.sh). The list comes in name order, which says nothing of age, and `kubectl logs job/NAME` reads
+        the pod kubectl calls most active, which of two ended pods is the older (kubectl v1.32
+        pkg/polymorphichelpers/attachablepodforobject.go: sort.Reverse(podutils.ActivePods); its test "kubectl
+        attach - two ready pods" expects the older), the ignored one, so the pod is named instead."""
         found = self._json(self.kubectl_argv("get", "pods", "--selector", f"job-name={job}", "--output", "json"))
-        pods = (found or {}).get("items") or []
+        pods: list[dict[str, Any]] = (found or {}).get("items") or []
         if not pods:
             return None
-        pod = pods[-1]
+        return max(pods, key=lambda pod: (str((pod.get("metadata") or {}).get("creationTimestamp") or ""),
+                                          str((pod.get("metadata") or {}).get("name") or "")))
+
+    def job_containers(self, job: str) -> tuple[str, list[tuple[str, str]]] | None:
+        """The Job's newest pod (_newest_pod) and its containers in run order with their state (waiting,
+        running, terminated); None while there is no pod yet."""
+        pod = self._newest_pod(job)
+        if pod is None:
+            return None
         status = pod.get("status") or {}
         states = {c.get("name"): next(iter(c.get("state") or {"waiting": {}}))
                   for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
@@ -442,6 +457,13 @@ class Cluster:
     def run_to_end(self, argv: list[str]) -> None:
         """Runs a planned command (helm upgrade, kubectl rollout status, ...); raises on failure."""
         self.call(argv)
+
+
+def job_logs_argv(job: str) -> list[str]:
+    """The kubectl arguments that print every log of a Job: each pod's (a Job may have several, _newest_pod), each
+    container's, each line named by its pod and container (`--prefix`). With a selector kubectl prints the last 10
+    lines of each unless told otherwise (kubectl logs --help: --tail)."""
+    return ["logs", "--selector", f"job-name={job}", "--all-containers", "--prefix", "--tail=-1"]
 
 
 def _job_state(job: dict[str, Any]) -> JobState:

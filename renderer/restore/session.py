@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from renderer.edges.cluster import Cluster, JobState, Release, ServerVersion, shown
+from renderer.edges.cluster import Cluster, JobState, Release, ServerVersion, job_logs_argv, shown
 from renderer.edges.objectstore import ObjectStore
 from renderer.errors import (
     ClusterCallFailed,
@@ -514,7 +514,7 @@ class Session:
         with `left(log lines so far, the Job failed)`: the state it leaves and what to run.
         Returns the log lines and why a log could not be read ("" when every log was read)."""
         deadline = self.now() + timeout
-        followed: set[str] = set()
+        followed: set[tuple[str, str]] = set()  # (pod, container): a Job may start another pod (_newest_pod)
         lines: list[str] = []
         unread: list[str] = []
         with failing(what, lambda: left(lines, False)):
@@ -527,9 +527,9 @@ class Session:
                 if pod is not None:
                     name, containers = pod
                     for container, status in containers:
-                        if container in followed or status == "waiting":
+                        if (name, container) in followed or status == "waiting":
                             continue
-                        followed.add(container)
+                        followed.add((name, container))
                         self._follow(name, container, lines, unread)
                         progressed = True
                         break
@@ -626,7 +626,7 @@ class Session:
         cronjob = f"{release_name}-enclaveos-{component}"
         job = f"{cronjob}-{time.strftime('%m%d%H%M%S', time.gmtime())}"
         self.progress.total = 2
-        logs = f"its whole log: {shown(self.cluster.kubectl_argv('logs', f'job/{job}', '--all-containers'))}"
+        logs = f"its whole log: {shown(self.cluster.kubectl_argv(*job_logs_argv(job)))}"
         state = shown(self.cluster.kubectl_argv("get", "job", job))
         goes_on = f"{what} goes on in the cluster (its state: {state})."
         with self.progress.step(1, f"start Job {job} from CronJob {cronjob}"), failing(

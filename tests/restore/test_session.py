@@ -16,7 +16,7 @@ from renderer.edges.cluster import shown
 from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused, StepFailed
 from renderer.restore.plan import JOB_END_MARGIN, job_wait
 from tests.conftest import CHART, json_message
-from tests.fake_cluster import GOOD_LOG, RESTORE_ANNOTATION, FakeCluster, State
+from tests.fake_cluster import GOOD_LOG, IGNORED_POD_LINE, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
@@ -481,8 +481,22 @@ def test_a_failed_drill_fails_drill_now_with_its_failure_line(world: World) -> N
     job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
     assert failed.value.lines() == [
         "the drill Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
-        f"its whole log: kubectl logs job/{job} --all-containers --namespace prod"]
+        f"its whole log: kubectl logs --selector job-name={job} --all-containers --prefix --tail=-1 "
+        "--namespace prod"]
     assert failed.value.exit_code == 1
+
+
+def test_drill_now_follows_the_pod_the_drill_job_started_after_one_it_ignored(world: World) -> None:
+    """A drill whose backup was deleted while it was drilled exits REDRILL_EXIT; the Job ignores that pod
+    (podFailurePolicy) and starts another (record.sh). The API lists pods by name, which says nothing of age: the
+    follower reads the newest pod's containers, not the ended one's again."""
+    world.state.containers, world.state.ignored_pods = ["pick", "drill", "record"], 1
+    world.state.logs = {"pick": ["[pick] picked ds-20261123T000000Z.sql"], "drill": ["[drill] restored"],
+                        "record": ["[record] OK"]}
+    world.session().drill_now("ds", timeout=600)
+    followed = [c.split(" ")[2] for c in world.calls() if c.startswith("kubectl logs")]
+    assert all(pod.endswith("-pod") for pod in followed) and len(followed) == 3, followed
+    assert IGNORED_POD_LINE not in world.out.getvalue() and "[record] OK" in world.out.getvalue()
 
 
 def test_drill_now_without_the_drill_cronjob_says_so_and_starts_nothing(world: World) -> None:

@@ -17,7 +17,7 @@ from renderer.edges.objectstore import ObjectStore
 from renderer.restore.backups import catalog, probe_key
 from renderer.restore.drills import copy_keys
 from renderer.restore.status import EXIT_CODES
-from tests.fake_cluster import RESTORE_ANNOTATION, State
+from tests.fake_cluster import IGNORED_POD_LINE, RESTORE_ANNOTATION, State
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
@@ -348,8 +348,8 @@ CASES: list[Case] = [
      "since the last success at 2026-11-23T01:10:00Z: [dump] FAILED: the dump of malbork gave no bytes"),
     ("failed, pod gone, never succeeded", NOW,
      "WARNING: the backup Job ds-enclaveos-backup-29400000 failed at 2026-11-23T02:04:00Z (BackoffLimitExceeded) "
-     "and no backup Job has succeeded yet: its log cannot be read (kubectl logs job/ds-enclaveos-backup-29400000 "
-     "--all-containers --namespace prod failed: error: pods for job/ds-enclaveos-backup-29400000 not found)"),
+     "and no backup Job has succeeded yet: its log cannot be read (Job ds-enclaveos-backup-29400000 has no pod "
+     "left)"),
     ("ok", datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc),
      "WARNING: " + AGE.format(age="1d 8h", twice="")),
     # FAILING
@@ -597,6 +597,20 @@ def test_a_drill_job_that_failed_without_a_record_is_a_warning(world: World, sta
     code = world.status(NOW).run("ds")
     assert world.out.getvalue().splitlines()[-1] == line
     assert code == EXIT_CODES[line.split(":", maxsplit=1)[0]]
+
+
+def test_a_failed_drill_jobs_reason_comes_from_its_newest_pod(world: World) -> None:
+    """A drill Job may have several pods: the drill CronJob's podFailurePolicy ignores one whose backup was deleted
+    while it was drilled (record.sh REDRILL_EXIT) and the Job starts another. Its reason is the newest pod's, not
+    what `kubectl logs job/NAME` reads, the older of two ended pods (cluster._newest_pod)."""
+    case = next(case for case in DRILL_JOB_CASES if case.id == "its-record-refused")
+    started, finished, reason, log, line = case.values
+    world.state.backup_jobs.append({"name": "ds-enclaveos-drill-29401440", "component": "drill", "started": started,
+                                    "finished": finished, "outcome": "failed", "reason": reason, "log": log,
+                                    "ignored_logs": [[f"[record] {IGNORED_POD_LINE}"]]})
+    code = world.status(NOW).run("ds")
+    assert world.out.getvalue().splitlines()[-1] == line
+    assert code == EXIT_CODES["WARNING"]
 
 
 def put_backups(s3: Any, prefix: str, backup_format: str) -> None:
