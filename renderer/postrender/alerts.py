@@ -151,7 +151,10 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
                     done="succeeded (restored the newest backup and recorded it)",
                     failed_means="; the newest backup is not proven to restore until a run succeeds: its drill record "
                                  "says why (--status and --list show it) or, if the drill wrote none (stopped by its "
-                                 "deadline, unable to read the bucket or to write the record), the Job's log")
+                                 "deadline, unable to read the bucket or to write the record), the Job's log. A drill "
+                                 "that found no complete backup fails too, such as a fresh install's first drill run "
+                                 "before its first backup was complete: once --status shows one (the fact "
+                                 "failedWithNothingToDrill), --drill-now drills it, and its success ends this alert")
     return backup, drill
 
 
