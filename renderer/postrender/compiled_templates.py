@@ -1093,6 +1093,9 @@ SCRIPTS = {
         "  # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.\n"
         '  s_status=$1\n'
         '  if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi\n'
+        "  # A background call of this step (upload.sh's delete of its clock probe) ends before the container does, which\n"
+        '  # would kill it: a failure would leave the probe behind. It is bounded as every call (s3, S3_CALL_TIMEOUT).\n'
+        '  [ -z "${probe_deleting:-}" ] || wait "$probe_deleting" 2> /dev/null || true\n'
         '  echo "$s_status" > "$WORK_DIR/$STEP.status"\n'
         '  kill "$heartbeat" "$watch" 2> /dev/null || true\n'
         '  : <> "$STREAM"\n'
@@ -1668,7 +1671,7 @@ SCRIPTS = {
         '    "$WORK_DIR/put.stderr"\n'
         '}\n'
         "# stream_watch: put_streamed's watchdog, until the upload ($putting) ends; prints why it stalled (nothing when it did\n"
-        '# not). Time is its own count of 1 s sleeps, never the clock (a clock stepped by NTP would fire or hide a stall).\n'
+        '# not). Time is its own count of 1 s sleeps (each of five 0.2 s), never the clock (a clock stepped by NTP would fire or hide a stall).\n'
         '# dd ($counting) writes its counts on SIGUSR1 (coreutils dd(1), 8.22 too): "<full>+<partial> records in" counted\n'
         '# as each read ends, "... records out" as each write does. Nothing moved, and more records in than out: dd holds a\n'
         '# block that the upload does not take (the object store stalled); as many: dd waits for the dump. SIGUSR1 only\n'
@@ -1682,7 +1685,10 @@ SCRIPTS = {
         '      w_caught=$(sed -n \'s/^SigCgt:[[:space:]]*//p\' "/proc/$counting/status" 2> /dev/null) || w_caught=\'\'\n'
         '      [ $((0x${w_caught:-0} & 512)) = 0 ] || kill -USR1 "$counting" 2> /dev/null || true\n'
         '    fi\n'
-        '    sleep 1\n'
+        '    # One second, in fifths: the loop ends as soon as the upload does, not up to a second later (issue 23).\n'
+        '    w_fifths=0\n'
+        '    while [ "$w_fifths" -lt 5 ] && ! pid_ended "$putting"; do sleep 0.2 && w_fifths=$((w_fifths + 1)); done\n'
+        '    [ "$w_fifths" = 5 ] || break  # the upload ended: no stall to judge\n'
         '    if [ -n "$w_after" ]; then\n'
         '      w_after=$((w_after + 1))\n'
         '      [ "$w_after" -lt "$S3_CALL_TIMEOUT" ] && continue\n'
@@ -1823,22 +1829,25 @@ SCRIPTS = {
         '$CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \\\n'
         'named by a wrong clock sort wrong, so $3; set the node\'s clock right (NTP)"\n'
         '}\n'
-        '# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:\n'
-        "# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as\n"
-        "# this release's backups do, in either layout, and use only the characters of our names (letters, digits and\n"
-        "# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download\n"
-        '# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with, $l_filter; the prefix has no\n'
-        "# backquote, S3Prefix's rule).\n"
+        '# listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated\n'
+        "# (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs\n"
+        "# no listing of its own, issue 23), for the objects whose keys start as this release's backups do, in either\n"
+        "# layout, and use only the characters of our names (letters, digits and !_.*'()/-); the others are counted in\n"
+        '# $odd_keys. One call: the whole prefix is listed (the download of the metadata objects lists it too), filtered\n'
+        "# by the CLI (JMESPath starts_with, $l_filter; the prefix has no backquote, S3Prefix's rule).\n"
         "# The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.\n"
         'OUR_KEY_CHARS="A-Za-z0-9!_.*()/\'-"\n'
-        'OUR_KEY_LINE="s|^ *\\"\\([0-9][-0-9T:.+Z]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2|p"\n'
+        'OUR_KEY_LINE="s|^ *\\"\\([0-9][0-9]*\\) \\([0-9][-0-9T:.+Z]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2 \\3|p"\n'
         'listing() {\n'
         '  l_base=$(key_of "")\n'
         '  l_filter="starts_with(Key, \\`$(json_string "$l_base$RELEASE-")\\`) || starts_with(Key, \\`$(json_string "$l_base$NAMESPACE/$RELEASE-")\\`)"\n'
         '  listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \\\n'
-        '    --query "Contents[?$l_filter].join(\' \', [${1:-to_string(Size)}, Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"\n'
-        '  printf \'%s\\n\' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/${2:-listing}"\n'
-        '  odd_keys=$(($(printf \'%s\\n\' "$listed" | grep -c \'^ *"\' || true) - $(grep -c . "$WORK_DIR/${2:-listing}" || true)))\n'
+        '    --query "Contents[?$l_filter].join(\' \', [to_string(Size), LastModified, Key])" 2>&1) ||\n'
+        '    fail "cannot list s3://$S3_BUCKET/$l_base: $listed"\n'
+        '  printf \'%s\\n\' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listed"\n'
+        '  cut -d\' \' -f1,3 "$WORK_DIR/listed" > "$WORK_DIR/listing"\n'
+        '  cut -d\' \' -f2,3 "$WORK_DIR/listed" > "$WORK_DIR/dated"\n'
+        '  odd_keys=$(($(printf \'%s\\n\' "$listed" | grep -c \'^ *"\' || true) - $(grep -c . "$WORK_DIR/listing" || true)))\n'
         '}\n'
         '# stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).\n'
         'stamp_iso() {\n'
@@ -2176,8 +2185,9 @@ SCRIPTS = {
         ': > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
         'if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then\n'
         '  clock_checked "$clock_probe" "" "no backup was made"\n'
-        '  # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for\n'
-        "  # before the metadata object, so that its warning comes before the backup's last lines.\n"
+        '  # Deleted while the dump starts (it connects to the database, issue 23: one call less on the way), and waited\n'
+        '  # for before the first byte of the backup goes up: a container killed while the backup streams (out of memory)\n'
+        '  # then leaves no probe behind; a failure before it waits too (lib.sh side_by_side_end).\n'
         '  { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
         '      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $probe_out"; } &\n'
         '  probe_deleting=$!\n'
@@ -2187,6 +2197,8 @@ SCRIPTS = {
         ': > "$WORK_DIR/not-restoring"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
+        '[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true\n'
+        "probe_deleting=''\n"
         'cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
         'key=$(key_of "$name")\n'
         'files=1\n'
@@ -2217,7 +2229,6 @@ SCRIPTS = {
         '  { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }\n'
         '[ -z "$nodes_error" ] ||\n'
         '  log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"\n'
-        '[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true\n'
         'metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" \'  "kind": "backup",\' > "$WORK_DIR/$name.json"\n'
         'put_verified "$WORK_DIR/$name.json" "$key.json"\n'
         'log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"\n'
@@ -2302,7 +2313,9 @@ SCRIPTS = {
         "# object: clock_checked), than the backup Job's deadline (BACKUP_DEADLINE_SECONDS): no Job still running can be\n"
         '# writing them. Only names of the current layout and this cluster (our_name): one of the earlier layout names\n'
         "# no namespace, so without metadata it cannot be proved ours, and another cluster's are its own pods' to sweep\n"
-        "# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). Last, so that a sweep\n"
+        "# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). The listing is\n"
+        "# our_backups', from before retention: what retention deleted since was a complete pair, listed with its metadata,\n"
+        '# so never taken for an orphan; what a run still under way writes since is younger than the deadline. Last, so that a sweep\n'
         '# that fails never keeps retention from the complete backups. Unfinished uploads need permissions that retention\n'
         '# needs nowhere else (s3:ListBucketMultipartUploads, s3:AbortMultipartUpload): keys without them get a WARNING,\n'
         '# and a lifecycle rule (AbortIncompleteMultipartUpload) does that part.\n'
@@ -2314,7 +2327,6 @@ SCRIPTS = {
         '  our_name "${1#"$b_base"}" && [ "$b_cluster" = "$cluster" ] &&\n'
         '    o_written=$(date -u -d "$2" +%s 2> /dev/null) && [ "$o_written" -lt "$swept_before" ]\n'
         '}\n'
-        'listing LastModified dated\n'
         "# shellcheck disable=SC2016  # $1, $2 are awk's\n"
         'awk \'{ key = $2; at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6); listed[$2] = 1\n'
         '    if (!(key in last) || $1 > last[key]) last[key] = $1 }\n'

@@ -79,7 +79,7 @@ def test_a_dump_killed_without_a_word_leaves_nothing_and_the_upload_says_so(site
     assert (f"[upload] FAILED: the dump step fell silent for over 3 s (killed? out of memory? the pod's events "
             f"say): what it had streamed, s3://{site.bucket}/{key}, was deleted; nothing was kept\n"
             in run.log), run.log
-    assert site.objects() == earlier
+    assert site.objects() == earlier, run.log
 
 
 def fake_streamed_upload(folder: Path, then: str) -> str:
@@ -136,7 +136,7 @@ def test_the_streamed_upload_fails_only_when_no_byte_moves_and_says_which_side_s
     expected = UPLOAD_FAILED.format(bucket=site.bucket, stamp=STAMP) + message.format(
         endpoint=re.escape(site.s3.endpoint))
     assert re.fullmatch(expected, failed), failed
-    assert site.objects() == earlier
+    assert site.objects() == earlier, run.log
 
 
 @pytest.mark.parametrize("silence", ["3", "10"])
@@ -159,7 +159,7 @@ def test_an_upload_killed_without_a_word_cuts_the_dump_short_and_the_dump_says_w
     assert (run.returncode, run.failed_container) == (-9, "upload"), run.log
     assert (f"[dump] FAILED: the upload step fell silent for over {silence} s (killed? out of memory? the pod's events "
             "say): the dump of malbork was cut short\n") in run.log, run.log
-    assert site.objects() == earlier
+    assert site.objects() == earlier, run.log
 
 
 def test_an_upload_that_fails_keeps_nothing(site: Site) -> None:
@@ -174,4 +174,4 @@ def test_an_upload_that_fails_keeps_nothing(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
     assert re.search(rf"\[upload\] FAILED: upload to s3://{site.bucket}/prod/ds-{STAMP}-\d+\.sql failed: .*"
                      r"SignatureDoesNotMatch", run.log), run.log
-    assert site.objects() == earlier
+    assert site.objects() == earlier, run.log

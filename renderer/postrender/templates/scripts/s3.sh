@@ -119,7 +119,7 @@ put_streamed() {
     "$WORK_DIR/put.stderr"
 }
 # stream_watch: put_streamed's watchdog, until the upload ($putting) ends; prints why it stalled (nothing when it did
-# not). Time is its own count of 1 s sleeps, never the clock (a clock stepped by NTP would fire or hide a stall).
+# not). Time is its own count of 1 s sleeps (each of five 0.2 s), never the clock (a clock stepped by NTP would fire or hide a stall).
 # dd ($counting) writes its counts on SIGUSR1 (coreutils dd(1), 8.22 too): "<full>+<partial> records in" counted
 # as each read ends, "... records out" as each write does. Nothing moved, and more records in than out: dd holds a
 # block that the upload does not take (the object store stalled); as many: dd waits for the dump. SIGUSR1 only
@@ -133,7 +133,10 @@ stream_watch() {
       w_caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$counting/status" 2> /dev/null) || w_caught=''
       [ $((0x${w_caught:-0} & 512)) = 0 ] || kill -USR1 "$counting" 2> /dev/null || true
     fi
-    sleep 1
+    # One second, in fifths: the loop ends as soon as the upload does, not up to a second later (issue 23).
+    w_fifths=0
+    while [ "$w_fifths" -lt 5 ] && ! pid_ended "$putting"; do sleep 0.2 && w_fifths=$((w_fifths + 1)); done
+    [ "$w_fifths" = 5 ] || break  # the upload ended: no stall to judge
     if [ -n "$w_after" ]; then
       w_after=$((w_after + 1))
       [ "$w_after" -lt "$S3_CALL_TIMEOUT" ] && continue
@@ -274,22 +277,25 @@ clock_checked() {
 $CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \
 named by a wrong clock sort wrong, so $3; set the node's clock right (NTP)"
 }
-# listing [FIELD FILE]: "<size> <key>" lines in $WORK_DIR/listing (or "<FIELD> <key>" lines in $WORK_DIR/FILE:
-# LastModified, the store's time, an ISO 8601 string in AWS CLI v1 and v2) for the objects whose keys start as
-# this release's backups do, in either layout, and use only the characters of our names (letters, digits and
-# !_.*'()/-); the others are counted in $odd_keys. One call: the whole prefix is listed (the download
-# of the metadata objects lists it too), filtered by the CLI (JMESPath starts_with, $l_filter; the prefix has no
-# backquote, S3Prefix's rule).
+# listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated
+# (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs
+# no listing of its own, issue 23), for the objects whose keys start as this release's backups do, in either
+# layout, and use only the characters of our names (letters, digits and !_.*'()/-); the others are counted in
+# $odd_keys. One call: the whole prefix is listed (the download of the metadata objects lists it too), filtered
+# by the CLI (JMESPath starts_with, $l_filter; the prefix has no backquote, S3Prefix's rule).
 # The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.
 OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
-OUR_KEY_LINE="s|^ *\"\([0-9][-0-9T:.+Z]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2|p"
+OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([0-9][-0-9T:.+Z]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p"
 listing() {
   l_base=$(key_of "")
   l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
   listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
-    --query "Contents[?$l_filter].join(' ', [${1:-to_string(Size)}, Key])" 2>&1) || fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
-  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/${2:-listing}"
-  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/${2:-listing}" || true)))
+    --query "Contents[?$l_filter].join(' ', [to_string(Size), LastModified, Key])" 2>&1) ||
+    fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
+  printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listed"
+  cut -d' ' -f1,3 "$WORK_DIR/listed" > "$WORK_DIR/listing"
+  cut -d' ' -f2,3 "$WORK_DIR/listed" > "$WORK_DIR/dated"
+  odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
 stamp_iso() {

@@ -15,8 +15,9 @@ clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")
 : > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)
 if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then
   clock_checked "$clock_probe" "" "no backup was made"
-  # Deleted while the dump runs: nothing waits on it (the next run overwrites the probe), and it is waited for
-  # before the metadata object, so that its warning comes before the backup's last lines.
+  # Deleted while the dump starts (it connects to the database, issue 23: one call less on the way), and waited
+  # for before the first byte of the backup goes up: a container killed while the backup streams (out of memory)
+  # then leaves no probe behind; a failure before it waits too (lib.sh side_by_side_end).
   { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
       log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $probe_out"; } &
   probe_deleting=$!
@@ -26,6 +27,8 @@ fi
 : > "$WORK_DIR/not-restoring"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
 name=$(value dump name) format=$(value dump format) created=$(value dump created)
+[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true
+probe_deleting=''
 cluster=$(value dump cluster) database_version=$(value dump database_version)
 key=$(key_of "$name")
 files=1
@@ -56,7 +59,6 @@ database_nodes=$(nodes_of "$DATABASE_SELECTOR") ||
   { nodes_error="${nodes_error:+$nodes_error; }database pods: $database_nodes"; database_nodes=null; }
 [ -z "$nodes_error" ] ||
   log "WARNING: cannot read the nodes ($nodes_error); a restore of this backup will need an explicit override"
-[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true
 metadata_json "$key" "$format" "$files" "$size" "$sha256" "$created" '  "kind": "backup",' > "$WORK_DIR/$name.json"
 put_verified "$WORK_DIR/$name.json" "$key.json"
 log "backup complete: s3://$S3_BUCKET/$key ($size bytes, sha256 $sha256)"
@@ -141,7 +143,9 @@ fi
 # object: clock_checked), than the backup Job's deadline (BACKUP_DEADLINE_SECONDS): no Job still running can be
 # writing them. Only names of the current layout and this cluster (our_name): one of the earlier layout names
 # no namespace, so without metadata it cannot be proved ours, and another cluster's are its own pods' to sweep
-# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). Last, so that a sweep
+# (their deadline may be longer). Shared buckets: nothing else is listed (listing's filter). The listing is
+# our_backups', from before retention: what retention deleted since was a complete pair, listed with its metadata,
+# so never taken for an orphan; what a run still under way writes since is younger than the deadline. Last, so that a sweep
 # that fails never keeps retention from the complete backups. Unfinished uploads need permissions that retention
 # needs nowhere else (s3:ListBucketMultipartUploads, s3:AbortMultipartUpload): keys without them get a WARNING,
 # and a lifecycle rule (AbortIncompleteMultipartUpload) does that part.
@@ -153,7 +157,6 @@ orphan() {
   our_name "${1#"$b_base"}" && [ "$b_cluster" = "$cluster" ] &&
     o_written=$(date -u -d "$2" +%s 2> /dev/null) && [ "$o_written" -lt "$swept_before" ]
 }
-listing LastModified dated
 # shellcheck disable=SC2016  # $1, $2 are awk's
 awk '{ key = $2; at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6); listed[$2] = 1
     if (!(key in last) || $1 > last[key]) last[key] = $1 }
