@@ -2,8 +2,8 @@
 
 The post-renderer's stdin and stdout are read and written here, and only here; the files
 a render reads are read where they are parsed (`--values` files by values_file.py, the values
-schema by schema_tools.py, the tzdata zone list by validate.py); the restore command's I/O (the
-terminal, helm, kubectl, the bucket) is in restore.py and the modules it calls. This is the
+schema by schema.py, the tzdata zone list by validate.py); the restore command's I/O (the
+terminal, helm, kubectl, the bucket) is in restore/command.py and the modules it calls. This is the
 only place that turns errors into messages and exit codes:
 
     0  success

@@ -10,7 +10,7 @@ manager at 0 with the replicas-before-restore annotation, a Job named from RunId
 it: the replica count set). Commands that need no cluster (`helm template`, `helm show
 chart`, `helm version`, `helm plugin list`) go to the real helm binary.
 
-Used two ways: as the runner of `Cluster` in-process (tests/unit/test_restore_session.py)
+Used two ways: as the runner of `Cluster` in-process (tests/restore/test_session.py)
 and as the `helm`/`kubectl` executables of the end-to-end tests (tests/fixtures/fake-cluster).
 """
 

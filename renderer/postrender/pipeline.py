@@ -1,6 +1,6 @@
 """The post-renderer's pipeline: rendered manifests and values in, manifests out. It neither
 reads stdin nor writes stdout (cli.py does); the only files it reads are the values schema
-(schema_tools.py) and, for a time zone, the tzdata zone list (validate.py).
+(values/schema.py) and, for a time zone, the tzdata zone list (validate.py).
 
 1. Split the stream; find the values: the chart's DatashieldBackupValues document
    and/or the values files given with `--values` (a chart that knows no backups).

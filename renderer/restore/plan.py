@@ -1,7 +1,7 @@
 """The restore's decisions: from what preflight read (the release, its values, the Secret,
 the backups, the manager and its nodes) to either the reasons to refuse or the plan (the
 exact commands, in order). Nothing here runs a command or reads the bucket or the cluster;
-the values are checked against the values schema, which schema_tools.py reads from its file.
+the values are checked against the values schema, which values/schema.py reads from its file.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Where a prefix puts object keys in the bucket: one rule for the injected pods' `S3_PREFIX`
 (settings.py; the pods' shell, renderer/postrender/templates/scripts/lib.sh `key_of`, adds the "/"), the
-object-key checks of the values (validate.py) and the restore command (backups.py, restore_plan.py).
+object-key checks of the values (validate.py) and the restore command (backups.py, plan.py).
 
 `Backup.S3Prefix` may be written with or without "/" around it (`backups`, `/backups/`): both
 mean the same keys, `backups/<name>`; "" (or "/") is the bucket's root.
