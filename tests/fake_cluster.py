@@ -42,10 +42,18 @@ GOOD_LOG = {"safety-dump": ["[safety-dump] dumping malbork"],
                       "[fetch] the data before this restore is saved as s3://{bucket}/{base}pre-restore-ds-20261124T010203Z.sql"],
             "restore": ["[restore] dropping malbork", "[restore] restored malbork: 2 tables, row counts as recorded"]}
 
+# The containers of a backup pod and of a drill pod: (init containers, containers), in run order.
+BACKUP_CONTAINERS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ("dump", "upload"))
+DRILL_CONTAINERS: tuple[tuple[str, ...], tuple[str, ...]] = (("pick", "drill"), ("record",))
 # What an ignored drill pod logged (record.sh, the branch that exits REDRILL_EXIT), as each container's log.
-IGNORED_POD_LINE = ("s3://b/ds-20261122T000000Z.sql was deleted during the drill (a backup's retention): nothing "
+IGNORED_POD_LINE = ("s3://b/ds-20261122T000000Z.native was deleted during the drill (a backup's retention): nothing "
                     "was proven or disproven, no drill record is written; exit 4: the Job starts another pod, which "
                     "drills the newest backup")
+# The log of a drill pod that its Job ignored, by container: its drill failed on a backup deleted meanwhile
+# (record.sh REDRILL_EXIT).
+IGNORED_POD_LOG = {"pick": "[pick] drilling s3://b/ds-20261122T000000Z.native",
+                   "drill": "[drill] FAILED: RESTORE failed: s3://b/ds-20261122T000000Z.native: NoSuchKey",
+                   "record": f"[record] {IGNORED_POD_LINE}"}
 
 
 # The backup CronJob as the post-renderer renders it (schedule, deadlines, the Jobs' labels), with
@@ -109,7 +117,7 @@ class State:
     containers: list[str] = field(default_factory=lambda: list(CONTAINERS))
     failing_container: str = "restore"
     # Pods of a Job made now (`jobs`) that ended before its pod and that the Job ignored (the drill's
-    # podFailurePolicy, record.sh REDRILL_EXIT): each container's log is IGNORED_POD_LINE.
+    # podFailurePolicy, record.sh REDRILL_EXIT): each container's log is IGNORED_POD_LOG's.
     ignored_pods: int = 0
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail: dict[str, str] = field(default_factory=dict)  # call name -> stderr of a failure
@@ -289,8 +297,8 @@ class FakeCluster:
             return self._cronjob(args[2])
         if verb == "get" and kind == "jobs":
             return self._backup_jobs(args[args.index("--selector") + 1])
-        if verb == "logs" and "--all-containers" in args:
-            return self._pod_log(args[1])
+        if verb == "logs" and (listed := self._container_log(args[1], args[args.index("--container") + 1])):
+            return listed
         if verb == "logs":
             return self._logs(args[1], args[args.index("--container") + 1])
         if verb == "rollout":
@@ -336,8 +344,7 @@ class FakeCluster:
                                              for n in nodes]}))
         job = match.group(1)
         if job not in self.state.jobs:
-            return _ok(json.dumps({"items": [{"metadata": {"name": name, "creationTimestamp": created}}
-                                             for name, created, _ in sorted(self._job_pods(job))]}))
+            return _ok(json.dumps({"items": self._job_pods(job)}))
         containers = self.state.containers
         ignored = [{  # pods the drill's podFailurePolicy ignored (record.sh REDRILL_EXIT): every container ended
             "metadata": {"name": f"{job}-zz{index:03d}", "creationTimestamp": "2026-11-01T00:00:00Z"},
@@ -378,8 +385,8 @@ class FakeCluster:
         return _ok(json.dumps({"status": {"conditions": conditions}}))
 
     def _logs(self, pod: str, container: str) -> Completed:
-        if not pod.endswith("-pod"):  # an ignored pod (_pods): its drill found its backup deleted
-            return _ok(f"[{container}] {IGNORED_POD_LINE}\n")
+        if not pod.endswith("-pod"):  # an ignored pod (_pods): its drill failed on a backup deleted meanwhile
+            return _ok(f"{IGNORED_POD_LOG.get(container, f'[{container}] done')}\n")
         s3 = self.state.user_values.get("global", {}).get("S3", {})
         prefix = self.state.user_values.get("enclaveos-chart", {}).get("Backup", {}).get("S3Prefix", "")
         where = {"bucket": s3.get("Bucket", "bucket"), "base": f"{prefix}/" if prefix else ""}
@@ -449,24 +456,42 @@ class FakeCluster:
             return _ok("")
         return _ok(f'job.batch "{name}" deleted')
 
-    def _job_pods(self, name: str) -> list[tuple[str, str, list[str]]]:
-        """The pods of a listed Job as (name, creationTimestamp, log): those the drill's podFailurePolicy ignored
-        ("ignored_logs", oldest first), then the one whose log is "log". Named so that name order is not age
-        order, as the Job controller's random suffixes are not."""
+    def _job_pods(self, name: str) -> list[dict[str, Any]]:
+        """The pods of a listed Job, as the API lists them (by name): those the drill's podFailurePolicy ignored
+        ("ignored_logs", oldest first), then the one whose log is "log", named so that name order is not age
+        order (the Job controller's suffixes are random); their containers as the pods' (_containers_of)."""
         job = next((job for job in self.state.backup_jobs if job["name"] == name), None)
         if job is None or job.get("log") is None:
             return []
-        earlier = [(f"{name}-zz{index:03d}", f"2026-11-01T00:00:{index:02d}Z", log)
-                   for index, log in enumerate(job.get("ignored_logs", []))]
-        return [*earlier, (f"{name}-aaaaa", job["started"], job["log"])]
+        init, main = DRILL_CONTAINERS if job.get("component") == "drill" else BACKUP_CONTAINERS
+        pods = [(f"{name}-zz{index:03d}", f"2026-11-01T00:00:{index:02d}Z", log)
+                for index, log in enumerate(job.get("ignored_logs", []))]
+        pods.append((f"{name}-aaaaa", job["started"], job["log"]))
+        items = []
+        for pod, created, log in sorted(pods):
+            states = _containers_of(init, main, log)
+            items.append({"metadata": {"name": pod, "creationTimestamp": created},
+                          "spec": {"initContainers": [{"name": c} for c in init],
+                                   "containers": [{"name": c} for c in main]},
+                          "status": {"initContainerStatuses": [{"name": c, "state": {state: {}}, "log": lines}
+                                                               for c, state, lines in states[:len(init)]],
+                                     "containerStatuses": [{"name": c, "state": {state: {}}, "log": lines}
+                                                           for c, state, lines in states[len(init):]]}})
+        return items
 
-    def _pod_log(self, pod: str) -> Completed:
-        """`kubectl logs POD --all-containers` of a listed Job's pod (_job_pods)."""
+    def _container_log(self, pod: str, container: str) -> Completed | None:
+        """`kubectl logs POD --container CONTAINER` of a listed Job's pod (_job_pods), None for another pod. The
+        kubelet refuses the log of a container that never started (its validateContainerLogStatus)."""
         for job in self.state.backup_jobs:
-            for name, _, log in self._job_pods(job["name"]):
-                if name == pod:
-                    return _ok("".join(f"{line}\n" for line in log))
-        return _fail(f'Error from server (NotFound): pods "{pod}" not found')
+            for item in self._job_pods(job["name"]):
+                if item["metadata"]["name"] == pod:
+                    status = next(s for s in item["status"]["initContainerStatuses"] +
+                                  item["status"]["containerStatuses"] if s["name"] == container)
+                    if "waiting" in status["state"]:
+                        return _fail(f'Error from server (BadRequest): container "{container}" in pod "{pod}" is '
+                                     'waiting to start: PodInitializing')
+                    return _ok("".join(f"{line}\n" for line in status["log"]))
+        return None
 
     def _create_job(self, args: list[str]) -> Completed:
         source = next(a.removeprefix("--from=cronjob/") for a in args if a.startswith("--from=cronjob/"))
@@ -474,6 +499,21 @@ class FakeCluster:
             return _fail(f'error: failed to retrieve CronJob {source}: cronjobs.batch "{source}" not found')
         self.state.jobs[args[2]] = {"polls": 0}
         return _ok(f"job.batch/{args[2]} created")
+
+
+def _containers_of(init: tuple[str, ...], main: tuple[str, ...], log: list[str]) -> list[tuple[str, str, list[str]]]:
+    """(container, state, its lines) of a pod whose log, every container's, is `log`: a line is its container's
+    by its "[container]" head (lib.sh log and fail), else the pod's last container's. The init containers run
+    one after the other: after one whose log has a FAILED line, the others never start (waiting); the pod's
+    containers (side by side) have all ended."""
+    order = [*init, *main]
+    lines: dict[str, list[str]] = {c: [] for c in order}
+    for line in log:
+        head = line[1:line.index("]")] if line.startswith("[") and "]" in line else ""
+        lines[head if head in lines else order[-1]].append(line)
+    failed = next((i for i, c in enumerate(init) if any("FAILED:" in line for line in lines[c])), None)
+    return [(c, "waiting" if failed is not None and i > failed else "terminated", lines[c])
+            for i, c in enumerate(order)]
 
 
 def call_kind(tool: str, args: list[str]) -> str:

@@ -410,40 +410,41 @@ class Cluster:
         return sorted(records, key=lambda record: (record.started or "", record.name))
 
     def job_log(self, job: str) -> list[str]:
-        """The log lines of a Job's newest pod (_newest_pod), every container's; raises when there is no pod or
-        kubectl cannot read them (the pod is gone, ...)."""
-        pod = self._newest_pod(job)
-        if pod is None:
-            raise ClusterCallFailed(f"Job {job} has no pod left")
-        out = self.call(self.kubectl_argv("logs", str(pod["metadata"]["name"]), "--all-containers"))
-        return (out or "").splitlines()
-
-    def _newest_pod(self, job: str) -> dict[str, Any] | None:
-        """The Job's pod created last (by creationTimestamp, then name), None while it has none. A Job may have
-        several: the drill's podFailurePolicy ignores a pod that exits REDRILL_EXIT and the Job starts another
-        (record.sh). The list comes in name order, which says nothing of age, and `kubectl logs job/NAME` reads
-        the pod kubectl calls most active, which of two ended pods is the older (kubectl v1.32
-        pkg/polymorphichelpers/attachablepodforobject.go: sort.Reverse(podutils.ActivePods); its test "kubectl
-        attach - two ready pods" expects the older), the ignored one, so the pod is named instead."""
-        found = self._json(self.kubectl_argv("get", "pods", "--selector", f"job-name={job}", "--output", "json"))
-        pods: list[dict[str, Any]] = (found or {}).get("items") or []
+        """The log lines of a Job's newest pod (job_pods), each container's that has started, in run order; raises
+        when there is no pod or kubectl cannot read a log (the pod is gone, ...). Not `--all-containers`: the
+        kubelet answers a container that never started (after an init container failed: PodInitializing) with an
+        error, "container ... is waiting to start", and kubectl stops there, exit 1 (kubectl v1.32
+        pkg/cmd/logs/logs.go sequentialConsumeRequest, without --ignore-errors)."""
+        pods = self.job_pods(job)
         if not pods:
-            return None
-        return max(pods, key=lambda pod: (str((pod.get("metadata") or {}).get("creationTimestamp") or ""),
-                                          str((pod.get("metadata") or {}).get("name") or "")))
+            raise ClusterCallFailed(f"Job {job} has no pod left")
+        pod, containers = pods[-1]
+        lines: list[str] = []
+        for container, state in containers:
+            if state != "waiting":
+                lines += (self.call(self.kubectl_argv("logs", pod, "--container", container)) or "").splitlines()
+        return lines
 
-    def job_containers(self, job: str) -> tuple[str, list[tuple[str, str]]] | None:
-        """The Job's newest pod (_newest_pod) and its containers in run order with their state (waiting,
-        running, terminated); None while there is no pod yet."""
-        pod = self._newest_pod(job)
-        if pod is None:
-            return None
-        status = pod.get("status") or {}
-        states = {c.get("name"): next(iter(c.get("state") or {"waiting": {}}))
-                  for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
-        spec = pod.get("spec") or {}
-        order = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
-        return str(pod["metadata"]["name"]), [(name, states.get(name, "waiting")) for name in order]
+    def job_pods(self, job: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The Job's pods, oldest first (by creationTimestamp, then name), each with its containers in run order
+        and their state (waiting, running, terminated); [] while it has none. A Job may have several: the
+        drill's podFailurePolicy ignores a pod that exits REDRILL_EXIT and the Job starts another (record.sh), a
+        backup Job tries again up to its backoffLimit. The API lists them by name, which says nothing of age, and
+        `kubectl logs job/NAME` reads the pod kubectl calls most active, which of two ended pods is the older
+        (kubectl v1.32 pkg/polymorphichelpers/attachablepodforobject.go: sort.Reverse(podutils.ActivePods); its
+        test "kubectl attach - two ready pods" expects the older), so each pod is named."""
+        found = self._json(self.kubectl_argv("get", "pods", "--selector", f"job-name={job}", "--output", "json"))
+        items: list[dict[str, Any]] = (found or {}).get("items") or []
+        pods = []
+        for pod in sorted(items, key=lambda item: (str((item.get("metadata") or {}).get("creationTimestamp") or ""),
+                                                   str((item.get("metadata") or {}).get("name") or ""))):
+            status = pod.get("status") or {}
+            states = {c.get("name"): next(iter(c.get("state") or {"waiting": {}}))
+                      for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
+            spec = pod.get("spec") or {}
+            order = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+            pods.append((str(pod["metadata"]["name"]), [(name, states.get(name, "waiting")) for name in order]))
+        return pods
 
     def follow_log(self, pod: str, container: str, on_line: Callable[[str], None]) -> None:
         """Hands each line of a container's log to `on_line` until the container ends; raises
@@ -460,10 +461,11 @@ class Cluster:
 
 
 def job_logs_argv(job: str) -> list[str]:
-    """The kubectl arguments that print every log of a Job: each pod's (a Job may have several, _newest_pod), each
-    container's, each line named by its pod and container (`--prefix`). With a selector kubectl prints the last 10
-    lines of each unless told otherwise (kubectl logs --help: --tail)."""
-    return ["logs", "--selector", f"job-name={job}", "--all-containers", "--prefix", "--tail=-1"]
+    """The kubectl arguments that print every log of a Job: each pod's (a Job may have several, Cluster.job_pods),
+    each container's, each line named by its pod and container (`--prefix`). With a selector kubectl prints the
+    last 10 lines of each unless told otherwise (kubectl logs --help: --tail), and it stops at a container that
+    never started unless errors are ignored (Cluster.job_log)."""
+    return ["logs", "--selector", f"job-name={job}", "--all-containers", "--prefix", "--tail=-1", "--ignore-errors"]
 
 
 def _job_state(job: dict[str, Any]) -> JobState:

@@ -154,7 +154,8 @@ def watched(settings: Settings) -> tuple[Watched, ...]:
                                  "deadline, unable to read the bucket or to write the record), the Job's log. A drill "
                                  "that found no complete backup fails too, such as a fresh install's first drill run "
                                  "before its first backup was complete: once --status shows one (the fact "
-                                 "failedWithNothingToDrill), --drill-now drills it, and its success ends this alert")
+                                 "failedWithNothingToDrill), --drill-now drills it: its Job, the CronJob's own, is "
+                                 "then the newest, and this alert holds again only if it fails")
     return backup, drill
 
 

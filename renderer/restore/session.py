@@ -514,38 +514,43 @@ class Session:
         with `left(log lines so far, the Job failed)`: the state it leaves and what to run.
         Returns the log lines and why a log could not be read ("" when every log was read)."""
         deadline = self.now() + timeout
-        followed: set[tuple[str, str]] = set()  # (pod, container): a Job may start another pod (_newest_pod)
+        followed: set[tuple[str, str]] = set()  # (pod, container): a Job may start another pod (Cluster.job_pods)
         lines: list[str] = []
+        newest: list[str] = []  # the lines of the pod followed last: its failure is the Job's, not an earlier pod's
         unread: list[str] = []
+        following = ""
         with failing(what, lambda: left(lines, False)):
             while True:
                 state = self.retry(lambda: self.cluster.job_state(job))
                 if state is None:
                     raise StepFailed(what, f"Job {job} does not exist", left(lines, False))
-                pod = self.retry(lambda: self.cluster.job_containers(job))
-                progressed = False
-                if pod is not None:
-                    name, containers = pod
-                    for container, status in containers:
-                        if (name, container) in followed or status == "waiting":
-                            continue
-                        followed.add((name, container))
-                        self._follow(name, container, lines, unread)
-                        progressed = True
-                        break
-                if state.done and not progressed:
+                pods = self.retry(lambda: self.cluster.job_pods(job))
+                # Oldest pod first, each container in run order; of a pod that a newer one replaced, those that
+                # never started never will.
+                ready = [(name, container) for name, containers in pods for container, status in containers
+                         if (name, container) not in followed and status != "waiting"]
+                if ready:
+                    name, container = ready[0]
+                    followed.add((name, container))
+                    if name != following:
+                        if following:
+                            self.progress.info(f"the Job started another pod, {name} (the one before, {following}, "
+                                               "ended)")
+                        following, newest = name, []
+                    self._follow(name, container, [lines, newest], unread)
+                if state.done and not ready:
                     break
                 if self.now() > deadline:
                     raise StillRunning(what, f"the wait ended after {timeout} s and Job {job} has not finished",
                                        left(lines, False))
-                if not progressed:
+                if not ready:
                     self.sleep(POLL_SECONDS)
         if state.failed:
-            raise StepFailed(what, last_failure(lines) or f"Job {job} failed ({state.reason})", left(lines, True))
+            raise StepFailed(what, last_failure(newest) or f"Job {job} failed ({state.reason})", left(lines, True))
         return lines, "; ".join(unread)
 
-    def _follow(self, pod: str, container: str, lines: list[str], unread: list[str]) -> None:
-        """One container's log to its end, into `lines` and the progress. A log that breaks off is
+    def _follow(self, pod: str, container: str, into: list[list[str]], unread: list[str]) -> None:
+        """One container's log to its end, into each list of `into` and the progress. A log that breaks off is
         read again (retrying passing failures) without showing twice what was shown; one that
         cannot be read is said so, in the progress and in `unread`: the Job's outcome does not
         depend on it (it is read from the Job), what the report says does."""
@@ -559,7 +564,8 @@ class Session:
                 index += 1
                 if index > count:
                     count = index
-                    lines.append(line)
+                    for lines in into:
+                        lines.append(line)
                     self.progress.log(container, line)
 
             self.cluster.follow_log(pod, container, keep)

@@ -16,7 +16,7 @@ from renderer.edges.cluster import shown
 from renderer.errors import ClusterCallFailed, DatashieldError, ObjectStoreFailed, Refused, StepFailed
 from renderer.restore.plan import JOB_END_MARGIN, job_wait
 from tests.conftest import CHART, json_message
-from tests.fake_cluster import GOOD_LOG, IGNORED_POD_LINE, RESTORE_ANNOTATION, FakeCluster, State
+from tests.fake_cluster import GOOD_LOG, IGNORED_POD_LOG, RESTORE_ANNOTATION, FakeCluster, State
 from tests.restore.conftest import (
     BUCKET,
     DRILL_FAILURE,
@@ -481,22 +481,39 @@ def test_a_failed_drill_fails_drill_now_with_its_failure_line(world: World) -> N
     job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
     assert failed.value.lines() == [
         "the drill Job failed: [restore] FAILED: the import failed (exit 1): ERROR: syntax error",
-        f"its whole log: kubectl logs --selector job-name={job} --all-containers --prefix --tail=-1 "
+        f"its whole log: kubectl logs --selector job-name={job} --all-containers --prefix --tail=-1 --ignore-errors "
         "--namespace prod"]
     assert failed.value.exit_code == 1
 
 
-def test_drill_now_follows_the_pod_the_drill_job_started_after_one_it_ignored(world: World) -> None:
+def test_drill_now_follows_each_pod_of_the_drill_job_oldest_first_and_says_when_another_starts(world: World) -> None:
     """A drill whose backup was deleted while it was drilled exits REDRILL_EXIT; the Job ignores that pod
     (podFailurePolicy) and starts another (record.sh). The API lists pods by name, which says nothing of age: the
-    follower reads the newest pod's containers, not the ended one's again."""
+    follower reads each pod's containers oldest pod first, once each, and says when the Job started another."""
     world.state.containers, world.state.ignored_pods = ["pick", "drill", "record"], 1
-    world.state.logs = {"pick": ["[pick] picked ds-20261123T000000Z.sql"], "drill": ["[drill] restored"],
-                        "record": ["[record] OK"]}
+    world.state.logs = {"pick": ["[pick] drilling s3://b/ds-20261123T000000Z.sql"], "drill": ["[drill] restored"],
+                        "record": ["[record] drill OK"]}
     world.session().drill_now("ds", timeout=600)
-    followed = [c.split(" ")[2] for c in world.calls() if c.startswith("kubectl logs")]
-    assert all(pod.endswith("-pod") for pod in followed) and len(followed) == 3, followed
-    assert IGNORED_POD_LINE not in world.out.getvalue() and "[record] OK" in world.out.getvalue()
+    followed = [c.split(" ")[2:5:2] for c in world.calls() if c.startswith("kubectl logs")]
+    job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
+    assert followed == [[f"{job}-zz000", c] for c in ("pick", "drill", "record")] + [
+        [f"{job}-pod", c] for c in ("pick", "drill", "record")]
+    shown = [line.strip() for line in world.out.getvalue().splitlines() if line.startswith("    ")]
+    assert shown == [*(f"| {IGNORED_POD_LOG[c]}" for c in ("pick", "drill", "record")),
+                     f"the Job started another pod, {job}-pod (the one before, {job}-zz000, ended)",
+                     "| [pick] drilling s3://b/ds-20261123T000000Z.sql", "| [drill] restored", "| [record] drill OK"]
+
+
+def test_a_drill_job_fails_with_its_newest_pods_failure_not_an_ignored_ones(world: World) -> None:
+    """The ignored pod's drill logged a FAILED line; the pod the Job started after it was stopped without one (its
+    deadline): the Job's failure is its reason, not the ignored pod's line."""
+    world.state.containers, world.state.ignored_pods = ["pick", "drill", "record"], 1
+    world.state.job_outcome, world.state.failing_container = "failed", "drill"
+    world.state.logs = {"pick": ["[pick] drilling s3://b/ds-20261123T000000Z.sql"], "drill": ["[drill] importing"]}
+    with pytest.raises(StepFailed) as failed:
+        world.session().drill_now("ds", timeout=600)
+    job = next(c for c in world.calls() if c.startswith("kubectl create")).split(" ")[3]
+    assert failed.value.lines()[0] == f"the drill Job failed: Job {job} failed (BackoffLimitExceeded)"
 
 
 def test_drill_now_without_the_drill_cronjob_says_so_and_starts_nothing(world: World) -> None:

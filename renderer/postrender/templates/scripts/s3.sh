@@ -135,7 +135,8 @@ stream_watch() {
     fi
     # One second, in fifths: the loop ends as soon as the upload does, not up to a second later (issue 23).
     w_fifths=0
-    while [ "$w_fifths" -lt 5 ] && ! pid_ended "$putting"; do sleep 0.2 && w_fifths=$((w_fifths + 1)); done
+    # (A sleep that fails, in an image whose sleep takes no fractions, ends the watch under -e: never a spin.)
+    while [ "$w_fifths" -lt 5 ] && ! pid_ended "$putting"; do w_fifths=$((w_fifths + 1)); sleep 0.2; done
     [ "$w_fifths" = 5 ] || break  # the upload ended: no stall to judge
     if [ -n "$w_after" ]; then
       w_after=$((w_after + 1))
@@ -284,17 +285,19 @@ named by a wrong clock sort wrong, so $3; set the node's clock right (NTP)"
 # $odd_keys. One call: the whole prefix is listed (the download of the metadata objects lists it too), filtered
 # by the CLI (JMESPath starts_with, $l_filter; the prefix has no backquote, S3Prefix's rule).
 # The characters of our names (a sed bracket expression's inside); upload.sh reads drill records' keys with it too.
+# OUR_KEY_LINE: a listing's line, "<size> <time> <key>", the time an ISO 8601 string or null (to_string's).
 OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
-OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([0-9][-0-9T:.+Z]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p"
+OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([0-9n][-0-9T:.+Zul]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p"
 listing() {
   l_base=$(key_of "")
   l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
   listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
-    --query "Contents[?$l_filter].join(' ', [to_string(Size), LastModified, Key])" 2>&1) ||
+    --query "Contents[?$l_filter].join(' ', [to_string(Size), to_string(LastModified), Key])" 2>&1) ||
     fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
   printf '%s\n' "$listed" | sed -n "$OUR_KEY_LINE" > "$WORK_DIR/listed"
   cut -d' ' -f1,3 "$WORK_DIR/listed" > "$WORK_DIR/listing"
-  cut -d' ' -f2,3 "$WORK_DIR/listed" > "$WORK_DIR/dated"
+  # A store that gave an object no time (JMESPath to_string: "null") keeps it out of the sweep only.
+  grep -v '^[0-9]* null ' "$WORK_DIR/listed" | cut -d' ' -f2,3 > "$WORK_DIR/dated" || true
   odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
