@@ -290,8 +290,8 @@ class StatusCheck:
         if drift:
             report.warn(drift)
         jobs = self._jobs(cronjob)
-        facts["lastFailedJob"] = max(((job.finished or "", job.name) for job in jobs if job.state.failed),
-                                     default=("", None))[1]  # the one that ended last, as _failed_since
+        last_failed = _failed_since(jobs, None)  # the failed Job that ended last, since whenever
+        facts["lastFailedJob"] = last_failed.name if last_failed else None
         last_success = _last_success(cronjob, jobs)
         failed = _failed_since(jobs, last_success)
         if failed:
