@@ -54,9 +54,16 @@ snapshot_dump() {
   snapshot=''
   while [ -z "$snapshot" ] && kill -0 "$holder" 2> /dev/null; do sleep 0.1 && snapshot=$(head -n 1 "$held.out"); done
   tables=$1 && shift
-  if [ -n "$snapshot" ] && pg_counts "$DATABASE_NAME" "$snapshot" > "$tables" &&
+  status=1
+  if [ -n "$snapshot" ]; then
+    # The counts beside the dump, as db-cockroach.sh db_dump runs them: several sessions may read in one exported
+    # snapshot at once (SET TRANSACTION SNAPSHOT, while the exporting transaction is open).
+    pg_counts "$DATABASE_NAME" "$snapshot" > "$tables" &
+    counting=$! status=0
     pg_dump --no-owner --no-privileges --snapshot="$snapshot" -h "$DATABASE_HOST" -p "$DATABASE_PORT" "$@" \
-      "$DATABASE_NAME"; then status=0; else status=1; fi
+      "$DATABASE_NAME" || status=1
+    wait "$counting" || status=1
+  fi
   echo "COMMIT;" >&8 && exec 8>&-
   wait "$holder" || status=1
   rm -f "$held.in" "$held.out"

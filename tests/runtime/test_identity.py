@@ -132,7 +132,8 @@ def test_a_node_whose_clock_disagrees_with_the_object_stores_makes_no_backup(
     """Issue 24 §5: with Retention 1, a node whose clock is fast named its backup later than a correct clock
     accepts and deleted every correctly named backup; then (review of issue 25) retention deleted nothing but the
     backup was kept (KEPT_EXIT): the alerts counted it complete, and `latest` passed it over as future-dated. The
-    clock is checked before the dump starts: no backup, nothing deleted, exit 1 (a Job that kept nothing)."""
+    clock is checked before a byte of the dump is uploaded (while the dump step starts, issue 23): no backup, nothing
+    deleted, exit 1 (a Job that kept nothing)."""
     here = cluster_id(site)
     kept = [f"prod/ds-20260101T000000Z-{here}.sql", f"prod/ds-20260102T000000Z-{here}.sql"]
     for key in kept:
@@ -148,7 +149,9 @@ def test_a_node_whose_clock_disagrees_with_the_object_stores_makes_no_backup(
         rf"clock sort wrong, so no backup was made; set the node's clock right \(NTP\)", line), line
     off = int(line.split(" is ", 1)[1].split(" s ", 1)[0])
     assert abs(off - abs(seconds)) <= 60, line
-    assert "[dump] dumping database" not in run.log  # the dump never started
+    # The dump step had started (the check runs beside its start); its stream was never read.
+    assert "[dump] FAILED: the upload step failed (exit 1; its log says why): the dump of malbork was cut short" \
+        in run.log, run.log
 
 
 def test_retention_accepts_a_clock_off_by_less_than_the_skew(site: Site) -> None:

@@ -28,8 +28,20 @@ db_exists() {
 # string; BACKUP ... AS OF SYSTEM TIME, cockroachlabs.com/docs/v20.2/backup).
 db_snapshot_time() { out=$(crdb --format=tsv -e "SELECT now()::TIMESTAMP::STRING") && printf '%s\n' "$out" | tail -n 1; }
 db_dump() {
-  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&
-    cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" --as-of="$at" > "$1"
+  at=$(db_snapshot_time) && [ -n "$at" ] || return 1
+  counted_beside "$at" "$2" cockroach dump "$DATABASE_NAME" "$security" --host="$DATABASE_HOST:$DATABASE_PORT" \
+    --as-of="$at" > "$1"
+}
+# counted_beside TIMESTAMP TABLES COMMAND...: COMMAND, and beside it (not before it: issue 23) the counts as of
+# TIMESTAMP into TABLES (db_counts); fails when either does. A count(*) of every table reads the whole database once
+# more, so one after the other the backup would take the two reads' sum; at one timestamp, neither waits for the other.
+counted_beside() {
+  c_at=$1 c_tables=$2 && shift 2
+  db_counts "$c_at" > "$c_tables" &
+  c_counting=$! c_status=0
+  "$@" || c_status=$?
+  wait "$c_counting" || c_status=1
+  return "$c_status"
 }
 db_table_counts() { db_counts ""; }
 # db_counts TIMESTAMP: the rows of every table as of TIMESTAMP (now when empty), one '"name": rows' line a
@@ -61,9 +73,11 @@ db_import() { crdb -d "$DATABASE_NAME"; }
 # Native: the cluster itself writes to (reads from) the bucket; the URL, with its keys, goes on
 # stdin, never on a command line.
 db_backup_native() {
-  at=$(db_snapshot_time) && [ -n "$at" ] && db_counts "$at" > "$2" &&
-    printf "BACKUP DATABASE %s INTO '%s' AS OF SYSTEM TIME '%s';\n" "$DATABASE_NAME" "$1" "$at" | crdb
+  at=$(db_snapshot_time) && [ -n "$at" ] || return 1
+  counted_beside "$at" "$2" backup_into "$1" "$at"
 }
+# backup_into URL TIMESTAMP: BACKUP of the database INTO URL, as of TIMESTAMP (the URL on stdin, never an argument).
+backup_into() { printf "BACKUP DATABASE %s INTO '%s' AS OF SYSTEM TIME '%s';\n" "$DATABASE_NAME" "$1" "$2" | crdb; }
 db_restore_native() { printf "RESTORE DATABASE %s FROM LATEST IN '%s';\n" "$DATABASE_NAME" "$1" | crdb; }
 # db_start_scratch: the restore drill's throwaway database, a single-node CockroachDB started in the
 # background inside this pod, listening on loopback only (nothing outside the pod reaches it, so it runs
