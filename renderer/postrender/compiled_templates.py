@@ -827,6 +827,10 @@ SCRIPTS = {
         '# must be reading; after a dump into a file or the bucket.\n'
         'put_values dump format "$format" created "$now" database_version "$version"\n'
         'if [ "$format" = native ]; then\n'
+        "  # The BACKUP writes into the bucket itself: only once the upload step has checked this node's clock, which names it.\n"
+        '  if [ -n "${BESIDE:-}" ]; then\n'
+        '    wait_for "$BESIDE" "$WORK_DIR/clock-checked" || fail "$(peer_failure "$BESIDE"): no BACKUP was started"\n'
+        '  fi\n'
         '  log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"\n'
         '  alive "BACKUP of $DATABASE_NAME" "" db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" \\\n'
         '    < /dev/null || fail "BACKUP of $DATABASE_NAME failed: $(redacted "$(cat "$alive_log")")"\n'
@@ -1107,7 +1111,7 @@ SCRIPTS = {
         "  # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.\n"
         '  s_status=$1\n'
         '  if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi\n'
-        "  # The background calls of this step ($waited_pids: upload.sh's delete of its clock probe, its retention reads)\n"
+        "  # The background calls of this step ($waited_pids: upload.sh's delete of its clock probe)\n"
         '  # end before the container does, which would kill them: a failure would leave the probe behind. Each is bounded\n'
         '  # as every call (s3, S3_CALL_TIMEOUT).\n'
         '  for s_pid in ${waited_pids:-}; do wait "$s_pid" 2> /dev/null || true; done\n'
@@ -1927,8 +1931,7 @@ SCRIPTS = {
         '# holds (each costs a second or more of start-up): the listing ($WORK_DIR/listing and dated; the count of the keys\n'
         '# named unlike any backup in $WORK_DIR/odd-keys) and one download of every metadata object named like ours, into\n'
         '# $WORK_DIR/metadata/. No key with a "/" past the namespace\'s is fetched, so no two keys share a local file; a key\n'
-        '# the local file system cannot hold is read on its own by our_backups, if it is one of ours at all. Files only, so\n'
-        '# that it can run in a process of its own beside other work (upload.sh: beside the read-back, issue 23).\n'
+        '# the local file system cannot hold is read on its own by our_backups, if it is one of ours at all.\n'
         'backups_read() {\n'
         '  listing\n'
         '  printf \'%s\\n\' "$odd_keys" > "$WORK_DIR/odd-keys"\n'
@@ -1937,16 +1940,15 @@ SCRIPTS = {
         '    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude \'*/*/*\' \\\n'
         "    --exclude '*.drill-*' > /dev/null 2>&1 || true\n"
         '}\n'
-        "# our_backups [read]: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as\n"
+        "# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as\n"
         '# "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,\n'
         "# future-dated, incomplete) is reported on one line and left out; a backup's drill records\n"
         '# (<key>.drill-<stamp>.json, record.sh) are neither backups nor parts of one, and are not downloaded.\n'
-        '# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted. It reads the\n'
-        '# bucket first (backups_read) unless "read" says that the caller has (upload.sh).\n'
+        '# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted.\n'
         'our_backups() {\n'
         '  b_base=$(key_of "")\n'
         '  b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)\n'
-        '  [ "${1:-}" = read ] || backups_read\n'
+        '  backups_read\n'
         '  odd_keys=$(cat "$WORK_DIR/odd-keys")\n'
         '  [ "$odd_keys" = 0 ] ||\n'
         '    log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"\n'
@@ -2210,9 +2212,10 @@ SCRIPTS = {
         "# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object\n"
         "# store's before a byte of the dump is read, with an empty object that no listing of backups takes (its name starts\n"
         "# with a dot, as --status' probe), one per release, deleted again (left in place when the check fails). The check\n"
-        '# runs while the dump step starts (it connects to the database, reads its identity and counts its rows: issue 23,\n'
-        "# two calls off the backup's path); the dump then waits on the stream, which this step opens only once the clock is\n"
-        '# right. A wrong clock makes no backup (nothing is uploaded), and the Job fails as one that kept none (exit 1, not\n'
+        '# runs while the dump step starts (it connects to the database and reads its identity: issue 23, two calls off the\n'
+        "# backup's path); an SQL dump then waits on the stream, which this step opens only once the clock is right, a\n"
+        '# native BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup\n'
+        '# (nothing is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not\n'
         "# KEPT_EXIT). A store that refuses the write (keys, bucket, endpoint) refuses the backup's upload too, which then\n"
         '# says why in its own words: the check is skipped, said in the log, and retention checks the clock again before it\n'
         '# deletes anything.\n'
@@ -2229,6 +2232,7 @@ SCRIPTS = {
         'else\n'
         '  log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod\'s clock before the upload: $out"\n'
         'fi\n'
+        ': > "$WORK_DIR/clock-checked"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
         '[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true\n'
@@ -2236,45 +2240,10 @@ SCRIPTS = {
         'cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
         'key=$(key_of "$name")\n'
         'files=1\n'
-        "# retention_reads_start: retention's reads of the bucket, each in a process of its own beside the read-back of the\n"
-        "# backup (issue 23: three calls of the CLI off the backup's path; they need nothing of the read-back): our_backups'\n"
-        '# (s3.sh backups_read) and the unfinished uploads the orphan sweep reads. Both list the bucket once the data is\n'
-        '# uploaded, and before the metadata object is written: retention_reads_end adds that one, verified, to what they\n'
-        "# read. What a run still under way writes since is younger than the sweep's deadline; a drill's records of a\n"
-        '# backup that retention deletes are listed again then (delete_pair). A failure is said by retention_reads_end.\n'
-        'retention_reads_start() {\n'
-        '  rm -f "$WORK_DIR/unfinished.json" "$WORK_DIR/unfinished.failed"\n'
-        '  (S3_STDERR=$WORK_DIR/retention-reads.s3.stderr && backups_read) > /dev/null 2> "$WORK_DIR/retention-reads.stderr" &\n'
-        '  reading=$!\n'
-        '  listing_filter\n'
-        '  (S3_STDERR=$WORK_DIR/unfinished.s3.stderr\n'
-        '    if out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$l_base" --output json \\\n'
-        '      --query "Uploads[?$l_filter].join(\' \', [Initiated, UploadId, Key])" 2>&1); then\n'
-        '      printf \'%s\\n\' "$out" > "$WORK_DIR/unfinished.json"\n'
-        '    else\n'
-        '      printf \'%s\\n\' "$out" > "$WORK_DIR/unfinished.failed"\n'
-        '    fi) &\n'
-        '  unfinished_reading=$! waited_pids="${waited_pids:-} $reading $unfinished_reading"\n'
-        '}\n'
-        "# retention_reads_end KEY METADATA MODIFIED: waits for retention_reads_start's reads, fails the step when\n"
-        "# our_backups' failed, and adds the metadata object KEY.json, just written from the file METADATA and read back\n"
-        '# whole (the store dated it MODIFIED), to what they read: the listing and the downloaded metadata.\n'
-        'retention_reads_end() {\n'
-        '  r_status=0 && wait "$reading" || r_status=$?\n'
-        '  if [ "$r_status" != 0 ]; then\n'
-        '    reason=$(sed -n \'s/^\\[[^]]*\\] FAILED: //p\' "$WORK_DIR/retention-reads.stderr" | head -n 1)\n'
-        '    fail "${reason:-cannot read the backups under s3://$S3_BUCKET/$(key_of "") (exit $r_status)}"\n'
-        '  fi\n'
-        '  printf \'%s %s\\n\' "$(size_of "$2")" "$1.json" >> "$WORK_DIR/listing"\n'
-        '  [ -z "$3" ] || printf \'%s %s\\n\' "$3" "$1.json" >> "$WORK_DIR/dated"\n'
-        '  r_local="$WORK_DIR/metadata/${1#"$(key_of "")"}.json"\n'
-        '  mkdir -p "${r_local%/*}" && cp "$2" "$r_local"\n'
-        '}\n'
         "# dump_ok: waits for the dump step's end; true when it succeeded.\n"
         'dump_ok() { wait_for "$BESIDE" "$WORK_DIR/$BESIDE.status" && ended "$BESIDE" && [ "$ended_status" = 0 ]; }\n'
         'if [ "$format" = native ]; then\n'
         '  dump_ok || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
-        '  retention_reads_start\n'
         '  native_digest "$key"\n'
         '  [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"\n'
         'else\n'
@@ -2282,7 +2251,6 @@ SCRIPTS = {
         '  put_streamed "$STREAM" "$key"\n'
         "  # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.\n"
         '  dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"\n'
-        '  retention_reads_start\n'
         '  # Read back against the stream that went up: the object is the dump, byte for byte, and it creates every table\n'
         '  # counted (read_back_dump).\n'
         '  tables_counted=$WORK_DIR/tables\n'
@@ -2316,8 +2284,7 @@ SCRIPTS = {
         "# The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.\n"
         'clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"\n'
         'stamp=$(printf \'%s\' "$created" | tr -d \':-\')\n'
-        'retention_reads_end "$key" "$WORK_DIR/$name.json" "$summed_modified"\n'
-        'our_backups read\n'
+        'our_backups\n'
         'grep -e " $cluster " -e \' - \' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true\n'
         'grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||\n'
         '  fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"\n'
@@ -2410,13 +2377,11 @@ SCRIPTS = {
         '  esac || fail "retention: cannot delete s3://$S3_BUCKET/$o_key, the data of a backup that never completed (the next run tries again): $out"\n'
         '  log "retention: deleted s3://$S3_BUCKET/$o_key, the data of a backup that never completed (no metadata object, $swept_why)"\n'
         'done < "$WORK_DIR/unrecorded"\n'
-        'wait "$unfinished_reading" || true\n'
-        "out=''\n"
-        'if [ -f "$WORK_DIR/unfinished.json" ]; then\n'
-        '  out=$(cat "$WORK_DIR/unfinished.json")\n'
-        'else\n'
-        '  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $(cat "$WORK_DIR/unfinished.failed" 2> /dev/null || echo "no answer")"\n'
-        'fi\n'
+        'out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$b_base" --output json \\\n'
+        '  --query "Uploads[?$l_filter].join(\' \', [Initiated, UploadId, Key])" 2>&1) || {\n'
+        '  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"\n'
+        "  out=''\n"
+        '}\n'
         'printf \'%s\\n\' "$out" |\n'
         '  sed -n "s|^ *\\"\\([0-9][-0-9T:.+Z]*\\) \\([A-Za-z0-9._~=+/-]*\\) \\([$OUR_KEY_CHARS]*\\)\\",\\{0,1\\}\\$|\\1 \\2 \\3|p" > "$WORK_DIR/unfinished"\n'
         'while read -r o_time o_id o_key; do\n'

@@ -66,6 +66,10 @@ shown_output() { if [ -s "$alive_log" ]; then redacted "$(cat "$alive_log")" >&2
 # must be reading; after a dump into a file or the bucket.
 put_values dump format "$format" created "$now" database_version "$version"
 if [ "$format" = native ]; then
+  # The BACKUP writes into the bucket itself: only once the upload step has checked this node's clock, which names it.
+  if [ -n "${BESIDE:-}" ]; then
+    wait_for "$BESIDE" "$WORK_DIR/clock-checked" || fail "$(peer_failure "$BESIDE"): no BACKUP was started"
+  fi
   log "BACKUP DATABASE $DATABASE_NAME INTO s3://$S3_BUCKET/$(key_of "$name")"
   alive "BACKUP of $DATABASE_NAME" "" db_backup_native "$(backup_url "$(key_of "$name")")" "$WORK_DIR/tables" \
     < /dev/null || fail "BACKUP of $DATABASE_NAME failed: $(redacted "$(cat "$alive_log")")"

@@ -360,8 +360,7 @@ our_name() {
 # holds (each costs a second or more of start-up): the listing ($WORK_DIR/listing and dated; the count of the keys
 # named unlike any backup in $WORK_DIR/odd-keys) and one download of every metadata object named like ours, into
 # $WORK_DIR/metadata/. No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key
-# the local file system cannot hold is read on its own by our_backups, if it is one of ours at all. Files only, so
-# that it can run in a process of its own beside other work (upload.sh: beside the read-back, issue 23).
+# the local file system cannot hold is read on its own by our_backups, if it is one of ours at all.
 backups_read() {
   listing
   printf '%s\n' "$odd_keys" > "$WORK_DIR/odd-keys"
@@ -370,16 +369,15 @@ backups_read() {
     --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
     --exclude '*.drill-*' > /dev/null 2>&1 || true
 }
-# our_backups [read]: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
+# our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
 # "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
 # future-dated, incomplete) is reported on one line and left out; a backup's drill records
 # (<key>.drill-<stamp>.json, record.sh) are neither backups nor parts of one, and are not downloaded.
-# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted. It reads the
-# bucket first (backups_read) unless "read" says that the caller has (upload.sh).
+# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted.
 our_backups() {
   b_base=$(key_of "")
   b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)
-  [ "${1:-}" = read ] || backups_read
+  backups_read
   odd_keys=$(cat "$WORK_DIR/odd-keys")
   [ "$odd_keys" = 0 ] ||
     log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"

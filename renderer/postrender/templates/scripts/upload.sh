@@ -9,9 +9,10 @@ refuse_in_restore_mode backup
 # This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object
 # store's before a byte of the dump is read, with an empty object that no listing of backups takes (its name starts
 # with a dot, as --status' probe), one per release, deleted again (left in place when the check fails). The check
-# runs while the dump step starts (it connects to the database, reads its identity and counts its rows: issue 23,
-# two calls off the backup's path); the dump then waits on the stream, which this step opens only once the clock is
-# right. A wrong clock makes no backup (nothing is uploaded), and the Job fails as one that kept none (exit 1, not
+# runs while the dump step starts (it connects to the database and reads its identity: issue 23, two calls off the
+# backup's path); an SQL dump then waits on the stream, which this step opens only once the clock is right, a
+# native BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup
+# (nothing is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not
 # KEPT_EXIT). A store that refuses the write (keys, bucket, endpoint) refuses the backup's upload too, which then
 # says why in its own words: the check is skipped, said in the log, and retention checks the clock again before it
 # deletes anything.
@@ -28,6 +29,7 @@ if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "
 else
   log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod's clock before the upload: $out"
 fi
+: > "$WORK_DIR/clock-checked"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
 name=$(value dump name) format=$(value dump format) created=$(value dump created)
 [ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true
@@ -35,45 +37,10 @@ probe_deleting=''
 cluster=$(value dump cluster) database_version=$(value dump database_version)
 key=$(key_of "$name")
 files=1
-# retention_reads_start: retention's reads of the bucket, each in a process of its own beside the read-back of the
-# backup (issue 23: three calls of the CLI off the backup's path; they need nothing of the read-back): our_backups'
-# (s3.sh backups_read) and the unfinished uploads the orphan sweep reads. Both list the bucket once the data is
-# uploaded, and before the metadata object is written: retention_reads_end adds that one, verified, to what they
-# read. What a run still under way writes since is younger than the sweep's deadline; a drill's records of a
-# backup that retention deletes are listed again then (delete_pair). A failure is said by retention_reads_end.
-retention_reads_start() {
-  rm -f "$WORK_DIR/unfinished.json" "$WORK_DIR/unfinished.failed"
-  (S3_STDERR=$WORK_DIR/retention-reads.s3.stderr && backups_read) > /dev/null 2> "$WORK_DIR/retention-reads.stderr" &
-  reading=$!
-  listing_filter
-  (S3_STDERR=$WORK_DIR/unfinished.s3.stderr
-    if out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
-      --query "Uploads[?$l_filter].join(' ', [Initiated, UploadId, Key])" 2>&1); then
-      printf '%s\n' "$out" > "$WORK_DIR/unfinished.json"
-    else
-      printf '%s\n' "$out" > "$WORK_DIR/unfinished.failed"
-    fi) &
-  unfinished_reading=$! waited_pids="${waited_pids:-} $reading $unfinished_reading"
-}
-# retention_reads_end KEY METADATA MODIFIED: waits for retention_reads_start's reads, fails the step when
-# our_backups' failed, and adds the metadata object KEY.json, just written from the file METADATA and read back
-# whole (the store dated it MODIFIED), to what they read: the listing and the downloaded metadata.
-retention_reads_end() {
-  r_status=0 && wait "$reading" || r_status=$?
-  if [ "$r_status" != 0 ]; then
-    reason=$(sed -n 's/^\[[^]]*\] FAILED: //p' "$WORK_DIR/retention-reads.stderr" | head -n 1)
-    fail "${reason:-cannot read the backups under s3://$S3_BUCKET/$(key_of "") (exit $r_status)}"
-  fi
-  printf '%s %s\n' "$(size_of "$2")" "$1.json" >> "$WORK_DIR/listing"
-  [ -z "$3" ] || printf '%s %s\n' "$3" "$1.json" >> "$WORK_DIR/dated"
-  r_local="$WORK_DIR/metadata/${1#"$(key_of "")"}.json"
-  mkdir -p "${r_local%/*}" && cp "$2" "$r_local"
-}
 # dump_ok: waits for the dump step's end; true when it succeeded.
 dump_ok() { wait_for "$BESIDE" "$WORK_DIR/$BESIDE.status" && ended "$BESIDE" && [ "$ended_status" = 0 ]; }
 if [ "$format" = native ]; then
   dump_ok || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
-  retention_reads_start
   native_digest "$key"
   [ "$files" -gt 0 ] || fail "BACKUP wrote nothing under s3://$S3_BUCKET/$key/"
 else
@@ -81,7 +48,6 @@ else
   put_streamed "$STREAM" "$key"
   # Complete only if the dump is: an upload ends at the dump's end of file, whether it ended well or not.
   dump_ok || fail "$(peer_failure "$BESIDE"): $(deleted "$key" "what it had streamed")"
-  retention_reads_start
   # Read back against the stream that went up: the object is the dump, byte for byte, and it creates every table
   # counted (read_back_dump).
   tables_counted=$WORK_DIR/tables
@@ -115,8 +81,7 @@ not tried again (exit $KEPT_EXIT)"
 # The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.
 clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"
 stamp=$(printf '%s' "$created" | tr -d ':-')
-retention_reads_end "$key" "$WORK_DIR/$name.json" "$summed_modified"
-our_backups read
+our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
 grep -qxF "$stamp $cluster $key" "$WORK_DIR/retained" ||
   fail "retention: the backup just written, $key, is not among the complete backups listed: nothing deleted"
@@ -209,13 +174,11 @@ while read -r o_time o_key; do
   esac || fail "retention: cannot delete s3://$S3_BUCKET/$o_key, the data of a backup that never completed (the next run tries again): $out"
   log "retention: deleted s3://$S3_BUCKET/$o_key, the data of a backup that never completed (no metadata object, $swept_why)"
 done < "$WORK_DIR/unrecorded"
-wait "$unfinished_reading" || true
-out=''
-if [ -f "$WORK_DIR/unfinished.json" ]; then
-  out=$(cat "$WORK_DIR/unfinished.json")
-else
-  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $(cat "$WORK_DIR/unfinished.failed" 2> /dev/null || echo "no answer")"
-fi
+out=$(s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$b_base" --output json \
+  --query "Uploads[?$l_filter].join(' ', [Initiated, UploadId, Key])" 2>&1) || {
+  log "retention: WARNING: cannot list the unfinished uploads under s3://$S3_BUCKET/$b_base: $out"
+  out=''
+}
 printf '%s\n' "$out" |
   sed -n "s|^ *\"\([0-9][-0-9T:.+Z]*\) \([A-Za-z0-9._~=+/-]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p" > "$WORK_DIR/unfinished"
 while read -r o_time o_id o_key; do
