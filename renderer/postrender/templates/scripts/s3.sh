@@ -289,7 +289,8 @@ named by a wrong clock sort wrong, so $3; set the node's clock right (NTP)"
 OUR_KEY_CHARS="A-Za-z0-9!_.*()/'-"
 OUR_KEY_LINE="s|^ *\"\([0-9][0-9]*\) \([0-9n][-0-9T:.+Zul]*\) \([$OUR_KEY_CHARS]*\)\",\{0,1\}\$|\1 \2 \3|p"
 listing() {
-  listing_filter
+  l_base=$(key_of "")
+  l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
   listed=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$l_base" --output json \
     --query "Contents[?$l_filter].join(' ', [to_string(Size), to_string(LastModified), Key])" 2>&1) ||
     fail "cannot list s3://$S3_BUCKET/$l_base: $listed"
@@ -298,12 +299,6 @@ listing() {
   # A store that gave an object no time (JMESPath to_string: "null") keeps it out of the sweep only.
   grep -v '^[0-9]* null ' "$WORK_DIR/listed" | cut -d' ' -f2,3 > "$WORK_DIR/dated" || true
   odd_keys=$(($(printf '%s\n' "$listed" | grep -c '^ *"' || true) - $(grep -c . "$WORK_DIR/listing" || true)))
-}
-# listing_filter: l_base, the bucket's prefix, and l_filter, the JMESPath filter of keys named as this release's
-# backups are in either layout (listing's; upload.sh lists the unfinished uploads with it).
-listing_filter() {
-  l_base=$(key_of "")
-  l_filter="starts_with(Key, \`$(json_string "$l_base$RELEASE-")\`) || starts_with(Key, \`$(json_string "$l_base$NAMESPACE/$RELEASE-")\`)"
 }
 # stamp_iso STAMP: yyyymmddThhmmssZ as ISO 8601, when it is a real time (else nothing, status 1).
 stamp_iso() {
@@ -356,35 +351,29 @@ our_name() {
   esac
   b_stamp=${1#"$NAMESPACE/"} b_stamp=${b_stamp#"$RELEASE"-} b_stamp=${b_stamp%%[.-]*} b_format=${1##*.}
 }
-# backups_read: our_backups' reads of the bucket, apart from its judgement, two calls of the CLI whatever the bucket
-# holds (each costs a second or more of start-up): the listing ($WORK_DIR/listing and dated; the count of the keys
-# named unlike any backup in $WORK_DIR/odd-keys) and one download of every metadata object named like ours, into
-# $WORK_DIR/metadata/. No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key
-# the local file system cannot hold is read on its own by our_backups, if it is one of ours at all.
-backups_read() {
-  listing
-  printf '%s\n' "$odd_keys" > "$WORK_DIR/odd-keys"
-  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
-  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$l_base" "$WORK_DIR/metadata/" --exclude '*' \
-    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
-    --exclude '*.drill-*' > /dev/null 2>&1 || true
-}
 # our_backups: this release's complete scheduled backups, oldest first, into $WORK_DIR/backups as
 # "<stamp> <cluster or -> <key>" lines; every object named like one that is not (foreign, damaged,
 # future-dated, incomplete) is reported on one line and left out; a backup's drill records
 # (<key>.drill-<stamp>.json, record.sh) are neither backups nor parts of one, and are not downloaded.
-# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted.
+# Half-deleted pairs (metadata of ours whose data is gone or short) go to $WORK_DIR/half-deleted. Two calls of the CLI whatever the
+# bucket holds (each costs a second or more of start-up): one listing and one download of every
+# metadata object named like ours.
 our_backups() {
   b_base=$(key_of "")
   b_limit=$(date -u -d "@$(($(date -u +%s) + CLOCK_SKEW_SECONDS))" +%Y%m%d%H%M%S)
-  backups_read
-  odd_keys=$(cat "$WORK_DIR/odd-keys")
+  listing
   [ "$odd_keys" = 0 ] ||
     log "WARNING: ignoring $odd_keys object(s) under s3://$S3_BUCKET/$b_base named unlike any backup (characters this tool never writes)"
   # Bytes and objects of each backup's data: an object, or the objects under a native backup's key.
   awk '{ key = substr($0, index($0, " ") + 1); at = index(key, ".native/"); if (at) key = substr(key, 1, at + 6)
     size[key] += $1; parts[key]++ } END { for (key in size) print key, size[key], parts[key] }' \
     "$WORK_DIR/listing" > "$WORK_DIR/data-sizes"
+  # No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key the
+  # local file system cannot hold is read on its own below, if it is one of ours at all.
+  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
+  s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude '*' \
+    --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
+    --exclude '*.drill-*' > /dev/null 2>&1 || true
   : > "$WORK_DIR/backups.unsorted"
   : > "$WORK_DIR/half-deleted"
   while read -r _ b_meta; do

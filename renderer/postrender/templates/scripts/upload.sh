@@ -25,7 +25,7 @@ if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "
   # waits too (lib.sh side_by_side_end).
   { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
       log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $probe_out"; } &
-  probe_deleting=$! waited_pids="${waited_pids:-} $!"
+  probe_deleting=$!
 else
   log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod's clock before the upload: $out"
 fi
