@@ -1111,9 +1111,6 @@ SCRIPTS = {
         "  # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.\n"
         '  s_status=$1\n'
         '  if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi\n'
-        "  # A background call of this step (upload.sh's delete of its clock probe) ends before the container does, which\n"
-        '  # would kill it: a failure would leave the probe behind. It is bounded as every call (s3, S3_CALL_TIMEOUT).\n'
-        '  [ -z "${probe_deleting:-}" ] || wait "$probe_deleting" 2> /dev/null || true\n'
         '  echo "$s_status" > "$WORK_DIR/$STEP.status"\n'
         '  kill "$heartbeat" "$watch" 2> /dev/null || true\n'
         '  : <> "$STREAM"\n'
@@ -1573,7 +1570,7 @@ SCRIPTS = {
         "# a log line that says so (the CLI's own timeouts only catch a silent connection), instead of\n"
         "# running until the Job's activeDeadlineSeconds kills the pod without a word. The CLI's standard error goes\n"
         '# through a file, $S3_STDERR when set: a call made in the background sets its own, or it and a call of the\n'
-        "# step's own would truncate and delete each other's (upload.sh's clock probe).\n"
+        "# step's own would truncate and delete each other's.\n"
         's3() {\n'
         '  s3_status=0 s3_stderr=${S3_STDERR:-$WORK_DIR/s3.stderr}\n'
         '  timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$s3_stderr" || s3_status=$?\n'
@@ -1823,30 +1820,40 @@ SCRIPTS = {
         "# A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never\n"
         '# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).\n'
         'CLOCK_SKEW_SECONDS=600\n'
-        "# clock_checked KEY PREFIX WHAT [MODIFIED]: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,\n"
-        "# with the object store's: the LastModified the store gave KEY, an object this pod has just written (MODIFIED when\n"
-        "# the caller has it already, as the read-back's answer, get_summed's summed_modified). PREFIX starts each\n"
-        '# failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,\n'
-        "# and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later\n"
-        '# than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over\n'
-        '# until that time, then takes it over every backup made meanwhile, and with Retention 1 it kept that one and\n'
-        '# deleted every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes. So the\n'
-        '# upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again\n'
-        '# before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.\n'
+        "# clock_checked TIME WHOSE PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,\n"
+        "# with the object store's: TIME, a time the store gave (a LastModified, or the Date of an answer: store_date), and\n"
+        '# WHOSE what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "),\n'
+        '# WHAT says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names\n'
+        "# the pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts\n"
+        '# (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over until that time, then takes it\n'
+        '# over every backup made meanwhile, and with Retention 1 it kept that one and deleted every correctly named backup\n'
+        '# (issue 24 §5); a slow clock names it older than those it deletes. So the upload step checks the clock before the\n'
+        '# dump starts (no backup is named by a wrong clock), and retention again before it deletes. Two clocks that\n'
+        "# disagree cannot tell which is right: nothing is done until they agree. Sets c_store, the store's TIME in seconds.\n"
         'clock_checked() {\n'
-        '  c_modified=${4:-}\n'
-        '  [ -n "$c_modified" ] ||\n'
-        '    c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||\n'
-        '    fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod\'s clock: $3: $c_modified"\n'
         '  c_now=$(date -u +%s)\n'
-        '  c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||\n'
-        '    fail "$2the object store dated s3://$S3_BUCKET/$1 \\"$c_modified\\", which is not a time: $3"\n'
+        '  # date -d "" is today\'s midnight: no time is a failure, not a time.\n'
+        '  [ -n "$1" ] || fail "$3$2 and gave no time: $4"\n'
+        '  c_store=$(date -u -d "$1" +%s 2>/dev/null) || fail "$3$2 at \\"$1\\", which is not a time: $4"\n'
         '  c_skew=$((c_now - c_store))\n'
         '  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0\n'
-        '  if [ "$c_skew" -gt 0 ]; then c_way=ahead; else c_way=behind; fi\n'
-        '  fail "$2the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store\'s (more than \\\n'
-        '$CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \\\n'
-        'named by a wrong clock sort wrong, so $3; set the node\'s clock right (NTP)"\n'
+        '  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi\n'
+        '  fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store\'s (more than \\\n'
+        '$CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong clock sort \\\n'
+        'wrong, so $4; set the node\'s clock right (NTP)"\n'
+        '}\n'
+        "# store_date: the object store's clock, read without a call of the AWS CLI (a start-up of about a second, issue\n"
+        '# 23) and without writing anything: the Date of its answer to a HEAD of $S3_ENDPOINT, which it refuses (no\n'
+        '# credentials are sent: 403, 405) and dates all the same. RFC 9110 section 6.6.1: an origin server with a clock\n'
+        '# sends Date in every 2xx, 3xx and 4xx answer, from the clock that dates what it writes (LastModified). Prints the\n'
+        "# Date as sent (an HTTP-date, which date -d reads), the last one when a proxy's answer came first; on failure,\n"
+        '# why, on one line, and status 1.\n'
+        'store_date() {\n'
+        '  d_answer=$(curl --silent --show-error --head --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2>&1) ||\n'
+        '    { one_line "curl: $d_answer"; return 1; }\n'
+        '  d_date=$(printf \'%s\\n\' "$d_answer" | tr -d \'\\r\' | sed -n \'s/^[Dd][Aa][Tt][Ee]:[ \t]*//p\' | tail -n 1)\n'
+        '  [ -n "$d_date" ] || { echo "its answer has no Date header"; return 1; }\n'
+        '  printf \'%s\\n\' "$d_date"\n'
         '}\n'
         '# listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated\n'
         "# (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs\n"
@@ -2198,33 +2205,22 @@ SCRIPTS = {
         'refuse_in_restore_mode backup\n'
         ': > "$WORK_DIR/not-restoring"\n'
         "# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object\n"
-        "# store's before a byte of the dump is read, with an empty object that no listing of backups takes (its name starts\n"
-        "# with a dot, as --status' probe), one per release, deleted again (left in place when the check fails). The check\n"
-        '# runs while the dump step starts (it connects to the database and reads its identity: issue 23, two calls off the\n'
-        "# backup's path); an SQL dump then waits on the stream, which this step opens only once the clock is right, a\n"
-        '# native BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup\n'
-        '# (nothing is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not\n'
-        "# KEPT_EXIT). A store that refuses the write (keys, bucket, endpoint) refuses the backup's upload too, which then\n"
-        '# says why in its own words: the check is skipped, said in the log, and retention checks the clock again before it\n'
-        '# deletes anything.\n'
-        'clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")\n'
-        ': > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
-        'if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then\n'
-        '  clock_checked "$clock_probe" "" "no backup was made"\n'
-        '  # Deleted while the dump goes on starting, and waited for before the first byte of the backup goes up: a\n'
-        '  # container killed while the backup streams (out of memory) then leaves no probe behind; a failure before it\n'
-        '  # waits too (lib.sh side_by_side_end).\n'
-        '  { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
-        '      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $probe_out"; } &\n'
-        '  probe_deleting=$!\n'
+        "# store's (store_date: the Date of its answer to a HEAD of the endpoint, one curl call, nothing written) before a\n"
+        '# byte of the dump is read. The check runs while the dump step starts (it connects to the database and reads its\n'
+        '# identity); an SQL dump then waits on the stream, which this step opens only once the clock is right, a native\n'
+        '# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing\n'
+        '# is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT). A store that\n'
+        "# cannot be reached fails the backup's upload too, which then says why in its own words: the check is skipped,\n"
+        '# said in the log, and retention checks the clock again before it deletes anything.\n'
+        'if store_time=$(store_date); then\n'
+        '  clock_checked "$store_time" "the store answered $S3_ENDPOINT" "" "no backup was made"\n'
         'else\n'
-        '  log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod\'s clock before the upload: $out"\n'
+        '  log "WARNING: cannot read the time of the object store at $S3_ENDPOINT to check this pod\'s clock before the \\\n'
+        'upload: $store_time"\n'
         'fi\n'
         ': > "$WORK_DIR/clock-checked"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'
         'name=$(value dump name) format=$(value dump format) created=$(value dump created)\n'
-        '[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true\n'
-        "probe_deleting=''\n"
         'cluster=$(value dump cluster) database_version=$(value dump database_version)\n'
         'key=$(key_of "$name")\n'
         'files=1\n'
@@ -2270,7 +2266,7 @@ SCRIPTS = {
         '# data is gone) is finished by the next run. The backup just written is never deleted by its own\n'
         '# run; future-dated, foreign and damaged objects are reported by our_backups and never touched.\n'
         "# The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.\n"
-        'clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"\n'
+        'clock_checked "$summed_modified" "the store wrote s3://$S3_BUCKET/$key.json" "retention: " "nothing was deleted"\n'
         'stamp=$(printf \'%s\' "$created" | tr -d \':-\')\n'
         'our_backups\n'
         'grep -e " $cluster " -e \' - \' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true\n'

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
+import http.server
 import json
 import random
+import socket
 import subprocess
+import threading
+import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -346,3 +352,90 @@ def test_only_a_complete_backup_ends_with_kept_exit(tmp_path: Path, script: str,
                           env={**ENV, "WORK_DIR": str(tmp_path), "BESIDE": "dump", "STEP": "upload"}, check=False)
     assert done.returncode == code, done.stderr
     assert (tmp_path / "upload.status").read_text(encoding="utf-8").strip() == str(code)
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    """An object store's refusal of a HEAD without credentials, with the header lines the test sets (and no Date
+    unless it sets one: send_response would add the server's)."""
+
+    headers_sent: tuple[str, ...] = ()
+
+    def do_HEAD(self) -> None:
+        self.wfile.write("".join(f"{line}\r\n" for line in ("HTTP/1.1 403 Forbidden", *self.headers_sent,
+                                                           "Content-Length: 0", "")).encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def answering(tmp_path: Path) -> Iterator[Callable[..., dict[str, str]]]:
+    """A step's environment whose S3_ENDPOINT answers with the header lines given."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def env(*header_lines: str) -> dict[str, str]:
+        _Answer.headers_sent = header_lines
+        return {"S3_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}", "S3_CALL_TIMEOUT": "10",
+                "WORK_DIR": str(tmp_path)}
+    yield env
+    server.shutdown()
+    server.server_close()
+
+
+STORE_TIME = email.utils.formatdate(usegmt=True)
+# What store_date prints (as its callers take it, in $(...)), then its status when it fails.
+STORE_DATE = 'if out=$(store_date); then echo "$out"; else status=$?; echo "$out"; echo "status $status"; fi'
+
+
+@pytest.mark.parametrize("header_lines,status,out", [
+    pytest.param((f"Date: {STORE_TIME}",), 0, STORE_TIME, id="date"),
+    pytest.param((f"date:\t{STORE_TIME}",), 0, STORE_TIME, id="lower-case-and-a-tab"),
+    pytest.param(("Date: Thu, 01 Jan 1970 00:00:00 GMT", f"Date: {STORE_TIME}"), 0, STORE_TIME, id="the-last-one"),
+    pytest.param(("Server: no clock",), 1, "its answer has no Date header", id="no-date"),
+    pytest.param(("Date: ",), 1, "its answer has no Date header", id="an-empty-date"),
+])
+def test_store_date_is_the_date_of_the_stores_answer(answering: Callable[..., dict[str, str]],
+                                                     header_lines: tuple[str, ...], status: int, out: str) -> None:
+    done = step(STORE_DATE, answering(*header_lines))
+    assert done.stdout == (f"{out}\n" if status == 0 else f"{out}\nstatus 1\n"), done.stderr
+
+
+def test_store_date_of_a_store_that_cannot_be_reached_says_why(answering: Callable[..., dict[str, str]]) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    done = step(STORE_DATE, {**answering(), "S3_ENDPOINT": f"http://127.0.0.1:{port}"})
+    [reason, status] = done.stdout.splitlines()
+    assert (reason.startswith("curl: curl: (7) "), status) == (True, "status 1"), done.stdout
+
+
+@pytest.mark.parametrize("offset,line", [
+    pytest.param(0, "", id="right"),
+    pytest.param(-590, "", id="within-the-skew"),
+    pytest.param(1200, "[test] FAILED: r: the clock of node n-1 is 1200 s ahead of the object store's (more than "
+                 "600 s; the store wrote s3://b/k at {store}): backups named by a wrong clock sort wrong, so nothing "
+                 "was done; set the node's clock right (NTP)", id="ahead"),
+    pytest.param(-1200, "[test] FAILED: r: the clock of node n-1 is 1200 s behind the object store's (more than 600 "
+                 "s; the store wrote s3://b/k at {store}): backups named by a wrong clock sort wrong, so nothing was "
+                 "done; set the node's clock right (NTP)", id="behind"),
+])
+def test_clock_checked_fails_a_clock_off_by_more_than_the_skew(offset: int, line: str) -> None:
+    """The store's time as AWS CLI v1 prints a LastModified, the pod's clock `offset` s off (its `date` is the real
+    one: the store's time moves instead; seconds of the run itself stay well inside the bounds)."""
+    now = int(time.time())
+    store = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - offset))
+    done = step(f'clock_checked "{store}" "the store wrote s3://b/k" "r: " "nothing was done"; echo checked',
+                {"NODE_NAME": "n-1"})
+    expected = line.format(store=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - offset)))
+    assert (done.stdout, done.stderr.strip()) == (("checked\n", "") if not line else ("", expected))
+
+
+@pytest.mark.parametrize("store_time,line", [
+    pytest.param("", "[test] FAILED: r: the store wrote s3://b/k and gave no time: nothing was done", id="none"),
+    pytest.param("None", '[test] FAILED: r: the store wrote s3://b/k at "None", which is not a time: nothing was done',
+                 id="not-a-time"),
+])
+def test_clock_checked_fails_without_a_time(store_time: str, line: str) -> None:
+    done = step(f'clock_checked "{store_time}" "the store wrote s3://b/k" "r: " "nothing was done"', {})
+    assert (done.returncode, done.stderr.strip()) == (1, line)

@@ -59,9 +59,6 @@ side_by_side_end() {
   # code under -e (curl's 3, say) before then is a plain failure, retried, and no backup the alerts count.
   s_status=$1
   if [ "$s_status" = "$KEPT_EXIT" ] && [ "${fail_code:-}" != "$KEPT_EXIT" ]; then s_status=1; fi
-  # A background call of this step (upload.sh's delete of its clock probe) ends before the container does, which
-  # would kill it: a failure would leave the probe behind. It is bounded as every call (s3, S3_CALL_TIMEOUT).
-  [ -z "${probe_deleting:-}" ] || wait "$probe_deleting" 2> /dev/null || true
   echo "$s_status" > "$WORK_DIR/$STEP.status"
   kill "$heartbeat" "$watch" 2> /dev/null || true
   : <> "$STREAM"

@@ -3,7 +3,7 @@
 # a log line that says so (the CLI's own timeouts only catch a silent connection), instead of
 # running until the Job's activeDeadlineSeconds kills the pod without a word. The CLI's standard error goes
 # through a file, $S3_STDERR when set: a call made in the background sets its own, or it and a call of the
-# step's own would truncate and delete each other's (upload.sh's clock probe).
+# step's own would truncate and delete each other's.
 s3() {
   s3_status=0 s3_stderr=${S3_STDERR:-$WORK_DIR/s3.stderr}
   timeout "$S3_CALL_TIMEOUT" aws --endpoint-url "$S3_ENDPOINT" "$@" 2> "$s3_stderr" || s3_status=$?
@@ -253,30 +253,40 @@ STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0
 # A name stamped later than the pod's clock plus this skew cannot be right: it is reported and never
 # trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
 CLOCK_SKEW_SECONDS=600
-# clock_checked KEY PREFIX WHAT [MODIFIED]: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,
-# with the object store's: the LastModified the store gave KEY, an object this pod has just written (MODIFIED when
-# the caller has it already, as the read-back's answer, get_summed's summed_modified). PREFIX starts each
-# failure line ("retention: "), WHAT says what was not done ("nothing was deleted"). Backups are named, ordered,
-# and `latest` chosen by the names the pods' clocks give them. A node whose clock is fast names its backup later
-# than a correct clock accepts (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over
-# until that time, then takes it over every backup made meanwhile, and with Retention 1 it kept that one and
-# deleted every correctly named backup (issue 24 §5); a slow clock names it older than those it deletes. So the
-# upload step checks the clock before the dump starts (no backup is named by a wrong clock), and retention again
-# before it deletes. Two clocks that disagree cannot tell which is right: nothing is done until they agree.
+# clock_checked TIME WHOSE PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,
+# with the object store's: TIME, a time the store gave (a LastModified, or the Date of an answer: store_date), and
+# WHOSE what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "),
+# WHAT says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names
+# the pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts
+# (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over until that time, then takes it
+# over every backup made meanwhile, and with Retention 1 it kept that one and deleted every correctly named backup
+# (issue 24 §5); a slow clock names it older than those it deletes. So the upload step checks the clock before the
+# dump starts (no backup is named by a wrong clock), and retention again before it deletes. Two clocks that
+# disagree cannot tell which is right: nothing is done until they agree. Sets c_store, the store's TIME in seconds.
 clock_checked() {
-  c_modified=${4:-}
-  [ -n "$c_modified" ] ||
-    c_modified=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$1" --query LastModified --output text 2>&1) ||
-    fail "$2cannot read when the object store wrote s3://$S3_BUCKET/$1, to check this pod's clock: $3: $c_modified"
   c_now=$(date -u +%s)
-  c_store=$(date -u -d "$c_modified" +%s 2>/dev/null) ||
-    fail "$2the object store dated s3://$S3_BUCKET/$1 \"$c_modified\", which is not a time: $3"
+  # date -d "" is today's midnight: no time is a failure, not a time.
+  [ -n "$1" ] || fail "$3$2 and gave no time: $4"
+  c_store=$(date -u -d "$1" +%s 2>/dev/null) || fail "$3$2 at \"$1\", which is not a time: $4"
   c_skew=$((c_now - c_store))
   [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0
-  if [ "$c_skew" -gt 0 ]; then c_way=ahead; else c_way=behind; fi
-  fail "$2the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way of the object store's (more than \
-$CLOCK_SKEW_SECONDS s; the store wrote s3://$S3_BUCKET/$1 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups \
-named by a wrong clock sort wrong, so $3; set the node's clock right (NTP)"
+  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi
+  fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store's (more than \
+$CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong clock sort \
+wrong, so $4; set the node's clock right (NTP)"
+}
+# store_date: the object store's clock, read without a call of the AWS CLI (a start-up of about a second, issue
+# 23) and without writing anything: the Date of its answer to a HEAD of $S3_ENDPOINT, which it refuses (no
+# credentials are sent: 403, 405) and dates all the same. RFC 9110 section 6.6.1: an origin server with a clock
+# sends Date in every 2xx, 3xx and 4xx answer, from the clock that dates what it writes (LastModified). Prints the
+# Date as sent (an HTTP-date, which date -d reads), the last one when a proxy's answer came first; on failure,
+# why, on one line, and status 1.
+store_date() {
+  d_answer=$(curl --silent --show-error --head --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2>&1) ||
+    { one_line "curl: $d_answer"; return 1; }
+  d_date=$(printf '%s\n' "$d_answer" | tr -d '\r' | sed -n 's/^[Dd][Aa][Tt][Ee]:[ 	]*//p' | tail -n 1)
+  [ -n "$d_date" ] || { echo "its answer has no Date header"; return 1; }
+  printf '%s\n' "$d_date"
 }
 # listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated
 # (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs

@@ -7,33 +7,22 @@
 refuse_in_restore_mode backup
 : > "$WORK_DIR/not-restoring"
 # This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object
-# store's before a byte of the dump is read, with an empty object that no listing of backups takes (its name starts
-# with a dot, as --status' probe), one per release, deleted again (left in place when the check fails). The check
-# runs while the dump step starts (it connects to the database and reads its identity: issue 23, two calls off the
-# backup's path); an SQL dump then waits on the stream, which this step opens only once the clock is right, a
-# native BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup
-# (nothing is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not
-# KEPT_EXIT). A store that refuses the write (keys, bucket, endpoint) refuses the backup's upload too, which then
-# says why in its own words: the check is skipped, said in the log, and retention checks the clock again before it
-# deletes anything.
-clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")
-: > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)
-if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then
-  clock_checked "$clock_probe" "" "no backup was made"
-  # Deleted while the dump goes on starting, and waited for before the first byte of the backup goes up: a
-  # container killed while the backup streams (out of memory) then leaves no probe behind; a failure before it
-  # waits too (lib.sh side_by_side_end).
-  { S3_STDERR=$WORK_DIR/clock-probe.stderr; probe_out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
-      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $probe_out"; } &
-  probe_deleting=$!
+# store's (store_date: the Date of its answer to a HEAD of the endpoint, one curl call, nothing written) before a
+# byte of the dump is read. The check runs while the dump step starts (it connects to the database and reads its
+# identity); an SQL dump then waits on the stream, which this step opens only once the clock is right, a native
+# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing
+# is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT). A store that
+# cannot be reached fails the backup's upload too, which then says why in its own words: the check is skipped,
+# said in the log, and retention checks the clock again before it deletes anything.
+if store_time=$(store_date); then
+  clock_checked "$store_time" "the store answered $S3_ENDPOINT" "" "no backup was made"
 else
-  log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod's clock before the upload: $out"
+  log "WARNING: cannot read the time of the object store at $S3_ENDPOINT to check this pod's clock before the \
+upload: $store_time"
 fi
 : > "$WORK_DIR/clock-checked"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
 name=$(value dump name) format=$(value dump format) created=$(value dump created)
-[ -z "${probe_deleting:-}" ] || wait "$probe_deleting" || true
-probe_deleting=''
 cluster=$(value dump cluster) database_version=$(value dump database_version)
 key=$(key_of "$name")
 files=1
@@ -79,7 +68,7 @@ not tried again (exit $KEPT_EXIT)"
 # data is gone) is finished by the next run. The backup just written is never deleted by its own
 # run; future-dated, foreign and damaged objects are reported by our_backups and never touched.
 # The store's time of the metadata object: its read-back's answer (put_verified), so no call of its own.
-clock_checked "$key.json" "retention: " "nothing was deleted" "$summed_modified"
+clock_checked "$summed_modified" "the store wrote s3://$S3_BUCKET/$key.json" "retention: " "nothing was deleted"
 stamp=$(printf '%s' "$created" | tr -d ':-')
 our_backups
 grep -e " $cluster " -e ' - ' "$WORK_DIR/backups" > "$WORK_DIR/retained" || true
