@@ -1821,39 +1821,46 @@ SCRIPTS = {
         '# trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).\n'
         'CLOCK_SKEW_SECONDS=600\n'
         "# clock_checked TIME WHOSE PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,\n"
-        "# with the object store's: TIME, a time the store gave (a LastModified, or the Date of an answer: store_date), and\n"
-        '# WHOSE what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "),\n'
-        '# WHAT says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names\n'
-        "# the pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts\n"
+        "# with the object store's: TIME, the LastModified the store gave an object this pod has just written, and WHOSE\n"
+        '# what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "), WHAT\n'
+        '# says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names the\n'
+        "# pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts\n"
         '# (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over until that time, then takes it\n'
         '# over every backup made meanwhile, and with Retention 1 it kept that one and deleted every correctly named backup\n'
         '# (issue 24 §5); a slow clock names it older than those it deletes. So the upload step checks the clock before the\n'
         '# dump starts (no backup is named by a wrong clock), and retention again before it deletes. Two clocks that\n'
         "# disagree cannot tell which is right: nothing is done until they agree. Sets c_store, the store's TIME in seconds.\n"
         'clock_checked() {\n'
-        '  c_now=$(date -u +%s)\n'
         '  # date -d "" is today\'s midnight: no time is a failure, not a time.\n'
         '  [ -n "$1" ] || fail "$3$2 and gave no time: $4"\n'
         '  c_store=$(date -u -d "$1" +%s 2>/dev/null) || fail "$3$2 at \\"$1\\", which is not a time: $4"\n'
-        '  c_skew=$((c_now - c_store))\n'
-        '  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0\n'
-        '  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi\n'
-        '  fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store\'s (more than \\\n'
-        '$CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong clock sort \\\n'
-        'wrong, so $4; set the node\'s clock right (NTP)"\n'
+        '  ! clock_off "$c_store" || fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store\'s \\\n'
+        '(more than $CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong \\\n'
+        'clock sort wrong, so $4; set the node\'s clock right (NTP)"\n'
         '}\n'
-        "# store_date: the object store's clock, read without a call of the AWS CLI (a start-up of about a second, issue\n"
-        '# 23) and without writing anything: the Date of its answer to a HEAD of $S3_ENDPOINT, which it refuses (no\n'
-        '# credentials are sent: 403, 405) and dates all the same. RFC 9110 section 6.6.1: an origin server with a clock\n'
-        '# sends Date in every 2xx, 3xx and 4xx answer, from the clock that dates what it writes (LastModified). Prints the\n'
-        "# Date as sent (an HTTP-date, which date -d reads), the last one when a proxy's answer came first; on failure,\n"
-        '# why, on one line, and status 1.\n'
+        "# clock_off SECONDS: whether this pod's clock is more than CLOCK_SKEW_SECONDS off SECONDS (since the epoch); sets\n"
+        '# c_skew (this clock minus SECONDS) and c_way ("ahead of", "behind").\n'
+        'clock_off() {\n'
+        '  c_skew=$(($(date -u +%s) - $1))\n'
+        '  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi\n'
+        '  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ]\n'
+        '}\n'
+        "# store_date: the time of the object store's answer to a HEAD of $S3_ENDPOINT, without a call of the AWS CLI (a\n"
+        '# start-up of about a second, issue 23) and without writing anything: the store refuses it (no credentials are\n'
+        '# sent: 403, 405) and dates the refusal all the same (RFC 9110 section 6.6.1: an origin server with a clock sends\n'
+        '# Date in every 2xx, 3xx and 4xx answer). Only a fast path: a server in between (an ingress that sends its own Date,\n'
+        '# a cache, a proxy) may date the answer by its own clock, and curl may not reach the store the way the AWS CLI does\n'
+        '# (its proxy variables and trusted certificates differ), so a caller takes "agrees" from it and nothing else\n'
+        '# (upload.sh). Prints the time in seconds since the epoch, from the last Date of the answer (curl prints a 1xx\n'
+        "# answer's first; a proxy's CONNECT answer is suppressed); on failure, why, on one line, and status 1.\n"
         'store_date() {\n'
-        '  d_answer=$(curl --silent --show-error --head --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2>&1) ||\n'
-        '    { one_line "curl: $d_answer"; return 1; }\n'
+        "  d_answer=$(curl --silent --show-error --head --suppress-connect-headers --header 'Cache-Control: no-cache' \\\n"
+        '    --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2> "$WORK_DIR/curl.stderr") ||\n'
+        '    { one_line "$(cat "$WORK_DIR/curl.stderr")"; return 1; }\n'
         '  d_date=$(printf \'%s\\n\' "$d_answer" | tr -d \'\\r\' | sed -n \'s/^[Dd][Aa][Tt][Ee]:[ \t]*//p\' | tail -n 1)\n'
         '  [ -n "$d_date" ] || { echo "its answer has no Date header"; return 1; }\n'
-        '  printf \'%s\\n\' "$d_date"\n'
+        '  # date -d "" is today\'s midnight: checked above.\n'
+        '  date -u -d "$d_date" +%s 2> /dev/null || { one_line "its Date header is not a time: $d_date"; return 1; }\n'
         '}\n'
         '# listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated\n'
         "# (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs\n"
@@ -2205,18 +2212,37 @@ SCRIPTS = {
         'refuse_in_restore_mode backup\n'
         ': > "$WORK_DIR/not-restoring"\n'
         "# This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object\n"
-        "# store's (store_date: the Date of its answer to a HEAD of the endpoint, one curl call, nothing written) before a\n"
-        '# byte of the dump is read. The check runs while the dump step starts (it connects to the database and reads its\n'
+        "# store's before a byte of the dump is read, while the dump step starts (it connects to the database and reads its\n"
         '# identity); an SQL dump then waits on the stream, which this step opens only once the clock is right, a native\n'
-        '# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing\n'
-        '# is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT). A store that\n'
-        "# cannot be reached fails the backup's upload too, which then says why in its own words: the check is skipped,\n"
-        '# said in the log, and retention checks the clock again before it deletes anything.\n'
-        'if store_time=$(store_date); then\n'
-        '  clock_checked "$store_time" "the store answered $S3_ENDPOINT" "" "no backup was made"\n'
+        '# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing is\n'
+        '# uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT).\n'
+        "# - First the Date of the store's answer to a HEAD of the endpoint (store_date: one curl call). When this clock\n"
+        '#   agrees with it, that is all (issue 23: it used to be three AWS CLI calls every run).\n'
+        "# - Otherwise (no answer, no Date, or a Date this clock disagrees with, which may be a server's in between) the\n"
+        "#   store's own clock decides: an empty object this pod writes, whose name no listing of backups takes (it starts\n"
+        "#   with a dot, as --status' probe), one per release, its LastModified read, the object deleted again.\n"
+        "# - A store that refuses that write (keys, bucket, endpoint) refuses the backup's upload too, which then says why\n"
+        '#   in its own words: the check is skipped, said in the log, and retention checks the clock again (the LastModified\n'
+        '#   of the metadata object) before it deletes anything.\n'
+        'if store_time=$(store_date) && ! clock_off "$store_time"; then\n'
+        '  :\n'
         'else\n'
-        '  log "WARNING: cannot read the time of the object store at $S3_ENDPOINT to check this pod\'s clock before the \\\n'
-        'upload: $store_time"\n'
+        '  log "checking this pod\'s clock by an object written to the store (the Date of its answer to a HEAD of \\\n'
+        '$S3_ENDPOINT: $(if [ -n "${c_skew:-}" ]; then echo "this clock is ${c_skew#-} s $c_way it"; else echo "$store_time"; fi))"\n'
+        '  clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")\n'
+        '  : > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)\n'
+        '  if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then\n'
+        '    probe_read=0\n'
+        '    probe_time=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$clock_probe" --query LastModified --output text \\\n'
+        '      2>&1) || probe_read=$?\n'
+        '    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||\n'
+        '      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check\'s; delete it yourself): $out"\n'
+        '    [ "$probe_read" = 0 ] || fail "cannot read when the object store wrote s3://$S3_BUCKET/$clock_probe, to check \\\n'
+        'this pod\'s clock: no backup was made: $probe_time"\n'
+        '    clock_checked "$probe_time" "the store wrote s3://$S3_BUCKET/$clock_probe" "" "no backup was made"\n'
+        '  else\n'
+        '    log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod\'s clock before the upload: $out"\n'
+        '  fi\n'
         'fi\n'
         ': > "$WORK_DIR/clock-checked"\n'
         'wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"\n'

@@ -83,7 +83,7 @@ def test_backup_then_restore_latest_gives_the_same_data_and_keeps_a_safety_dump(
 
 
 def test_restore_a_chosen_backup_by_key(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     site.db.psql("TRUNCATE audit", "malbork")
     run = site.restore(key)
@@ -92,7 +92,7 @@ def test_restore_a_chosen_backup_by_key(site: Site) -> None:
 
 
 def test_restore_of_an_empty_database_needs_no_safety_dump(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     site.db.psql("DROP DATABASE malbork WITH (FORCE)")
     run = site.restore("latest")
@@ -213,7 +213,7 @@ WRONG_SECRET = "W" * 40
 ])
 def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Site, damage: str,
                                                                         message: str) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     data = site.read(key)
     which, secret = "latest", SECRET
@@ -245,7 +245,7 @@ def test_a_bad_backup_stops_the_restore_before_the_database_is_touched(site: Sit
 def test_a_fault_in_transit_is_read_again_and_the_restore_goes_on(site: Site) -> None:
     """The first GET of the backup's data has a bit flipped on the wire (the proxy), the second is intact:
     a warning, not "the backup is damaged" (a backup that reads back wrong twice: test_drill.py)."""
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     before = site.data()
     site.db.psql("DELETE FROM enclaves", "malbork")
@@ -262,7 +262,7 @@ def test_a_fault_in_transit_is_read_again_and_the_restore_goes_on(site: Site) ->
 
 
 def test_a_failed_import_says_where_the_safety_dump_is(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     broken = site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n"
     metadata = json.loads(site.read(f"{key}.json"))

@@ -68,7 +68,7 @@ def test_a_restore_value_that_names_no_backup_runs_nothing(site: Site, which: st
 
 def test_a_backup_whose_key_holds_quotes_and_shell_syntax_is_restored_as_data(site: Site) -> None:
     marker = site.work / "INJECTED"
-    assert site.backup().returncode == 0
+    site.backed_up()
     original = site.data()
     odd = f"it's $(touch {marker}) `touch {marker}` \"q\" \\ & ?#% + = é ✓.sql"
     copy_backup(site, backup_key(site), odd)
@@ -81,7 +81,7 @@ def test_a_backup_whose_key_holds_quotes_and_shell_syntax_is_restored_as_data(si
 
 
 def test_a_safety_dump_is_a_complete_backup_that_the_restore_command_lists_and_restores(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     key = backup_key(site)
     site.db.psql("DELETE FROM enclaves WHERE id = 2; INSERT INTO audit (entry) VALUES ('after the backup')", "malbork")
     changed = site.data()
@@ -134,7 +134,7 @@ def test_safety_dumps_carry_namespace_and_cluster_like_backups(site: Site, secur
     tests/unit/test_shell_lib.py), and its metadata names the same; the restore command finds each
     run's own in the bucket, never another namespace's or cluster's."""
     staging = {"NAMESPACE": "staging"}
-    assert site.backup().returncode == 0
+    site.backed_up()
     assert site.backup(env=staging).returncode == 0
     prod_backup = backup_key(site)
     [staging_backup] = [k for k in site.objects() if re.fullmatch(rf"staging/ds-{STAMP}-{CLUSTER}\.sql", k)]
@@ -171,7 +171,7 @@ def test_safety_dumps_carry_namespace_and_cluster_like_backups(site: Site, secur
 def test_a_safety_dump_of_the_earlier_layout_is_still_listed_and_restorable(site: Site) -> None:
     """A dump named <prefix>/pre-restore-<release>-<time>.sql (no namespace, no cluster) with its
     metadata: listed, restorable by name; one whose metadata names another namespace is not."""
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     assert site.restore("latest").returncode == 0
     [dump] = safety_dumps(site)
@@ -195,7 +195,7 @@ def test_a_safety_dump_of_the_earlier_layout_is_still_listed_and_restorable(site
 
 
 def test_a_failure_after_the_drop_says_the_state_and_the_one_command_that_puts_the_data_back(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     key = backup_key(site)
     rewrite_backup(site, key, site.read(key) + b"\nINSERT INTO no_such_table VALUES (1);\n")
     site.db.psql("INSERT INTO audit (entry) VALUES ('written after the backup')", "malbork")
@@ -232,7 +232,7 @@ def test_a_listing_that_fails_is_not_an_empty_bucket(site: Site, which: str) -> 
     """503 on the listing of the backups (the restore run's record listed first, unharmed), or on every
     listing: the restore says it could not look, with the reason on the same line, never "no complete
     backup" (backups exist) nor "a new run"; the database is untouched."""
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     proxy = unavailable(site, (f"/{site.bucket}", f"/{site.bucket}/"), ("GET",), skip=int(which == "the backups"))
     try:

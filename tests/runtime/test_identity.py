@@ -142,17 +142,57 @@ def test_a_node_whose_clock_disagrees_with_the_object_stores_makes_no_backup(
         put_backup(site, key)
     run = site.backup(Retention=1, Format=backup_format, env=clock_off_by(site, seconds))
     assert (run.returncode, run.failed_container) == (1, "upload"), run.log
-    assert site.objects() == sorted([*kept, *(f"{k}.json" for k in kept)])  # the check itself writes nothing
+    assert site.objects() == sorted([*kept, *(f"{k}.json" for k in kept)])  # the clock check's object deleted
+    probe = "prod/.datashield-clock-ds"
+    assert re.search(rf"^\[upload\] checking this pod's clock by an object written to the store \(the Date of its "
+                     rf"answer to a HEAD of {re.escape(site.s3.endpoint)}: this clock is \d+ s {way} it\)$", run.log,
+                     re.MULTILINE), run.log
     [line] = [x for x in run.log.splitlines() if x.startswith("[upload] FAILED: ")]
     assert re.fullmatch(
         rf"\[upload\] FAILED: the clock of node node-1 is \d+ s {way} the object store's \(more than 600 s; the "
-        rf"store answered {re.escape(site.s3.endpoint)} at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): backups named by a "
-        rf"wrong clock sort wrong, so no backup was made; set the node's clock right \(NTP\)", line), line
+        rf"store wrote s3://{site.bucket}/{probe} at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): backups named by a wrong "
+        rf"clock sort wrong, so no backup was made; set the node's clock right \(NTP\)", line), line
     off = int(line.split(" is ", 1)[1].split(" s ", 1)[0])
     assert abs(off - abs(seconds)) <= 60, line
     # The dump step had started (the check runs beside its start); its stream was never read, no BACKUP started.
     cut_short = "no BACKUP was started" if backup_format == "native" else "the dump of malbork was cut short"
     assert f"[dump] FAILED: the upload step failed (exit 1; its log says why): {cut_short}" in run.log, run.log
+
+
+def curl_answering(site: Site, fault: str) -> dict[str, str]:
+    """The pods' environment where a HEAD by curl (store_date's; the API calls go through) meets `fault`: "dated"
+    (a server in between answers, dated 1970 by its own clock: an ingress that sends its own Date) or "unreached"
+    (curl cannot connect, as when its proxy variables or trusted certificates differ from the AWS CLI's)."""
+    import shutil
+
+    from tests.runtime.conftest import SEARCH_PATH
+
+    real = shutil.which("curl", path=SEARCH_PATH)
+    assert real, "curl"
+    folder = site.work / f"curl-{fault}"
+    folder.mkdir()
+    faults = {"dated": "printf 'HTTP/1.1 403 Forbidden\\r\\nDate: Thu, 01 Jan 1970 00:00:00 GMT\\r\\n\\r\\n'; exit 0",
+              "unreached": "echo 'curl: (7) Failed to connect to the store' >&2; exit 7"}
+    (folder / "curl").write_text(
+        f"#!/bin/sh\nfor a; do [ \"$a\" != --head ] || {{ {faults[fault]}; }}; done\nexec {real} \"$@\"\n",
+        encoding="utf-8")
+    (folder / "curl").chmod(0o755)
+    return {"PATH": f"{folder}:{SEARCH_PATH}"}
+
+
+@pytest.mark.parametrize(("fault", "why"), [
+    ("dated", "this clock is \\d+ s ahead of it"), ("unreached", "curl: \\(7\\) Failed to connect to the store")])
+def test_a_date_that_cannot_be_trusted_is_checked_against_the_stores_own_clock(site: Site, fault: str,
+                                                                               why: str) -> None:
+    """Review of issue 23: the Date of the answer to curl's HEAD may come from a server in between, or curl may
+    not reach the store at all; the store's own clock (an object's LastModified) decides then, and a right clock
+    makes its backup."""
+    run = site.backup(env=curl_answering(site, fault))
+    assert (run.returncode, run.failed_container) == (0, None), run.log
+    assert re.search(rf"^\[upload\] checking this pod's clock by an object written to the store \(the Date of its "
+                     rf"answer to a HEAD of {re.escape(site.s3.endpoint)}: {why}\)$", run.log, re.MULTILINE), run.log
+    [new] = backup_keys(site)
+    assert site.objects() == [new, f"{new}.json"]  # the clock check's object deleted
 
 
 def test_retention_accepts_a_clock_off_by_less_than_the_skew(site: Site) -> None:
@@ -217,7 +257,7 @@ def test_two_database_clusters_share_a_bucket(site: Site, secure_site: Site) -> 
 
 
 def test_a_pair_copied_over_another_key_is_refused_before_the_database_is_touched(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     [first] = backup_keys(site)
     site.db.psql("INSERT INTO enclaves VALUES (9, 'second', NULL)", DATABASE)
     time.sleep(1)  # a name of its own

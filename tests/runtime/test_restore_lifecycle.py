@@ -67,7 +67,7 @@ def test_the_first_backup_of_the_upgrade_that_leaves_restore_mode_waits_for_the_
 
 
 def test_a_drill_in_restore_mode_picks_nothing(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     objects = site.objects()
     site.enter_restore_mode()
     run = site.drill()
@@ -85,7 +85,7 @@ def test_a_drill_in_restore_mode_picks_nothing(site: Site) -> None:
 ])
 def test_the_restore_drops_nothing_while_a_backup_or_drill_pod_has_not_ended(site: Site, component: str,
                                                                              phase: str) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     pod = f"ds-enclaveos-{component}-29417040-x7k2p"
     site.running(component, pod, phase)
@@ -100,7 +100,7 @@ def test_the_restore_drops_nothing_while_a_backup_or_drill_pod_has_not_ended(sit
 
 
 def test_every_pod_not_ended_is_named(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     site.running("backup", "ds-enclaveos-backup-29417040-aaaaa")
     site.running("backup", "ds-enclaveos-backup-29417040-bbbbb", "Pending")
     site.running("drill", "ds-enclaveos-drill-29417041-ccccc")
@@ -111,7 +111,7 @@ def test_every_pod_not_ended_is_named(site: Site) -> None:
 
 @pytest.mark.parametrize("phase", ["Succeeded", "Failed"])
 def test_ended_pods_and_other_releases_do_not_hold_the_restore(site: Site, phase: str) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     site.running("backup", "ds-enclaveos-backup-29417040-x7k2p", phase)
     site.running("drill", "ds-enclaveos-drill-29417040-y8l3q", phase)
@@ -124,7 +124,7 @@ def test_ended_pods_and_other_releases_do_not_hold_the_restore(site: Site, phase
 
 
 def test_the_restore_refuses_when_it_cannot_tell_which_pods_run(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     before = site.data()
     site.kube.failing = {"pods"}
     run = site.restore("latest")
@@ -158,7 +158,7 @@ def test_a_backup_that_cannot_tell_restore_mode_dumps_nothing(site: Site, answer
 # Issue 24 §2: `helm rollback` to the restore-mode revision, or --atomic/--rollback-on-failure on the upgrade
 # that leaves it, applies the restore Job again, with the run id it had.
 def test_a_restore_job_created_again_for_its_run_drops_nothing(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     assert site.restore("latest", RunId="once").returncode == 0
     site.db.psql("INSERT INTO audit (entry) VALUES ('written after the restore')", "malbork")
     after = site.data()
@@ -178,7 +178,7 @@ def test_a_restore_job_created_again_for_its_run_drops_nothing(site: Site) -> No
 
 
 def test_the_run_record_says_which_run_began_and_is_no_backup(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     assert site.restore("latest", RunId="once").returncode == 0
     [record] = [key for key in site.objects() if "/restore-runs/" in key]
     cluster = record.rsplit("-", 1)[1].removesuffix(".json")
@@ -194,7 +194,7 @@ def test_the_run_record_says_which_run_began_and_is_no_backup(site: Site) -> Non
 
 # Issue 24 §4: a long import says it is alive at least every 30 s (PROGRESS_SECONDS; 1 here), with the bytes read.
 def test_a_long_import_says_it_is_alive_with_the_bytes_read(site: Site) -> None:
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     slow = site.read(key) + b"SELECT pg_sleep(3);\n"
     rewrite_backup(site, key, slow)
@@ -215,7 +215,7 @@ def alive_seconds(pattern: str, log: str) -> list[int]:
 def test_a_long_safety_dump_and_a_long_download_say_they_are_alive(site: Site) -> None:
     """Issue 24 §4: every long phase of the restore Job says it is alive, not only the import: the safety dump
     (TEST_DUMP_SECONDS: a large database) and the backup's download (a store that answers slowly)."""
-    assert site.backup().returncode == 0
+    site.backed_up()
     [key] = backup_keys(site)
     proxy = FaultyProxy(site.s3.endpoint, "slow", (key,), delay=3)
     site.endpoint = proxy.url

@@ -254,39 +254,46 @@ STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0
 # trusted for ordering (a node whose clock once said 2099 must not decide what "latest" is).
 CLOCK_SKEW_SECONDS=600
 # clock_checked TIME WHOSE PREFIX WHAT: fails the step unless this pod's clock agrees, within CLOCK_SKEW_SECONDS,
-# with the object store's: TIME, a time the store gave (a LastModified, or the Date of an answer: store_date), and
-# WHOSE what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "),
-# WHAT says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names
-# the pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts
+# with the object store's: TIME, the LastModified the store gave an object this pod has just written, and WHOSE
+# what it dated ("the store wrote s3://<bucket>/<key>"). PREFIX starts each failure line ("retention: "), WHAT
+# says what was not done ("nothing was deleted"). Backups are named, ordered, and `latest` chosen by the names the
+# pods' clocks give them. A node whose clock is fast names its backup later than a correct clock accepts
 # (backup_problem; renderer/restore/backups.py CLOCK_SKEW): `latest` passes it over until that time, then takes it
 # over every backup made meanwhile, and with Retention 1 it kept that one and deleted every correctly named backup
 # (issue 24 §5); a slow clock names it older than those it deletes. So the upload step checks the clock before the
 # dump starts (no backup is named by a wrong clock), and retention again before it deletes. Two clocks that
 # disagree cannot tell which is right: nothing is done until they agree. Sets c_store, the store's TIME in seconds.
 clock_checked() {
-  c_now=$(date -u +%s)
   # date -d "" is today's midnight: no time is a failure, not a time.
   [ -n "$1" ] || fail "$3$2 and gave no time: $4"
   c_store=$(date -u -d "$1" +%s 2>/dev/null) || fail "$3$2 at \"$1\", which is not a time: $4"
-  c_skew=$((c_now - c_store))
-  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ] || return 0
-  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi
-  fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store's (more than \
-$CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong clock sort \
-wrong, so $4; set the node's clock right (NTP)"
+  ! clock_off "$c_store" || fail "$3the clock of node ${NODE_NAME:-?} is ${c_skew#-} s $c_way the object store's \
+(more than $CLOCK_SKEW_SECONDS s; $2 at $(date -u -d "@$c_store" +%Y-%m-%dT%H:%M:%SZ)): backups named by a wrong \
+clock sort wrong, so $4; set the node's clock right (NTP)"
 }
-# store_date: the object store's clock, read without a call of the AWS CLI (a start-up of about a second, issue
-# 23) and without writing anything: the Date of its answer to a HEAD of $S3_ENDPOINT, which it refuses (no
-# credentials are sent: 403, 405) and dates all the same. RFC 9110 section 6.6.1: an origin server with a clock
-# sends Date in every 2xx, 3xx and 4xx answer, from the clock that dates what it writes (LastModified). Prints the
-# Date as sent (an HTTP-date, which date -d reads), the last one when a proxy's answer came first; on failure,
-# why, on one line, and status 1.
+# clock_off SECONDS: whether this pod's clock is more than CLOCK_SKEW_SECONDS off SECONDS (since the epoch); sets
+# c_skew (this clock minus SECONDS) and c_way ("ahead of", "behind").
+clock_off() {
+  c_skew=$(($(date -u +%s) - $1))
+  if [ "$c_skew" -gt 0 ]; then c_way="ahead of"; else c_way=behind; fi
+  [ "${c_skew#-}" -gt "$CLOCK_SKEW_SECONDS" ]
+}
+# store_date: the time of the object store's answer to a HEAD of $S3_ENDPOINT, without a call of the AWS CLI (a
+# start-up of about a second, issue 23) and without writing anything: the store refuses it (no credentials are
+# sent: 403, 405) and dates the refusal all the same (RFC 9110 section 6.6.1: an origin server with a clock sends
+# Date in every 2xx, 3xx and 4xx answer). Only a fast path: a server in between (an ingress that sends its own Date,
+# a cache, a proxy) may date the answer by its own clock, and curl may not reach the store the way the AWS CLI does
+# (its proxy variables and trusted certificates differ), so a caller takes "agrees" from it and nothing else
+# (upload.sh). Prints the time in seconds since the epoch, from the last Date of the answer (curl prints a 1xx
+# answer's first; a proxy's CONNECT answer is suppressed); on failure, why, on one line, and status 1.
 store_date() {
-  d_answer=$(curl --silent --show-error --head --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2>&1) ||
-    { one_line "curl: $d_answer"; return 1; }
+  d_answer=$(curl --silent --show-error --head --suppress-connect-headers --header 'Cache-Control: no-cache' \
+    --max-time "$S3_CALL_TIMEOUT" "$S3_ENDPOINT" 2> "$WORK_DIR/curl.stderr") ||
+    { one_line "$(cat "$WORK_DIR/curl.stderr")"; return 1; }
   d_date=$(printf '%s\n' "$d_answer" | tr -d '\r' | sed -n 's/^[Dd][Aa][Tt][Ee]:[ 	]*//p' | tail -n 1)
   [ -n "$d_date" ] || { echo "its answer has no Date header"; return 1; }
-  printf '%s\n' "$d_date"
+  # date -d "" is today's midnight: checked above.
+  date -u -d "$d_date" +%s 2> /dev/null || { one_line "its Date header is not a time: $d_date"; return 1; }
 }
 # listing: "<size> <key>" lines in $WORK_DIR/listing, and "<LastModified> <key>" lines in $WORK_DIR/dated
 # (the store's time, an ISO 8601 string in AWS CLI v1 and v2: retention's orphan sweep reads it, so that it needs

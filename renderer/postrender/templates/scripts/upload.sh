@@ -7,18 +7,37 @@
 refuse_in_restore_mode backup
 : > "$WORK_DIR/not-restoring"
 # This node's clock names the backup (the dump step's `created`, in the same pod): checked against the object
-# store's (store_date: the Date of its answer to a HEAD of the endpoint, one curl call, nothing written) before a
-# byte of the dump is read. The check runs while the dump step starts (it connects to the database and reads its
+# store's before a byte of the dump is read, while the dump step starts (it connects to the database and reads its
 # identity); an SQL dump then waits on the stream, which this step opens only once the clock is right, a native
-# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing
-# is uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT). A store that
-# cannot be reached fails the backup's upload too, which then says why in its own words: the check is skipped,
-# said in the log, and retention checks the clock again before it deletes anything.
-if store_time=$(store_date); then
-  clock_checked "$store_time" "the store answered $S3_ENDPOINT" "" "no backup was made"
+# BACKUP (which writes into the bucket itself) for $WORK_DIR/clock-checked. A wrong clock makes no backup (nothing is
+# uploaded, no BACKUP started), and the Job fails as one that kept none (exit 1, not KEPT_EXIT).
+# - First the Date of the store's answer to a HEAD of the endpoint (store_date: one curl call). When this clock
+#   agrees with it, that is all (issue 23: it used to be three AWS CLI calls every run).
+# - Otherwise (no answer, no Date, or a Date this clock disagrees with, which may be a server's in between) the
+#   store's own clock decides: an empty object this pod writes, whose name no listing of backups takes (it starts
+#   with a dot, as --status' probe), one per release, its LastModified read, the object deleted again.
+# - A store that refuses that write (keys, bucket, endpoint) refuses the backup's upload too, which then says why
+#   in its own words: the check is skipped, said in the log, and retention checks the clock again (the LastModified
+#   of the metadata object) before it deletes anything.
+if store_time=$(store_date) && ! clock_off "$store_time"; then
+  :
 else
-  log "WARNING: cannot read the time of the object store at $S3_ENDPOINT to check this pod's clock before the \
-upload: $store_time"
+  log "checking this pod's clock by an object written to the store (the Date of its answer to a HEAD of \
+$S3_ENDPOINT: $(if [ -n "${c_skew:-}" ]; then echo "this clock is ${c_skew#-} s $c_way it"; else echo "$store_time"; fi))"
+  clock_probe=$(key_of "$NAMESPACE/.datashield-clock-$RELEASE")
+  : > "$WORK_DIR/clock-probe"  # --body takes a regular file only (the CLI checks os.path.isfile; /dev/null is refused)
+  if out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$clock_probe" --body "$WORK_DIR/clock-probe" 2>&1); then
+    probe_read=0
+    probe_time=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$clock_probe" --query LastModified --output text \
+      2>&1) || probe_read=$?
+    out=$(s3 s3api delete-object --bucket "$S3_BUCKET" --key "$clock_probe" 2>&1) ||
+      log "WARNING: cannot delete s3://$S3_BUCKET/$clock_probe (the clock check's; delete it yourself): $out"
+    [ "$probe_read" = 0 ] || fail "cannot read when the object store wrote s3://$S3_BUCKET/$clock_probe, to check \
+this pod's clock: no backup was made: $probe_time"
+    clock_checked "$probe_time" "the store wrote s3://$S3_BUCKET/$clock_probe" "" "no backup was made"
+  else
+    log "WARNING: cannot write s3://$S3_BUCKET/$clock_probe to check this pod's clock before the upload: $out"
+  fi
 fi
 : > "$WORK_DIR/clock-checked"
 wait_for "$BESIDE" "$WORK_DIR/dump/name" || fail "$(peer_failure "$BESIDE"): nothing was uploaded"
