@@ -897,7 +897,7 @@ SCRIPTS = {
         'printf \'{\\n  "writer": "helm-datashield",\\n  "kind": "restore-run",\\n  "release": %s,\\n  "namespace": %s,\\n  "restoreRunId": %s,\\n  "restoring": %s,\\n  "started": "%s"\\n}\\n\' \\\n'
         '  "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")" "$(json_string "$RESTORE_RUN_ID")" \\\n'
         '  "$(json_string "$RESTORE_BACKUP")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$WORK_DIR/restore-run.json"\n'
-        'put_verified "$WORK_DIR/restore-run.json" "$run_record"\n'
+        'put_checked "$WORK_DIR/restore-run.json" "$run_record"\n'
         "safety=''\n"
         'if [ -f "$WORK_DIR/nothing-to-save" ]; then\n'
         '  log "no safety dump: the database was missing or empty"\n'
@@ -1478,7 +1478,7 @@ SCRIPTS = {
         '# Step "record" (AWS CLI image), restore drill: writes the drill record beside the backup,\n'
         '# <key>.drill-<yyyymmddThhmmssZ>.json (the time the drill started), one field a line as the upload step\n'
         '# writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the\n'
-        "# backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill\n"
+        "# backup's metadata records), uploaded and checked by the store (put_checked). Then the pod ends as the drill\n"
         '# did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a\n'
         "# backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the\n"
         '# copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), so no\n'
@@ -1530,13 +1530,13 @@ SCRIPTS = {
         "  printf '},\\n'\n"
         '  tables_json "$WORK_DIR/restored-tables"\n'
         '} > "$WORK_DIR/drill.json"\n'
-        '[ -n "$deleted" ] || put_verified "$WORK_DIR/drill.json" "$record"\n'
+        '[ -n "$deleted" ] || put_checked "$WORK_DIR/drill.json" "$record"\n'
         "# Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill\n"
         "# schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:\n"
         "# the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).\n"
-        'put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"\n'
+        'put_checked "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"\n'
         '[ "$verdict" != OK ] ||\n'
-        '  put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"\n'
+        '  put_checked "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"\n'
         '[ "$verdict" = OK ] || fail "drill FAILED: $reason"\n'
         'if [ -n "$deleted" ]; then\n'
         '  log "drill OK: s3://$S3_BUCKET/$key restored, and was deleted during the drill (a backup\'s retention): no record beside it; the copies of the record say OK"\n'
@@ -1599,6 +1599,24 @@ SCRIPTS = {
         '    s3 s3 cp --only-show-errors --metadata "writer=helm-datashield,release=$RELEASE" "$1" "s3://$S3_BUCKET/$2" \\\n'
         '    < /dev/null || fail "upload to s3://$S3_BUCKET/$2 failed: $(cat "$alive_log")"\n'
         '  read_back "$2" "${3:-$(sha256_of "$1")}"\n'
+        '}\n'
+        "# put_checked FILE KEY: uploads FILE, a record (a drill's, a restore run's), in one call that the store verifies: with\n"
+        '# its Content-MD5 (RFC 1864), which S3, IBM COS and SeaweedFS compare with the bytes they received, refusing the PUT\n'
+        '# (BadDigest) when they differ (docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html). One AWS CLI start-up\n'
+        "# where put_verified takes two (issue 23). The dumps and the backups' metadata objects are still read back\n"
+        "# (put_verified): what a restore needs, and retention's clock check reads the metadata's LastModified.\n"
+        'put_checked() {\n'
+        '  log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"\n'
+        '  out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$2" --body "$1" --content-md5 "$(md5_base64 "$1")" \\\n'
+        '    --metadata "writer=helm-datashield,release=$RELEASE" 2>&1 > /dev/null) || fail "upload to s3://$S3_BUCKET/$2 failed: $out"\n'
+        '}\n'
+        "# md5_base64 FILE: FILE's MD5 as Content-MD5 carries it (RFC 1864: the 16 bytes in base64), from md5sum's hex digits\n"
+        "# (awk makes each pair an octal escape of printf, which dash's printf and bash's both read).\n"
+        'md5_base64() {\n'
+        '  # shellcheck disable=SC2059  # the format is octal escapes only, made here from hex digits\n'
+        '  printf "$(md5sum "$1" | cut -c1-32 | LC_ALL=C awk \'{ for (i = 1; i < 32; i += 2)\n'
+        '    printf "\\\\%03o", index("0123456789abcdef", substr($0, i, 1)) * 16 + index("0123456789abcdef", substr($0, i + 1, 1)) - 17 }\')" |\n'
+        '    base64\n'
         '}\n'
         '# read_back KEY SHA256 [delete]: reads the object KEY back as a stream (summed_size, summed_sha256: get_summed)\n'
         '# and fails the step unless its SHA-256 is SHA256, having deleted the object first when asked (deleted).\n'

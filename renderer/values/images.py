@@ -100,9 +100,9 @@ FACTS = (
 # (tests/runtime/test_tools.py checks that this is exactly what the scripts call, as scanned from every
 # rendered container).
 NEEDS = {
-    OBJECT_STORE: frozenset({"aws", "awk", "cat", "cksum", "curl", "cut", "date", "dd", "grep", "head", "mkdir",
-                             "mkfifo", "mv", "od", "paste", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tee",
-                             "timeout", "tr", "wc"}),
+    OBJECT_STORE: frozenset({"aws", "awk", "base64", "cat", "cksum", "curl", "cut", "date", "dd", "grep", "head",
+                             "md5sum", "mkdir", "mkfifo", "mv", "od", "paste", "rm", "sed", "sha256sum", "sleep", "sort",
+                             "tail", "tee", "timeout", "tr", "wc"}),
     DATABASE: frozenset({"awk", "base64", "cat", "chmod", "cockroach", "cp", "cut", "date", "grep", "mkdir", "mkfifo",
                          "mv", "od", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tr", "wc"}),
 }

@@ -66,3 +66,25 @@ def test_postgres_dump_and_restore(postgres_server: PostgresServer, tmp_path: Pa
     rows = pg.psql(query, db="svc_restored")
     assert rows == pg.psql(query, db="svc_source")
     assert rows.splitlines() == ["1|prod|2026-11-01 00:00:00+00", "2|qualité ✓|"]
+
+
+def test_s3_checks_the_content_md5_of_a_put(s3_server: S3Server, tmp_path: Path) -> None:
+    """The claim put_checked (s3.sh) stands on, with the AWS CLI as the pods call it: the store compares a PUT's
+    Content-MD5 with the bytes it received and refuses the PUT when they differ (BadDigest), keeping nothing."""
+    import base64
+    import hashlib
+
+    s3_server.make_bucket("svc-md5")
+    once = {**s3_server.env(), "AWS_MAX_ATTEMPTS": "1"}  # the CLI tries a BadDigest again, to the same end
+    (tmp_path / "record.json").write_bytes(b'{"kind": "drill"}\n')
+    for body, refused in ((b'{"kind": "drill"}\n', False), (b'{"kind": "dril"}\n', True)):
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        result = s3_server.aws("s3api", "put-object", "--bucket", "svc-md5", "--key", "r.json", "--body",
+                               str(tmp_path / "record.json"), "--content-md5", md5, check=False, env=once)
+        assert (result.returncode != 0, "BadDigest" in result.stderr) == (refused, refused), result.stderr
+    assert _keys(s3_server, "svc-md5") == ["r.json"]
+    s3_server.aws("s3api", "delete-object", "--bucket", "svc-md5", "--key", "r.json")
+    result = s3_server.aws("s3api", "put-object", "--bucket", "svc-md5", "--key", "r.json", "--body",
+                           str(tmp_path / "record.json"), "--content-md5",
+                           base64.b64encode(hashlib.md5(b"other").digest()).decode(), check=False, env=once)
+    assert (result.returncode != 0, _keys(s3_server, "svc-md5")) == (True, []), result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import http.server
@@ -442,3 +443,16 @@ def test_clock_checked_fails_a_clock_off_by_more_than_the_skew(offset: int, line
 def test_clock_checked_fails_without_a_time(store_time: str, line: str) -> None:
     done = step(f'clock_checked "{store_time}" "the store wrote s3://b/k" "r: " "nothing was done"', {})
     assert (done.returncode, done.stderr.strip()) == (1, line)
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_md5_base64_is_content_md5(tmp_path: Path, shell: str) -> None:
+    """RFC 1864: the 16 bytes of the MD5 in base64; digests with every byte value (a 0, a "%", a "\\") among them."""
+    sizes = range(0, 300)
+    for size in sizes:
+        (tmp_path / f"f{size}").write_bytes(random.Random(size).randbytes(size))
+    done = step(f'for size in {" ".join(map(str, sizes))}; do md5_base64 "$WORK_DIR/f$size"; done',
+                {"WORK_DIR": str(tmp_path)}, shell)
+    expected = [base64.b64encode(hashlib.md5(random.Random(size).randbytes(size)).digest()).decode()
+                for size in sizes]
+    assert done.stdout.splitlines() == expected, done.stderr

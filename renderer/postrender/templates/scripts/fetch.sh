@@ -27,7 +27,7 @@ fi
 printf '{\n  "writer": "helm-datashield",\n  "kind": "restore-run",\n  "release": %s,\n  "namespace": %s,\n  "restoreRunId": %s,\n  "restoring": %s,\n  "started": "%s"\n}\n' \
   "$(json_string "$RELEASE")" "$(json_string "$NAMESPACE")" "$(json_string "$RESTORE_RUN_ID")" \
   "$(json_string "$RESTORE_BACKUP")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$WORK_DIR/restore-run.json"
-put_verified "$WORK_DIR/restore-run.json" "$run_record"
+put_checked "$WORK_DIR/restore-run.json" "$run_record"
 safety=''
 if [ -f "$WORK_DIR/nothing-to-save" ]; then
   log "no safety dump: the database was missing or empty"

@@ -1,7 +1,7 @@
 # Step "record" (AWS CLI image), restore drill: writes the drill record beside the backup,
 # <key>.drill-<yyyymmddThhmmssZ>.json (the time the drill started), one field a line as the upload step
 # writes metadata and "tables" last (what the throwaway database held; "expectedTables", what the
-# backup's metadata records), uploaded and read back (put_verified). Then the pod ends as the drill
+# backup's metadata records), uploaded and checked by the store (put_checked). Then the pod ends as the drill
 # did: 0 when it is OK, "drill FAILED: <reason>" otherwise. A backup deleted while it was drilled (a
 # backup's retention ran meanwhile) gets no record beside it (one nothing lists): OK, it restored, and only the
 # copies of the record say so; FAILED, nothing was proven or disproven (the deletion may be the failure), so no
@@ -53,13 +53,13 @@ record="$key.drill-$(printf '%s' "$started" | tr -d ':-').json"
   printf '},\n'
   tables_json "$WORK_DIR/restored-tables"
 } > "$WORK_DIR/drill.json"
-[ -n "$deleted" ] || put_verified "$WORK_DIR/drill.json" "$record"
+[ -n "$deleted" ] || put_checked "$WORK_DIR/drill.json" "$record"
 # Retention deletes a backup's records with it, so that what a drill proved outlives the backup (for the drill
 # schedule's promise, --status, issue 25), two copies that every drill overwrites and no retention deletes:
 # the last drill's record, and the last successful drill's (renderer/restore/drills.py copy_keys).
-put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"
+put_checked "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-drill-$RELEASE.json")"
 [ "$verdict" != OK ] ||
-  put_verified "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"
+  put_checked "$WORK_DIR/drill.json" "$(key_of "$NAMESPACE/.datashield-last-successful-drill-$RELEASE.json")"
 [ "$verdict" = OK ] || fail "drill FAILED: $reason"
 if [ -n "$deleted" ]; then
   log "drill OK: s3://$S3_BUCKET/$key restored, and was deleted during the drill (a backup's retention): no record beside it; the copies of the record say OK"
