@@ -1065,7 +1065,7 @@ SCRIPTS = {
         '  exit "${fail_code:-1}"\n'
         '}\n'
         'one_line() { redacted "$1" | tr \'\\t\\r\\n\' \'   \' | tr -s \' \' | sed \'s/^ //; s/ $//\'; }\n'
-        'sha256_of() { sha256sum "$1" | cut -d\' \' -f1; }\n'
+        'sha256_of() { sha256sum < "$1" | cut -d\' \' -f1; }  # on stdin: a "\\" in FILE\'s name would start the digest\n'
         'size_of() { wc -c < "$1" | tr -d \' \'; }\n'
         '# Values handed from one step to the next: one file a value under $WORK_DIR/<set>/, read back as\n'
         '# data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.\n'
@@ -1600,21 +1600,25 @@ SCRIPTS = {
         '    < /dev/null || fail "upload to s3://$S3_BUCKET/$2 failed: $(cat "$alive_log")"\n'
         '  read_back "$2" "${3:-$(sha256_of "$1")}"\n'
         '}\n'
-        "# put_checked FILE KEY: uploads FILE, a record (a drill's, a restore run's), in one call that the store verifies: with\n"
+        "# put_checked FILE KEY: uploads FILE, a JSON record (a drill's, a restore run's), in one call that the store verifies: with\n"
         '# its Content-MD5 (RFC 1864), which S3, IBM COS and SeaweedFS compare with the bytes they received, refusing the PUT\n'
         '# (BadDigest) when they differ (docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html). One AWS CLI start-up\n'
         "# where put_verified takes two (issue 23). The dumps and the backups' metadata objects are still read back\n"
         "# (put_verified): what a restore needs, and retention's clock check reads the metadata's LastModified.\n"
         'put_checked() {\n'
         '  log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"\n'
-        '  out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$2" --body "$1" --content-md5 "$(md5_base64 "$1")" \\\n'
-        '    --metadata "writer=helm-datashield,release=$RELEASE" 2>&1 > /dev/null) || fail "upload to s3://$S3_BUCKET/$2 failed: $out"\n'
+        '  md5=$(md5_base64 "$1")\n'
+        '  [ "${#md5}" = 24 ] || fail "cannot take the MD5 of $1 for its upload to s3://$S3_BUCKET/$2: \\"$md5\\""\n'
+        '  out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$2" --body "$1" --content-md5 "$md5" \\\n'
+        '    --content-type application/json --metadata "writer=helm-datashield,release=$RELEASE" 2>&1 > /dev/null) ||\n'
+        '    fail "upload to s3://$S3_BUCKET/$2 failed: $out"\n'
         '}\n'
         "# md5_base64 FILE: FILE's MD5 as Content-MD5 carries it (RFC 1864: the 16 bytes in base64), from md5sum's hex digits\n"
-        "# (awk makes each pair an octal escape of printf, which dash's printf and bash's both read).\n"
+        "# (awk makes each pair an octal escape of printf, which dash's printf and bash's both read). The file on standard\n"
+        '# input: md5sum writes a "\\" before the digest of a file whose name holds a "\\" or a newline.\n'
         'md5_base64() {\n'
         '  # shellcheck disable=SC2059  # the format is octal escapes only, made here from hex digits\n'
-        '  printf "$(md5sum "$1" | cut -c1-32 | LC_ALL=C awk \'{ for (i = 1; i < 32; i += 2)\n'
+        '  printf "$(md5sum < "$1" | cut -c1-32 | LC_ALL=C awk \'{ for (i = 1; i < 32; i += 2)\n'
         '    printf "\\\\%03o", index("0123456789abcdef", substr($0, i, 1)) * 16 + index("0123456789abcdef", substr($0, i + 1, 1)) - 17 }\')" |\n'
         '    base64\n'
         '}\n'
@@ -2014,6 +2018,11 @@ SCRIPTS = {
         '  our_backups\n'
         '  [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"\n'
         '  tail -n 1 "$WORK_DIR/backups" | cut -d\' \' -f3 > "$WORK_DIR/latest"\n'
+        '  # Its metadata as our_backups read it a moment ago, for verify_backup (no second download, issue 23); none when\n'
+        "  # its key could not be a local file's name (our_backups read it alone).\n"
+        '  rm -f "$WORK_DIR/latest.json"\n'
+        '  b_latest=$(cat "$WORK_DIR/latest") b_latest="$WORK_DIR/metadata/${b_latest#"$b_base"}.json"\n'
+        '  [ ! -f "$b_latest" ] || cat "$b_latest" > "$WORK_DIR/latest.json"\n'
         '  b_clusters=$(cut -d\' \' -f2 "$WORK_DIR/backups" | grep -v \'^-$\' | LC_ALL=C sort -u)\n'
         '  [ "$(printf \'%s\\n\' "$b_clusters" | grep -c .)" -gt 1 ] || return 0\n'
         '  b_newest=$(for c in $b_clusters; do printf \'%s (newest %s)\\n\' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d\' \' -f3)"; done | paste -s -d\';\' - | sed \'s/;/; /g\')\n'
@@ -2114,7 +2123,8 @@ SCRIPTS = {
         '    print "\\"" key substr($0, at)\n'
         "  }'\n"
         'TABLE_NAMES_FIELD=\'  "tableNames": "schema-qualified",\'\n'
-        '# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks\n'
+        '# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json (the copy\n'
+        '# latest_backup kept when KEY is the one it chose, as our_backups downloaded it: one call less) and checks\n'
         '# that it describes KEY of this release and namespace (a pair copied over another key, or another\n'
         "# release's or namespace's backup, is refused before anything is read or dropped); writes the row counts\n"
         '# it records into $WORK_DIR/expected-tables (none when it records none); reads the backup (an SQL dump into\n'
@@ -2125,8 +2135,12 @@ SCRIPTS = {
         '# Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".\n'
         'verify_backup() {\n'
         '  purpose=$2\n'
-        '  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||\n'
-        '    fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"\n'
+        '  if [ -f "$WORK_DIR/latest.json" ] && [ "$1" = "$(cat "$WORK_DIR/latest")" ]; then\n'
+        '    cat "$WORK_DIR/latest.json" > "$WORK_DIR/restore.json"\n'
+        '  else\n'
+        '    out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||\n'
+        '      fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"\n'
+        '  fi\n'
         '  for field in object release namespace; do\n'
         '    case $field in object) want=$1 ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac\n'
         '    got=$(meta_field "$field" "$WORK_DIR/restore.json")\n'

@@ -101,8 +101,8 @@ FACTS = (
 # rendered container).
 NEEDS = {
     OBJECT_STORE: frozenset({"aws", "awk", "base64", "cat", "cksum", "curl", "cut", "date", "dd", "grep", "head",
-                             "md5sum", "mkdir", "mkfifo", "mv", "od", "paste", "rm", "sed", "sha256sum", "sleep", "sort",
-                             "tail", "tee", "timeout", "tr", "wc"}),
+                             "md5sum", "mkdir", "mkfifo", "mv", "od", "paste", "rm", "sed", "sha256sum", "sleep",
+                             "sort", "tail", "tee", "timeout", "tr", "wc"}),
     DATABASE: frozenset({"awk", "base64", "cat", "chmod", "cockroach", "cp", "cut", "date", "grep", "mkdir", "mkfifo",
                          "mv", "od", "rm", "sed", "sha256sum", "sleep", "sort", "tail", "tr", "wc"}),
 }

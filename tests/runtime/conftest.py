@@ -133,9 +133,15 @@ class Site:
         assert self.objects() == [], "backed_up() puts a backup into an empty bucket"
         dumped = subprocess.run([str(PG_BIN / "pg_dump"), "--no-owner", "-d", DATABASE], env=self.db.env(),
                                 capture_output=True, check=True, timeout=120).stdout
+        # pg_dump 15.14 and later write \restrict and \unrestrict lines with a random key into every plain dump.
+        database = b"".join(line for line in dumped.splitlines(keepends=True)
+                            if not line.startswith((b"\\restrict ", b"\\unrestrict ")))
+        # The database cluster by its identity, which names the backups (db-postgres.sh db_cluster_id), not its
+        # port, which a server started later may be given again.
+        cluster = self.db.psql("SELECT system_identifier FROM pg_control_system()").strip()
         kube = self.kube
-        state = repr((self.s3.endpoint, self.db.port, self.bucket, self.endpoint, self.region, self.secret_volumes,
-                      hashlib.sha256(dumped).hexdigest(), kube.pods, kube.configmaps, kube.failing,
+        state = repr((self.s3.endpoint, cluster, self.bucket, self.endpoint, self.region, self.secret_volumes,
+                      hashlib.sha256(database).hexdigest(), kube.pods, kube.configmaps, kube.failing,
                       kube.deny, kube.raw_answers))
         if state not in _BACKED_UP:
             run = self.backup()

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.runtime.conftest import OURS, SECRET, Site, put_backup
+from tests.runtime.conftest import DATABASE, OURS, SECRET, Site, empty, put_backup
 from tests.runtime.faulty_proxy import FaultyProxy
 from tests.runtime.kube_api import TOKEN
 from tests.services import PG_BIN, TOOLS_BIN
@@ -450,3 +450,22 @@ def test_native_backup_and_restore_need_no_find(site: Site) -> None:
     assert (run.returncode, run.failed_container) == (0, None), run.log
     assert f"[fetch] verified {key}: {metadata['size']} bytes, sha256 {metadata['sha256']}" in run.log
     assert site.data() == before
+
+
+def test_backed_up_runs_the_backup_pod_once_for_each_state_of_the_site(site: Site) -> None:
+    """The harness's own shortcut (conftest.py Site.backed_up): a second call in the same state runs no pod and
+    puts back the same objects, byte for byte; a change to the database makes it run the pod again."""
+    site.backed_up()  # run here, or by an earlier test of this process in the same state
+    first = {key: site.read(key) for key in site.objects()}
+    assert [k for k in first if k.endswith(".sql")] != []
+    empty(site.s3, site.bucket)
+    site.kube.requests.clear()
+    site.backed_up()
+    assert site.kube.requests == []  # no pod asked the API anything: none ran
+    assert {key: site.read(key) for key in site.objects()} == first
+    empty(site.s3, site.bucket)
+    site.db.psql("INSERT INTO enclaves VALUES (7, 'changed', NULL)", DATABASE)
+    site.backed_up()
+    assert site.kube.requests != []  # the backup pod ran again
+    [key] = backup_keys(site)
+    assert b"changed" in site.read(key)

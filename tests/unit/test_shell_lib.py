@@ -456,3 +456,13 @@ def test_md5_base64_is_content_md5(tmp_path: Path, shell: str) -> None:
     expected = [base64.b64encode(hashlib.md5(random.Random(size).randbytes(size)).digest()).decode()
                 for size in sizes]
     assert done.stdout.splitlines() == expected, done.stderr
+
+
+@pytest.mark.parametrize("name", ["plain", "back\\slash", "new\nline"])
+def test_digests_of_a_file_of_any_name(tmp_path: Path, name: str) -> None:
+    """md5sum and sha256sum put a "\\" before the digest of a file whose name holds a "\\" or a newline."""
+    data = b"{}\n"
+    (tmp_path / name).write_bytes(data)
+    done = step('md5_base64 "$FILE"; sha256_of "$FILE"', {"FILE": str(tmp_path / name)})
+    assert done.stdout.splitlines() == [base64.b64encode(hashlib.md5(data).digest()).decode(),
+                                        hashlib.sha256(data).hexdigest()], done.stderr

@@ -13,7 +13,7 @@ fail() {
   exit "${fail_code:-1}"
 }
 one_line() { redacted "$1" | tr '\t\r\n' '   ' | tr -s ' ' | sed 's/^ //; s/ $//'; }
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+sha256_of() { sha256sum < "$1" | cut -d' ' -f1; }  # on stdin: a "\" in FILE's name would start the digest
 size_of() { wc -c < "$1" | tr -d ' '; }
 # Values handed from one step to the next: one file a value under $WORK_DIR/<set>/, read back as
 # data, never sourced (a value is never code). put_values SET NAME VALUE [NAME VALUE]...; value SET NAME.

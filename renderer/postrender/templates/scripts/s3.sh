@@ -33,21 +33,25 @@ put_verified() {
     < /dev/null || fail "upload to s3://$S3_BUCKET/$2 failed: $(cat "$alive_log")"
   read_back "$2" "${3:-$(sha256_of "$1")}"
 }
-# put_checked FILE KEY: uploads FILE, a record (a drill's, a restore run's), in one call that the store verifies: with
+# put_checked FILE KEY: uploads FILE, a JSON record (a drill's, a restore run's), in one call that the store verifies: with
 # its Content-MD5 (RFC 1864), which S3, IBM COS and SeaweedFS compare with the bytes they received, refusing the PUT
 # (BadDigest) when they differ (docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html). One AWS CLI start-up
 # where put_verified takes two (issue 23). The dumps and the backups' metadata objects are still read back
 # (put_verified): what a restore needs, and retention's clock check reads the metadata's LastModified.
 put_checked() {
   log "uploading s3://$S3_BUCKET/$2 ($(size_of "$1") bytes)"
-  out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$2" --body "$1" --content-md5 "$(md5_base64 "$1")" \
-    --metadata "writer=helm-datashield,release=$RELEASE" 2>&1 > /dev/null) || fail "upload to s3://$S3_BUCKET/$2 failed: $out"
+  md5=$(md5_base64 "$1")
+  [ "${#md5}" = 24 ] || fail "cannot take the MD5 of $1 for its upload to s3://$S3_BUCKET/$2: \"$md5\""
+  out=$(s3 s3api put-object --bucket "$S3_BUCKET" --key "$2" --body "$1" --content-md5 "$md5" \
+    --content-type application/json --metadata "writer=helm-datashield,release=$RELEASE" 2>&1 > /dev/null) ||
+    fail "upload to s3://$S3_BUCKET/$2 failed: $out"
 }
 # md5_base64 FILE: FILE's MD5 as Content-MD5 carries it (RFC 1864: the 16 bytes in base64), from md5sum's hex digits
-# (awk makes each pair an octal escape of printf, which dash's printf and bash's both read).
+# (awk makes each pair an octal escape of printf, which dash's printf and bash's both read). The file on standard
+# input: md5sum writes a "\" before the digest of a file whose name holds a "\" or a newline.
 md5_base64() {
   # shellcheck disable=SC2059  # the format is octal escapes only, made here from hex digits
-  printf "$(md5sum "$1" | cut -c1-32 | LC_ALL=C awk '{ for (i = 1; i < 32; i += 2)
+  printf "$(md5sum < "$1" | cut -c1-32 | LC_ALL=C awk '{ for (i = 1; i < 32; i += 2)
     printf "\\%03o", index("0123456789abcdef", substr($0, i, 1)) * 16 + index("0123456789abcdef", substr($0, i + 1, 1)) - 17 }')" |
     base64
 }
@@ -447,6 +451,11 @@ latest_backup() {
   our_backups
   [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"
   tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
+  # Its metadata as our_backups read it a moment ago, for verify_backup (no second download, issue 23); none when
+  # its key could not be a local file's name (our_backups read it alone).
+  rm -f "$WORK_DIR/latest.json"
+  b_latest=$(cat "$WORK_DIR/latest") b_latest="$WORK_DIR/metadata/${b_latest#"$b_base"}.json"
+  [ ! -f "$b_latest" ] || cat "$b_latest" > "$WORK_DIR/latest.json"
   b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
   [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ] || return 0
   b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
@@ -547,7 +556,8 @@ LEGACY_TABLE_NAMES='
     print "\"" key substr($0, at)
   }'
 TABLE_NAMES_FIELD='  "tableNames": "schema-qualified",'
-# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json and checks
+# verify_backup KEY PURPOSE: reads the metadata object of the backup KEY into $WORK_DIR/restore.json (the copy
+# latest_backup kept when KEY is the one it chose, as our_backups downloaded it: one call less) and checks
 # that it describes KEY of this release and namespace (a pair copied over another key, or another
 # release's or namespace's backup, is refused before anything is read or dropped); writes the row counts
 # it records into $WORK_DIR/expected-tables (none when it records none); reads the backup (an SQL dump into
@@ -558,8 +568,12 @@ TABLE_NAMES_FIELD='  "tableNames": "schema-qualified",'
 # Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".
 verify_backup() {
   purpose=$2
-  out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||
-    fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"
+  if [ -f "$WORK_DIR/latest.json" ] && [ "$1" = "$(cat "$WORK_DIR/latest")" ]; then
+    cat "$WORK_DIR/latest.json" > "$WORK_DIR/restore.json"
+  else
+    out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||
+      fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"
+  fi
   for field in object release namespace; do
     case $field in object) want=$1 ;; release) want=$RELEASE ;; namespace) want=$NAMESPACE ;; esac
     got=$(meta_field "$field" "$WORK_DIR/restore.json")
