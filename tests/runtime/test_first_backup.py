@@ -34,8 +34,9 @@ def test_a_good_configuration_gives_a_complete_backup(site: Site) -> None:
     [key] = [k for k in site.objects() if re.fullmatch(KEY, k)]
     assert site.objects() == [key, f"{key}.json"]
     lines = run.log.splitlines()
-    assert lines[:2] == [f"[dump] waiting for the database at 127.0.0.1:{site.db.port} (up to 1 s)",
-                         "[dump] database answered after 0 s"], run.log
+    assert lines[0] == f"[dump] waiting for the database at 127.0.0.1:{site.db.port} (up to 1 s)", run.log
+    # Whole seconds of the pod's clock: an answer at once may cross a second's boundary (seen under load).
+    assert lines[1] in ("[dump] database answered after 0 s", "[dump] database answered after 1 s"), run.log
     assert f"[upload] backup complete: s3://{site.bucket}/{key} (" in run.log
 
 

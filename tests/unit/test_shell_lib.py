@@ -416,7 +416,10 @@ def test_store_date_of_a_store_that_cannot_be_reached_says_why(answering: Callab
 
 @pytest.mark.parametrize("offset,line", [
     pytest.param(0, "", id="right"),
-    pytest.param(-590, "", id="within-the-skew"),
+    pytest.param(-600, "", id="at-the-skew"),
+    pytest.param(601, "[test] FAILED: r: the clock of node n-1 is 601 s ahead of the object store's (more than "
+                 "600 s; the store wrote s3://b/k at {store}): backups named by a wrong clock sort wrong, so nothing "
+                 "was done; set the node's clock right (NTP)", id="past-the-skew"),
     pytest.param(1200, "[test] FAILED: r: the clock of node n-1 is 1200 s ahead of the object store's (more than "
                  "600 s; the store wrote s3://b/k at {store}): backups named by a wrong clock sort wrong, so nothing "
                  "was done; set the node's clock right (NTP)", id="ahead"),
@@ -424,13 +427,16 @@ def test_store_date_of_a_store_that_cannot_be_reached_says_why(answering: Callab
                  "s; the store wrote s3://b/k at {store}): backups named by a wrong clock sort wrong, so nothing was "
                  "done; set the node's clock right (NTP)", id="behind"),
 ])
-def test_clock_checked_fails_a_clock_off_by_more_than_the_skew(offset: int, line: str) -> None:
-    """The store's time as AWS CLI v1 prints a LastModified, the pod's clock `offset` s off (its `date` is the real
-    one: the store's time moves instead; seconds of the run itself stay well inside the bounds)."""
-    now = int(time.time())
+def test_clock_checked_fails_a_clock_off_by_more_than_the_skew(tmp_path: Path, offset: int, line: str) -> None:
+    """The store's time as AWS CLI v1 prints a LastModified, the pod's clock `offset` s off: a `date` on PATH whose
+    "now" is fixed (a time given to it, -d, is not moved), so that no second passes between the two clocks."""
+    now = 1796684400
+    (tmp_path / "date").write_text('#!/bin/sh\nfor a; do case $a in -d* | --date*) exec /bin/date "$@" ;; esac; done\n'
+                                   f'exec /bin/date -d @{now} "$@"\n', encoding="utf-8")
+    (tmp_path / "date").chmod(0o755)
     store = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - offset))
     done = step(f'clock_checked "{store}" "the store wrote s3://b/k" "r: " "nothing was done"; echo checked',
-                {"NODE_NAME": "n-1"})
+                {"NODE_NAME": "n-1", "PATH": f"{tmp_path}:/usr/bin:/bin"})
     expected = line.format(store=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - offset)))
     assert (done.stdout, done.stderr.strip()) == (("checked\n", "") if not line else ("", expected))
 

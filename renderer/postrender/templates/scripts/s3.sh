@@ -409,7 +409,8 @@ our_backups() {
     "$WORK_DIR/listing" > "$WORK_DIR/data-sizes"
   # No key with a "/" past the namespace's is fetched, so no two keys share a local file; a key the
   # local file system cannot hold is read on its own below, if it is one of ours at all.
-  rm -rf "$WORK_DIR/metadata" && mkdir -p "$WORK_DIR/metadata"
+  rm -rf "$WORK_DIR/metadata"
+  mkdir -p "$WORK_DIR/metadata"
   s3 s3 cp --recursive --only-show-errors "s3://$S3_BUCKET/$b_base" "$WORK_DIR/metadata/" --exclude '*' \
     --include "$RELEASE-*.json" --include "$NAMESPACE/$RELEASE-*.json" --exclude "$RELEASE-*/*" --exclude '*/*/*' \
     --exclude '*.drill-*' > /dev/null 2>&1 || true
@@ -451,11 +452,10 @@ latest_backup() {
   our_backups
   [ -s "$WORK_DIR/backups" ] || fail "no complete backup of $RELEASE in namespace $NAMESPACE in s3://$S3_BUCKET/$(key_of "")"
   tail -n 1 "$WORK_DIR/backups" | cut -d' ' -f3 > "$WORK_DIR/latest"
-  # Its metadata as our_backups read it a moment ago, for verify_backup (no second download, issue 23); none when
-  # its key could not be a local file's name (our_backups read it alone).
-  rm -f "$WORK_DIR/latest.json"
-  b_latest=$(cat "$WORK_DIR/latest") b_latest="$WORK_DIR/metadata/${b_latest#"$b_base"}.json"
-  [ ! -f "$b_latest" ] || cat "$b_latest" > "$WORK_DIR/latest.json"
+  # Its metadata as our_backups read it a moment ago, for verify_backup in this shell (no second download, issue
+  # 23): b_latest_key, b_latest_json (empty when its key could not be a local file's name: our_backups read it alone).
+  b_latest_key=$(cat "$WORK_DIR/latest") b_latest_json="$WORK_DIR/metadata/${b_latest_key#"$b_base"}.json"
+  [ -f "$b_latest_json" ] || b_latest_json=''
   b_clusters=$(cut -d' ' -f2 "$WORK_DIR/backups" | grep -v '^-$' | LC_ALL=C sort -u)
   [ "$(printf '%s\n' "$b_clusters" | grep -c .)" -gt 1 ] || return 0
   b_newest=$(for c in $b_clusters; do printf '%s (newest %s)\n' "$c" "$(grep " $c " "$WORK_DIR/backups" | tail -n 1 | cut -d' ' -f3)"; done | paste -s -d';' - | sed 's/;/; /g')
@@ -568,8 +568,8 @@ TABLE_NAMES_FIELD='  "tableNames": "schema-qualified",'
 # Used by the restore Job (fetch.sh) and the restore drill (pick.sh): PURPOSE is "restore" or "drill".
 verify_backup() {
   purpose=$2
-  if [ -f "$WORK_DIR/latest.json" ] && [ "$1" = "$(cat "$WORK_DIR/latest")" ]; then
-    cat "$WORK_DIR/latest.json" > "$WORK_DIR/restore.json"
+  if [ -n "${b_latest_json:-}" ] && [ "$1" = "$b_latest_key" ]; then
+    cat "$b_latest_json" > "$WORK_DIR/restore.json"
   else
     out=$(s3 s3 cp --only-show-errors "s3://$S3_BUCKET/$1.json" "$WORK_DIR/restore.json" 2>&1) ||
       fail "the metadata object s3://$S3_BUCKET/$1.json is missing or unreadable, so $1 cannot be verified: $out"
